@@ -1,0 +1,114 @@
+"""Wall-clock logic in a customer's time zone: daily windows, time-of-day bands, periods.
+
+A *daily window* such as ``00:00-05:00`` or ``22:00-02:00`` (crossing midnight) is a
+recurring interval of local wall-clock time. Its occurrence starting on local date ``d``
+runs from ``d start`` to ``d end`` (``d+1 end`` when it crosses midnight), each end
+converted to an absolute instant through the customer's IANA zone, so DST transitions
+are handled by ``zoneinfo`` and never by arithmetic on local times.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+_WINDOW = re.compile(r"^\s*([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})\s*$")
+_DAY = 24 * 60
+
+
+@dataclass(frozen=True)
+class DailyWindow:
+    """``start``/``end`` are minutes after local midnight; ``end`` may be 1440 (24:00)."""
+
+    start: int
+    end: int
+    text: str
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.end <= self.start
+
+    @property
+    def length_minutes(self) -> int:
+        return (self.end - self.start) % _DAY or _DAY
+
+    def contains_minute_of_day(self, minute: int) -> bool:
+        """Whether a local wall-clock minute lies in the band ``[start, end)``."""
+        if self.crosses_midnight:
+            return minute >= self.start or minute < self.end
+        return self.start <= minute < self.end
+
+    def occurrence_containing(self, instant: datetime, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
+        """The occurrence ``[open, close)`` (absolute instants) that contains ``instant``."""
+        local = instant.astimezone(zone)
+        minute = local.hour * 60 + local.minute
+        day = local.date()
+        if self.crosses_midnight and minute < self.end:
+            day -= timedelta(days=1)  # the occurrence that opened yesterday evening
+        opened, closed = self._occurrence(day, zone)
+        if opened <= instant < closed:
+            return opened, closed
+        return None
+
+    def _occurrence(self, day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        opened = _at_local(day, self.start, zone)
+        close_day = day + timedelta(days=1) if (self.crosses_midnight or self.end == _DAY) else day
+        closed = _at_local(close_day, self.end % _DAY, zone)
+        return opened, closed
+
+    def span_within(self, start: datetime, end: datetime, zone: ZoneInfo) -> bool:
+        """Whether the whole span ``[start, end]`` lies inside one occurrence of the window."""
+        occ = self.occurrence_containing(start, zone)
+        return occ is not None and end <= occ[1]
+
+    def instant_within(self, instant: datetime, zone: ZoneInfo) -> bool:
+        return self.occurrence_containing(instant, zone) is not None
+
+
+def _at_local(day: date, minute_of_day: int, zone: ZoneInfo) -> datetime:
+    # fold=0: a wall time repeated at a DST fall-back means its first occurrence; one
+    # skipped at spring-forward is read with the pre-transition offset (PEP 495).
+    local = datetime.combine(day, time(minute_of_day // 60, minute_of_day % 60), tzinfo=zone)
+    return local
+
+
+@lru_cache(maxsize=1024)
+def parse_window(text: str) -> DailyWindow:
+    """Parse ``HH:MM-HH:MM``. Raises ``ValueError`` with a message fit for a user."""
+    if not isinstance(text, str):
+        raise ValueError(f"a window is text like '00:00-05:00', got {text!r}")
+    m = _WINDOW.match(text)
+    if not m:
+        raise ValueError(f"window {text!r} is not of the form HH:MM-HH:MM")
+    h1, m1, h2, m2 = (int(g) for g in m.groups())
+    for h, mm, allow_24 in ((h1, m1, False), (h2, m2, True)):
+        if mm > 59 or h > 24 or (h == 24 and (mm != 0 or not allow_24)):
+            raise ValueError(f"window {text!r} has an impossible time {h:02d}:{mm:02d}")
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    if start == end:
+        raise ValueError(f"window {text!r} has zero length")
+    return DailyWindow(start=start, end=end, text=f"{h1:02d}:{m1:02d}-{h2:02d}:{m2:02d}")
+
+
+@lru_cache(maxsize=512)
+def zone(name: str) -> ZoneInfo:
+    """An IANA zone by name. Raises ``ValueError`` with a message fit for a user."""
+    if not isinstance(name, str) or not name or name.startswith(("/", ".")) or ".." in name:
+        raise ValueError(f"unknown IANA time zone {name!r}")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"unknown IANA time zone {name!r}") from None
+
+
+def minute_of_day(instant: datetime, tz: ZoneInfo) -> int:
+    local = instant.astimezone(tz)
+    return local.hour * 60 + local.minute
+
+
+def overlaps(start: datetime, end: datetime, period_start: datetime, period_end: datetime) -> bool:
+    """Half-open overlap: ``[start, end)`` meets ``[period_start, period_end)``."""
+    return start < period_end and period_start < end

@@ -1,0 +1,112 @@
+"""The small hierarchy of errors asprules raises.
+
+Every error a caller can provoke with bad input is an :class:`AspRulesError`. Each
+carries a list of :class:`Problem` s so one raise reports *every* problem found, each
+with the place it was found (file, line, column, field path) — never a traceback from
+deep inside pydantic or PyYAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, and where it is."""
+
+    message: str
+    path: tuple[str | int, ...] = ()
+    file: str | None = None
+    line: int | None = None  # 1-based
+    column: int | None = None  # 1-based
+
+    @property
+    def field(self) -> str:
+        """The offending key as a dotted path (``rows[2].when.ge``)."""
+        out = ""
+        for part in self.path:
+            if isinstance(part, int):
+                out += f"[{part}]"
+            else:
+                out += f".{part}" if out else str(part)
+        return out
+
+    @property
+    def location(self) -> str:
+        where = self.file or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
+    def __str__(self) -> str:
+        key = f" {self.field}:" if self.path else ""
+        return f"{self.location}:{key} {self.message}"
+
+    def to_json(self) -> dict:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "field": self.field,
+            "message": self.message,
+        }
+
+
+class AspRulesError(Exception):
+    """Base of every error asprules raises on purpose."""
+
+    def __init__(self, summary: str, problems: Iterable[Problem] = ()):
+        self.summary = summary
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        if not self.problems:
+            return self.summary
+        lines = [f"{self.summary} ({len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}):"]
+        lines += [f"  {p}" for p in self.problems]
+        return "\n".join(lines)
+
+    def to_json(self) -> dict:
+        return {
+            "error": type(self).__name__,
+            "summary": self.summary,
+            "problems": [p.to_json() for p in self.problems],
+        }
+
+
+class RulesetError(AspRulesError):
+    """A ruleset file cannot be read, parsed or validated. Raised before any evaluation."""
+
+
+class FactError(AspRulesError):
+    """An incident or operation fact does not match the typed schema."""
+
+
+class EvaluationError(AspRulesError):
+    """A valid ruleset cannot decide a valid fact (e.g. a ``unique`` table matched twice)."""
+
+
+class BackendUnavailable(AspRulesError):
+    """The requested evaluation backend cannot run in this interpreter."""
+
+
+@dataclass
+class ProblemList:
+    """Collects problems while a stage walks its input, then raises them all at once."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
+
+    def raise_if_any(self, error: type[AspRulesError], summary: str) -> None:
+        if self.problems:
+            raise error(summary, self.problems)

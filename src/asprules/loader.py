@@ -1,0 +1,153 @@
+"""Load rule files through every stage: text → document → validated → compiled.
+
+Everything is checked before anything is compiled, and all problems from all files are
+reported together in one :class:`~asprules.errors.RulesetError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+from . import clock
+from .authorization import AuthorizationEvaluator
+from .calendars import intervals
+from .compile import Context
+from .decisions import RulesetRef
+from .document import AuthorizationDocument, CalendarDocument, GradingDocument
+from .errors import Problem, RulesetError
+from .fields import INCIDENT_FIELDS, OPERATION_FIELDS
+from .grading import GradingEvaluator
+from .source import SourceDocument, content_hash, parse_file
+from .validate import check_document, parse_document, with_derived
+
+RULE_SUFFIXES = (".yaml", ".yml")
+SCENARIO_SUFFIX = ".scenarios.yaml"
+
+# Used only when a ruleset names no default of its own; see docs/ruleset-format.md.
+FALLBACK_ZONE = "UTC"
+FALLBACK_WINDOW = "00:00-05:00"
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    source: SourceDocument
+    model: GradingDocument | AuthorizationDocument | CalendarDocument
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    """Compiled rulesets, ready to decide. Immutable and safe to share between threads."""
+
+    grading: GradingEvaluator | None
+    authorization: AuthorizationEvaluator | None
+    documents: tuple[LoadedDocument, ...]
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(d.source.file for d in self.documents)
+
+
+def bundled_rulesets() -> Path:
+    """The handbook rulesets shipped inside the package."""
+    return Path(str(resources.files("asprules") / "rulesets"))
+
+
+def rule_files(paths: Iterable[str | Path]) -> list[Path]:
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(
+                f for f in p.rglob("*") if f.is_file() and f.suffix in RULE_SUFFIXES and not f.name.endswith(SCENARIO_SUFFIX)
+            )
+            if not found:
+                raise RulesetError(f"{p}: no rule files", [Problem("the directory holds no .yaml rule files", file=str(p))])
+            out += found
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise RulesetError(f"{p}: not found", [Problem("no such file or directory", file=str(p))])
+    return out
+
+
+def load_documents(paths: Iterable[str | Path]) -> list[LoadedDocument]:
+    """Parse and validate every file; raise all problems at once."""
+    problems: list[Problem] = []
+    loaded: list[LoadedDocument] = []
+    for path in rule_files(paths):
+        try:
+            source = parse_file(path)
+        except RulesetError as exc:
+            problems += exc.problems
+            continue
+        model, shape_problems = parse_document(source)
+        if model is None:
+            problems += shape_problems
+            continue
+        problems += check_document(source, model)
+        loaded.append(LoadedDocument(source, model))
+    problems += _check_across(loaded)
+    if problems:
+        files = sorted({p.file for p in problems if p.file})
+        raise RulesetError(f"invalid ruleset{'s' if len(files) != 1 else ''}: {', '.join(files)}", problems)
+    return loaded
+
+
+def _check_across(loaded: list[LoadedDocument]) -> list[Problem]:
+    problems: list[Problem] = []
+    ids: dict[str, LoadedDocument] = {}
+    calendars = {d.model.id for d in loaded if isinstance(d.model, CalendarDocument)}
+    for d in loaded:
+        if d.model.id in ids:
+            problems.append(d.source.problem(("id",), f"ruleset id {d.model.id!r} is also used by {ids[d.model.id].source.file}"))
+        ids.setdefault(d.model.id, d)
+        for i, cal in enumerate(getattr(d.model, "calendars", ())):
+            if cal not in calendars:
+                problems.append(d.source.problem(("calendars", i), f"calendar {cal!r} is not among the loaded files"))
+    for kind in (GradingDocument, AuthorizationDocument):
+        docs = [d for d in loaded if isinstance(d.model, kind)]
+        for extra in docs[1:]:
+            problems.append(
+                extra.source.problem(
+                    ("kind",), f"a second {extra.model.kind} ruleset (first: {docs[0].source.file}); load them separately"
+                )
+            )
+    return problems
+
+
+def load_rulesets(*paths: str | Path) -> Rulebook:
+    """Load, validate and compile rule files or directories (default: the bundled ones)."""
+    loaded = load_documents(paths or (bundled_rulesets(),))
+    calendars = {d.model.id: d for d in loaded if isinstance(d.model, CalendarDocument)}
+    grading = authorization = None
+    for d in loaded:
+        if isinstance(d.model, (GradingDocument, AuthorizationDocument)):
+            used = [calendars[c] for c in d.model.calendars]
+            ctx = _context(d.model, used)
+            ref = RulesetRef(
+                id=d.model.id,
+                sha256=content_hash({"ruleset": d.source.data, "calendars": [c.source.data for c in used]}),
+                version=None if d.model.version is None else str(d.model.version),
+            )
+            if isinstance(d.model, GradingDocument):
+                grading = GradingEvaluator(d.model, ctx, ref)
+            else:
+                authorization = AuthorizationEvaluator(d.model, ctx, ref)
+    return Rulebook(grading=grading, authorization=authorization, documents=tuple(loaded))
+
+
+def _context(model: GradingDocument | AuthorizationDocument, calendars: list[LoadedDocument]) -> Context:
+    base = INCIDENT_FIELDS if isinstance(model, GradingDocument) else OPERATION_FIELDS
+    zone_name = model.defaults.timezone.value if model.defaults.timezone else FALLBACK_ZONE
+    window = model.defaults.maintenance_window.value if model.defaults.maintenance_window else FALLBACK_WINDOW
+    periods = tuple(iv for c in calendars for iv in intervals(c.model))  # type: ignore[arg-type]
+    return Context(
+        fields=with_derived(base, model.derived),
+        derived=dict(model.derived),
+        default_zone=clock.zone(zone_name),
+        default_window=clock.parse_window(window),
+        calendar=tuple(sorted(periods, key=lambda iv: iv.start)),
+    )

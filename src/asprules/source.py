@@ -1,0 +1,234 @@
+"""Stage 1: YAML text → plain data with a source position for every key and item.
+
+Only the YAML safe schema is accepted. Anchors and aliases are rejected outright: rule
+files do not need them, and refusing them makes alias bombs ("billion laughs")
+impossible instead of merely expensive. Duplicate keys, which PyYAML silently lets the
+last one win, are reported because in a rule file they are always a mistake.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .errors import AspRulesError, Problem, ProblemList, RulesetError
+
+MAX_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 64
+
+Position = tuple[int, int]  # 1-based line, column
+SourcePath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A parsed YAML document: its data and where each part of it stands in the file."""
+
+    file: str
+    data: Any
+    positions: dict[SourcePath, Position]
+
+    def locate(self, path: SourcePath) -> Position | None:
+        """Position of ``path``, or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while True:
+            if path in self.positions:
+                return self.positions[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+    def problem(self, path: SourcePath, message: str) -> Problem:
+        pos = self.locate(path)
+        line, col = pos if pos else (None, None)
+        return Problem(message=message, path=tuple(path), file=self.file, line=line, column=col)
+
+    def resolve_path(self, loc: tuple[Any, ...], missing: bool = False) -> SourcePath:
+        """Map a pydantic error location onto this document's data.
+
+        Pydantic puts union tags and type names into ``loc``; keep only the parts that
+        really index the data, so the reported field is the one the author wrote.
+        """
+        node: Any = self.data
+        out: list[str | int] = []
+        for part in loc:
+            if isinstance(node, dict) and part in node:
+                out.append(part)
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                out.append(part)
+                node = node[part]
+            elif isinstance(node, dict) and isinstance(part, str) and part.rstrip("_") in node:
+                # fields aliased around Python keywords: in_ ↔ in
+                out.append(part.rstrip("_"))
+                node = node[part.rstrip("_")]
+            elif missing and part == loc[-1] and isinstance(node, dict):
+                out.append(part)  # name the missing key even though the data lacks it
+                break
+        return tuple(out)
+
+    @property
+    def sha256(self) -> str:
+        return content_hash(self.data)
+
+
+def content_hash(data: Any) -> str:
+    """Hash of the *meaning* of a document: comments and key order do not change it."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class _RejectedAlias(Exception):
+    def __init__(self, mark: yaml.Mark):
+        self.mark = mark
+
+
+class _StrictComposer(yaml.SafeLoader):
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            raise _RejectedAlias(self.peek_event().start_mark)
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _RejectedAlias(event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _pos(mark: yaml.Mark) -> Position:
+    return (mark.line + 1, mark.column + 1)
+
+
+def parse_text(text: str, file: str = "<string>", error: type[AspRulesError] = RulesetError) -> SourceDocument:
+    """Parse YAML (or JSON) text. Raises ``error`` naming file, line and column."""
+    if len(text) > MAX_BYTES:
+        raise error(f"{file}: file too large", [Problem(f"larger than {MAX_BYTES} bytes", file=file)])
+    loader = _StrictComposer(text)
+    try:
+        root = loader.get_single_node()
+    except _RejectedAlias as exc:
+        line, col = _pos(exc.mark)
+        raise error(
+            f"{file}: cannot parse",
+            [Problem("YAML anchors and aliases are not allowed in asprules files", file=file, line=line, column=col)],
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = _pos(mark) if mark else (None, None)
+        msg = " ".join(str(x) for x in (exc.context, exc.problem) if x) or "invalid YAML"
+        raise error(f"{file}: cannot parse", [Problem(msg, file=file, line=line, column=col)]) from None
+    except yaml.YAMLError as exc:
+        raise error(f"{file}: cannot parse", [Problem(str(exc), file=file)]) from None
+    except RecursionError:
+        raise error(f"{file}: cannot parse", [Problem("nested too deeply", file=file)]) from None
+
+    positions: dict[SourcePath, Position] = {}
+    problems = ProblemList()
+    if root is None:
+        data = None
+    else:
+        positions[()] = _pos(root.start_mark)
+        data = _convert(root, (), positions, problems, loader, file, 0)
+    loader.dispose()
+    problems.raise_if_any(error, f"{file}: cannot parse")
+    return SourceDocument(file=file, data=data, positions=positions)
+
+
+def parse_file(path: str | Path, error: type[AspRulesError] = RulesetError) -> SourceDocument:
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise error(f"{p}: cannot read", [Problem(exc.strerror or str(exc), file=str(p))]) from None
+    if len(raw) > MAX_BYTES:
+        raise error(f"{p}: file too large", [Problem(f"larger than {MAX_BYTES} bytes", file=str(p))])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{p}: cannot read", [Problem(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(p))]) from None
+    return parse_text(text, str(p), error)
+
+
+_SAFE_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+
+
+def _convert(node, path, positions, problems: ProblemList, loader, file, depth):
+    if depth > MAX_DEPTH:
+        line, col = _pos(node.start_mark)
+        problems.add(Problem(f"nested deeper than {MAX_DEPTH} levels", path=path, file=file, line=line, column=col))
+        return None
+    if isinstance(node, yaml.MappingNode):
+        if node.tag != "tag:yaml.org,2002:map":
+            _bad_tag(node, path, problems, file)
+            return None
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                _bad_tag(key_node, path, problems, file, "YAML merge keys (<<) are not allowed")
+                continue
+            key = _convert(key_node, path, positions, problems, loader, file, depth + 1)
+            if not isinstance(key, (str, int)):
+                line, col = _pos(key_node.start_mark)
+                problems.add(Problem(f"mapping keys must be text, got {key!r}", path=path, file=file, line=line, column=col))
+                continue
+            child = path + (key,)
+            line, col = _pos(key_node.start_mark)
+            if key in out:
+                problems.add(Problem(f"duplicate key {key!r}", path=child, file=file, line=line, column=col))
+                continue
+            positions[child] = (line, col)
+            out[key] = _convert(value_node, child, positions, problems, loader, file, depth + 1)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != "tag:yaml.org,2002:seq":
+            _bad_tag(node, path, problems, file)
+            return None
+        items = []
+        for i, item in enumerate(node.value):
+            child = path + (i,)
+            positions[child] = _pos(item.start_mark)
+            items.append(_convert(item, child, positions, problems, loader, file, depth + 1))
+        return items
+    if node.tag not in _SAFE_SCALAR_TAGS:
+        _bad_tag(node, path, problems, file)
+        return None
+    try:
+        return loader.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        line, col = _pos(node.start_mark)
+        problems.add(Problem(f"bad scalar {node.value!r}: {exc}", path=path, file=file, line=line, column=col))
+        return None
+
+
+def _bad_tag(node, path, problems: ProblemList, file, message=None):
+    line, col = _pos(node.start_mark)
+    problems.add(Problem(message or f"YAML tag {node.tag!r} is not allowed", path=path, file=file, line=line, column=col))
+
+
+def problems_from_validation(exc: ValidationError, doc: SourceDocument) -> list[Problem]:
+    """Turn pydantic's errors into problems that point into the author's file."""
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        msg = err["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        if err["type"] not in ("missing", "extra_forbidden", "value_error") and "input" in err:
+            shown = repr(err["input"])
+            msg += f" (got {shown[:60]}{'…' if len(shown) > 60 else ''})"
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        out.append(doc.problem(doc.resolve_path(loc, missing=err["type"] == "missing"), msg))
+    return out
