@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,17 @@ class _StrictComposer(yaml.SafeLoader):
         if anchor is not None:
             raise _RejectedAlias(event.start_mark)
         return super().compose_node(parent, index)
+
+
+# YAML 1.2 booleans only: under YAML 1.1 a level named `no` or a country code `NO`
+# silently becomes False (the "Norway problem").
+_StrictComposer.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictComposer.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def _pos(mark: yaml.Mark) -> Position:
