@@ -120,7 +120,7 @@ def test_adjustments_apply_in_order_each_traced(tmp_path):
     d = asprules.grade(incident(outage_minutes=30, vip_customer=True, customer_complaint=True), rules)
     assert d.level == "L1"
     assert [(f.id, f.kind, f.detail) for f in d.fired] == [
-        ("base3", "row", "→ L3"),
+        ("base3", "row", "gives L3"),
         ("vip", "adjustment", "L3 → L2"),
         ("complaint", "adjustment", "L2 → L1"),
     ]

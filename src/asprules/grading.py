@@ -106,7 +106,7 @@ class GradingEvaluator:
         if row_id is not None:
             row = next(r for r, _, _ in table.rows if r.id == row_id)
             fired.append(
-                FiredRule(id=row.id, kind="row", cite=row.cite, provenance=row.provenance, title=row.title, detail=f"→ {row.level}")
+                FiredRule(id=row.id, kind="row", cite=row.cite, provenance=row.provenance, title=row.title, detail=f"gives {row.level}")
             )
         rank = base_rank
         for i in fired_adjustments:
