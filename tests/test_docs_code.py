@@ -14,7 +14,8 @@ What each fence means (the first word is the language, as a code host renders it
 - ``sh``: every line is a command that must exit 0; output is not checked.
 - ``yaml`` / ``json``: must parse. A second word names what the text must validate as:
   ``ruleset`` (a whole rule file, loaded and checked like ``asprules validate``), a model
-  of :mod:`asprules.document` (``Step``, ``Condition``, …), or ``Incident``/``Operation``.
+  of :mod:`asprules.document` (``Step``, ``Condition``, …; ``Step[]`` for a list of them),
+  or ``Incident``/``Operation``.
   A third word is a repository file the block must equal, so a page can show a shipped
   example verbatim.
 
@@ -113,9 +114,8 @@ def test_every_block_has_a_language():
 @pytest.fixture
 def scratch(tmp_path, monkeypatch):
     """A working directory that looks like the repository but cannot be harmed."""
-    for name in ("examples", "rulesets"):
-        (tmp_path / name).symlink_to(REPO / name)
-    shutil.copytree(REPO / "docs", tmp_path / "docs")
+    for name in ("examples", "rulesets", "docs"):  # copies: a page may edit them (sed -i)
+        shutil.copytree(REPO / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("ASPRULES_LANG", raising=False)
     return tmp_path
@@ -215,6 +215,8 @@ def _check_data(block: Block, cwd: Path) -> None:
         asprules.parse_incident(data)
     elif target == "Operation":
         asprules.parse_operation(data)
+    elif target.endswith("[]"):
+        TypeAdapter(list[getattr(document, target[:-2])]).validate_python(data)
     else:
         TypeAdapter(getattr(document, target)).validate_python(data)
 
