@@ -15,7 +15,8 @@ What each fence means (the first word is the language, as a code host renders it
 - ``yaml`` / ``json``: must parse. A second word names what the text must validate as:
   ``ruleset`` (a whole rule file, loaded and checked like ``asprules validate``), a model
   of :mod:`asprules.document` (``Step``, ``Condition``, …; ``Step[]`` for a list of them),
-  or ``Incident``/``Operation``.
+  or ``Incident``/``Operation``. The conditions in a fragment must name real fact fields,
+  and the bundled ruleset's steps and roles, as they must in a whole file.
   A third word is a repository file the block must equal, so a page can show a shipped
   example verbatim.
 
@@ -40,10 +41,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 import asprules
-from asprules import document
+from asprules import document, validate
+from asprules.fields import INCIDENT_FIELDS, OPERATION_FIELDS
+from asprules.source import SourceDocument
 from asprules.cli import main
 from asprules.loader import bundled_rulesets, load_documents
 from support import REPO
@@ -215,10 +218,41 @@ def _check_data(block: Block, cwd: Path) -> None:
         asprules.parse_incident(data)
     elif target == "Operation":
         asprules.parse_operation(data)
-    elif target.endswith("[]"):
-        TypeAdapter(list[getattr(document, target[:-2])]).validate_python(data)
     else:
-        TypeAdapter(getattr(document, target)).validate_python(data)
+        model = getattr(document, target.removesuffix("[]"))
+        value = TypeAdapter(list[model] if target.endswith("[]") else model).validate_python(data)
+        _check_conditions(block, value)
+
+
+CONDITIONS = (
+    document.Compare, document.AllOf, document.AnyOf, document.NotOf,
+    document.LocalTime, document.InWindow, document.InSensitivePeriod, document.HasApproval,
+)
+
+
+def _check_conditions(block: Block, value) -> None:
+    """The conditions in a fragment name real fields, steps and roles, as in a whole file."""
+    rules = asprules.load_rulesets()
+    auth = rules.authorization.doc
+    scope = validate._Scope(
+        SourceDocument(file=block.where, data={}, positions={}),
+        fields={**INCIDENT_FIELDS, **OPERATION_FIELDS},
+        steps={s.id for s in auth.steps},
+        roles={r.id for r in auth.roles},
+    )
+
+    def walk(node, path) -> None:
+        if isinstance(node, CONDITIONS):
+            validate.check_condition(scope, node, path)
+        elif isinstance(node, BaseModel):
+            for name in type(node).model_fields:
+                walk(getattr(node, name), path + (name,))
+        elif isinstance(node, (list, tuple)):
+            for i, item in enumerate(node):
+                walk(item, path + (i,))
+
+    walk(value, ())
+    assert scope.problems == [], "\n".join(map(str, scope.problems))
 
 
 def _run_python(block: Block, namespace: dict) -> None:
