@@ -14,7 +14,7 @@ from .compile import Context, Predicate, compile_condition
 from .decisions import AuthorizationDecision, FiredRule, RulesetRef, StepResult, Violation
 from .document import AuthorizationDocument, Constraint, LocalText, RiskClass, Step
 from .facts import Approval, Operation
-from .i18n import CHANNEL_NAMES, ZH, Message, message
+from .i18n import CHANNEL_NAMES, ZH, Note, note
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class _Step:
     roles: frozenset[str]
     forms: frozenset[str] | None  # None: any record counts
     extra_forms: tuple[tuple[Predicate, frozenset[str]], ...]
+    unrecorded: Note  # "no <step> approval recorded", made once
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,12 @@ class AuthorizationEvaluator:
 
     @staticmethod
     def _compile_step(ctx: Context, step: Step) -> _Step:
+        unrecorded = note("reason.no_approval", step=_named(step.id, step.name))
         if step.approval is None:
-            return _Step(step, frozenset(), None, ())
+            return _Step(step, frozenset(), None, (), unrecorded)
         forms = frozenset(step.approval.evidence) if step.approval.evidence is not None else None
         extra = tuple((compile_condition(ctx, e.when), frozenset(e.forms)) for e in step.approval.evidence_also)
-        return _Step(step, frozenset(step.approval.roles), forms, extra)
+        return _Step(step, frozenset(step.approval.roles), forms, extra, unrecorded)
 
     def authorize(self, op: Operation) -> AuthorizationDecision:
         risk = next(rc for rc, pred in self.risk_classes if pred(op))  # the catch-all guarantees one
@@ -104,7 +106,7 @@ class AuthorizationEvaluator:
         previous: str | None = None
         for step_id in risk.chain:
             step = self.steps[step_id]
-            reasons: list[Message] = []
+            reasons: list[Note] = []
             granted: datetime | None = None
             if step.model.approval is not None:
                 not_before = granted_after if risk.ordered else None
@@ -114,7 +116,7 @@ class AuthorizationEvaluator:
                 need = step.model.qualification.minimum
                 if op.engineer.qualification < need:
                     held = str(op.engineer.qualification)
-                    reasons.append(message("reason.qualification", engineer=op.engineer.id, held=held, need=str(need)))
+                    reasons.append(note("reason.qualification", engineer=op.engineer.id, held=held, need=str(need)))
             if step.model.notification is not None:
                 reasons += _notifications(step.model, op)
             if granted is not None:
@@ -122,33 +124,33 @@ class AuthorizationEvaluator:
             results.append(
                 StepResult(
                     id=step_id, name=step.model.name, cite=step.model.cite, satisfied=not reasons,
-                    reasons=tuple(r.render() for r in reasons), reason_messages=tuple(reasons),
+                    reasons=tuple(r.english for r in reasons), reason_messages=tuple(r.message for r in reasons),
                 )
             )
         return results
 
     def _approval(
         self, step: _Step, op: Operation, not_before: datetime | None, previous: str | None
-    ) -> tuple[datetime | None, list[Message]]:
+    ) -> tuple[datetime | None, list[Note]]:
         """The earliest qualifying approval for ``step``, or why there is none."""
         records = [a for a in op.approvals if a.step == step.model.id]
         if not records:
-            return None, [message("reason.no_approval", step=_named(step.model.id, step.model.name))]
+            return None, [step.unrecorded]
         forms = self._accepted_forms(step, op)
-        why: list[Message] = []
+        why: list[Note] = []
         good: list[Approval] = []
         for a in records:
             if a.role not in step.roles:
-                why.append(message("reason.wrong_role", by=a.by, role=repr(a.role), roles=", ".join(sorted(step.roles))))
+                why.append(note("reason.wrong_role", by=a.by, role=repr(a.role), roles=", ".join(sorted(step.roles))))
             elif forms is not None and a.evidence not in forms:
-                shown = repr(a.evidence) if a.evidence else LocalText(en=repr("no evidence"), zh=ZH["evidence.none"])
-                why.append(message("reason.bad_evidence", by=a.by, evidence=shown, forms=", ".join(sorted(forms))))
+                shown = repr(a.evidence) if a.evidence else _NO_EVIDENCE
+                why.append(note("reason.bad_evidence", by=a.by, evidence=shown, forms=", ".join(sorted(forms))))
             elif a.at > op.scheduled_start:
-                why.append(message("reason.after_start", by=a.by, at=_fmt(a.at), start=_fmt(op.scheduled_start)))
+                why.append(note("reason.after_start", by=a.by, at=_fmt(a.at), start=_fmt(op.scheduled_start)))
             elif not_before is not None and a.at < not_before:
                 earlier = self.steps[previous].model if previous else None
                 why.append(
-                    message(
+                    note(
                         "reason.out_of_order", by=a.by, at=_fmt(a.at),
                         previous=_named(previous or "", earlier.name if earlier else None), previous_at=_fmt(not_before),
                     )
@@ -169,10 +171,16 @@ class AuthorizationEvaluator:
         return forms
 
 
+_NO_EVIDENCE = LocalText(en=repr("no evidence"), zh=ZH["evidence.none"])
+
+
+_DETAILS = {key: note(key) for key in ("detail.satisfied", "detail.violated", "detail.waived")}
+
+
 def _fired(rule, kind: str, title: LocalText | None, detail: str) -> FiredRule:
-    note = message(detail)
+    said = _DETAILS[detail]
     return FiredRule(
-        id=rule.id, kind=kind, cite=rule.cite, provenance=rule.provenance, title=title, detail=note.render(), detail_message=note
+        id=rule.id, kind=kind, cite=rule.cite, provenance=rule.provenance, title=title, detail=said.english, detail_message=said.message
     )
 
 
@@ -181,7 +189,7 @@ def _named(word: str, name: LocalText | None) -> LocalText:
     return LocalText(en=word, zh=(name.zh if name else None) or word)
 
 
-def _notifications(step: Step, op: Operation) -> list[Message]:
+def _notifications(step: Step, op: Operation) -> list[Note]:
     spec = step.notification
     assert spec is not None
     deadline = op.scheduled_start - timedelta(minutes=spec.lead_minutes)
@@ -190,10 +198,10 @@ def _notifications(step: Step, op: Operation) -> list[Message]:
         sent = [n for n in op.notifications if n.channel == channel]
         shown = CHANNEL_NAMES.get(channel, channel)
         if not sent:
-            why.append(message("reason.no_notification", channel=shown))
+            why.append(note("reason.no_notification", channel=shown))
         elif not any(n.at <= deadline for n in sent):
             if spec.lead_minutes:
-                why.append(message("reason.late_notification", channel=shown, lead=str(spec.lead_minutes), deadline=_fmt(deadline)))
+                why.append(note("reason.late_notification", channel=shown, lead=str(spec.lead_minutes), deadline=_fmt(deadline)))
             else:
-                why.append(message("reason.late_notification_no_lead", channel=shown, deadline=_fmt(deadline)))
+                why.append(note("reason.late_notification_no_lead", channel=shown, deadline=_fmt(deadline)))
     return why

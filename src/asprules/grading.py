@@ -15,7 +15,7 @@ from .decisions import FiredRule, GradeDecision, RulesetRef
 from .document import Adjustment, GradingDocument, Row, Table
 from .errors import EvaluationError, Problem
 from .facts import Incident
-from .i18n import message
+from .i18n import note
 
 _CACHE_LIMIT = 1 << 16
 
@@ -106,11 +106,11 @@ class GradingEvaluator:
         fired: list[FiredRule] = []
         if row_id is not None:
             row = next(r for r, _, _ in table.rows if r.id == row_id)
-            note = message("detail.to_level", level=row.level)
+            said = note("detail.to_level", level=row.level)
             fired.append(
                 FiredRule(
                     id=row.id, kind="row", cite=row.cite, provenance=row.provenance, title=row.title,
-                    detail=note.render(), detail_message=note,
+                    detail=said.english, detail_message=said.message,
                 )
             )
         rank = base_rank
@@ -120,17 +120,17 @@ class GradingEvaluator:
             moved = {"old": self.levels[rank].id, "new": self.levels[new].id}
             bound = self.levels[adj.bound].id
             if new == rank:
-                note = message("detail.no_change_cap" if adj.step < 0 else "detail.no_change_floor", **moved, bound=bound)
+                said = note("detail.no_change_cap" if adj.step < 0 else "detail.no_change_floor", **moved, bound=bound)
             elif abs(new - rank) < abs(adj.step):
                 verb = "raise" if adj.step < 0 else "lower"
-                note = message(f"detail.bounded_{verb}", **moved, step=str(abs(adj.step)), bound=bound)
+                said = note(f"detail.bounded_{verb}", **moved, step=str(abs(adj.step)), bound=bound)
             else:
-                note = message("detail.adjusted", **moved)
+                said = note("detail.adjusted", **moved)
             m = adj.model
             fired.append(
                 FiredRule(
                     id=m.id, kind="adjustment", cite=m.cite, provenance=m.provenance, title=m.title,
-                    detail=note.render(), detail_message=note,
+                    detail=said.english, detail_message=said.message,
                 )
             )
             rank = new

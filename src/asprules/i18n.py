@@ -14,7 +14,8 @@ the command line, and by callers who pass ``lang=language_from_env()``.
 from __future__ import annotations
 
 import os
-from typing import Literal, Mapping, Union
+from functools import lru_cache
+from typing import Literal, Mapping, NamedTuple, Union
 
 from pydantic import BaseModel, ConfigDict
 
@@ -198,10 +199,34 @@ def _plain(value: LocalText, lang: str) -> str:
     return (value.zh or value.en) if lang == "zh" else value.en
 
 
+class Note(NamedTuple):
+    """A message and its English text, as decisions store them."""
+
+    message: Message
+    english: str
+
+
+def note(key: str, **args: Arg) -> Note:
+    plain = tuple((k, v if isinstance(v, str) else (v.en, v.zh)) for k, v in args.items())
+    return _note(key, plain)
+
+
 def message(key: str, **args: Arg) -> Message:
+    return note(key, **args).message
+
+
+# Notes are built for every unsatisfied step of every decision, and the same few recur
+# (the same step missing, the same role refused), so each is made once. The cache is
+# keyed on plain strings because hashing pydantic models is slow; the key is checked
+# here and the arguments come from validated facts and rulesets, so pydantic's
+# validation is skipped.
+@lru_cache(maxsize=4096)
+def _note(key: str, plain: tuple[tuple[str, str | tuple[str, str | None]], ...]) -> Note:
     if key not in EN:
         raise KeyError(f"no message {key!r} in the catalog")
-    return Message(key=key, args=tuple(args.items()))
+    args = tuple((k, v if isinstance(v, str) else LocalText(en=v[0], zh=v[1])) for k, v in plain)
+    msg = Message.model_construct(key=key, args=args)
+    return Note(msg, msg.render("en"))
 
 
 def problem_text(problem: Problem, lang: str) -> str:
