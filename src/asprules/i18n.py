@@ -207,12 +207,9 @@ class Note(NamedTuple):
 
 
 def note(key: str, **args: Arg) -> Note:
+    """The catalog message ``key`` with ``args``, and its English text."""
     plain = tuple((k, v if isinstance(v, str) else (v.en, v.zh)) for k, v in args.items())
     return _note(key, plain)
-
-
-def message(key: str, **args: Arg) -> Message:
-    return note(key, **args).message
 
 
 # Notes are built for every unsatisfied step of every decision, and the same few recur
