@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from .document import LocalText
-from .i18n import DEFAULT_LANGUAGE, Message, name, text
+from .i18n import DEFAULT_LANGUAGE, Message, check_language, name, text
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -21,6 +21,7 @@ Status = Literal["authorized", "pending", "denied"]
 
 
 def bilingual(value: LocalText | None) -> str:
+    """``en (zh)``: how English output shows a ruleset's names."""
     return name(value, "en")
 
 
@@ -164,11 +165,13 @@ class AuthorizationDecision(BaseModel):
 
     def explain(self, lang: str = DEFAULT_LANGUAGE) -> str:
         """Why this status, for people; ``lang`` is ``"en"`` or ``"zh"``."""
-        if lang == "zh":
+        lang = check_language(lang)
+        if lang == "en":  # ids, as in the JSON the reader may compare it with
+            shown = self.missing
+        else:  # the ruleset's own names of the steps, e.g. 技术授权
             step_names = {s.id: name(s.name, lang) for s in self.steps}
-            missing = "、".join(step_names.get(m, m) for m in self.missing)
-        else:
-            missing = ", ".join(self.missing)
+            shown = tuple(step_names.get(m, m) for m in self.missing)
+        missing = text("list.separator", lang).join(shown)
         lines = [
             text(f"auth.{self.status}", lang, missing=missing),
             text("auth.risk_class", lang, risk=self.risk, name=name(self.risk_name, lang)),
