@@ -159,3 +159,17 @@ def test_relative_links_resolve():
             if not path.exists() and path not in PAGES_FROM_OTHER_BRANCHES:
                 broken.append(f"{page.name} → {target}")
     assert broken == []
+
+
+# --- the README stays short, with its two commands ------------------------------------------
+
+TWO_COMMANDS = (
+    "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/asprules grade examples/incidents/l1-core-outage-daytime.yaml",
+    "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest",
+)
+
+
+def test_readme_keeps_the_two_commands_and_stays_short():
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert all(f"\n{command}\n" in text for command in TWO_COMMANDS)
+    assert len(text.splitlines()) <= 100, "the README is a front page; put details into docs/"
