@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Literal, Mapping, NamedTuple, Union
+from typing import Mapping, NamedTuple, Union
 
 from pydantic import BaseModel, ConfigDict
 
 from .document import LocalText
 from .errors import AspRulesError, Problem
 
-Lang = Literal["en", "zh"]
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 DEFAULT_LANGUAGE = "en"
 ENV_VAR = "ASPRULES_LANG"
