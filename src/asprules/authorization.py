@@ -24,6 +24,7 @@ class _Step:
     forms: frozenset[str] | None  # None: any record counts
     extra_forms: tuple[tuple[Predicate, frozenset[str]], ...]
     unrecorded: Note  # "no <step> approval recorded", made once
+    unsent: dict[str, Note]  # "no <channel> notification sent", made once per channel
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,13 @@ class AuthorizationEvaluator:
     @staticmethod
     def _compile_step(ctx: Context, step: Step) -> _Step:
         unrecorded = note("reason.no_approval", step=_named(step.id, step.name))
+        channels = step.notification.channels if step.notification else ()
+        unsent = {c: note("reason.no_notification", channel=CHANNEL_NAMES.get(c, c)) for c in channels}
         if step.approval is None:
-            return _Step(step, frozenset(), None, (), unrecorded)
+            return _Step(step, frozenset(), None, (), unrecorded, unsent)
         forms = frozenset(step.approval.evidence) if step.approval.evidence is not None else None
         extra = tuple((compile_condition(ctx, e.when), frozenset(e.forms)) for e in step.approval.evidence_also)
-        return _Step(step, frozenset(step.approval.roles), forms, extra, unrecorded)
+        return _Step(step, frozenset(step.approval.roles), forms, extra, unrecorded, unsent)
 
     def authorize(self, op: Operation) -> AuthorizationDecision:
         risk = next(rc for rc, pred in self.risk_classes if pred(op))  # the catch-all guarantees one
@@ -118,7 +121,7 @@ class AuthorizationEvaluator:
                     held = str(op.engineer.qualification)
                     reasons.append(note("reason.qualification", engineer=op.engineer.id, held=held, need=str(need)))
             if step.model.notification is not None:
-                reasons += _notifications(step.model, op)
+                reasons += _notifications(step, op)
             if granted is not None:
                 granted_after, previous = granted, step_id
             results.append(
@@ -189,17 +192,17 @@ def _named(word: str, name: LocalText | None) -> LocalText:
     return LocalText(en=word, zh=(name.zh if name else None) or word)
 
 
-def _notifications(step: Step, op: Operation) -> list[Note]:
-    spec = step.notification
+def _notifications(step: _Step, op: Operation) -> list[Note]:
+    spec = step.model.notification
     assert spec is not None
     deadline = op.scheduled_start - timedelta(minutes=spec.lead_minutes)
     why = []
     for channel in spec.channels:
         sent = [n for n in op.notifications if n.channel == channel]
-        shown = CHANNEL_NAMES.get(channel, channel)
         if not sent:
-            why.append(note("reason.no_notification", channel=shown))
+            why.append(step.unsent[channel])
         elif not any(n.at <= deadline for n in sent):
+            shown = CHANNEL_NAMES.get(channel, channel)
             if spec.lead_minutes:
                 why.append(note("reason.late_notification", channel=shown, lead=str(spec.lead_minutes), deadline=_fmt(deadline)))
             else:
