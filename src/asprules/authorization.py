@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from .compile import Context, Predicate, compile_condition
 from .decisions import AuthorizationDecision, FiredRule, RulesetRef, StepResult, Violation
-from .document import AuthorizationDocument, Constraint, RiskClass, Step
+from .document import AuthorizationDocument, Constraint, LocalText, RiskClass, Step
 from .facts import Approval, Operation
+from .i18n import CHANNEL_NAMES, ZH, Note, note
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class _Step:
     roles: frozenset[str]
     forms: frozenset[str] | None  # None: any record counts
     extra_forms: tuple[tuple[Predicate, frozenset[str]], ...]
+    unrecorded: Note  # "no <step> approval recorded", made once
+    unsent: dict[str, Note]  # "no <channel> notification sent", made once per channel
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,14 @@ class AuthorizationEvaluator:
 
     @staticmethod
     def _compile_step(ctx: Context, step: Step) -> _Step:
+        unrecorded = note("reason.no_approval", step=_named(step.id, step.name))
+        channels = step.notification.channels if step.notification else ()
+        unsent = {c: note("reason.no_notification", channel=CHANNEL_NAMES.get(c, c)) for c in channels}
         if step.approval is None:
-            return _Step(step, frozenset(), None, ())
+            return _Step(step, frozenset(), None, (), unrecorded, unsent)
         forms = frozenset(step.approval.evidence) if step.approval.evidence is not None else None
         extra = tuple((compile_condition(ctx, e.when), frozenset(e.forms)) for e in step.approval.evidence_also)
-        return _Step(step, frozenset(step.approval.roles), forms, extra)
+        return _Step(step, frozenset(step.approval.roles), forms, extra, unrecorded, unsent)
 
     def authorize(self, op: Operation) -> AuthorizationDecision:
         risk = next(rc for rc, pred in self.risk_classes if pred(op))  # the catch-all guarantees one
@@ -74,16 +80,16 @@ class AuthorizationEvaluator:
                 continue
             m = con.model
             if con.unless is not None and con.unless(op):
-                fired.append(FiredRule(id=m.id, kind="constraint", cite=m.cite, provenance=m.provenance, title=m.title, detail="waived: its exception holds"))
+                fired.append(_fired(m, "constraint", m.title, "detail.waived"))
                 continue
             violations.append(Violation(rule=m.id, cite=m.cite, provenance=m.provenance, message=m.message))
-            fired.append(FiredRule(id=m.id, kind="constraint", cite=m.cite, provenance=m.provenance, title=m.title, detail="violated"))
+            fired.append(_fired(m, "constraint", m.title, "detail.violated"))
 
         results = self._chain(risk, op)
         for r in results:
             if r.satisfied:
                 s = self.steps[r.id].model
-                fired.append(FiredRule(id=s.id, kind="step", cite=s.cite, provenance=s.provenance, title=s.name, detail="satisfied"))
+                fired.append(_fired(s, "step", s.name, "detail.satisfied"))
         missing = tuple(r.id for r in results if not r.satisfied)
         status = "denied" if violations else ("pending" if missing else "authorized")
         return AuthorizationDecision(
@@ -103,7 +109,7 @@ class AuthorizationEvaluator:
         previous: str | None = None
         for step_id in risk.chain:
             step = self.steps[step_id]
-            reasons: list[str] = []
+            reasons: list[Note] = []
             granted: datetime | None = None
             if step.model.approval is not None:
                 not_before = granted_after if risk.ordered else None
@@ -112,32 +118,46 @@ class AuthorizationEvaluator:
             if step.model.qualification is not None:
                 need = step.model.qualification.minimum
                 if op.engineer.qualification < need:
-                    reasons.append(f"engineer {op.engineer.id} holds qualification {op.engineer.qualification}; this step needs at least {need}")
+                    held = str(op.engineer.qualification)
+                    reasons.append(note("reason.qualification", engineer=op.engineer.id, held=held, need=str(need)))
             if step.model.notification is not None:
-                reasons += _notifications(step.model, op)
+                reasons += _notifications(step, op)
             if granted is not None:
                 granted_after, previous = granted, step_id
-            results.append(StepResult(id=step_id, name=step.model.name, cite=step.model.cite, satisfied=not reasons, reasons=tuple(reasons)))
+            results.append(
+                StepResult(
+                    id=step_id, name=step.model.name, cite=step.model.cite, satisfied=not reasons,
+                    reasons=tuple(r.english for r in reasons), reason_messages=tuple(r.message for r in reasons),
+                )
+            )
         return results
 
-    def _approval(self, step: _Step, op: Operation, not_before: datetime | None, previous: str | None) -> tuple[datetime | None, list[str]]:
+    def _approval(
+        self, step: _Step, op: Operation, not_before: datetime | None, previous: str | None
+    ) -> tuple[datetime | None, list[Note]]:
         """The earliest qualifying approval for ``step``, or why there is none."""
         records = [a for a in op.approvals if a.step == step.model.id]
         if not records:
-            return None, [f"no {step.model.id} approval recorded"]
+            return None, [step.unrecorded]
         forms = self._accepted_forms(step, op)
-        why: list[str] = []
+        why: list[Note] = []
         good: list[Approval] = []
         for a in records:
             if a.role not in step.roles:
-                why.append(f"approval by {a.by} has role {a.role!r}; needs one of {', '.join(sorted(step.roles))}")
+                why.append(note("reason.wrong_role", by=a.by, role=repr(a.role), roles=", ".join(sorted(step.roles))))
             elif forms is not None and a.evidence not in forms:
-                shown = a.evidence or "no evidence"
-                why.append(f"approval by {a.by} rests on {shown!r}, not an accepted form ({', '.join(sorted(forms))})")
+                shown = repr(a.evidence) if a.evidence else _NO_EVIDENCE
+                why.append(note("reason.bad_evidence", by=a.by, evidence=shown, forms=", ".join(sorted(forms))))
             elif a.at > op.scheduled_start:
-                why.append(f"approval by {a.by} at {_fmt(a.at)} comes after the scheduled start {_fmt(op.scheduled_start)}")
+                why.append(note("reason.after_start", by=a.by, at=_fmt(a.at), start=_fmt(op.scheduled_start)))
             elif not_before is not None and a.at < not_before:
-                why.append(f"approval by {a.by} at {_fmt(a.at)} precedes the {previous} approval at {_fmt(not_before)}; the chain is ordered")
+                earlier = self.steps[previous].model if previous else None
+                why.append(
+                    note(
+                        "reason.out_of_order", by=a.by, at=_fmt(a.at),
+                        previous=_named(previous or "", earlier.name if earlier else None), previous_at=_fmt(not_before),
+                    )
+                )
             else:
                 good.append(a)
         if good:
@@ -154,16 +174,37 @@ class AuthorizationEvaluator:
         return forms
 
 
-def _notifications(step: Step, op: Operation) -> list[str]:
-    spec = step.notification
+_NO_EVIDENCE = LocalText(en=repr("no evidence"), zh=ZH["evidence.none"])
+
+
+_DETAILS = {key: note(key) for key in ("detail.satisfied", "detail.violated", "detail.waived")}
+
+
+def _fired(rule, kind: str, title: LocalText | None, detail: str) -> FiredRule:
+    said = _DETAILS[detail]
+    return FiredRule(
+        id=rule.id, kind=kind, cite=rule.cite, provenance=rule.provenance, title=title, detail=said.english, detail_message=said.message
+    )
+
+
+def _named(word: str, name: LocalText | None) -> LocalText:
+    """A step shown by its id in English and by its ruleset name in Chinese."""
+    return LocalText(en=word, zh=(name.zh if name else None) or word)
+
+
+def _notifications(step: _Step, op: Operation) -> list[Note]:
+    spec = step.model.notification
     assert spec is not None
     deadline = op.scheduled_start - timedelta(minutes=spec.lead_minutes)
     why = []
     for channel in spec.channels:
         sent = [n for n in op.notifications if n.channel == channel]
         if not sent:
-            why.append(f"no {channel} notification sent")
+            why.append(step.unsent[channel])
         elif not any(n.at <= deadline for n in sent):
-            lead = f"{spec.lead_minutes} minutes before" if spec.lead_minutes else "before"
-            why.append(f"{channel} notification must go out at least {lead} the start (by {_fmt(deadline)})")
+            shown = CHANNEL_NAMES.get(channel, channel)
+            if spec.lead_minutes:
+                why.append(note("reason.late_notification", channel=shown, lead=str(spec.lead_minutes), deadline=_fmt(deadline)))
+            else:
+                why.append(note("reason.late_notification_no_lead", channel=shown, deadline=_fmt(deadline)))
     return why

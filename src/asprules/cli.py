@@ -10,6 +10,7 @@ import json
 import sys
 from typing import Callable, Sequence
 
+from . import i18n
 from .errors import AspRulesError
 from .facts import incident_from_file, operation_from_file
 from .loader import Rulebook, load_documents, load_rulesets
@@ -24,11 +25,11 @@ def _emit(payload: dict, text: str, fmt: str) -> None:
         print(text)
 
 
-def _fail(exc: AspRulesError, fmt: str) -> int:
+def _fail(exc: AspRulesError, fmt: str, lang: str = i18n.DEFAULT_LANGUAGE) -> int:
     if fmt == "json":
         print(json.dumps(exc.to_json(), ensure_ascii=False, indent=2))
     else:
-        print(f"error: {exc}", file=sys.stderr)
+        print(i18n.error_text(exc, lang), file=sys.stderr)
     return EXIT_ERROR
 
 
@@ -43,7 +44,7 @@ def cmd_grade(args) -> int:
 
     decision = grade(incident, rules)
     payload = {"id": incident.id, **decision.to_json()}
-    _emit(payload, f"{incident.id}: {decision.explain()}", args.format)
+    _emit(payload, f"{incident.id}: {decision.explain(args.lang)}", args.format)
     return EXIT_OK
 
 
@@ -54,14 +55,14 @@ def cmd_authorize(args) -> int:
 
     decision = authorize(operation, rules)
     payload = {"id": operation.id, **decision.to_json()}
-    _emit(payload, f"{operation.id}: {decision.explain()}", args.format)
+    _emit(payload, f"{operation.id}: {decision.explain(args.lang)}", args.format)
     return EXIT_OK
 
 
 def cmd_validate(args) -> int:
     docs = load_documents(args.paths)
     payload = {"files": [d.source.file for d in docs], "problems": []}
-    text = "\n".join(f"ok  {d.source.file}  ({d.model.kind} {d.model.id})" for d in docs)
+    text = "\n".join(i18n.text("validate.ok", args.lang, file=d.source.file, kind=d.model.kind, id=d.model.id) for d in docs)
     _emit(payload, text, args.format)
     return EXIT_OK
 
@@ -75,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+        p.add_argument(
+            "--lang",
+            choices=i18n.LANGUAGES,
+            default=None,
+            help=f"language of explanations and errors (default: ${i18n.ENV_VAR}, else {i18n.DEFAULT_LANGUAGE})",
+        )
 
     for name, helper, fn in (
         ("grade", "grade an incident file (YAML or JSON)", cmd_grade),
@@ -103,9 +110,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
+        if getattr(args, "lang", None) is None:
+            args.lang = i18n.language_from_env()
+    except i18n.UnsupportedLanguage as exc:
+        return _fail(exc, getattr(args, "format", "text"))
+    try:
         return func(args)
     except AspRulesError as exc:
-        return _fail(exc, args.format)
+        return _fail(exc, args.format, args.lang)
     except BrokenPipeError:  # e.g. `asprules ... | head`
         return EXIT_OK
 

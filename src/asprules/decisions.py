@@ -2,7 +2,8 @@
 
 Decisions are frozen values that do not hold the fact they were made for, so equal
 decisions compare equal and the evaluator may share one object between facts.
-``to_json()`` is the stable contract for ticketing systems; ``explain()`` is for people.
+``to_json()`` is the stable contract for ticketing systems (English, always);
+``explain(lang="en"|"zh")`` is for people, in the language they read (see :mod:`asprules.i18n`).
 """
 
 from __future__ import annotations
@@ -12,16 +13,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from .document import LocalText
+from .i18n import DEFAULT_LANGUAGE, Message, check_language, name, text
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 Status = Literal["authorized", "pending", "denied"]
 
 
-def bilingual(text: LocalText | None) -> str:
-    if text is None:
-        return ""
-    return f"{text.en} ({text.zh})" if text.zh else text.en
+def bilingual(value: LocalText | None) -> str:
+    """``en (zh)``: how English output shows a ruleset's names."""
+    return name(value, "en")
 
 
 class RulesetRef(BaseModel):
@@ -44,6 +45,7 @@ class FiredRule(BaseModel):
     provenance: Literal["handbook", "assumed"]
     title: LocalText | None = None
     detail: str | None = None
+    detail_message: Message | None = None  # ``detail`` in any language; absent: ``detail`` as is
 
     def to_json(self) -> dict:
         out = {"id": self.id, "kind": self.kind, "cite": self.cite, "provenance": self.provenance}
@@ -51,10 +53,11 @@ class FiredRule(BaseModel):
             out["detail"] = self.detail
         return out
 
-    def line(self) -> str:
-        title = f" {bilingual(self.title)}" if self.title else ""
-        detail = f" — {self.detail}" if self.detail else ""
-        mark = "" if self.provenance == "handbook" else " [reference default]"
+    def line(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        title = f" {name(self.title, lang)}" if self.title else ""
+        shown = self.detail_message.render(lang) if self.detail_message else self.detail
+        detail = f" — {shown}" if shown else ""
+        mark = "" if self.provenance == "handbook" else text("reference_default", lang)
         return f"{self.id} ({self.cite}){title}{detail}{mark}"
 
 
@@ -83,19 +86,21 @@ class GradeDecision(BaseModel):
             "ruleset": self.ruleset.to_json(),
         }
 
-    def explain(self) -> str:
-        lines = [f"Level {self.level}: {bilingual(self.level_name)}"]
+    def explain(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """Why this level, for people; ``lang`` is ``"en"`` or ``"zh"``."""
+        lines = [text("grade.level", lang, level=self.level, name=name(self.level_name, lang))]
         rows = [f for f in self.fired if f.kind == "row"]
         if rows:
-            lines.append(f"  base level {self.base_level} from table {self.table}:")
-            lines += [f"    row {f.line()}" for f in rows]
+            lines.append(text("grade.base_from_table", lang, base=self.base_level, table=self.table))
+            row = text("grade.row", lang)
+            lines += [f"    {row} {f.line(lang)}" for f in rows]
         else:
-            lines.append(f"  base level {self.base_level}: no row of table {self.table} matched")
+            lines.append(text("grade.no_row", lang, base=self.base_level, table=self.table))
         adjustments = [f for f in self.fired if f.kind == "adjustment"]
         if adjustments:
-            lines.append("  level adjustments (级别调整):")
-            lines += [f"    {f.line()}" for f in adjustments]
-        lines.append(f"  ruleset {self.ruleset.id} sha256:{self.ruleset.sha256[:12]}")
+            lines.append(text("grade.adjustments", lang))
+            lines += [f"    {f.line(lang)}" for f in adjustments]
+        lines.append(text("ruleset", lang, id=self.ruleset.id, sha=self.ruleset.sha256[:12]))
         return "\n".join(lines)
 
 
@@ -108,6 +113,12 @@ class StepResult(BaseModel):
     cite: str
     satisfied: bool
     reasons: tuple[str, ...] = ()
+    reason_messages: tuple[Message, ...] = ()  # ``reasons`` in any language; absent: ``reasons`` as is
+
+    def reasons_in(self, lang: str = DEFAULT_LANGUAGE) -> tuple[str, ...]:
+        if self.reason_messages:
+            return tuple(m.render(lang) for m in self.reason_messages)
+        return self.reasons
 
     def to_json(self) -> dict:
         return {"id": self.id, "cite": self.cite, "satisfied": self.satisfied, "reasons": list(self.reasons)}
@@ -152,20 +163,26 @@ class AuthorizationDecision(BaseModel):
             "ruleset": self.ruleset.to_json(),
         }
 
-    def explain(self) -> str:
-        verdict = {
-            "authorized": "AUTHORIZED: every step of the chain is satisfied and no constraint is broken",
-            "pending": f"PENDING: missing {', '.join(self.missing)}",
-            "denied": "DENIED: a hard constraint forbids this operation",
-        }[self.status]
-        lines = [verdict, f"  risk class {self.risk}: {bilingual(self.risk_name)}"]
+    def explain(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """Why this status, for people; ``lang`` is ``"en"`` or ``"zh"``."""
+        lang = check_language(lang)
+        if lang == "en":  # ids, as in the JSON the reader may compare it with
+            shown = self.missing
+        else:  # the ruleset's own names of the steps, e.g. 技术授权
+            step_names = {s.id: name(s.name, lang) for s in self.steps}
+            shown = tuple(step_names.get(m, m) for m in self.missing)
+        missing = text("list.separator", lang).join(shown)
+        lines = [
+            text(f"auth.{self.status}", lang, missing=missing),
+            text("auth.risk_class", lang, risk=self.risk, name=name(self.risk_name, lang)),
+        ]
         for v in self.violations:
-            lines.append(f"  ✗ {v.rule} ({v.cite}): {bilingual(v.message)}")
+            lines.append(f"  ✗ {v.rule} ({v.cite}): {name(v.message, lang)}")
         if self.steps:
-            lines.append("  authorization chain:")
+            lines.append(text("auth.chain", lang))
         for s in self.steps:
             mark = "✓" if s.satisfied else "…"
-            lines.append(f"    {mark} {s.id} ({s.cite}) {bilingual(s.name)}")
-            lines += [f"        - {r}" for r in s.reasons]
-        lines.append(f"  ruleset {self.ruleset.id} sha256:{self.ruleset.sha256[:12]}")
+            lines.append(f"    {mark} {s.id} ({s.cite}) {name(s.name, lang)}")
+            lines += [f"        - {r}" for r in s.reasons_in(lang)]
+        lines.append(text("ruleset", lang, id=self.ruleset.id, sha=self.ruleset.sha256[:12]))
         return "\n".join(lines)

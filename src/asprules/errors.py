@@ -21,6 +21,7 @@ class Problem:
     file: str | None = None
     line: int | None = None  # 1-based
     column: int | None = None  # 1-based
+    code: str | None = None  # pydantic's error type, so i18n can translate the message
 
     @property
     def field(self) -> str:

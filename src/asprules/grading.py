@@ -15,6 +15,7 @@ from .decisions import FiredRule, GradeDecision, RulesetRef
 from .document import Adjustment, GradingDocument, Row, Table
 from .errors import EvaluationError, Problem
 from .facts import Incident
+from .i18n import note
 
 _CACHE_LIMIT = 1 << 16
 
@@ -105,21 +106,33 @@ class GradingEvaluator:
         fired: list[FiredRule] = []
         if row_id is not None:
             row = next(r for r, _, _ in table.rows if r.id == row_id)
+            said = note("detail.to_level", level=row.level)
             fired.append(
-                FiredRule(id=row.id, kind="row", cite=row.cite, provenance=row.provenance, title=row.title, detail=f"gives {row.level}")
+                FiredRule(
+                    id=row.id, kind="row", cite=row.cite, provenance=row.provenance, title=row.title,
+                    detail=said.english, detail_message=said.message,
+                )
             )
         rank = base_rank
         for i in fired_adjustments:
             adj = self.adjustments[i]
             new = _adjust(rank, adj)
-            verb = "raise" if adj.step < 0 else "lower"
-            detail = f"{self.levels[rank].id} → {self.levels[new].id}"
+            moved = {"old": self.levels[rank].id, "new": self.levels[new].id}
+            bound = self.levels[adj.bound].id
             if new == rank:
-                detail += f" (no change: {'cap' if adj.step < 0 else 'floor'} is {self.levels[adj.bound].id})"
+                said = note("detail.no_change_cap" if adj.step < 0 else "detail.no_change_floor", **moved, bound=bound)
             elif abs(new - rank) < abs(adj.step):
-                detail += f" ({verb} {abs(adj.step)} bounded at {self.levels[adj.bound].id})"
+                verb = "raise" if adj.step < 0 else "lower"
+                said = note(f"detail.bounded_{verb}", **moved, step=str(abs(adj.step)), bound=bound)
+            else:
+                said = note("detail.adjusted", **moved)
             m = adj.model
-            fired.append(FiredRule(id=m.id, kind="adjustment", cite=m.cite, provenance=m.provenance, title=m.title, detail=detail))
+            fired.append(
+                FiredRule(
+                    id=m.id, kind="adjustment", cite=m.cite, provenance=m.provenance, title=m.title,
+                    detail=said.english, detail_message=said.message,
+                )
+            )
             rank = new
         return GradeDecision(
             level=self.levels[rank].id,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -242,5 +242,6 @@ def problems_from_validation(exc: ValidationError, doc: SourceDocument) -> list[
             msg += f" (got {shown[:60]}{'…' if len(shown) > 60 else ''})"
         if err["type"] == "extra_forbidden":
             msg = "unknown field"
-        out.append(doc.problem(doc.resolve_path(loc, missing=err["type"] == "missing"), msg))
+        problem = doc.problem(doc.resolve_path(loc, missing=err["type"] == "missing"), msg)
+        out.append(replace(problem, code=err["type"]))
     return out
