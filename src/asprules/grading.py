@@ -40,6 +40,7 @@ class _Adjustment:
 class GradingEvaluator:
     def __init__(self, doc: GradingDocument, ctx: Context, ref: RulesetRef):
         self.doc = doc
+        self.ctx = ctx
         self.ref = ref
         self.levels = tuple(doc.levels)
         self.rank = {lv.id: i for i, lv in enumerate(doc.levels)}
