@@ -41,15 +41,20 @@ from asprules.document import AllOf, AnyOf, Compare, NotOf  # noqa: E402
 from workload import incident_dicts, synthetic_rows, synthetic_ruleset_text  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
+FAST_REPEAT = 3  # passes over all the facts for asprules and the if-chain; the slow peers get one
 
 
 # --- one timed run -----------------------------------------------------------------
 
 
-def timed(fn: Callable[[], list], count: int) -> tuple[list, float]:
-    start = time.perf_counter()
-    out = fn()
-    return out, count / (time.perf_counter() - start)
+def timed(fn: Callable[[], list], count: int, repeat: int = 1) -> tuple[list, float]:
+    """The result and the rate of the fastest of ``repeat`` passes (the least disturbed)."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - start)
+    return out, count / best
 
 
 # --- flattening a ruleset for engines without time zones or calendars ---------------
@@ -337,12 +342,13 @@ def compare(name: str, rules, if_chain, facts: list[dict], slow_count: int) -> N
     print(f"\n== {name}: {sum(len(t.rows) for t in evaluator.tables)} rows, {n:,} incidents ==")
     results: list[tuple[str, float, int, str]] = []  # engine, decisions/s, facts, what was checked
     grade = evaluator.grade
-    reference, rate = timed(lambda: [grade(x).level for x in models], n)
+    reference, rate = timed(lambda: [grade(x).level for x in models], n, FAST_REPEAT)
     base_reference = [grade(x).base_level for x in models]
     results.append(("asprules compiled (Incident in)", rate, n, "level"))
 
     def measure(engine: str, decide: Callable[[Any], str] | None, items: list, what: str = "level", *, all_at_once=None) -> None:
-        got, rate = timed(lambda: all_at_once(items) if all_at_once else [decide(x) for x in items], len(items))  # type: ignore[misc]
+        passes = FAST_REPEAT if items is models else 1
+        got, rate = timed(lambda: all_at_once(items) if all_at_once else [decide(x) for x in items], len(items), passes)  # type: ignore[misc]
         want = reference if what == "level" else base_reference
         bad = [i for i, (a, b) in enumerate(zip(got, want)) if a != b]
         if bad:

@@ -15,6 +15,7 @@ test checks that on random incidents.
 from __future__ import annotations
 
 import keyword
+from collections import Counter
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +34,8 @@ class _Emitter:
 
     ctx: Context
     names: dict[str, Any] = field(default_factory=dict)
+    reads: Counter[str] = field(default_factory=Counter)  # plain-field reads emitted
+    hoisted: frozenset[str] = frozenset()  # fields read once into locals ``f_<name>``
     _count: int = 0
 
     def bind(self, value: Any, prefix: str) -> str:
@@ -59,7 +62,8 @@ class _Emitter:
         """An expression for a field or derived value, and whether it may be None."""
         ftype = self.ctx.fields.get(name)
         if self._plain_field(name) and ftype is not None:
-            return f"f.{name}", ftype.optional
+            self.reads[name] += 1
+            return (f"f_{name}" if name in self.hoisted else f"f.{name}"), ftype.optional
         if name in self.ctx.derived:
             inline = self._derived(name)
             if inline is not None:
@@ -204,10 +208,17 @@ def build_grader(evaluator: Any) -> Callable[[Any], Any]:
                 f"    return rank, _slot{ti}[None if row is None else row.id]",
             ]
         else:
+            # a field many rows test is read once (a long table would read it per row)
+            em.reads.clear()
+            for row, _, _ in table.rows:
+                em.condition(row.when)
+            em.hoisted = frozenset(name for name, n in em.reads.items() if n >= 3)
             lines.append(f"def {fn}(f):")
+            lines += [f"    f_{name} = f.{name}" for name in sorted(em.hoisted)]
             for row, _, rank in table.rows:  # already in evaluation order
                 lines.append(f"    if {em.condition(row.when)}: return {rank}, {slot(ti, row.id, rank)}")
             lines.append(f"    return {table.default_rank}, {slot(ti, None, table.default_rank)}")
+            em.hoisted = frozenset()
         table_calls.append((em.condition(table.model.applies_when), fn))
 
     body = ["def grade(f):", f"    base = {nlevels}", "    chosen = -1"]
