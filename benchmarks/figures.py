@@ -116,17 +116,26 @@ def cold_start_figures(runs: int = 7) -> None:
         line(label, best * 1000, "ms")
 
 
+# Peak RSS from /proc (VmHWM, KiB): ru_maxrss would carry over the parent's peak at fork.
 STREAM = """
 import json, resource, sys, time
 sys.path.insert(0, {bench!r})
 import asprules
 from workload import stream_incident_dicts
+
+def peak_kib():
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(l.split()[1]) for l in status if l.startswith("VmHWM:"))
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
 rules = asprules.load_rulesets({rules!r})
 count, marks, levels, start = {count}, [], {{}}, time.perf_counter()
 for i, d in enumerate(asprules.grade_many(stream_incident_dicts(count), rules), 1):
     levels[d.level] = levels.get(d.level, 0) + 1
     if i % (count // 10) == 0:
-        marks.append((i, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+        marks.append((i, peak_kib()))
 print(json.dumps({{"marks": marks, "levels": levels, "seconds": time.perf_counter() - start}}))
 """
 
