@@ -23,7 +23,8 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_val
 
 FORMAT_VERSION = 1
 
-_DOC = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False)
+# defer_build: validators are built on first use, not at import (CLI cold start)
+_DOC = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False, defer_build=True)
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=80)]
 Cite = Annotated[str, Field(pattern=r"^§[0-9]+(\.[0-9]+)*$", description="Handbook section, e.g. §34.2.2")]

@@ -61,7 +61,8 @@ EVIDENCE_FORMS: tuple[str, ...] = EvidenceForm.__args__  # type: ignore[attr-def
 Channel = Literal["email", "sms"]
 CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
+# defer_build: validators are built on first use, not at import (CLI cold start)
+_FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, str_strip_whitespace=True, defer_build=True)
 
 Text = Annotated[str, Field(min_length=1, max_length=256)]
 Count = Annotated[StrictInt, Field(ge=0, le=10**12)]
