@@ -48,6 +48,8 @@ Text = Annotated[LocalText, Field(description="A string, or {en, zh}")]
 
 
 class _Textual(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     @model_validator(mode="before")
     @classmethod
     def _plain_strings_are_english(cls, data: Any) -> Any:
@@ -225,8 +227,7 @@ Condition = Annotated[
     ),
 ]
 
-for _model in (AllOf, AnyOf, NotOf):
-    _model.model_rebuild()
+# The recursive condition models resolve `Condition` when first used (defer_build).
 
 
 # --- common rule metadata ---------------------------------------------------------
