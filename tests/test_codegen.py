@@ -171,3 +171,12 @@ def test_the_generated_source_holds_only_literals_and_checked_names(everything):
     source = everything.grading.grade.source
     assert "f.outage_minutes" in source and "f.site" in source
     assert "'a'" not in source  # members of `in` lists are passed as constants, not pasted
+
+
+def test_a_section_the_generator_does_not_know_falls_back_to_the_closures(monkeypatch):
+    from asprules import codegen
+
+    monkeypatch.setattr(codegen, "UNDERSTOOD", codegen.UNDERSTOOD - {"adjustments"})
+    rules = asprules.load_rulesets(RULESETS)
+    assert rules.grading.grade == rules.grading.grade_reference
+    assert rules.grading.grade(asprules.parse_incident(incident(vip_customer=True, data_loss=True))).level == "L2"

@@ -182,8 +182,19 @@ def _interval_lookup(starts: list[datetime], ends: list[datetime]) -> Callable[[
     return within
 
 
+# The parts of a grading document this generator knows how to decide. A document that
+# uses anything else (a section added to the format later) is graded by the closures.
+UNDERSTOOD = frozenset(
+    {"asprules", "kind", "id", "version", "title", "description", "calendars", "defaults", "levels", "derived", "tables", "adjustments"}
+)
+
+
 def build_grader(evaluator: Any) -> Callable[[Any], Any]:
-    """The specialized ``grade(incident) -> GradeDecision`` for a :class:`GradingEvaluator`."""
+    """The specialized ``grade(incident) -> GradeDecision`` for a :class:`GradingEvaluator`,
+    or its ``grade_reference`` when the document has a section not understood here."""
+    doc = evaluator.doc
+    if any(getattr(doc, name) for name in type(doc).model_fields if name not in UNDERSTOOD):
+        return evaluator.grade_reference
     em = _Emitter(evaluator.ctx)
     nlevels = len(evaluator.levels)
     nadj = len(evaluator.adjustments)
