@@ -330,7 +330,7 @@ def rete_grader(rules) -> Callable | None:
     try:
         asprules.grade(incident_dicts(1)[0], rules, backend="rete")  # type: ignore[arg-type]
     except (asprules.BackendUnavailable, TypeError, ValueError) as exc:
-        print(f"  asprules rete: skipped ({type(exc).__name__}: {str(exc).splitlines()[0]})")
+        print(f"  asprules rete: skipped ({type(exc).__name__}: {getattr(exc, 'summary', exc)})")
         return None
     return lambda x: asprules.grade(x, rules, backend="rete").level  # type: ignore[arg-type]
 
