@@ -26,6 +26,7 @@ from .facts import (
     parse_operation,
 )
 from .loader import Rulebook, bundled_rulesets, load_rulesets
+from .batch import grade_many
 
 __version__ = "0.1.0"
 
@@ -77,6 +78,7 @@ __all__ = [
     "authorize",
     "bundled_rulesets",
     "grade",
+    "grade_many",
     "incident_from_file",
     "load_rulesets",
     "operation_from_file",

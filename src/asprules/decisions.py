@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict
 from .document import LocalText
 from .i18n import DEFAULT_LANGUAGE, Message, check_language, name, text
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+# defer_build: validators are built on first use, not at import (CLI cold start)
+_FROZEN = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 Status = Literal["authorized", "pending", "denied"]
 

@@ -23,7 +23,8 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_val
 
 FORMAT_VERSION = 1
 
-_DOC = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False)
+# defer_build: validators are built on first use, not at import (CLI cold start)
+_DOC = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False, defer_build=True)
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=80)]
 Cite = Annotated[str, Field(pattern=r"^§[0-9]+(\.[0-9]+)*$", description="Handbook section, e.g. §34.2.2")]
@@ -47,6 +48,8 @@ Text = Annotated[LocalText, Field(description="A string, or {en, zh}")]
 
 
 class _Textual(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     @model_validator(mode="before")
     @classmethod
     def _plain_strings_are_english(cls, data: Any) -> Any:
@@ -224,8 +227,7 @@ Condition = Annotated[
     ),
 ]
 
-for _model in (AllOf, AnyOf, NotOf):
-    _model.model_rebuild()
+# The recursive condition models resolve `Condition` when first used (defer_build).
 
 
 # --- common rule metadata ---------------------------------------------------------

@@ -61,7 +61,8 @@ EVIDENCE_FORMS: tuple[str, ...] = EvidenceForm.__args__  # type: ignore[attr-def
 Channel = Literal["email", "sms"]
 CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
+# defer_build: validators are built on first use, not at import (CLI cold start)
+_FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, str_strip_whitespace=True, defer_build=True)
 
 Text = Annotated[str, Field(min_length=1, max_length=256)]
 Count = Annotated[StrictInt, Field(ge=0, le=10**12)]
@@ -203,13 +204,20 @@ class Operation(BaseModel):
 
 
 def _parse(model, data: Any, doc: SourceDocument | None, what: str):
-    if isinstance(data, model):
+    # Exact-type checks first: isinstance() on a pydantic model class and on the Mapping
+    # ABC are slow enough to show when a ticketing system sends millions of plain dicts.
+    kind = type(data)
+    if kind is model:
         return data
-    if not isinstance(data, Mapping):
-        where = doc.file if doc else "<input>"
-        raise FactError(f"invalid {what}", [Problem(f"expected a mapping of fields, got {type(data).__name__}", file=where, line=1 if doc else None)])
+    if kind is not dict:
+        if isinstance(data, model):
+            return data
+        if not isinstance(data, Mapping):
+            where = doc.file if doc else "<input>"
+            raise FactError(f"invalid {what}", [Problem(f"expected a mapping of fields, got {kind.__name__}", file=where, line=1 if doc else None)])
+        data = dict(data)
     try:
-        return model.model_validate(dict(data))
+        return model.model_validate(data)
     except ValidationError as exc:
         ident = data.get("id") if isinstance(data.get("id"), str) else None
         label = f"invalid {what}" + (f" {ident!r}" if ident else "")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .codegen import build_grader
 from .compile import Context, Predicate, compile_condition
 from .decisions import FiredRule, GradeDecision, RulesetRef
 from .document import Adjustment, GradingDocument, Row, Table
@@ -38,9 +39,17 @@ class _Adjustment:
     bound: int  # cap rank when raising, floor rank when lowering
 
 
+def _adjust(rank: int, adj: _Adjustment) -> int:
+    """Move by ``adj.step`` but never past its bound, and never the opposite way."""
+    if adj.step < 0:
+        return min(rank, max(rank + adj.step, adj.bound))
+    return max(rank, min(rank + adj.step, adj.bound))
+
+
 class GradingEvaluator:
     def __init__(self, doc: GradingDocument, ctx: Context, ref: RulesetRef):
         self.doc = doc
+        self.ctx = ctx
         self.ref = ref
         self.levels = tuple(doc.levels)
         self.rank = {lv.id: i for i, lv in enumerate(doc.levels)}
@@ -49,6 +58,9 @@ class GradingEvaluator:
         self.tables = tuple(self._compile_table(ctx, t) for t in doc.tables)
         self.adjustments = tuple(self._compile_adjustment(ctx, a, frozenset(major)) for a in doc.adjustments)
         self._decisions: dict[tuple, GradeDecision] = {}
+        self.cache_limit = _CACHE_LIMIT
+        # The generated function decides exactly as grade_reference does, faster.
+        self.grade: Callable[[Incident], GradeDecision] = build_grader(self)
 
     # -- compilation ----------------------------------------------------------------
 
@@ -72,9 +84,12 @@ class GradingEvaluator:
         bound = self.rank[adj.floor] if adj.floor else self._least_major
         return _Adjustment(adj, compile_condition(ctx, adj.when), applies, adj.lower or 0, bound)
 
+    adjust_rank = staticmethod(_adjust)
+
     # -- evaluation -----------------------------------------------------------------
 
-    def grade(self, incident: Incident) -> GradeDecision:
+    def grade_reference(self, incident: Incident) -> GradeDecision:
+        """The straightforward evaluation over closures; ``grade`` is its generated twin."""
         base_rank, row, table_index = len(self.levels), None, -1
         for i, table in enumerate(self.tables):
             if table.applies(incident):
@@ -144,13 +159,6 @@ class GradingEvaluator:
             fired=tuple(fired),
             ruleset=self.ref,
         )
-
-
-def _adjust(rank: int, adj: _Adjustment) -> int:
-    """Move by ``adj.step`` but never past its bound, and never the opposite way."""
-    if adj.step < 0:
-        return min(rank, max(rank + adj.step, adj.bound))
-    return max(rank, min(rank + adj.step, adj.bound))
 
 
 def _first(rows, default: int):

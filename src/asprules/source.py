@@ -112,6 +112,39 @@ _StrictComposer.add_implicit_resolver(
 )
 
 
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _FastComposer(yaml.cyaml.CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):  # type: ignore[misc]
+        """libyaml's composer (about ten times faster) with the same scalar resolution.
+
+        Used only for text without anchors or aliases (``&``/``*`` send it to the strict
+        composer, which rejects them with a position) and only when it parses cleanly:
+        on any error the strict composer parses again, so messages stay the same.
+        """
+
+        yaml_implicit_resolvers = _StrictComposer.yaml_implicit_resolvers
+
+        def __init__(self, stream: str):
+            yaml.cyaml.CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+else:  # pragma: no cover - PyYAML built without libyaml
+    _FastComposer = None  # type: ignore[assignment,misc]
+
+
+def _fast_compose(text: str):
+    """The root node and its loader from libyaml, or None to use the strict composer."""
+    if _FastComposer is None or "&" in text or "*" in text:
+        return None
+    loader = _FastComposer(text)
+    try:
+        return loader.get_single_node(), loader
+    except yaml.YAMLError:
+        loader.dispose()
+        return None
+
+
 def _pos(mark: yaml.Mark) -> Position:
     return (mark.line + 1, mark.column + 1)
 
@@ -120,9 +153,13 @@ def parse_text(text: str, file: str = "<string>", error: type[AspRulesError] = R
     """Parse YAML (or JSON) text. Raises ``error`` naming file, line and column."""
     if len(text) > MAX_BYTES:
         raise error(f"{file}: file too large", [Problem(f"larger than {MAX_BYTES} bytes", file=file)])
-    loader = _StrictComposer(text)
+    fast = _fast_compose(text)
     try:
-        root = loader.get_single_node()
+        if fast is not None:
+            root, loader = fast
+        else:
+            loader = _StrictComposer(text)
+            root = loader.get_single_node()
     except _RejectedAlias as exc:
         line, col = _pos(exc.mark)
         raise error(
