@@ -1,0 +1,154 @@
+"""A private durable-rules ``Host`` per compiled ruleset, and the one place that talks to it.
+
+Why not ``durable.lang``: it keeps one module-level host, created lazily, which races
+when first used from several threads, and its rulesets can never be replaced. Here each
+compiled ruleset gets its own Host, created eagerly under a lock, holding one ruleset
+named by the hash of its JSON. The Host's two polling threads are not started: asprules
+uses no durable timers (time is logical, carried in the facts), and a background
+dispatcher could run an action for a state the caller is still processing.
+
+durable reports a failing action only in the state (``state['exception']``) and an
+unmatched message as an exception; both are turned into asprules' own outcomes here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import itertools
+import json
+import threading
+from functools import lru_cache
+from types import ModuleType
+from typing import Any, Callable
+
+from ..errors import BackendUnavailable, EvaluationError, Problem
+
+Action = Callable[[Any], None]
+
+
+def durable_engine() -> ModuleType:
+    """``durable.engine``, or :class:`BackendUnavailable` saying why it cannot be imported."""
+    try:
+        return importlib.import_module("durable.engine")
+    except Exception as exc:  # ImportError, or an undefined symbol in the C core (CPython 3.13)
+        raise BackendUnavailable(
+            "the rete backend needs durable-rules, which cannot be imported here",
+            [Problem(f"import durable.engine failed: {type(exc).__name__}: {exc}"), Problem("use backend='compiled'")],
+        ) from None
+
+
+@lru_cache(maxsize=1)
+def _host_class() -> type:
+    engine = durable_engine()
+
+    class QuietHost(engine.Host):  # type: ignore[name-defined,misc]
+        def _run(self) -> None:
+            """No polling threads: see the module docstring."""
+
+    return QuietHost
+
+
+def ruleset_name(kind: str, rules: dict[str, Any], salt: str = "") -> str:
+    blob = json.dumps(rules, sort_keys=True, ensure_ascii=False) + salt
+    return f"asprules-{kind}-{hashlib.sha256(blob.encode()).hexdigest()[:20]}"
+
+
+def recorder(rule: str) -> Action:
+    """The action for a rule: note in the state that it fired (durable returns no values)."""
+
+    def record(c: Any) -> None:
+        c.s.hits = (c.s.hits or []) + [rule]
+
+    return record
+
+
+class ReteSession:
+    """One durable ruleset in its own Host. Thread-safe: calls are serialized per ruleset."""
+
+    def __init__(self, name: str, rules: dict[str, dict[str, Any]], actions: dict[str, Action] | None = None):
+        self.name = name
+        self._engine = durable_engine()
+        definitions = {
+            rule: {"all": [{"m": expression}], "run": (actions or {}).get(rule) or recorder(rule)}
+            for rule, expression in rules.items()
+        }
+        with _CREATE:
+            self._host = _host_class()()
+            if definitions:
+                self._host.set_rulesets({name: definitions})
+        self._empty = not definitions
+        self._lock = threading.Lock()
+        self._sids = itertools.count()
+
+    def match_once(self, fact: dict[str, Any]) -> frozenset[str]:
+        """Assert ``fact`` in a fresh state, return the rules that fired, delete the state."""
+        if self._empty:
+            return frozenset()
+        with self._lock:
+            sid = f"e{next(self._sids)}"
+            try:
+                state = self.assert_fact(sid, fact)
+            finally:
+                self.delete_state(sid)
+        return frozenset(state.get("hits") or ())
+
+    def assert_fact(self, sid: str, fact: dict[str, Any]) -> dict[str, Any]:
+        """Assert into state ``sid``; the state after every triggered action has run.
+
+        A fact no rule matches leaves the state as it was (a defined "no change")."""
+        try:
+            state = self._host.assert_fact(self.name, {**fact, "sid": sid})
+        except self._engine.MessageNotHandledException:
+            return self.state(sid)
+        except self._engine.MessageObservedException:
+            return self.state(sid)
+        except Exception as exc:
+            raise EvaluationError(f"the rete engine rejected a fact for {self.name}", [Problem(str(exc))]) from None
+        return self._checked(state) if state else self.state(sid)
+
+    def retract_fact(self, sid: str, fact: dict[str, Any]) -> dict[str, Any]:
+        try:
+            state = self._host.retract_fact(self.name, {**fact, "sid": sid})
+        except self._engine.MessageNotHandledException:
+            return self.state(sid)
+        except Exception as exc:
+            raise EvaluationError(f"the rete engine could not retract a fact for {self.name}", [Problem(str(exc))]) from None
+        return self._checked(state) if state else self.state(sid)
+
+    def state(self, sid: str) -> dict[str, Any]:
+        try:
+            return self._checked(self._host.get_state(self.name, sid))
+        except EvaluationError:
+            raise
+        except Exception:  # durable raises a bare engine error for a state never created
+            return {}
+
+    def delete_state(self, sid: str) -> None:
+        try:
+            self._host.delete_state(self.name, sid)
+        except Exception:  # a state that was never created: nothing to clean up
+            pass
+
+    @property
+    def lock(self) -> threading.Lock:
+        return self._lock
+
+    def __del__(self) -> None:
+        # a Host never frees its rulesets; free the C ruleset with the session
+        ruleset = getattr(self, "_host", None) and self._host._ruleset_directory.get(self.name)
+        if ruleset is not None:
+            try:
+                importlib.import_module("durable_rules_engine").delete_ruleset(ruleset._handle)
+            except Exception:  # interpreter shutdown: nothing left to free
+                pass
+
+    def _checked(self, state: dict[str, Any] | None) -> dict[str, Any]:
+        state = state or {}
+        failure = state.get("exception")
+        if failure:
+            raise EvaluationError(f"a rule action failed in {self.name}", [Problem(str(failure).split(", traceback")[0])])
+        return state
+
+
+_CREATE = threading.Lock()
