@@ -25,7 +25,7 @@ from .facts import (
     parse_incident,
     parse_operation,
 )
-from .loader import Rulebook, bundled_rulesets, load_rulesets
+from .loader import Rulebook, bundled_rulesets, load_ruleset_texts, load_rulesets
 
 __version__ = "0.1.0"
 
@@ -87,6 +87,7 @@ __all__ = [
     "bundled_rulesets",
     "grade",
     "incident_from_file",
+    "load_ruleset_texts",
     "load_rulesets",
     "operation_from_file",
     "parse_incident",
