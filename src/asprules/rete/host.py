@@ -18,6 +18,7 @@ import importlib
 import itertools
 import json
 import threading
+from decimal import Decimal
 from functools import lru_cache
 from types import ModuleType
 from typing import Any, Callable
@@ -77,6 +78,7 @@ class ReteSession:
             self._host = _host_class()()
             if definitions:
                 self._host.set_rulesets({name: definitions})
+                self._ruleset = self._host.get_ruleset(name)
         self._empty = not definitions
         self._lock = threading.Lock()
         self._sids = itertools.count()
@@ -98,7 +100,7 @@ class ReteSession:
 
         A fact no rule matches leaves the state as it was (a defined "no change")."""
         try:
-            state = self._host.assert_fact(self.name, {**fact, "sid": sid})
+            state = self._host._handle_function(self._ruleset, self._assert_text, dumps({**fact, "sid": sid}), None)
         except self._engine.MessageNotHandledException:
             return self.state(sid)
         except self._engine.MessageObservedException:
@@ -107,9 +109,16 @@ class ReteSession:
             raise EvaluationError(f"the rete engine rejected a fact for {self.name}", [Problem(str(exc))]) from None
         return self._checked(state) if state else self.state(sid)
 
+    def _assert_text(self, text: str) -> Any:
+        # Host.assert_fact would json.dumps the fact itself; see dumps() for why not
+        return self._ruleset._handle_result(_core().assert_fact(self._ruleset._handle, text), text)
+
+    def _retract_text(self, text: str) -> Any:
+        return self._ruleset._handle_result(_core().retract_fact(self._ruleset._handle, text), text)
+
     def retract_fact(self, sid: str, fact: dict[str, Any]) -> dict[str, Any]:
         try:
-            state = self._host.retract_fact(self.name, {**fact, "sid": sid})
+            state = self._host._handle_function(self._ruleset, self._retract_text, dumps({**fact, "sid": sid}), None)
         except self._engine.MessageNotHandledException:
             return self.state(sid)
         except Exception as exc:
@@ -136,10 +145,10 @@ class ReteSession:
 
     def __del__(self) -> None:
         # a Host never frees its rulesets; free the C ruleset with the session
-        ruleset = getattr(self, "_host", None) and self._host._ruleset_directory.get(self.name)
+        ruleset = getattr(self, "_ruleset", None)
         if ruleset is not None:
             try:
-                importlib.import_module("durable_rules_engine").delete_ruleset(ruleset._handle)
+                _core().delete_ruleset(ruleset._handle)
             except Exception:  # interpreter shutdown: nothing left to free
                 pass
 
@@ -152,3 +161,25 @@ class ReteSession:
 
 
 _CREATE = threading.Lock()
+
+
+def _core() -> ModuleType:
+    return importlib.import_module("durable_rules_engine")
+
+
+def number_text(x: float) -> str:
+    text = repr(x)
+    return format(Decimal(x), "f") if ("e" in text or "E" in text) else text
+
+
+def dumps(value: Any) -> str:
+    """JSON with every number in plain decimal notation: durable's reader rejects exponents
+    (``1e-05``), which ``json.dumps`` writes for small and large floats. The decimal
+    expansion of a float is exact, so durable reads back the very same double."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))}: {dumps(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(dumps(v) for v in value) + "]"
+    if isinstance(value, float):
+        return number_text(value)
+    return json.dumps(value, ensure_ascii=False)

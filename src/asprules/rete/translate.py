@@ -29,11 +29,12 @@ from datetime import datetime
 from typing import Any
 
 from ..compile import Context, Getter, Predicate, compile_condition, compile_getter
+from ..errors import BackendUnavailable, Problem
 from ..document import AllOf, AnyOf, Compare, Condition, HasApproval, InSensitivePeriod, InWindow, LocalTime, NotOf
 
 Expression = dict[str, Any]
-TRUE: Expression = {"x_fact": 1}
-GUARD = TRUE
+GUARD: Expression = {"x_fact": 1}
+TRUE: Expression = {"$ex": {"x_fact": 1}}  # a constant while translating; never emitted
 
 
 class _Never:
@@ -75,7 +76,9 @@ class Encoding:
     def expression(self, cond: Condition | None) -> Expression | _Never:
         """The guarded durable expression for ``cond`` (``None``: always), or ``NEVER``."""
         body = TRUE if cond is None else self._translate(cond, False)
-        return body if body is NEVER else _all([GUARD, body])
+        if body is NEVER or body is TRUE:
+            return GUARD if body is TRUE else NEVER
+        return {"$and": [GUARD, body]}  # type: ignore[list-item]
 
     def _translate(self, cond: Condition, negated: bool) -> Expression | _Never:
         if isinstance(cond, AllOf):
@@ -94,6 +97,12 @@ class Encoding:
 
     def _compare(self, cond: Compare, negated: bool) -> Expression | _Never:
         op, v = cond.operator, cond.operand
+        for x in v if isinstance(v, list) else [v]:
+            if isinstance(x, float) and "e" in repr(x).lower():
+                raise BackendUnavailable(
+                    "the rete backend cannot express this ruleset",
+                    [Problem(f"the number {x!r} (field {cond.field}) needs an exponent, which durable-rules' JSON reader rejects; use backend='compiled'")],
+                )
         ftype = self.ctx.fields.get(cond.field)
         if ftype is not None and ftype.kind == "list":
             # lists are never absent (an empty tuple at worst), and only present and
