@@ -55,6 +55,13 @@ def ruleset_name(kind: str, rules: dict[str, Any], salt: str = "") -> str:
     return f"asprules-{kind}-{hashlib.sha256(blob.encode()).hexdigest()[:20]}"
 
 
+SEEN = "asprules:seen"
+
+
+def _seen(c: Any) -> None:
+    c.s.seen = True
+
+
 def recorder(rule: str) -> Action:
     """The action for a rule: note in the state that it fired (durable returns no values)."""
 
@@ -74,19 +81,18 @@ class ReteSession:
             rule: {"all": [{"m": expression}], "run": (actions or {}).get(rule) or recorder(rule)}
             for rule, expression in rules.items()
         }
+        # Every fact is handled by this rule, so a state always exists to delete: durable
+        # may crash deleting the state of a fact no rule handled.
+        definitions[SEEN] = {"all": [{"m": {"x_fact": 1}}], "run": _seen}
         with _CREATE:
             self._host = _host_class()()
-            if definitions:
-                self._host.set_rulesets({name: definitions})
-                self._ruleset = self._host.get_ruleset(name)
-        self._empty = not definitions
+            self._host.set_rulesets({name: definitions})
+            self._ruleset = self._host.get_ruleset(name)
         self._lock = threading.Lock()
         self._sids = itertools.count()
 
     def match_once(self, fact: dict[str, Any]) -> frozenset[str]:
         """Assert ``fact`` in a fresh state, return the rules that fired, delete the state."""
-        if self._empty:
-            return frozenset()
         with self._lock:
             sid = f"e{next(self._sids)}"
             try:
@@ -142,15 +148,6 @@ class ReteSession:
     @property
     def lock(self) -> threading.Lock:
         return self._lock
-
-    def __del__(self) -> None:
-        # a Host never frees its rulesets; free the C ruleset with the session
-        ruleset = getattr(self, "_ruleset", None)
-        if ruleset is not None:
-            try:
-                _core().delete_ruleset(ruleset._handle)
-            except Exception:  # interpreter shutdown: nothing left to free
-                pass
 
     def _checked(self, state: dict[str, Any] | None) -> dict[str, Any]:
         state = state or {}
