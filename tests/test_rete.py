@@ -295,3 +295,16 @@ def test_a_ruleset_number_durable_cannot_read_is_a_clear_error(tmp_path: Path) -
     with pytest.raises(BackendUnavailable, match="exponent"):
         asprules.grade(incident(), rules, backend="rete")
     assert asprules.grade(incident(), rules).level == "L3"  # the compiled backend is unaffected
+
+
+def test_cli_backend_option(capsys: pytest.CaptureFixture[str]) -> None:
+    from asprules.cli import main
+
+    path = str(sorted((EXAMPLES / "incidents").glob("*.yaml"))[0])
+    assert main(["grade", path, "--format", "json"]) == 0
+    compiled = capsys.readouterr().out
+    assert main(["grade", path, "--format", "json", "--backend", "rete"]) == 0
+    assert capsys.readouterr().out == compiled
+    op = str(sorted((EXAMPLES / "operations").glob("*.yaml"))[0])
+    assert main(["authorize", op, "--backend", "rete"]) == 0
+    assert "AUTHORIZED" in capsys.readouterr().out

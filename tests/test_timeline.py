@@ -177,3 +177,20 @@ def test_escalations_are_validated_with_their_place(tmp_path: Path) -> None:
         with pytest.raises(RulesetError) as exc:
             asprules.load_rulesets(write(tmp_path, "g.yaml", base + "escalations:\n" + body))
         assert any(where in str(p) and why in str(p) for p in exc.value.problems), exc.value
+
+
+def test_the_docs_timeline_example_runs_and_prints_what_it_says() -> None:
+    import contextlib
+    import io
+    import re
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "backends.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) == 2
+    for block in blocks:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(block, "docs/backends.md", "exec"), {})
+        promised = [line[2:] for line in block.splitlines() if line.startswith("# ")]
+        if promised:
+            assert out.getvalue().splitlines() == promised

@@ -340,7 +340,8 @@ class Adjustment(Rule):
 
 
 class UnrecoveredEscalation(Rule):
-    """A fault graded ``level`` and not recovered ``after_hours`` after it opened moves up."""
+    """A fault graded ``level`` and not recovered ``after_hours`` after it opened moves up
+    (and keeps that level when it recovers later: it was not recovered in time)."""
 
     level: Identifier
     after_hours: Annotated[float, Field(gt=0, le=8760)]

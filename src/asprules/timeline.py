@@ -11,8 +11,8 @@ come in time order.
 At every event the incident's current snapshot (impact so far, ``as_of`` the event, or
 ``recovered_at``) is graded by the Rete backend, then the ruleset's ``escalations`` are
 matched by a durable-rules ruleset holding one fact per open incident (its graded level,
-hours unrecovered, faults at its site). Escalations look at the level the snapshot
-grades and do not chain: ``L3 unrecovered 24 h → L2`` does not then count as ``L2
+hours open, faults at its site). Escalations look at the level the snapshot grades and
+do not chain: ``L3 unrecovered 24 h → L2`` does not then count as ``L2
 unrecovered 8 h``. The same rules as a pure function of one snapshot are
 :func:`escalated_grade`, which uses the compiled backend — the two are tested equal.
 
@@ -151,12 +151,12 @@ def escalated_grade(rules: Rulebook, snapshot: Incident, at: datetime, site_open
     in stream order, up to and including this one."""
     evaluator = _grading(rules)
     decision = evaluator.grade(snapshot)
-    unrecovered_hours = None if snapshot.recovered_at is not None else (at - snapshot.started_at).total_seconds() / 3600
+    hours_open = ((snapshot.recovered_at or at) - snapshot.started_at).total_seconds() / 3600
 
     def holds(ident: str) -> bool:
         esc = next(e for e in _escalations(evaluator) if e.id == ident)
         if isinstance(esc, UnrecoveredEscalation):
-            return decision.level == esc.level and unrecovered_hours is not None and unrecovered_hours >= esc.after_hours
+            return decision.level == esc.level and hours_open >= esc.after_hours
         count = faults_within(site_openings, snapshot.started_at, esc.within_days) if snapshot.site else 0
         return decision.level in _repeat_levels(evaluator, esc) and count >= esc.count
 
@@ -211,7 +211,7 @@ class IncidentTimeline:
         rules_json: dict[str, Any] = {}
         for e in esc:
             if isinstance(e, UnrecoveredEscalation):
-                cond: list[Any] = [GUARD, {"level": e.level}, {"$gte": {"unrecovered_hours": e.after_hours}}]
+                cond: list[Any] = [GUARD, {"level": e.level}, {"$gte": {"hours_open": e.after_hours}}]
             else:
                 levels = sorted(_repeat_levels(self.evaluator, e))
                 cond = [GUARD, {"$gte": {f"site_faults_{e.id}": e.count}}, {"$or": [{"level": lv} for lv in levels]} if len(levels) > 1 else {"level": levels[0]}]
@@ -292,7 +292,7 @@ class IncidentTimeline:
         state = self._open[ident]
         snapshot = self.snapshot(ident, recovered=recovered)
         decision = self._grader.grade(snapshot)
-        hits = self._match_escalations(ident, state, decision, recovered)
+        hits = self._match_escalations(ident, state, decision)
         level, causes = _escalate(self.evaluator, decision, hits.__contains__)
         before = state.level or None
         state.level, state.causes = level, causes
@@ -303,11 +303,10 @@ class IncidentTimeline:
             return None
         return LevelChange(incident=ident, at=ev.at, event=ev.kind, before=before, after=level, causes=causes, closed=recovered)
 
-    def _match_escalations(self, ident: str, state: _Open, decision: GradeDecision, recovered: bool) -> frozenset[str]:
+    def _match_escalations(self, ident: str, state: _Open, decision: GradeDecision) -> frozenset[str]:
         state.seq += 1
-        fact: dict[str, Any] = {"x_fact": 1, "seq": state.seq, "level": decision.level}
-        if not recovered:
-            fact["unrecovered_hours"] = (self.now - state.opened).total_seconds() / 3600  # type: ignore[operator]
+        hours_open = (self.now - state.opened).total_seconds() / 3600  # type: ignore[operator]
+        fact: dict[str, Any] = {"x_fact": 1, "seq": state.seq, "level": decision.level, "hours_open": hours_open}
         fact.update({f"site_faults_{k}": v for k, v in state.site_faults.items()})
         with self._session.lock:
             if state.fact is not None:
