@@ -7,19 +7,21 @@ reasoning over a list, not matching of one fact."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..authorization import AuthorizationEvaluator
 from ..decisions import AuthorizationDecision
 from ..errors import EvaluationError, Problem
 from ..facts import Operation
 from .host import ReteSession, ruleset_name
-from .translate import NEVER, Encoding, Expression
+from .translate import Encoding
 
 
 class ReteAuthorizer:
     def __init__(self, evaluator: AuthorizationEvaluator):
         self.evaluator = evaluator
         self.encoding = Encoding(evaluator.ctx)
-        conditions = {}
+        conditions: dict[str, Any] = {}
         for i, (risk, _) in enumerate(evaluator.risk_classes):
             conditions[f"risk:{i}"] = risk.when
         for i, con in enumerate(evaluator.constraints):
@@ -29,11 +31,7 @@ class ReteAuthorizer:
         for step in evaluator.doc.steps:
             for i, ext in enumerate(step.approval.evidence_also if step.approval else ()):
                 conditions[f"evidence:{i}:{step.id}"] = ext.when
-        rules: dict[str, Expression] = {}
-        for key, cond in conditions.items():
-            expression = self.encoding.expression(cond)
-            if expression is not NEVER:
-                rules[key] = expression  # type: ignore[assignment]
+        rules = self.encoding.rules(conditions)
         self.session = ReteSession(ruleset_name("authorization", rules, evaluator.ref.sha256), rules)
         self._risks = len(evaluator.risk_classes)
 

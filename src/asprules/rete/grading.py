@@ -5,11 +5,13 @@ adjustment order, so both backends build their decisions with the same code."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..decisions import GradeDecision
 from ..facts import Incident
 from ..grading import GradingEvaluator
 from .host import ReteSession, ruleset_name
-from .translate import NEVER, Encoding, Expression
+from .translate import Encoding
 
 
 def _table(i: int) -> str:
@@ -28,18 +30,14 @@ class ReteGrader:
     def __init__(self, evaluator: GradingEvaluator):
         self.evaluator = evaluator
         self.encoding = Encoding(evaluator.ctx)
-        conditions = {}
+        conditions: dict[str, Any] = {}
         for i, table in enumerate(evaluator.tables):
             conditions[_table(i)] = table.model.applies_when
             for row, _, _ in table.rows:
                 conditions[_row(row.id)] = row.when
         for i, adj in enumerate(evaluator.adjustments):
             conditions[_adjustment(i)] = adj.model.when
-        rules: dict[str, Expression] = {}
-        for key, cond in conditions.items():
-            expression = self.encoding.expression(cond)
-            if expression is not NEVER:
-                rules[key] = expression  # type: ignore[assignment]
+        rules = self.encoding.rules(conditions)
         self.session = ReteSession(ruleset_name("grading", rules, evaluator.ref.sha256), rules)
         self._tables = {_table(i): i for i in range(len(evaluator.tables))}
         self._rows = {_row(r.id): r.id for t in evaluator.tables for r, _, _ in t.rows}

@@ -169,10 +169,16 @@ def number_text(x: float) -> str:
     return format(Decimal(x), "f") if ("e" in text or "E" in text) else text
 
 
+def _needs_exponent(x: Any) -> bool:
+    return isinstance(x, float) and x != 0 and not (1e-4 <= abs(x) < 1e16)
+
+
 def dumps(value: Any) -> str:
     """JSON with every number in plain decimal notation: durable's reader rejects exponents
     (``1e-05``), which ``json.dumps`` writes for small and large floats. The decimal
     expansion of a float is exact, so durable reads back the very same double."""
+    if isinstance(value, dict) and not any(_needs_exponent(v) or isinstance(v, (dict, list, tuple)) for v in value.values()):
+        return json.dumps(value, ensure_ascii=False)  # the common case: a flat fact, one call
     if isinstance(value, dict):
         return "{" + ", ".join(f"{json.dumps(str(k))}: {dumps(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):

@@ -160,6 +160,15 @@ class Encoding:
     def _new_attr(self, hint: str) -> str:
         return f"v{len(self._fields) + len(self._leaves)}_{_SAFE.sub('_', hint)}"
 
+    def rules(self, conditions: dict[str, Condition | None]) -> dict[str, Expression]:
+        """One Rete rule per named condition; conditions that can never hold are left out."""
+        out: dict[str, Expression] = {}
+        for key, cond in conditions.items():
+            expression = self.expression(cond)
+            if expression is not NEVER:
+                out[key] = expression  # type: ignore[assignment]
+        return out
+
     # -- facts --------------------------------------------------------------------------
 
     def encode(self, fact: Any) -> dict[str, Any]:
