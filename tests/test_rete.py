@@ -308,3 +308,13 @@ def test_cli_backend_option(capsys: pytest.CaptureFixture[str]) -> None:
     op = str(sorted((EXAMPLES / "operations").glob("*.yaml"))[0])
     assert main(["authorize", op, "--backend", "rete"]) == 0
     assert "AUTHORIZED" in capsys.readouterr().out
+
+
+def test_a_fact_durable_rejects_is_an_evaluation_error_and_the_session_goes_on() -> None:
+    from asprules.rete.host import ReteSession
+
+    session = ReteSession("test-rejected", {"r": {"$and": [{"x_fact": 1}, {"v0_x": 1}]}})
+    too_wide = {"x_fact": 1, **{f"v{i}_x": 1 for i in range(300)}}  # durable takes at most 255 properties
+    with pytest.raises(EvaluationError, match="rejected a fact"):
+        session.match_once(too_wide)
+    assert session.match_once({"x_fact": 1, "v0_x": 1}) == {"r"}

@@ -97,8 +97,11 @@ class ReteSession:
             sid = f"e{next(self._sids)}"
             try:
                 state = self.assert_fact(sid, fact)
-            finally:
-                self.delete_state(sid)
+            except BaseException:
+                if self._exists(sid):  # a fact durable rejected may leave no state to delete
+                    self.delete_state(sid)
+                raise
+            self.delete_state(sid)
         return frozenset(state.get("hits") or ())
 
     def assert_fact(self, sid: str, fact: dict[str, Any]) -> dict[str, Any]:
@@ -138,6 +141,13 @@ class ReteSession:
             raise
         except Exception:  # durable raises a bare engine error for a state never created
             return {}
+
+    def _exists(self, sid: str) -> bool:
+        try:
+            self._host.get_state(self.name, sid)
+        except Exception:
+            return False
+        return True
 
     def delete_state(self, sid: str) -> None:
         try:
