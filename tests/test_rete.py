@@ -70,7 +70,7 @@ def test_shipped_authorization_same_on_random_operations(fact: asprules.Operatio
     same_authorization(fact, RULES)
 
 
-@settings(max_examples=15)
+@settings(max_examples=12)
 @given(grading_rulebooks(), st.lists(incidents(), min_size=1, max_size=4))
 def test_random_grading_rulesets_same(rules: asprules.Rulebook, facts: list[asprules.Incident]) -> None:
     for fact in facts:
@@ -146,7 +146,7 @@ def grading_texts(draw) -> str:
 CALENDAR = (RULESETS / "calendar-cn.yaml").read_text(encoding="utf-8")
 
 
-@settings(max_examples=15)
+@settings(max_examples=12)
 @given(grading_texts(), st.lists(incidents(), min_size=1, max_size=4))
 def test_random_rulesets_with_every_operator_grade_the_same(text: str, facts: list[asprules.Incident]) -> None:
     rules = load_ruleset_texts(text, CALENDAR)
@@ -190,7 +190,7 @@ def authorization_texts(draw) -> str:
     return _yaml(doc)
 
 
-@settings(max_examples=15)
+@settings(max_examples=12)
 @given(authorization_texts(), st.lists(operations(), min_size=1, max_size=4))
 def test_random_authorization_rulesets_same(text: str, facts: list[asprules.Operation]) -> None:
     rules = load_ruleset_texts(text, CALENDAR)

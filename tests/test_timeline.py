@@ -95,7 +95,7 @@ def expected(events: list[dict[str, Any]]) -> dict[str, tuple[str, tuple[str, ..
     return out
 
 
-@settings(max_examples=40)
+@settings(max_examples=30)
 @given(event_streams())
 def test_a_replayed_timeline_ends_where_the_compiled_evaluator_does(events: list[dict[str, Any]]) -> None:
     timeline = IncidentTimeline(RULES)
