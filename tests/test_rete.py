@@ -318,3 +318,24 @@ def test_a_fact_durable_rejects_is_an_evaluation_error_and_the_session_goes_on()
     with pytest.raises(EvaluationError, match="rejected a fact"):
         session.match_once(too_wide)
     assert session.match_once({"x_fact": 1, "v0_x": 1}) == {"r"}
+
+
+SCENARIO_FILES = sorted((Path(__file__).resolve().parent / "handbook").glob("*.scenarios.yaml")) + sorted(EXAMPLES.rglob("*.scenarios.yaml"))
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.name)
+def test_every_scenario_decides_the_same_on_both_backends(path: Path) -> None:
+    from asprules.errors import FactError
+    from asprules.scenarios import load_scenario_file
+
+    loaded = load_scenario_file(path)
+    for sc in loaded.spec.scenarios:
+        facts = {**loaded.spec.base.get(sc.type, {}), **sc.given}
+        try:
+            fact = asprules.parse_incident(facts) if sc.type == "incident" else asprules.parse_operation(facts)
+        except FactError:
+            continue  # scenarios of bad input decide nothing on either backend
+        if sc.type == "incident":
+            same_grade(fact, loaded.rules)
+        else:
+            same_authorization(fact, loaded.rules)
