@@ -229,7 +229,10 @@ def test_other_vendors_equipment_is_denied():
 
 
 def test_third_party_without_the_customer_is_denied():
-    assert violations(decide(third_party=True, customer_present=False)) == ["third-party-alone"]
+    # on site, a third party alone also leaves the customer absent (§3.2.8)
+    assert sorted(violations(decide(third_party=True, customer_present=False))) == ["onsite-without-customer", "third-party-alone"]
+    d = decide(third_party=True, customer_present=False, remote=True, remote_scope="diagnostics", kind="remote_access")
+    assert violations(d) == ["third-party-alone"]
     assert decide(third_party=True, customer_present=True).status == "authorized"
 
 

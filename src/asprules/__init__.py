@@ -25,17 +25,18 @@ from .facts import (
     parse_incident,
     parse_operation,
 )
-from .loader import Rulebook, bundled_rulesets, load_rulesets
 from .batch import grade_many
+from .loader import Rulebook, bundled_rulesets, load_ruleset_texts, load_rulesets
 
 __version__ = "0.1.0"
 
-Backend = Literal["compiled"]
+Backend = Literal["compiled", "rete"]
+BACKENDS: tuple[str, ...] = ("compiled", "rete")
 
 
 def _backend(backend: str) -> None:
-    if backend != "compiled":
-        raise BackendUnavailable(f"unknown backend {backend!r}", [Problem("available backends: compiled")])
+    if backend not in BACKENDS:
+        raise BackendUnavailable(f"unknown backend {backend!r}", [Problem(f"available backends: {', '.join(BACKENDS)}")])
 
 
 def grade(incident: Mapping[str, Any] | Incident, rules: Rulebook, *, backend: Backend = "compiled") -> GradeDecision:
@@ -43,6 +44,10 @@ def grade(incident: Mapping[str, Any] | Incident, rules: Rulebook, *, backend: B
     _backend(backend)
     if rules.grading is None:
         raise RulesetError("no grading ruleset loaded", [Problem(f"loaded files: {', '.join(rules.files) or 'none'}")])
+    if backend == "rete":
+        from . import rete
+
+        return rete.grade(parse_incident(incident), rules.grading)
     return rules.grading.grade(parse_incident(incident))
 
 
@@ -51,6 +56,10 @@ def authorize(operation: Mapping[str, Any] | Operation, rules: Rulebook, *, back
     _backend(backend)
     if rules.authorization is None:
         raise RulesetError("no authorization ruleset loaded", [Problem(f"loaded files: {', '.join(rules.files) or 'none'}")])
+    if backend == "rete":
+        from . import rete
+
+        return rete.authorize(parse_operation(operation), rules.authorization)
     return rules.authorization.authorize(parse_operation(operation))
 
 
@@ -80,6 +89,7 @@ __all__ = [
     "grade",
     "grade_many",
     "incident_from_file",
+    "load_ruleset_texts",
     "load_rulesets",
     "operation_from_file",
     "parse_incident",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
+
 from .compile import Context, Predicate, compile_condition
 from .decisions import AuthorizationDecision, FiredRule, RulesetRef, StepResult, Violation
 from .document import AuthorizationDocument, Constraint, LocalText, RiskClass, Step
@@ -43,6 +45,7 @@ class AuthorizationEvaluator:
     def __init__(self, doc: AuthorizationDocument, ctx: Context, ref: RulesetRef):
         self.doc = doc
         self.ref = ref
+        self.ctx = ctx
         self.risk_classes: tuple[tuple[RiskClass, Predicate], ...] = tuple(
             (rc, compile_condition(ctx, rc.when)) for rc in doc.risk_classes
         )
@@ -69,23 +72,47 @@ class AuthorizationEvaluator:
         return _Step(step, frozenset(step.approval.roles), forms, extra, unrecorded, unsent)
 
     def authorize(self, op: Operation) -> AuthorizationDecision:
-        risk = next(rc for rc, pred in self.risk_classes if pred(op))  # the catch-all guarantees one
+        risk = next(i for i, (_, pred) in enumerate(self.risk_classes) if pred(op))  # the catch-all guarantees one
+        constraints = self.constraints
+        steps = self.steps
+        return self.decide(
+            op,
+            risk,
+            lambda i: constraints[i].when(op),
+            lambda i: constraints[i].unless is not None and constraints[i].unless(op),  # type: ignore[misc]
+            lambda step_id, i: steps[step_id].extra_forms[i][0](op),
+        )
+
+    def decide(
+        self,
+        op: Operation,
+        risk_index: int,
+        violates: Callable[[int], bool],
+        waived: Callable[[int], bool],
+        extends_evidence: Callable[[str, int], bool],
+    ) -> AuthorizationDecision:
+        """The decision once it is known which conditions hold: the compiled predicates say so
+        lazily in :meth:`authorize`, the Rete backend from its matches (:mod:`asprules.rete`).
+
+        ``violates(i)`` / ``waived(i)``: constraint ``i``'s ``when`` / ``unless`` holds;
+        ``extends_evidence(step, i)``: the step's ``evidence_also[i].when`` holds."""
+        risk = self.risk_classes[risk_index][0]
         fired = [FiredRule(id=risk.id, kind="risk_class", cite=risk.cite, provenance=risk.provenance, title=risk.name)]
 
         violations: list[Violation] = []
-        for con in self.constraints:
+        for i, con in enumerate(self.constraints):
             if con.applies_to is not None and risk.id not in con.applies_to:
                 continue
-            if not con.when(op):
+            if not violates(i):
                 continue
             m = con.model
-            if con.unless is not None and con.unless(op):
+            if waived(i):
                 fired.append(_fired(m, "constraint", m.title, "detail.waived"))
                 continue
             violations.append(Violation(rule=m.id, cite=m.cite, provenance=m.provenance, message=m.message))
             fired.append(_fired(m, "constraint", m.title, "detail.violated"))
 
-        results = self._chain(risk, op)
+        results = self._chain(risk, op, extends_evidence)
         for r in results:
             if r.satisfied:
                 s = self.steps[r.id].model
@@ -103,7 +130,7 @@ class AuthorizationEvaluator:
             ruleset=self.ref,
         )
 
-    def _chain(self, risk: RiskClass, op: Operation) -> list[StepResult]:
+    def _chain(self, risk: RiskClass, op: Operation, extends_evidence: Callable[[str, int], bool]) -> list[StepResult]:
         results = []
         granted_after: datetime | None = None  # when the previous approval step was granted
         previous: str | None = None
@@ -113,7 +140,7 @@ class AuthorizationEvaluator:
             granted: datetime | None = None
             if step.model.approval is not None:
                 not_before = granted_after if risk.ordered else None
-                granted, why = self._approval(step, op, not_before, previous)
+                granted, why = self._approval(step, op, not_before, previous, extends_evidence)
                 reasons += why
             if step.model.qualification is not None:
                 need = step.model.qualification.minimum
@@ -133,13 +160,13 @@ class AuthorizationEvaluator:
         return results
 
     def _approval(
-        self, step: _Step, op: Operation, not_before: datetime | None, previous: str | None
+        self, step: _Step, op: Operation, not_before: datetime | None, previous: str | None, extends_evidence: Callable[[str, int], bool]
     ) -> tuple[datetime | None, list[Note]]:
         """The earliest qualifying approval for ``step``, or why there is none."""
         records = [a for a in op.approvals if a.step == step.model.id]
         if not records:
             return None, [step.unrecorded]
-        forms = self._accepted_forms(step, op)
+        forms = self._accepted_forms(step, extends_evidence)
         why: list[Note] = []
         good: list[Approval] = []
         for a in records:
@@ -164,12 +191,13 @@ class AuthorizationEvaluator:
             return min(a.at for a in good), []
         return None, why
 
-    def _accepted_forms(self, step: _Step, op: Operation) -> frozenset[str] | None:
+    @staticmethod
+    def _accepted_forms(step: _Step, extends_evidence: Callable[[str, int], bool]) -> frozenset[str] | None:
         if step.forms is None:
             return None
         forms = step.forms
-        for when, extra in step.extra_forms:
-            if when(op):
+        for i, (_, extra) in enumerate(step.extra_forms):
+            if extends_evidence(step.model.id, i):
                 forms = forms | extra
         return forms
 

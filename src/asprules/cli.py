@@ -42,7 +42,7 @@ def cmd_grade(args) -> int:
     incident = incident_from_file(args.file)
     from . import grade
 
-    decision = grade(incident, rules)
+    decision = grade(incident, rules, backend=args.backend)
     payload = {"id": incident.id, **decision.to_json()}
     _emit(payload, f"{incident.id}: {decision.explain(args.lang)}", args.format)
     return EXIT_OK
@@ -53,7 +53,7 @@ def cmd_authorize(args) -> int:
     operation = operation_from_file(args.file)
     from . import authorize
 
-    decision = authorize(operation, rules)
+    decision = authorize(operation, rules, backend=args.backend)
     payload = {"id": operation.id, **decision.to_json()}
     _emit(payload, f"{operation.id}: {decision.explain(args.lang)}", args.format)
     return EXIT_OK
@@ -94,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
             action="append",
             metavar="PATH",
             help="rule file or directory (repeatable; default: the bundled handbook rulesets)",
+        )
+        p.add_argument(
+            "--backend",
+            choices=("compiled", "rete"),
+            default="compiled",
+            help="evaluator: compiled closures (default) or the durable-rules Rete network; see docs/backends.md",
         )
         common(p)
         p.set_defaults(func=fn)

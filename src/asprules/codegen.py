@@ -184,8 +184,9 @@ def _interval_lookup(starts: list[datetime], ends: list[datetime]) -> Callable[[
 
 # The parts of a grading document this generator knows how to decide. A document that
 # uses anything else (a section added to the format later) is graded by the closures.
+# `escalations` is read only by incident timelines, never by a snapshot grade.
 UNDERSTOOD = frozenset(
-    {"asprules", "kind", "id", "version", "title", "description", "calendars", "defaults", "levels", "derived", "tables", "adjustments"}
+    {"asprules", "kind", "id", "version", "title", "description", "calendars", "defaults", "levels", "derived", "tables", "adjustments", "escalations"}
 )
 
 

@@ -41,7 +41,7 @@ class FiredRule(BaseModel):
 
     model_config = _FROZEN
     id: str
-    kind: Literal["row", "adjustment", "risk_class", "step", "constraint"]
+    kind: Literal["row", "adjustment", "risk_class", "step", "constraint", "escalation"]
     cite: str
     provenance: Literal["handbook", "assumed"]
     title: LocalText | None = None

@@ -341,6 +341,35 @@ class Adjustment(Rule):
         return self
 
 
+class UnrecoveredEscalation(Rule):
+    """A fault graded ``level`` and not recovered ``after_hours`` after it opened moves up
+    (and keeps that level when it recovers later: it was not recovered in time)."""
+
+    level: Identifier
+    after_hours: Annotated[float, Field(gt=0, le=8760)]
+    raise_: Annotated[int, Field(ge=1, le=10)] = Field(default=1, alias="raise")
+    cap: Identifier | None = Field(default=None, description="Most severe level it may reach")
+
+
+class RepeatFaults(Rule):
+    """``count`` faults opened at the same site within ``within_days`` (this one included) move it up."""
+
+    count: Annotated[int, Field(ge=2, le=1000)]
+    within_days: Annotated[float, Field(gt=0, le=366)]
+    raise_: Annotated[int, Field(ge=1, le=10)] = Field(default=1, alias="raise")
+    cap: Identifier | None = Field(default=None, description="Most severe level it may reach")
+    applies_to: list[Identifier] | None = Field(default=None, description="Levels it escalates; default: major levels")
+
+
+class Escalations(BaseModel):
+    """Time-based escalation for incident timelines (:mod:`asprules.timeline`); a single
+    snapshot graded by :func:`asprules.grade` does not use them."""
+
+    model_config = _DOC
+    unrecovered: list[UnrecoveredEscalation] = []
+    repeat_faults: list[RepeatFaults] = []
+
+
 class GradingDocument(Header):
     model_config = _DOC
     kind: Literal["grading"]
@@ -350,6 +379,7 @@ class GradingDocument(Header):
     derived: dict[Identifier, DerivedValue] = {}
     tables: Annotated[list[Table], Field(min_length=1)]
     adjustments: list[Adjustment] = []
+    escalations: Escalations = Escalations()
 
 
 # --- authorization ------------------------------------------------------------------

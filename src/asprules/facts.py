@@ -39,6 +39,7 @@ OperationKind = Literal[
     "data_export",
     "remote_access",
     "inspection",
+    "batch_rectification",  # 批量整改, §17
 ]
 OPERATION_KINDS: tuple[str, ...] = OperationKind.__args__  # type: ignore[attr-defined]
 Modifiable = Literal["program", "config", "data", "log"]

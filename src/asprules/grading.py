@@ -51,6 +51,7 @@ class GradingEvaluator:
         self.doc = doc
         self.ctx = ctx
         self.ref = ref
+        self.ctx = ctx
         self.levels = tuple(doc.levels)
         self.rank = {lv.id: i for i, lv in enumerate(doc.levels)}
         major = [i for i, lv in enumerate(doc.levels) if lv.major]
@@ -97,14 +98,35 @@ class GradingEvaluator:
                 if rank < base_rank:
                     base_rank, row, table_index = rank, hit, i
         if table_index < 0:
-            raise EvaluationError(
-                f"incident {incident.id!r}: no grading table applies",
-                [Problem(f"no table's applies_when holds (tables: {', '.join(t.model.id for t in self.tables)})")],
-            )
+            raise _no_table_applies(self.tables, incident)
+        adjustments = self.adjustments
+        return self._adjusted(table_index, row, base_rank, lambda i: adjustments[i].when(incident))
+
+    def grade_matched(
+        self, incident: Incident, tables: frozenset[int], rows: frozenset[str], adjustments: frozenset[int]
+    ) -> GradeDecision:
+        """The decision once it is known which conditions hold (the Rete backend's matches):
+        the indexes of tables whose ``applies_when`` holds, the ids of rows and the indexes of
+        adjustments whose ``when`` holds. Hit policies and the adjustment order apply here."""
+        base_rank, row, table_index = len(self.levels), None, -1
+        for i, table in enumerate(self.tables):
+            if i not in tables:
+                continue
+            hits = [(r, rank) for r, _, rank in table.rows if r.id in rows]
+            if table.model.hit_policy == "unique" and len(hits) > 1:
+                raise _several_rows_match(table.model, [r for r, _ in hits], incident)
+            rank, hit = (hits[0][1], hits[0][0]) if hits else (table.default_rank, None)
+            if rank < base_rank:
+                base_rank, row, table_index = rank, hit, i
+        if table_index < 0:
+            raise _no_table_applies(self.tables, incident)
+        return self._adjusted(table_index, row, base_rank, adjustments.__contains__)
+
+    def _adjusted(self, table_index: int, row: Row | None, base_rank: int, holds: Callable[[int], bool]) -> GradeDecision:
         rank = base_rank
         fired: list[int] = []
         for i, adj in enumerate(self.adjustments):
-            if rank in adj.applies_to and adj.when(incident):
+            if rank in adj.applies_to and holds(i):
                 fired.append(i)
                 rank = _adjust(rank, adj)
         key = (table_index, row.id if row else None, base_rank, tuple(fired))
@@ -177,11 +199,21 @@ def _unique(table: Table, rows, default: int):
         if not hits:
             return default, None
         if len(hits) > 1:
-            names = ", ".join(r.id for r, _ in hits)
-            raise EvaluationError(
-                f"table {table.id!r} has hit policy unique but several rows match",
-                [Problem(f"rows {names} all match incident {getattr(fact, 'id', '?')!r}")],
-            )
+            raise _several_rows_match(table, [r for r, _ in hits], fact)
         return hits[0][1], hits[0][0]
 
     return decide
+
+
+def _several_rows_match(table: Table, rows: list[Row], fact: Any) -> EvaluationError:
+    return EvaluationError(
+        f"table {table.id!r} has hit policy unique but several rows match",
+        [Problem(f"rows {', '.join(r.id for r in rows)} all match incident {getattr(fact, 'id', '?')!r}")],
+    )
+
+
+def _no_table_applies(tables: tuple[_Table, ...], incident: Incident) -> EvaluationError:
+    return EvaluationError(
+        f"incident {incident.id!r}: no grading table applies",
+        [Problem(f"no table's applies_when holds (tables: {', '.join(t.model.id for t in tables)})")],
+    )

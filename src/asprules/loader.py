@@ -20,7 +20,7 @@ from .document import AuthorizationDocument, CalendarDocument, GradingDocument
 from .errors import Problem, RulesetError
 from .fields import INCIDENT_FIELDS, OPERATION_FIELDS
 from .grading import GradingEvaluator
-from .source import SourceDocument, content_hash, parse_file
+from .source import SourceDocument, content_hash, parse_file, parse_text
 from .validate import check_document, parse_document, with_derived
 
 RULE_SUFFIXES = (".yaml", ".yml")
@@ -76,13 +76,18 @@ def rule_files(paths: Iterable[str | Path]) -> list[Path]:
 def load_documents(paths: Iterable[str | Path]) -> list[LoadedDocument]:
     """Parse and validate every file; raise all problems at once."""
     problems: list[Problem] = []
-    loaded: list[LoadedDocument] = []
+    sources: list[SourceDocument] = []
     for path in rule_files(paths):
         try:
-            source = parse_file(path)
+            sources.append(parse_file(path))
         except RulesetError as exc:
             problems += exc.problems
-            continue
+    return _checked(sources, problems)
+
+
+def _checked(sources: Iterable[SourceDocument], problems: list[Problem]) -> list[LoadedDocument]:
+    loaded: list[LoadedDocument] = []
+    for source in sources:
         model, shape_problems = parse_document(source)
         if model is None:
             problems += shape_problems
@@ -120,7 +125,22 @@ def _check_across(loaded: list[LoadedDocument]) -> list[Problem]:
 
 def load_rulesets(*paths: str | Path) -> Rulebook:
     """Load, validate and compile rule files or directories (default: the bundled ones)."""
-    loaded = load_documents(paths or (bundled_rulesets(),))
+    return _compiled(load_documents(paths or (bundled_rulesets(),)))
+
+
+def load_ruleset_texts(*texts: str) -> Rulebook:
+    """Like :func:`load_rulesets`, from YAML text held in memory (named ``<text 1>``, …)."""
+    problems: list[Problem] = []
+    sources: list[SourceDocument] = []
+    for i, text in enumerate(texts, 1):
+        try:
+            sources.append(parse_text(text, f"<text {i}>"))
+        except RulesetError as exc:
+            problems += exc.problems
+    return _compiled(_checked(sources, problems))
+
+
+def _compiled(loaded: list[LoadedDocument]) -> Rulebook:
     calendars = {d.model.id: d for d in loaded if isinstance(d.model, CalendarDocument)}
     grading = authorization = None
     for d in loaded:

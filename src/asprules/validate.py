@@ -28,6 +28,7 @@ from .document import (
     InWindow,
     LocalTime,
     NotOf,
+    UnrecoveredEscalation,
 )
 from .errors import Problem
 from .facts import CHANNELS, EVIDENCE_FORMS
@@ -298,6 +299,16 @@ def _check_grading(source: SourceDocument, doc: GradingDocument) -> list[Problem
         order = [lv.id for lv in doc.levels]
         if adj.cap in levels and adj.floor in levels and order.index(adj.cap) > order.index(adj.floor):
             scope.report(apath + ("cap",), f"cap {adj.cap!r} is less severe than floor {adj.floor!r}")
+    for kind, rules in (("unrecovered", doc.escalations.unrecovered), ("repeat_faults", doc.escalations.repeat_faults)):
+        for ei, esc in enumerate(rules):
+            epath: Path = ("escalations", kind, ei)
+            rule_ids.append((epath, esc.id))
+            level_ref(epath + ("cap",), esc.cap)
+            if isinstance(esc, UnrecoveredEscalation):
+                level_ref(epath + ("level",), esc.level)
+            else:
+                for i, lv in enumerate(esc.applies_to or ()):
+                    level_ref(epath + ("applies_to", i), lv)
     _check_unique_ids(scope, rule_ids)
     return scope.problems
 
