@@ -10,9 +10,10 @@ import json
 import sys
 from typing import Callable, Sequence
 
-from .errors import AspRulesError
+from .errors import AspRulesError, Problem
 from .facts import incident_from_file, operation_from_file
-from .loader import Rulebook, load_documents, load_rulesets
+from .loader import Rulebook, load_rulesets
+from .reporting import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -25,6 +26,13 @@ def _emit(payload: dict, text: str, fmt: str) -> None:
 
 
 def _fail(exc: AspRulesError, fmt: str) -> int:
+    if fmt in ("junit", "github"):
+        from .analysis.findings import from_problem
+        from .reporting import render
+
+        findings = [from_problem(p) for p in exc.problems] or [from_problem(Problem(str(exc)))]
+        print(render(findings, fmt, suite="asprules"))
+        return EXIT_ERROR
     if fmt == "json":
         print(json.dumps(exc.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -59,11 +67,15 @@ def cmd_authorize(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    docs = load_documents(args.paths)
-    payload = {"files": [d.source.file for d in docs], "problems": []}
-    text = "\n".join(f"ok  {d.source.file}  ({d.model.kind} {d.model.id})" for d in docs)
-    _emit(payload, text, args.format)
-    return EXIT_OK
+    from .analysis import analyse_paths
+    from .loader import rule_files
+    from .reporting import render
+
+    findings = analyse_paths(args.paths, strict=args.strict)
+    files = [str(f) for f in rule_files(args.paths)]
+    print(render(findings, args.format, suite="asprules validate", passed=[("valid", f) for f in files], extra={"files": files}))
+    failing = ("error",) if args.fail_on == "error" else ("error", "warning")
+    return EXIT_FINDINGS if any(f.severity in failing for f in findings) else EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+
+    def ci_format(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
 
     for name, helper, fn in (
         ("grade", "grade an incident file (YAML or JSON)", cmd_grade),
@@ -91,9 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
         common(p)
         p.set_defaults(func=fn)
 
-    p = sub.add_parser("validate", help="load and check rule files without evaluating anything")
+    p = sub.add_parser("validate", help="load rule files and analyse them: gaps, overlaps, masked rows, monotonicity")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    common(p)
+    p.add_argument("--strict", action="store_true", help="also fail while any figure has provenance: assumed")
+    p.add_argument("--fail-on", choices=("error", "warning"), default="error", help="lowest severity that fails (default: error)")
+    ci_format(p)
     p.set_defaults(func=cmd_validate)
     return parser
 

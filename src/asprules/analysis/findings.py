@@ -1,0 +1,61 @@
+"""What the analysis reports: one frozen finding per problem, with where and a witness."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..errors import Problem
+
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """``code`` is stable (``gap``, ``overlap``, ``masked-row``, ``non-monotone`` …);
+    ``witness`` holds concrete facts that show the problem when decided."""
+
+    code: str
+    severity: Severity
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    rule: str | None = None
+    region: str | None = None
+    witness: tuple[dict[str, Any], ...] = field(default=())
+
+    @property
+    def location(self) -> str:
+        where = self.file or "<rules>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "rule": self.rule,
+            "region": self.region,
+            "witness": list(self.witness),
+        }
+
+
+def from_problem(problem: Problem, code: str = "invalid") -> Finding:
+    """A schema or reference problem from loading, as an error finding."""
+    return Finding(
+        code=code,
+        severity="error",
+        message=f"{problem.field}: {problem.message}" if problem.path else problem.message,
+        file=problem.file,
+        line=problem.line,
+        column=problem.column,
+    )
