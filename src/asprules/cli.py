@@ -67,13 +67,14 @@ def cmd_authorize(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .analysis import analyse_paths
+    from .analysis import check_paths
     from .loader import rule_files
     from .reporting import render
 
-    findings = analyse_paths(args.paths, strict=args.strict)
+    findings, docs = check_paths(args.paths, strict=args.strict)
     files = [str(f) for f in rule_files(args.paths)]
-    print(render(findings, args.format, suite="asprules validate", passed=[("valid", f) for f in files], extra={"files": files}))
+    loaded = "\n".join(f"ok  {d.source.file}  ({d.model.kind} {d.model.id})" for d in docs)
+    print(render(findings, args.format, suite="asprules validate", passed=[("valid", f) for f in files], extra={"files": files}, text_head=loaded))
     failing = ("error",) if args.fail_on == "error" else ("error", "warning")
     return EXIT_FINDINGS if any(f.severity in failing for f in findings) else EXIT_OK
 

@@ -27,6 +27,7 @@ def render(
     passed: Iterable[tuple[str, str | None]] = (),
     extra: dict[str, Any] | None = None,
     text_tail: str = "",
+    text_head: str = "",
 ) -> str:
     """``passed``: (name, file) of checks that passed, listed by junit and counted by text."""
     passed = list(passed)
@@ -40,7 +41,7 @@ def render(
         return "\n".join(_github(f) for f in findings) + (f"\n{text_tail}" if text_tail else "")
     if fmt == "junit":
         return _junit(findings, suite, passed)
-    lines = [_text(f) for f in findings]
+    lines = ([text_head] if text_head else []) + [_text(f) for f in findings]
     counts = summary(findings)
     tail = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
     if text_tail:

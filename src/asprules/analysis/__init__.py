@@ -22,7 +22,7 @@ from ..errors import RulesetError
 from ..loader import LoadedDocument, Rulebook, load_rulesets, rule_files
 from .findings import SEVERITIES, Finding, Severity, from_problem
 
-__all__ = ["Finding", "Severity", "SEVERITIES", "analyse", "analyse_paths", "assumed_figures", "grading_model"]
+__all__ = ["Finding", "Severity", "SEVERITIES", "analyse", "analyse_paths", "assumed_figures", "check_paths", "grading_model"]
 
 
 def _zone_and_periods(rulebook: Rulebook, model) -> tuple:
@@ -98,18 +98,23 @@ def _walk(node, path):
             yield from _walk(v, path + (i,))
 
 
-def analyse_paths(paths: Iterable[str | Path], *, strict: bool = False) -> list[Finding]:
+def check_paths(paths: Iterable[str | Path], *, strict: bool = False) -> tuple[list[Finding], tuple[LoadedDocument, ...]]:
     """Load (schema and reference problems become error findings), then analyse.
 
-    Raises :class:`~asprules.errors.RulesetError` only when a path does not exist.
+    Returns the findings and the documents that loaded. Raises
+    :class:`~asprules.errors.RulesetError` only when a path does not exist.
     """
     paths = list(paths)
     rule_files(paths)  # a missing path is a usage error, not a finding
     try:
         rulebook = load_rulesets(*paths)
     except RulesetError as exc:
-        return [from_problem(p) for p in exc.problems]
+        return [from_problem(p) for p in exc.problems], ()
     findings = analyse(rulebook)
     if strict:
         findings += assumed_figures(rulebook.documents)
-    return findings
+    return findings, rulebook.documents
+
+
+def analyse_paths(paths: Iterable[str | Path], *, strict: bool = False) -> list[Finding]:
+    return check_paths(paths, strict=strict)[0]
