@@ -79,6 +79,23 @@ def cmd_validate(args) -> int:
     return EXIT_FINDINGS if any(f.severity in failing for f in findings) else EXIT_OK
 
 
+def cmd_test(args) -> int:
+    from .reporting import render
+    from .scenario_runs import failure_finding, run_paths
+
+    run = run_paths(args.paths)
+    findings = [failure_finding(r) for r in run.failed]
+    passed = [(r.name, r.file) for r in run.results if r.passed]
+    report = run.coverage.report() if args.coverage or args.min_coverage is not None else []
+    tail = "\n".join(c.text() for c in report)
+    below = args.min_coverage is not None and run.coverage.lowest() < args.min_coverage
+    if below:
+        tail += f"\ncoverage {run.coverage.lowest():.1f}% is below --min-coverage {args.min_coverage:g}%"
+    extra = {"scenarios": len(run.results), "coverage": [c.to_json() for c in report]}
+    print(render(findings, args.format, suite="asprules test", passed=passed, extra=extra, text_tail=tail.strip("\n")))
+    return EXIT_FINDINGS if findings or below else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="asprules",
@@ -113,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-on", choices=("error", "warning"), default="error", help="lowest severity that fails (default: error)")
     ci_format(p)
     p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("test", help="run scenario files (*.scenarios.yaml) and report failures and rule coverage")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or directories")
+    p.add_argument("--coverage", action="store_true", help="report which rules the scenarios exercised")
+    p.add_argument("--min-coverage", type=float, metavar="N", help="fail when a ruleset's rule coverage is below N%%")
+    ci_format(p)
+    p.set_defaults(func=cmd_test)
     return parser
 
 

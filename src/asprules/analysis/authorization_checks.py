@@ -109,22 +109,22 @@ def check_authorization(ev: AuthorizationEvaluator, source: SourceDocument, zone
             )
     named = {s for rc in doc.risk_classes for s in rc.chain}
     for cond in [rc.when for rc in doc.risk_classes] + [c.when for c in doc.constraints] + [c.unless for c in doc.constraints]:
-        named |= _approval_steps(cond)
+        named |= approval_steps(cond)
     for si, step in enumerate(doc.steps):
         if step.id not in named:
             out.append(Finding("unused-step", "warning", f"step {step.id} is in no chain and no has_approval condition", rule=step.id, **place(("steps", si))))
     return out
 
 
-def _approval_steps(cond) -> set[str]:
+def approval_steps(cond) -> set[str]:
     if cond is None:
         return set()
     if isinstance(cond, HasApproval):
         return {cond.has_approval.step}
     if isinstance(cond, AllOf):
-        return set().union(*(_approval_steps(c) for c in cond.all))
+        return set().union(*(approval_steps(c) for c in cond.all))
     if isinstance(cond, AnyOf):
-        return set().union(*(_approval_steps(c) for c in cond.any))
+        return set().union(*(approval_steps(c) for c in cond.any))
     if isinstance(cond, NotOf):
-        return _approval_steps(cond.not_)
+        return approval_steps(cond.not_)
     return set()
