@@ -28,7 +28,7 @@ import types
 import typing
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 import annotated_types
 from pydantic import BaseModel
@@ -150,8 +150,7 @@ def _show(v: Any) -> str:
 
 # --- constraints in value space (before the cuts are known) ------------------------------
 
-@dataclass(frozen=True)
-class NumRange:
+class NumRange(NamedTuple):
     start: Key
     end: Key
 
@@ -179,6 +178,7 @@ class Space:
         self.dims: dict[str, Dim] = {}
         self.linear: dict[str, tuple[str, float]] = {}
         self.approximations: dict[str, str] = {}  # opaque dim → why
+        self._atoms: dict[tuple, DNF] = {}
         for name in derived:
             lin = self._linear(name, 0)
             if lin is not None:
@@ -287,7 +287,12 @@ class Space:
         if isinstance(cond, NotOf):
             return self.negate(self.dnf(cond.not_))
         if isinstance(cond, Compare):
-            return self._compare(cond)
+            # large tables repeat the same thresholds row after row
+            key = repr(tuple(cond.__dict__.values()))
+            dnf = self._atoms.get(key)
+            if dnf is None:
+                dnf = self._atoms[key] = self._compare(cond)
+            return dnf
         if isinstance(cond, LocalTime):
             spec = cond.local_time
             ftype = self.fields.get(spec.field)
@@ -397,14 +402,10 @@ class Space:
             return [{}] if v else []
         else:
             x = v / scale
-            ranges = [
-                {
-                    "ge": NumRange((x, 0), (math.inf, 1)),
-                    "gt": NumRange((x, 1), (math.inf, 1)),
-                    "le": NumRange((-math.inf, 0), (x, 1)),
-                    "lt": NumRange((-math.inf, 0), (x, 0)),
-                }[op]
-            ]
+            if op in ("ge", "gt"):
+                ranges = [NumRange((x, 1 if op == "gt" else 0), (math.inf, 1))]
+            else:
+                ranges = [NumRange((-math.inf, 0), (x, 1 if op == "le" else 0))]
         out: DNF = []
         for r in ranges:
             clamped = self._clamp(dim, r)
@@ -510,6 +511,7 @@ class Node:
     dim: int
     bounds: list[int]
     children: list[Any]
+    mark: Any = None  # a summary of the leaves below, for pruned queries
 
 
 def build_tree(box: Box, items: list[tuple[int, Box]], covered: frozenset[int] = frozenset()) -> Node | Leaf:
@@ -591,6 +593,20 @@ def meet(a: Box, b: Box) -> Box | None:
     return out if all(lo < hi for lo, hi in out) else None
 
 
+def collapse(node: Node | Leaf, box: Box) -> Node | Leaf:
+    """Merge siblings with equal outcomes, bottom up, so regions are as large as they can be."""
+    if isinstance(node, Leaf):
+        return node
+    d = node.dim
+    node.children = [
+        collapse(c, box[:d] + ((node.bounds[k], node.bounds[k + 1]),) + box[d + 1 :]) for k, c in enumerate(node.children)
+    ]
+    first = node.children[0]
+    if isinstance(first, Leaf) and all(isinstance(c, Leaf) and c.outcome == first.outcome for c in node.children[1:]):
+        return Leaf(box, first.rules, first.outcome)
+    return node
+
+
 def leaves(tree: Node | Leaf) -> Iterable[Leaf]:
     stack = [tree]
     while stack:
@@ -601,11 +617,13 @@ def leaves(tree: Node | Leaf) -> Iterable[Leaf]:
             stack.extend(reversed(node.children))
 
 
-def query(tree: Node | Leaf, box: Box) -> Iterable[Leaf]:
-    """Leaves meeting ``box``."""
+def query(tree: Node | Leaf, box: Box, skip: Callable[[Any], bool] | None = None) -> Iterable[Leaf]:
+    """Leaves meeting ``box``; ``skip(node)`` prunes whole subtrees."""
     stack = [tree]
     while stack:
         node = stack.pop()
+        if skip is not None and skip(node):
+            continue
         if isinstance(node, Leaf):
             yield node
             continue

@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -26,7 +28,7 @@ from ..grading import GradingEvaluator, _adjust
 from ..errors import AspRulesError
 from ..source import SourceDocument
 from ..validate import with_derived
-from .boxes import Leaf, Space, build_tree, leaves, number_bounds, query, uncovered
+from .boxes import Leaf, Space, build_tree, collapse, leaves, number_bounds, uncovered
 from .findings import Finding
 from .witness import WitnessBuilder, lowest_point
 
@@ -72,12 +74,14 @@ class Outcome:
 class GradingModel:
     """One grading ruleset as a region tree with an outcome on every leaf."""
 
-    def __init__(self, evaluator: GradingEvaluator, source: SourceDocument, zone, periods):
+    def __init__(self, evaluator: GradingEvaluator, source: SourceDocument, zone, periods, space: Space | None = None):
+        """With a shared ``space`` (see :mod:`asprules.diffing`) the caller registers every
+        model's conditions and then calls :meth:`finish` on each with the same tree."""
         self.ev = evaluator
         self.doc: GradingDocument = evaluator.doc
         self.source = source
-        fields = with_derived(INCIDENT_FIELDS, self.doc.derived)
-        self.space = Space(fields, dict(self.doc.derived), number_bounds(Incident), MEASURES, bool(periods))
+        self.witnesses = WitnessBuilder(space, TEMPLATE, zone, periods) if space else None
+        self.space = space or grading_space(self.doc, bool(periods))
         # rules: [applies_when per table] + [rows per table, evaluation order] + [adjustments]
         self.rules: list[tuple[str, Any, Callable[[Any], bool]]] = []
         self.applies_rule: list[int] = []
@@ -100,18 +104,25 @@ class GradingModel:
             self.rules.append(("adjustment", adj.model.id, adj.when))
             dnfs.append(self.space.dnf(adj.model.when))
         self.row_of = {r: (ti, k) for ti, ids in enumerate(self.row_rules) for k, r in enumerate(ids)}
+        self.dnfs = dnfs
         for dnf in dnfs:
             self.space.register(dnf)
-        self.space.freeze()
-        items = [(i, box) for i, dnf in enumerate(dnfs) for box in self.space.items(dnf)]
+        if space is None:
+            self.space.freeze()
+            self.tree = build_tree(self.space.full_box(), self.items())
+            for leaf in leaves(self.tree):
+                leaf.outcome = self.outcome(leaf.rules)
+            self.tree = collapse(self.tree, self.space.full_box())
+            self.leaves = list(leaves(self.tree))
+            self.witnesses = WitnessBuilder(self.space, TEMPLATE, zone, periods)
+
+    def items(self, offset: int = 0) -> list:
+        """Every rule's boxes as (rule index + offset, box); the space must be frozen."""
+        items = [(i + offset, box) for i, dnf in enumerate(self.dnfs) for box in self.space.items(dnf)]
         self._items: dict[int, list] = {}
         for i, box in items:
-            self._items.setdefault(i, []).append(box)
-        self.tree = build_tree(self.space.full_box(), items)
-        self.leaves = list(leaves(self.tree))
-        for leaf in self.leaves:
-            leaf.outcome = self.outcome(leaf.rules)
-        self.witnesses = WitnessBuilder(self.space, TEMPLATE, zone, periods)
+            self._items.setdefault(i - offset, []).append(box)
+        return items
 
     def outcome(self, holds: frozenset[int]) -> Outcome:
         per_table: list[tuple[int, ...] | None] = []
@@ -175,6 +186,11 @@ class GradingModel:
 
     def level(self, rank: int) -> str:
         return self.ev.levels[rank].id if rank < len(self.ev.levels) else "(no table)"
+
+
+def grading_space(doc: GradingDocument, has_calendar: bool) -> Space:
+    fields = with_derived(INCIDENT_FIELDS, doc.derived)
+    return Space(fields, dict(doc.derived), number_bounds(Incident), MEASURES, has_calendar)
 
 
 def check_grading(model: GradingModel) -> list[Finding]:
@@ -293,50 +309,100 @@ def _overlaps_and_masking(model: GradingModel) -> list[Finding]:
 
 
 def _monotonicity(model: GradingModel) -> list[Finding]:
+    """Compare the two sides of every split on a measure; subtrees whose finals cannot
+    get less severe across the split are skipped whole, so a monotone table costs little."""
     out = []
     seen: set[tuple] = set()
+    full = model.space.full_box()
     for d, dim in enumerate(model.space.order):
         if not dim.worse_when_larger:
             continue
         reported = 0
-        # leaves with the same extent in every other dimension, by where they start in d
-        aligned: dict[tuple, dict[int, Leaf]] = {}
-        for leaf in model.leaves:
-            aligned.setdefault(leaf.box[:d] + leaf.box[d + 1 :], {})[leaf.box[d][0]] = leaf
-        for leaf in model.leaves:
-            lo, hi = leaf.box[d]
-            if hi >= dim.size or leaf.outcome.table < 0 or reported >= MAX_PER_KIND:
-                continue
-            twin = aligned[leaf.box[:d] + leaf.box[d + 1 :]].get(hi)
-            if twin is not None:
-                if twin.outcome.final <= leaf.outcome.final:
-                    continue
-                neighbours = [twin]
-            else:
-                neighbours = query(model.tree, leaf.box[:d] + ((hi, hi + 1),) + leaf.box[d + 1 :])
-            for other in neighbours:
-                if other.outcome.table < 0 or other.outcome.final <= leaf.outcome.final:
-                    continue
-                key = (d, _why(model, leaf), _why(model, other))
-                if key in seen:
-                    continue
-                pair = _pair(model, leaf, other, d)
-                if pair is None:
-                    continue
-                seen.add(key)
-                reported += 1
-                low, high, lvl_low, lvl_high = pair
-                out.append(
-                    Finding(
-                        "non-monotone", "error",
-                        f"worsening {dim.label} ({dim.describe(hi - 1, hi)} → {dim.describe(hi, hi + 1)}) lowers the level "
-                        f"{lvl_low} → {lvl_high} ({_why(model, leaf)} vs {_why(model, other)})",
-                        rule=_why(model, other), region=model.region(leaf.box), witness=(low, high),
-                        **model.place(("tables",)),
-                    )
-                )
+        for a, b in _crossings(model.tree, full, d):
+            if reported >= MAX_PER_KIND:
                 break
+            key = (d, _why(model, a), _why(model, b))
+            if key in seen:
+                continue
+            pair = _pair(model, a, b, d)
+            if pair is None:
+                continue
+            seen.add(key)
+            reported += 1
+            low, high, lvl_low, lvl_high = pair
+            face = b.box[d][0]
+            out.append(
+                Finding(
+                    "non-monotone", "error",
+                    f"worsening {dim.label} ({dim.describe(face - 1, face)} → {dim.describe(face, face + 1)}) lowers the level "
+                    f"{lvl_low} → {lvl_high} ({_why(model, a)} vs {_why(model, b)})",
+                    rule=_why(model, b), region=model.region(a.box), witness=(low, high),
+                    **model.place(("tables",)),
+                )
+            )
     return out
+
+
+def _finals(node) -> tuple[float, float]:
+    """(most severe, least severe) final rank below ``node``; no-table leaves never count."""
+    if isinstance(node, Leaf):
+        if node.outcome.table < 0:
+            return math.inf, -1
+        return node.outcome.final, node.outcome.final
+    if node.mark is None:
+        spans = [_finals(c) for c in node.children]
+        node.mark = (min(s[0] for s in spans), max(s[1] for s in spans))
+    return node.mark
+
+
+def _children(node, box):
+    d = node.dim
+    for k, child in enumerate(node.children):
+        yield child, box[:d] + ((node.bounds[k], node.bounds[k + 1]),) + box[d + 1 :]
+
+
+def _crossings(tree, box, d):
+    """Leaf pairs (below, above) touching across a split on ``d`` where the upper is less severe."""
+    stack = [(tree, box)]
+    while stack:
+        node, nbox = stack.pop()
+        if isinstance(node, Leaf):
+            continue
+        kids = list(_children(node, nbox))
+        if node.dim == d:
+            for (a, abox), (b, bbox) in zip(kids, kids[1:]):
+                yield from _cross(a, abox, b, bbox, d)
+        stack += reversed(kids)
+
+
+def _cross(a, abox, b, bbox, d):
+    for e, ((alo, ahi), (blo, bhi)) in enumerate(zip(abox, bbox)):
+        if e != d and (alo >= bhi or blo >= ahi):
+            return
+    if _finals(b)[1] <= _finals(a)[0]:
+        return
+    if isinstance(a, Leaf) and isinstance(b, Leaf):
+        yield a, b
+        return
+    if not isinstance(a, Leaf):
+        for child, cbox in _facing(a, abox, bbox, d, upper=True):
+            yield from _cross(child, cbox, b, bbox, d)
+    else:
+        for child, cbox in _facing(b, bbox, abox, d, upper=False):
+            yield from _cross(a, abox, child, cbox, d)
+
+
+def _facing(node, box, other, d, upper):
+    """Children of ``node`` on the shared face: the last (or first) along ``d``, else
+    those meeting ``other``'s extent in the node's split dimension."""
+    e, bounds = node.dim, node.bounds
+    if e == d:
+        k = len(node.children) - 1 if upper else 0
+        return [(node.children[k], box[:e] + ((bounds[k], bounds[k + 1]),) + box[e + 1 :])]
+    lo, hi = other[e]
+    first = max(0, bisect_right(bounds, lo) - 1)
+    last = min(len(node.children), bisect_left(bounds, hi))
+    return [(node.children[k], box[:e] + ((bounds[k], bounds[k + 1]),) + box[e + 1 :]) for k in range(first, last)]
 
 
 def _why(model: GradingModel, leaf: Leaf) -> str:
