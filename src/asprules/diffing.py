@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 from .analysis import _source, _zone_and_periods
 from .analysis.authorization_checks import TEMPLATE as OPERATION_TEMPLATE
-from .analysis.boxes import Leaf, Space, build_tree, collapse, leaves, number_bounds
+from .analysis.boxes import Space, build_tree, collapse, leaves, merge_boxes, number_bounds
 from .analysis.grading_checks import GradingModel, grading_space
 from .analysis.witness import WitnessBuilder, lowest_point
 from .errors import AspRulesError, FactError, Problem
@@ -117,7 +117,7 @@ def grading_changes(old: Rulebook, new: Rulebook) -> tuple[list[Change], list[st
         )
     tree = collapse(tree, space.full_box())
     builder = WitnessBuilder(space, models[1].witnesses.template, zone, periods)
-    changes = []
+    groups: dict[tuple, list] = {}
     for leaf in leaves(tree):
         before, after = leaf.outcome
         if before.final == after.final and (before.table < 0) == (after.table < 0):
@@ -127,13 +127,18 @@ def grading_changes(old: Rulebook, new: Rulebook) -> tuple[list[Change], list[st
             direction = "changed"
         else:
             direction = "raise" if models[1].ev.rank.get(old_level, 99) > after.final else "lower"
-        fact = builder.fact(lowest_point(leaf.box))
-        changes.append(
-            Change(
-                "grading", models[1].region(leaf.box), old_level, new_level, direction,
-                _decided_by(models[0], before), _decided_by(models[1], after), _confirm_grading(fact, old, new, old_level, new_level),
+        key = (old_level, new_level, direction, _decided_by(models[0], before), _decided_by(models[1], after))
+        groups.setdefault(key, []).append(leaf.box)
+    changes = []
+    for (old_level, new_level, direction, why_old, why_new), boxes in groups.items():
+        for box in merge_boxes(boxes):
+            fact = builder.fact(lowest_point(box))
+            changes.append(
+                Change(
+                    "grading", models[1].region(box), old_level, new_level, direction,
+                    why_old, why_new, _confirm_grading(fact, old, new, old_level, new_level),
+                )
             )
-        )
     return changes, []
 
 
@@ -191,19 +196,21 @@ def authorization_changes(old: Rulebook, new: Rulebook) -> list[Change]:
         leaf.outcome = tuple(decide(*lay, leaf.rules) for lay in layout)
     tree = collapse(tree, space.full_box())
     describe = GradingModel.region
+    groups: dict[tuple, list] = {}
     for leaf in leaves(tree):
-        (rc0, chain0, cons0), (rc1, chain1, cons1) = leaf.outcome
-        if (chain0, cons0) == (chain1, cons1) and rc0 == rc1:
-            continue
+        if leaf.outcome[0] != leaf.outcome[1]:
+            groups.setdefault(leaf.outcome, []).append(leaf.box)
+    for ((rc0, chain0, cons0), (rc1, chain1, cons1)), boxes in groups.items():
         fewer_steps = set(chain1) < set(chain0) or (set(chain1) <= set(chain0) and len(chain1) < len(chain0))
         more_steps = set(chain1) > set(chain0)
         looser = fewer_steps or bool(cons0 - cons1) or not set(chain0) <= set(chain1)
         tighter = more_steps or bool(cons1 - cons0)
         direction = "more permissive" if looser else ("more restrictive" if tighter else "changed")
-        region = describe(_Regions(space), leaf.box).replace("every incident", "every operation")
         old_text = f"{rc0} [{', '.join(chain0)}]" + (f" constraints {', '.join(sorted(cons0))}" if cons0 else "")
         new_text = f"{rc1} [{', '.join(chain1)}]" + (f" constraints {', '.join(sorted(cons1))}" if cons1 else "")
-        out.append(Change("authorization", region, old_text, new_text, direction))
+        for box in merge_boxes(boxes):
+            region = describe(_Regions(space), box).replace("every incident", "every operation")
+            out.append(Change("authorization", region, old_text, new_text, direction))
     return out
 
 

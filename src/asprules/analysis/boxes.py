@@ -588,6 +588,30 @@ def _uncovered(box: Box, covers: list[Box], limit: int, out: list[Box]) -> None:
             _uncovered(box[:d] + ((a, b),) + box[d + 1 :], meeting, limit, out)
 
 
+def merge_boxes(boxes: list[Box], limit: int = 2000) -> list[Box]:
+    """Join boxes that differ in one dimension only and touch there, until none do."""
+    boxes = list(boxes)
+    if len(boxes) > limit:
+        return boxes
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                a, b = boxes[i], boxes[j]
+                differ = [k for k in range(len(a)) if a[k] != b[k]]
+                if len(differ) == 1:
+                    k = differ[0]
+                    if a[k][1] == b[k][0] or b[k][1] == a[k][0]:
+                        boxes[i] = a[:k] + ((min(a[k][0], b[k][0]), max(a[k][1], b[k][1])),) + a[k + 1 :]
+                        del boxes[j]
+                        merged = True
+                        break
+            if merged:
+                break
+    return boxes
+
+
 def meet(a: Box, b: Box) -> Box | None:
     out = tuple((max(x[0], y[0]), min(x[1], y[1])) for x, y in zip(a, b))
     return out if all(lo < hi for lo, hi in out) else None
