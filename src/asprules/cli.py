@@ -119,6 +119,13 @@ def cmd_diff(args) -> int:
     return EXIT_FINDINGS if failing else EXIT_OK
 
 
+def cmd_schema(args) -> int:
+    from .schema import render
+
+    print(render(args.kind), end="")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="asprules",
@@ -168,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only-restrict", action="store_true", help="fail if any operation would be treated more permissively")
     ci_format(p)
     p.set_defaults(func=cmd_diff)
+
+    from .schema import KINDS
+
+    p = sub.add_parser("schema", help="print the JSON Schema of the ruleset format, a fact model or scenario files")
+    p.add_argument("kind", nargs="?", choices=KINDS, default="ruleset", help="which schema (default: ruleset)")
+    p.set_defaults(func=cmd_schema, format="text")
     return parser
 
 
