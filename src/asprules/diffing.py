@@ -100,6 +100,8 @@ class DiffReport:
 def grading_changes(old: Rulebook, new: Rulebook) -> tuple[list[Change], list[str]]:
     if old.grading is None or new.grading is None:
         return [], [] if old.grading is new.grading else ["only one side has a grading ruleset"]
+    if old.grading.ref.sha256 == new.grading.ref.sha256:
+        return [], []  # the same rules and calendars: nothing can change
     if old.grading.doc.derived != new.grading.doc.derived:
         return [], ["derived values differ between the versions; compare them over a corpus (--scenarios)"]
     zone, periods = _zone_and_periods(new, new.grading.doc)
@@ -167,6 +169,8 @@ def _confirm_grading(fact, old: Rulebook, new: Rulebook, old_level: str, new_lev
 
 def authorization_changes(old: Rulebook, new: Rulebook) -> list[Change]:
     if old.authorization is None or new.authorization is None:
+        return []
+    if old.authorization.ref.sha256 == new.authorization.ref.sha256:
         return []
     evs = [old.authorization, new.authorization]
     out = _step_changes(evs[0].doc, evs[1].doc)

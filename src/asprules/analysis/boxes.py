@@ -617,18 +617,21 @@ def meet(a: Box, b: Box) -> Box | None:
     return out if all(lo < hi for lo, hi in out) else None
 
 
-def collapse(node: Node | Leaf, box: Box) -> Node | Leaf:
-    """Merge siblings with equal outcomes, bottom up, so regions are as large as they can be."""
+def collapse(node: Node | Leaf, box: Box, key: Callable[[Any], Any] = lambda outcome: outcome) -> Node | Leaf:
+    """A copy of the tree where siblings with equal ``key(outcome)`` are merged, bottom up,
+    so regions are as large as they can be. The leaves of ``node`` are left as they are."""
     if isinstance(node, Leaf):
         return node
     d = node.dim
-    node.children = [
-        collapse(c, box[:d] + ((node.bounds[k], node.bounds[k + 1]),) + box[d + 1 :]) for k, c in enumerate(node.children)
+    children = [
+        collapse(c, box[:d] + ((node.bounds[k], node.bounds[k + 1]),) + box[d + 1 :], key) for k, c in enumerate(node.children)
     ]
-    first = node.children[0]
-    if isinstance(first, Leaf) and all(isinstance(c, Leaf) and c.outcome == first.outcome for c in node.children[1:]):
-        return Leaf(box, first.rules, first.outcome)
-    return node
+    first = children[0]
+    if isinstance(first, Leaf):
+        want = key(first.outcome)
+        if all(isinstance(c, Leaf) and key(c.outcome) == want for c in children[1:]):
+            return Leaf(box, first.rules, first.outcome)
+    return Node(d, node.bounds, children)
 
 
 def leaves(tree: Node | Leaf) -> Iterable[Leaf]:

@@ -110,11 +110,16 @@ class GradingModel:
         if space is None:
             self.space.freeze()
             self.tree = build_tree(self.space.full_box(), self.items())
-            for leaf in leaves(self.tree):
-                leaf.outcome = self.outcome(leaf.rules)
-            self.tree = collapse(self.tree, self.space.full_box())
             self.leaves = list(leaves(self.tree))
+            for leaf in self.leaves:
+                leaf.outcome = self.outcome(leaf.rules)
+            # monotonicity only needs what decided and the final level: far fewer regions
+            self.decisions = collapse(self.tree, self.space.full_box(), self.decided)
             self.witnesses = WitnessBuilder(self.space, TEMPLATE, zone, periods)
+
+    def decided(self, outcome: Outcome) -> tuple:
+        hits = outcome.tables[outcome.table] if outcome.table >= 0 else ()
+        return outcome.table, hits[:1], outcome.final, tuple(changed for _, changed in outcome.adjustments)
 
     def items(self, offset: int = 0) -> list:
         """Every rule's boxes as (rule index + offset, box); the space must be frozen."""
@@ -318,7 +323,7 @@ def _monotonicity(model: GradingModel) -> list[Finding]:
         if not dim.worse_when_larger:
             continue
         reported = 0
-        for a, b in _crossings(model.tree, full, d):
+        for a, b in _crossings(model.decisions, full, d):
             if reported >= MAX_PER_KIND:
                 break
             key = (d, _why(model, a), _why(model, b))
@@ -383,6 +388,11 @@ def _cross(a, abox, b, bbox, d):
         return
     if isinstance(a, Leaf) and isinstance(b, Leaf):
         yield a, b
+        return
+    if not isinstance(a, Leaf) and not isinstance(b, Leaf) and a.dim == b.dim != d and a.bounds == b.bounds:
+        # both sides split alike (common for siblings built from the same rules): pair them up
+        for (ca, cabox), (cb, cbbox) in zip(_children(a, abox), _children(b, bbox)):
+            yield from _cross(ca, cabox, cb, cbbox, d)
         return
     if not isinstance(a, Leaf):
         for child, cbox in _facing(a, abox, bbox, d, upper=True):
