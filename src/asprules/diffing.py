@@ -19,16 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .analysis import _source, _zone_and_periods
-from .analysis.authorization_checks import TEMPLATE as OPERATION_TEMPLATE
-from .analysis.boxes import Space, build_tree, collapse, leaves, merge_boxes, number_bounds
+from .analysis import source_of, zone_and_periods
+from .analysis.authorization_checks import operation_space
+from .analysis.boxes import build_tree, collapse, leaves, merge_boxes
 from .analysis.grading_checks import GradingModel, grading_space
 from .analysis.witness import WitnessBuilder, lowest_point
 from .errors import AspRulesError, FactError, Problem
-from .facts import Engineer, Operation, parse_incident, parse_operation
-from .fields import OPERATION_FIELDS
+from .facts import parse_incident, parse_operation
 from .loader import Rulebook
-from .validate import with_derived
 
 STATUS_ORDER = {"denied": 0, "pending": 1, "authorized": 2}  # larger is more permissive
 
@@ -104,10 +102,10 @@ def grading_changes(old: Rulebook, new: Rulebook) -> tuple[list[Change], list[st
         return [], []  # the same rules and calendars: nothing can change
     if old.grading.doc.derived != new.grading.doc.derived:
         return [], ["derived values differ between the versions; compare them over a corpus (--scenarios)"]
-    zone, periods = _zone_and_periods(new, new.grading.doc)
+    zone, periods = zone_and_periods(new, new.grading.doc)
     space = grading_space(new.grading.doc, bool(periods))
     models = [
-        GradingModel(rb.grading, _source(rb, rb.grading.doc), *_zone_and_periods(rb, rb.grading.doc), space=space) for rb in (old, new)
+        GradingModel(rb.grading, source_of(rb, rb.grading.doc), *zone_and_periods(rb, rb.grading.doc), space=space) for rb in (old, new)
     ]
     space.freeze()
     offset = len(models[0].rules)
@@ -129,7 +127,7 @@ def grading_changes(old: Rulebook, new: Rulebook) -> tuple[list[Change], list[st
             direction = "changed"
         else:
             direction = "raise" if models[1].ev.rank.get(old_level, 99) > after.final else "lower"
-        key = (old_level, new_level, direction, _decided_by(models[0], before), _decided_by(models[1], after))
+        key = (old_level, new_level, direction, models[0].decided_by(before), models[1].decided_by(after))
         groups.setdefault(key, []).append(leaf.box)
     changes = []
     for (old_level, new_level, direction, why_old, why_new), boxes in groups.items():
@@ -142,16 +140,6 @@ def grading_changes(old: Rulebook, new: Rulebook) -> tuple[list[Change], list[st
                 )
             )
     return changes, []
-
-
-def _decided_by(model: GradingModel, outcome) -> str:
-    if outcome.table < 0:
-        return "no table"
-    hits = outcome.tables[outcome.table]
-    t = model.ev.tables[outcome.table]
-    base = t.rows[hits[0]][0].id if hits else f"{t.model.id} default"
-    adj = [model.ev.adjustments[i].model.id for i, (_, changed) in enumerate(outcome.adjustments) if changed]
-    return " + ".join([base] + adj)
 
 
 def _confirm_grading(fact, old: Rulebook, new: Rulebook, old_level: str, new_level: str) -> dict[str, Any] | None:
@@ -175,8 +163,7 @@ def authorization_changes(old: Rulebook, new: Rulebook) -> list[Change]:
     evs = [old.authorization, new.authorization]
     out = _step_changes(evs[0].doc, evs[1].doc)
     docs = [ev.doc for ev in evs]
-    bounds = {**number_bounds(Operation), **number_bounds(Engineer, "engineer.")}
-    space = Space(with_derived(OPERATION_FIELDS, docs[1].derived), dict(docs[1].derived), bounds, {}, True)
+    space = operation_space(docs[1], True)
     dnfs: list[list] = []
     layout = []
     for doc in docs:
@@ -199,7 +186,6 @@ def authorization_changes(old: Rulebook, new: Rulebook) -> list[Change]:
     for leaf in leaves(tree):
         leaf.outcome = tuple(decide(*lay, leaf.rules) for lay in layout)
     tree = collapse(tree, space.full_box())
-    describe = GradingModel.region
     groups: dict[tuple, list] = {}
     for leaf in leaves(tree):
         if leaf.outcome[0] != leaf.outcome[1]:
@@ -213,14 +199,9 @@ def authorization_changes(old: Rulebook, new: Rulebook) -> list[Change]:
         old_text = f"{rc0} [{', '.join(chain0)}]" + (f" constraints {', '.join(sorted(cons0))}" if cons0 else "")
         new_text = f"{rc1} [{', '.join(chain1)}]" + (f" constraints {', '.join(sorted(cons1))}" if cons1 else "")
         for box in merge_boxes(boxes):
-            region = describe(_Regions(space), box).replace("every incident", "every operation")
+            region = space.describe(box) or "every operation"
             out.append(Change("authorization", region, old_text, new_text, direction))
     return out
-
-
-@dataclass
-class _Regions:
-    space: Space
 
 
 def _step_changes(old_doc, new_doc) -> list[Change]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..calendars import intervals
-from ..document import AuthorizationDocument, CalendarDocument, GradingDocument
+from ..document import CalendarDocument
 from ..errors import RulesetError
 from ..loader import LoadedDocument, Rulebook, load_rulesets, rule_files
 from .findings import SEVERITIES, Finding, Severity, from_problem
@@ -25,7 +25,7 @@ from .findings import SEVERITIES, Finding, Severity, from_problem
 __all__ = ["Finding", "Severity", "SEVERITIES", "analyse", "analyse_paths", "assumed_figures", "check_paths", "grading_model"]
 
 
-def _zone_and_periods(rulebook: Rulebook, model) -> tuple:
+def zone_and_periods(rulebook: Rulebook, model) -> tuple:
     from .. import clock
     from ..loader import FALLBACK_ZONE
 
@@ -35,7 +35,7 @@ def _zone_and_periods(rulebook: Rulebook, model) -> tuple:
     return zone, periods
 
 
-def _source(rulebook: Rulebook, model):
+def source_of(rulebook: Rulebook, model):
     return next(d.source for d in rulebook.documents if d.model is model)
 
 
@@ -46,8 +46,8 @@ def grading_model(rulebook: Rulebook):
     if rulebook.grading is None:
         return None
     doc = rulebook.grading.doc
-    zone, periods = _zone_and_periods(rulebook, doc)
-    return GradingModel(rulebook.grading, _source(rulebook, doc), zone, periods)
+    zone, periods = zone_and_periods(rulebook, doc)
+    return GradingModel(rulebook.grading, source_of(rulebook, doc), zone, periods)
 
 
 def analyse(rulebook: Rulebook) -> list[Finding]:
@@ -61,8 +61,8 @@ def analyse(rulebook: Rulebook) -> list[Finding]:
         findings += check_grading(model)
     if rulebook.authorization is not None:
         doc = rulebook.authorization.doc
-        zone, periods = _zone_and_periods(rulebook, doc)
-        findings += check_authorization(rulebook.authorization, _source(rulebook, doc), zone, periods)
+        zone, periods = zone_and_periods(rulebook, doc)
+        findings += check_authorization(rulebook.authorization, source_of(rulebook, doc), zone, periods)
     return findings
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from ..authorization import AuthorizationEvaluator
 from ..document import AllOf, AnyOf, HasApproval, NotOf
 from ..errors import AspRulesError
-from ..facts import Operation, parse_operation
+from ..facts import Engineer, Operation, parse_operation
 from ..fields import OPERATION_FIELDS
 from ..source import SourceDocument
 from ..validate import with_derived
@@ -42,15 +42,14 @@ TEMPLATE: dict[str, Any] = {
 }
 
 
+def operation_space(doc, has_calendar: bool) -> Space:
+    bounds = {**number_bounds(Operation), **number_bounds(Engineer, "engineer.")}
+    return Space(with_derived(OPERATION_FIELDS, doc.derived), dict(doc.derived), bounds, {}, has_calendar)
+
+
 def check_authorization(ev: AuthorizationEvaluator, source: SourceDocument, zone, periods) -> list[Finding]:
     doc = ev.doc
-    space = Space(with_derived(OPERATION_FIELDS, doc.derived), dict(doc.derived), number_bounds(Operation), {}, bool(periods))
-    space.fields = with_derived(OPERATION_FIELDS, doc.derived)
-    bounds = dict(space.bounds)
-    from ..facts import Engineer
-
-    bounds.update(number_bounds(Engineer, "engineer."))
-    space.bounds = bounds
+    space = operation_space(doc, bool(periods))
     dnfs = [space.dnf(rc.when) for rc, _ in ev.risk_classes]
     for con in ev.constraints:
         dnfs += [space.dnf(con.model.when), space.dnf(con.model.unless) if con.model.unless is not None else []]

@@ -123,13 +123,11 @@ class Dim:
             end = x2 + 1 if s2 == 1 else x2
             return f"{name} {fmt(x1)}–{fmt(end)}"
         a, b = _show(x1), _show(x2)
-        if (x1, s1) == (x2 - 0, 0) and s2 == 1 and x1 == x2:
+        if x1 == x2:  # a single point: [x, x]
             return f"{name} = {a}"
         low = None if lo == 0 else (f"≥ {a}" if s1 == 0 else f"> {a}")
         high = None if hi == self.size else (f"< {b}" if s2 == 0 else f"≤ {b}")
         if low and high:
-            if x1 == x2:
-                return f"{name} = {a}"
             return f"{name} {a}–{b}" if s1 == 0 and s2 == 0 else f"{name} {low}, {high}"
         return f"{name} {low or high}"
 
@@ -428,6 +426,11 @@ class Space:
         self.order = order
         self.position = {d.name: i for i, d in enumerate(order)}
         return order
+
+    def describe(self, box) -> str:
+        """A box in words, leaving out dimensions it does not restrict ("" for everything)."""
+        parts = [d.describe(lo, hi) for d, (lo, hi) in zip(self.order, box)]
+        return ", ".join(p for p in parts if p)
 
     def full_box(self) -> tuple[tuple[int, int], ...]:
         return tuple((0, d.size) for d in self.order)

@@ -117,6 +117,16 @@ class GradingModel:
             self.decisions = collapse(self.tree, self.space.full_box(), self.decided)
             self.witnesses = WitnessBuilder(self.space, TEMPLATE, zone, periods)
 
+    def decided_by(self, o: Outcome) -> str:
+        """The row (or default) and the adjustments that made the level, as text."""
+        if o.table < 0:
+            return "no table"
+        hits = o.tables[o.table]
+        t = self.ev.tables[o.table]
+        base = t.rows[hits[0]][0].id if hits else f"{t.model.id} default"
+        adj = [self.ev.adjustments[i].model.id for i, (_, changed) in enumerate(o.adjustments) if changed]
+        return " + ".join([base] + adj)
+
     def decided(self, outcome: Outcome) -> tuple:
         hits = outcome.tables[outcome.table] if outcome.table >= 0 else ()
         return outcome.table, hits[:1], outcome.final, tuple(changed for _, changed in outcome.adjustments)
@@ -181,9 +191,7 @@ class GradingModel:
         return fact if actual is not None and check(self.outcome(actual)) else None
 
     def region(self, box) -> str:
-        parts = [d.describe(lo, hi) for d, (lo, hi) in zip(self.space.order, box)]
-        text = ", ".join(p for p in parts if p)
-        return text or "every incident"
+        return self.space.describe(box) or "every incident"
 
     def place(self, path) -> dict[str, Any]:
         pos = self.source.locate(path)
@@ -416,14 +424,7 @@ def _facing(node, box, other, d, upper):
 
 
 def _why(model: GradingModel, leaf: Leaf) -> str:
-    o = leaf.outcome
-    if o.table < 0:
-        return "no table"
-    hits = o.tables[o.table]
-    t = model.ev.tables[o.table]
-    base = t.rows[hits[0]][0].id if hits else f"{t.model.id} default"
-    adj = [model.ev.adjustments[i].model.id for i, (_, changed) in enumerate(o.adjustments) if changed]
-    return " + ".join([base] + adj)
+    return model.decided_by(leaf.outcome)
 
 
 def _pair(model: GradingModel, leaf: Leaf, other: Leaf, d: int):
