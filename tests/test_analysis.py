@@ -192,3 +192,10 @@ def test_warnings_pass_unless_fail_on_warning(tmp_path, capsys):
     path = write(tmp_path, "grading.yaml", grading_text(rows))
     assert main(["validate", str(path)]) == 0
     assert main(["validate", str(path), "--fail-on", "warning"]) == 1
+
+
+def test_undefined_step_in_a_chain_is_an_error_at_its_line(tmp_path):
+    text = AUTH.replace("ROLE", "customer").replace("WINDOW", "00:00-05:00").replace("chain: [customer]}\n  - {id: routine", "chain: [customer, sign_off]}\n  - {id: routine")
+    fs = findings_for(tmp_path, text, "auth.yaml")
+    (f,) = [f for f in fs if f.severity == "error"]
+    assert "undefined step 'sign_off'" in f.message and f.line == 1 + next(i for i, ln in enumerate(text.strip("\n").splitlines()) if "sign_off" in ln)

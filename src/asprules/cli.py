@@ -74,7 +74,7 @@ def cmd_validate(args) -> int:
     findings, docs = check_paths(args.paths, strict=args.strict)
     files = [str(f) for f in rule_files(args.paths)]
     loaded = "\n".join(f"ok  {d.source.file}  ({d.model.kind} {d.model.id})" for d in docs)
-    print(render(findings, args.format, suite="asprules validate", passed=[("valid", f) for f in files], extra={"files": files}, text_head=loaded))
+    print(render(findings, args.format, suite="asprules validate", passed=[("valid", f) for f in files if not any(x.file == f and x.severity == "error" for x in findings)], extra={"files": files}, text_head=loaded))
     failing = ("error",) if args.fail_on == "error" else ("error", "warning")
     return EXIT_FINDINGS if any(f.severity in failing for f in findings) else EXIT_OK
 
