@@ -199,3 +199,11 @@ def test_undefined_step_in_a_chain_is_an_error_at_its_line(tmp_path):
     fs = findings_for(tmp_path, text, "auth.yaml")
     (f,) = [f for f in fs if f.severity == "error"]
     assert "undefined step 'sign_off'" in f.message and f.line == 1 + next(i for i, ln in enumerate(text.strip("\n").splitlines()) if "sign_off" in ln)
+
+
+def test_evidence_form_outside_the_fact_schema_is_an_error(tmp_path):
+    text = AUTH.replace("ROLE", "customer").replace("WINDOW", "00:00-05:00").replace(
+        "approval: {roles: [customer]}}", "approval: {roles: [customer], evidence: [fax, carrier_pigeon]}}", 1
+    )
+    (f,) = [f for f in findings_for(tmp_path, text, "auth.yaml") if f.severity == "error"]
+    assert "evidence form 'carrier_pigeon' is not in the fact schema" in f.message and (f.line, f.column) == (7, 108)
