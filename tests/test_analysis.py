@@ -144,6 +144,7 @@ def test_undefined_role_is_an_error_at_its_line(tmp_path):
     fs = findings_for(tmp_path, AUTH.replace("ROLE", "clerk").replace("WINDOW", "00:00-05:00"), "auth.yaml")
     (f,) = [f for f in fs if f.severity == "error"]
     assert "undefined role 'clerk'" in f.message and (f.line, f.column) == (7, 81) and f.file.endswith("auth.yaml")
+    assert f.rule == "customer"  # the step it is in
 
 
 def test_zero_length_window_is_an_error(tmp_path):

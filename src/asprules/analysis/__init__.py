@@ -109,11 +109,32 @@ def check_paths(paths: Iterable[str | Path], *, strict: bool = False) -> tuple[l
     try:
         rulebook = load_rulesets(*paths)
     except RulesetError as exc:
-        return [from_problem(p) for p in exc.problems], ()
+        return [from_problem(p, rule=_rule_at(p)) for p in exc.problems], ()
     findings = analyse(rulebook)
     if strict:
         findings += assumed_figures(rulebook.documents)
     return findings, rulebook.documents
+
+
+def _rule_at(problem) -> str | None:
+    """The id of the innermost rule (row, step, …) around a problem's field, if any."""
+    from ..source import parse_file
+
+    if not problem.file or not problem.path:
+        return None
+    try:
+        node = parse_file(problem.file).data
+    except RulesetError:
+        return None
+    found = None
+    for part in problem.path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and isinstance(node.get("id"), str) and part != "defaults":
+            found = node["id"]
+    return found
 
 
 def analyse_paths(paths: Iterable[str | Path], *, strict: bool = False) -> list[Finding]:

@@ -49,10 +49,11 @@ class Finding:
         }
 
 
-def from_problem(problem: Problem, code: str = "invalid") -> Finding:
+def from_problem(problem: Problem, code: str = "invalid", rule: str | None = None) -> Finding:
     """A schema or reference problem from loading, as an error finding."""
     return Finding(
         code=code,
+        rule=rule,
         severity="error",
         message=f"{problem.field}: {problem.message}" if problem.path else problem.message,
         file=problem.file,
