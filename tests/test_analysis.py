@@ -86,6 +86,7 @@ def test_non_monotone_table_gives_a_counterexample_pair(tmp_path):
     rows = row("long", "L3", "{field: outage_minutes, ge: 120}") + row("mid", "L1", "{field: outage_minutes, ge: 60}")
     found = only(findings_for(tmp_path, grading_text(rows)), "non-monotone")
     (f,) = [f for f in found if "outage_minutes" in f.message]
+    assert f.rule == "long" and f.line == 1 + next(i for i, ln in enumerate(grading_text(rows).splitlines()) if "id: long" in ln)
     low, high = f.witness
     assert (low["outage_minutes"], high["outage_minutes"]) == (60, 120)
     assert {k: v for k, v in low.items() if k != "outage_minutes"} == {k: v for k, v in high.items() if k != "outage_minutes"}

@@ -28,7 +28,7 @@ from ..grading import GradingEvaluator, _adjust
 from ..errors import AspRulesError
 from ..source import SourceDocument
 from ..validate import with_derived
-from .boxes import Leaf, Space, build_tree, collapse, leaves, number_bounds, uncovered
+from .boxes import Leaf, Space, build_tree, collapse, leaves, merge_boxes, number_bounds, uncovered
 from .findings import Finding
 from .witness import WitnessBuilder, lowest_point
 
@@ -315,7 +315,7 @@ def _overlaps_and_masking(model: GradingModel) -> list[Finding]:
                     "masked-row", "warning" if ok else "info",
                     f"row {row.id} of table {t.model.id!r} never decides: {order} {', '.join(maskers)} match wherever it does"
                     + ("" if ok else " (not confirmed on a concrete incident)"),
-                    rule=row.id, region=model.region(matches[k][0].box), witness=(fact,) if fact else (), **place,
+                    rule=row.id, region=model.region(_around(matches[k][0].box, [leaf.box for leaf in matches[k]])), witness=(fact,) if fact else (), **place,
                 )
             )
     return out
@@ -350,7 +350,7 @@ def _monotonicity(model: GradingModel) -> list[Finding]:
                     f"worsening {dim.label} ({dim.describe(face - 1, face)} → {dim.describe(face, face + 1)}) lowers the level "
                     f"{lvl_low} → {lvl_high} ({_why(model, a)} vs {_why(model, b)})",
                     rule=_why(model, b), region=model.region(a.box), witness=(low, high),
-                    **model.place(("tables",)),
+                    **model.place(_deciding_path(model, b)),
                 )
             )
     return out
@@ -421,6 +421,23 @@ def _facing(node, box, other, d, upper):
     first = max(0, bisect_right(bounds, lo) - 1)
     last = min(len(node.children), bisect_left(bounds, hi))
     return [(node.children[k], box[:e] + ((bounds[k], bounds[k + 1]),) + box[e + 1 :]) for k in range(first, last)]
+
+
+def _around(box, boxes):
+    """The merged region among ``boxes`` that holds ``box``: fewer, larger words."""
+    for merged in merge_boxes(boxes):
+        if all(m[0] <= b[0] and b[1] <= m[1] for m, b in zip(merged, box)):
+            return merged
+    return box
+
+
+def _deciding_path(model: GradingModel, leaf: Leaf) -> tuple:
+    """Where the rule that decided ``leaf`` stands: its row, else its table's default."""
+    o = leaf.outcome
+    hits = o.tables[o.table]
+    if hits:
+        return _row_path(model, o.table, model.ev.tables[o.table].rows[hits[0]][0].id)
+    return ("tables", o.table, "default")
 
 
 def _why(model: GradingModel, leaf: Leaf) -> str:
