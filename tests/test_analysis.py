@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -209,3 +211,14 @@ def test_evidence_form_outside_the_fact_schema_is_an_error(tmp_path):
     )
     (f,) = [f for f in findings_for(tmp_path, text, "auth.yaml") if f.severity == "error"]
     assert "evidence form 'carrier_pigeon' is not in the fact schema" in f.message and (f.line, f.column) == (7, 108)
+
+
+def test_time_bands_across_midnight_are_modelled(tmp_path):
+    rows = row("night", "L2", "{local_time: {field: started_at, within: '22:00-02:00'}}") + row(
+        "late-long", "L1", "{all: [{local_time: {field: started_at, within: '23:00-01:00'}}, {field: outage_minutes, ge: 60}]}"
+    )
+    (masked,) = only(findings_for(tmp_path, grading_text(rows)), "masked-row")
+    assert masked.rule == "late-long" and masked.severity == "warning"
+    at = datetime.fromisoformat(masked.witness[0]["started_at"]).astimezone(ZoneInfo("UTC"))
+    assert at.hour in (23, 0)
+    assert grades(masked.witness[0], tmp_path).fired_ids == ("night",)

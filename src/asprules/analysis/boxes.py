@@ -302,7 +302,8 @@ class Space:
                 parts = [NumRange((band.start, 0), (MINUTES_PER_DAY, 0)), NumRange((0, 0), (band.end, 0))]
             else:
                 parts = [NumRange((band.start, 0), (band.end, 0))]
-            return [{dim.name: p} for p in parts if self._clamp(dim, p) is not None]
+            clamped = [self._clamp(dim, p) for p in parts]
+            return [{dim.name: c} for c in clamped if c is not None]
         if isinstance(cond, InSensitivePeriod):
             spec = cond.in_sensitive_period
             ftype = self.fields.get(spec.field) if spec.field else None
