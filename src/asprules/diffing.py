@@ -184,20 +184,22 @@ def authorization_changes(old: Rulebook, new: Rulebook) -> list[Change]:
         return rc.id, tuple(rc.chain), cons
 
     for leaf in leaves(tree):
-        leaf.outcome = tuple(decide(*lay, leaf.rules) for lay in layout)
+        (rc0, chain0, cons0), (rc1, chain1, cons1) = (decide(*lay, leaf.rules) for lay in layout)
+        # only what changes matters: the constraints both versions apply are left out
+        leaf.outcome = (rc0, chain0, rc1, chain1, cons0 - cons1, cons1 - cons0)
     tree = collapse(tree, space.full_box())
     groups: dict[tuple, list] = {}
     for leaf in leaves(tree):
-        if leaf.outcome[0] != leaf.outcome[1]:
+        rc0, chain0, rc1, chain1, dropped, added = leaf.outcome
+        if (rc0, chain0) != (rc1, chain1) or dropped or added:
             groups.setdefault(leaf.outcome, []).append(leaf.box)
-    for ((rc0, chain0, cons0), (rc1, chain1, cons1)), boxes in groups.items():
-        fewer_steps = set(chain1) < set(chain0) or (set(chain1) <= set(chain0) and len(chain1) < len(chain0))
-        more_steps = set(chain1) > set(chain0)
-        looser = fewer_steps or bool(cons0 - cons1) or not set(chain0) <= set(chain1)
-        tighter = more_steps or bool(cons1 - cons0)
+    for (rc0, chain0, rc1, chain1, dropped, added), boxes in groups.items():
+        fewer_steps = not set(chain0) <= set(chain1) or (set(chain1) == set(chain0) and len(chain1) < len(chain0))
+        looser = fewer_steps or bool(dropped)
+        tighter = bool(set(chain1) - set(chain0)) or bool(added)
         direction = "more permissive" if looser else ("more restrictive" if tighter else "changed")
-        old_text = f"{rc0} [{', '.join(chain0)}]" + (f" constraints {', '.join(sorted(cons0))}" if cons0 else "")
-        new_text = f"{rc1} [{', '.join(chain1)}]" + (f" constraints {', '.join(sorted(cons1))}" if cons1 else "")
+        old_text = f"{rc0} [{', '.join(chain0)}]" + (f" with {', '.join(sorted(dropped))}" if dropped else "")
+        new_text = f"{rc1} [{', '.join(chain1)}]" + (f" with {', '.join(sorted(added))}" if added else "")
         for box in merge_boxes(boxes):
             region = space.describe(box) or "every operation"
             out.append(Change("authorization", region, old_text, new_text, direction))
@@ -233,7 +235,8 @@ def _step_changes(old_doc, new_doc) -> list[Change]:
         elif qa and not qb:
             looser.append("qualification dropped")
         direction = "more permissive" if looser else ("more restrictive" if tighter else "changed")
-        out.append(Change("step", f"step {step.id}", "old requirements", "new requirements", direction, ", ".join(looser), ", ".join(tighter)))
+        what = "; ".join(part for part in (looser and f"looser {', '.join(looser)}", tighter and f"stricter {', '.join(tighter)}") if part)
+        out.append(Change("step", f"step {step.id}", "requirements", what or "requirements reworded", direction))
     return out
 
 
