@@ -93,3 +93,13 @@ def test_only_restrict_fails_when_an_operation_needs_fewer_steps(tmp_path):
     assert change.region == "major_impact = true" and change.direction == "more permissive"
     assert main(["diff", str(a), str(b), "--only-restrict"]) == 1
     assert main(["diff", str(b), str(a), "--only-restrict"]) == 0
+
+
+def test_a_step_accepting_more_roles_is_more_permissive(tmp_path):
+    (tmp_path / "o").mkdir()
+    (tmp_path / "n").mkdir()
+    a = write(tmp_path / "o", "a.yaml", AUTH.replace("CHAIN", "manager, customer"))
+    b = write(tmp_path / "n", "a.yaml", AUTH.replace("CHAIN", "manager, customer").replace("approval: {roles: [manager]}", "approval: {roles: [manager, customer]}"))
+    (change,) = diff(asprules.load_rulesets(a), asprules.load_rulesets(b)).changes
+    assert (change.region, change.new, change.direction) == ("step manager", "looser roles", "more permissive")
+    assert main(["diff", str(a), str(b), "--only-restrict", "--format", "github"]) == 1
