@@ -28,12 +28,7 @@ class Finding:
 
     @property
     def location(self) -> str:
-        where = self.file or "<rules>"
-        if self.line is not None:
-            where += f":{self.line}"
-            if self.column is not None:
-                where += f":{self.column}"
-        return where
+        return Problem("", file=self.file or "<rules>", line=self.line, column=self.column).location
 
     def to_json(self) -> dict[str, Any]:
         return {
