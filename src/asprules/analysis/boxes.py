@@ -276,9 +276,12 @@ class Space:
         if cond is None:
             return [{}]
         if isinstance(cond, AllOf):
+            parts = [self.dnf(part) for part in cond.all]
+            if all(len(p) == 1 for p in parts):
+                return _and_single([p[0] for p in parts])
             out: DNF = [{}]
-            for part in cond.all:
-                out = _and(out, self.dnf(part), self)
+            for part in parts:
+                out = _and(out, part, self)
             return out
         if isinstance(cond, AnyOf):
             return [c for part in cond.any for c in self.dnf(part)]
@@ -468,6 +471,27 @@ def _runs(indices: list[int]) -> list[tuple[int, int]]:
         else:
             runs.append((k, k + 1))
     return runs
+
+
+def _and_single(conjs: list[Conj]) -> DNF:
+    """The conjunction of single boxes (the common case: ``all`` of comparisons)."""
+    merged: Conj = {}
+    for conj in conjs:
+        for name, con in conj.items():
+            other = merged.get(name)
+            if other is None:
+                merged[name] = con
+            elif isinstance(con, NumRange):
+                both = NumRange(max(con.start, other.start), min(con.end, other.end))
+                if not both.start < both.end:
+                    return []
+                merged[name] = both
+            else:
+                both = con & other
+                if not both:
+                    return []
+                merged[name] = both
+    return [merged]
 
 
 def _and(left: DNF, right: DNF, space: Space) -> DNF:
