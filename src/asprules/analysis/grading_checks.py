@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from ..document import GradingDocument
 from ..facts import Incident, parse_incident
@@ -62,8 +61,7 @@ TEMPLATE: dict[str, Any] = {
 MAX_PER_KIND = 5  # witnesses listed per finding kind and rule; the rest are counted
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     tables: tuple[tuple[int, ...] | None, ...]  # per table: matching rows in evaluation order, None if it does not apply
     table: int  # the deciding table, -1: none applies
     base: int
