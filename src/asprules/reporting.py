@@ -1,0 +1,108 @@
+"""Findings and test results rendered for people and CI: text, json, junit, github.
+
+``github`` prints workflow commands (``::error file=…,line=…::…``) that GitHub Actions
+turns into annotations on the pull request; ``junit`` is the XML most CI servers read.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, Sequence
+from xml.sax.saxutils import escape, quoteattr
+
+from .analysis.findings import SEVERITIES, Finding
+
+FORMATS = ("text", "json", "junit", "github")
+
+
+def summary(findings: Sequence[Finding]) -> dict[str, int]:
+    return {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
+
+
+def render(
+    findings: Sequence[Finding],
+    fmt: str,
+    *,
+    suite: str,
+    passed: Iterable[tuple[str, str | None]] = (),
+    extra: dict[str, Any] | None = None,
+    text_tail: str = "",
+    text_head: str = "",
+) -> str:
+    """``passed``: (name, file) of checks that passed, listed by junit and counted by text."""
+    passed = list(passed)
+    if fmt == "json":
+        return json.dumps(
+            {"findings": [f.to_json() for f in findings], "summary": summary(findings), "passed": len(passed), **(extra or {})},
+            ensure_ascii=False,
+            indent=2,
+        )
+    if fmt == "github":
+        return "\n".join(_github(f) for f in findings) + (f"\n{text_tail}" if text_tail else "")
+    if fmt == "junit":
+        return _junit(findings, suite, passed)
+    lines = ([text_head] if text_head else []) + [_text(f) for f in findings]
+    counts = summary(findings)
+    tail = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
+    if text_tail:
+        lines.append(text_tail)
+    lines.append(f"{suite}: {tail or 'clean'}" + (f" ({len(passed)} passed)" if passed else ""))
+    return "\n".join(lines)
+
+
+def _text(f: Finding) -> str:
+    rule = f" {f.rule}:" if f.rule else ""
+    out = [f"{f.location}: {f.severity}[{f.code}]{rule} {f.message}"]
+    if f.region:
+        out.append(f"    region: {f.region}")
+    for i, w in enumerate(f.witness):
+        label = "witness" if len(f.witness) == 1 else ("worse" if i else "less bad")
+        shown = w if isinstance(w, str) else json.dumps(w, ensure_ascii=False, sort_keys=True)
+        out.append(f"    {label}: {shown}")
+    return "\n".join(out)
+
+
+def _github(f: Finding) -> str:
+    level = {"error": "error", "warning": "warning", "info": "notice"}[f.severity]
+    props = []
+    if f.file:
+        props.append(f"file={_prop(f.file)}")
+    if f.line is not None:
+        props.append(f"line={f.line}")
+    if f.column is not None:
+        props.append(f"col={f.column}")
+    props.append(f"title={_prop(f'asprules {f.code}' + (f' {f.rule}' if f.rule else ''))}")
+    message = f.message + (f" — region: {f.region}" if f.region else "")
+    if f.witness:
+        message += "\n" + "\n".join(w if isinstance(w, str) else json.dumps(w, ensure_ascii=False, sort_keys=True) for w in f.witness)
+    return f"::{level} {','.join(props)}::{_data(message)}"
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _junit(findings: Sequence[Finding], suite: str, passed: list[tuple[str, str | None]]) -> str:
+    failures = [f for f in findings if f.severity == "error"]
+    cases = []
+    for name, file in passed:
+        cases.append(f"    <testcase classname={quoteattr(file or suite)} name={quoteattr(name)}/>")
+    for f in findings:
+        name = f"{f.code}: {f.rule or f.location}"
+        body = _text(f)
+        if f.severity == "error":
+            inner = f"<failure message={quoteattr(f.message)} type={quoteattr(f.code)}>{escape(body)}</failure>"
+        else:
+            inner = f"<system-out>{escape(body)}</system-out>"
+        cases.append(f"    <testcase classname={quoteattr(f.file or suite)} name={quoteattr(name)}>{inner}</testcase>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n'
+        f"  <testsuite name={quoteattr(suite)} tests=\"{len(cases)}\" failures=\"{len(failures)}\" errors=\"0\">\n"
+        + "\n".join(cases)
+        + ("\n" if cases else "")
+        + "  </testsuite>\n</testsuites>"
+    )
