@@ -134,12 +134,14 @@ def test_fuzz_loader_on_arbitrary_documents(data):
         load_or_typed_error(text)
 
 
+def _load_dumped(doc: Any) -> asprules.Rulebook | None:
+    text = _dump(doc)
+    return None if text is None else load_or_typed_error(text, CALENDAR)
+
+
 @given(mutated(SHIPPED["grading.yaml"]), incidents())
 def test_fuzz_loader_on_mutated_grading_ruleset(doc, inc):
-    text = _dump(doc)
-    if text is None:
-        return
-    book = load_or_typed_error(text, CALENDAR)
+    book = _load_dumped(doc)
     if book is not None and book.grading is not None:
         try:
             asprules.grade(inc, book)
@@ -149,10 +151,7 @@ def test_fuzz_loader_on_mutated_grading_ruleset(doc, inc):
 
 @given(mutated(SHIPPED["authorization.yaml"]), operations())
 def test_fuzz_loader_on_mutated_authorization_ruleset(doc, op):
-    text = _dump(doc)
-    if text is None:
-        return
-    book = load_or_typed_error(text, CALENDAR)
+    book = _load_dumped(doc)
     if book is not None and book.authorization is not None:
         assert asprules.authorize(op, book).status in ("authorized", "pending", "denied")
 
