@@ -283,3 +283,22 @@ def test_nan_and_infinity_in_rules_are_refused(value):
     )
     with pytest.raises(RulesetError, match="ge"):
         asprules.load_ruleset_texts(text)
+
+
+@pytest.mark.parametrize("text", ["x: !!int ''", "x: !!bool maybe", "x: !!float ''", "x: !!timestamp soon"])
+def test_explicitly_tagged_bad_scalars_are_typed_errors(text):
+    # PyYAML raises IndexError, KeyError or AttributeError for these; found by the thorough fuzz run
+    with pytest.raises(RulesetError, match="bad scalar"):
+        asprules.load_ruleset_texts(text)
+
+
+@pytest.mark.parametrize("operator", ["ge", "eq", "in", "present", "between"])
+def test_comparison_with_a_null_operand_is_a_typed_error(operator):
+    # found by the thorough fuzz run: `ge: null` passed the shape check, then failed an assertion
+    text = (
+        "asprules: 1\nkind: grading\nid: t\nlevels: [{id: L1, name: one}, {id: none, name: no, major: false}]\n"
+        "tables: [{id: t, cite: §34.2.2, hit_policy: first, default: none, rows: "
+        f"[{{id: r, level: L1, cite: §34.2.2, provenance: assumed, basis: test, when: {{field: outage_minutes, {operator}: null}}}}]}}]\n"
+    )
+    with pytest.raises(RulesetError, match=f"operator {operator} needs a value"):
+        asprules.load_ruleset_texts(text)

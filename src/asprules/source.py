@@ -254,9 +254,11 @@ def _convert(node, path, positions, problems: ProblemList, loader, file, depth):
         return None
     try:
         return loader.construct_object(node, deep=True)
-    except (yaml.YAMLError, ValueError, OverflowError) as exc:
+    except Exception as exc:  # PyYAML's scalar constructors fail every which way: `!!int ''` (IndexError), `!!bool x` (KeyError)…
         line, col = _pos(node.start_mark)
-        problems.add(Problem(f"bad scalar {node.value!r}: {exc}", path=path, file=file, line=line, column=col))
+        kind = node.tag.rsplit(":", 1)[-1]
+        reason = f": {exc}" if isinstance(exc, (ValueError, OverflowError, yaml.YAMLError)) else ""
+        problems.add(Problem(f"bad scalar {node.value!r}: not a valid {kind}{reason}", path=path, file=file, line=line, column=col))
         return None
 
 
