@@ -2,7 +2,8 @@
 
 Only the YAML safe schema is accepted. Anchors and aliases are rejected outright: rule
 files do not need them, and refusing them makes alias bombs ("billion laughs")
-impossible instead of merely expensive. Duplicate keys, which PyYAML silently lets the
+impossible instead of merely expensive. Nesting depth, node count and number length are
+capped for the same reason: hostile input is refused in bounded time and memory. Duplicate keys, which PyYAML silently lets the
 last one win, are reported because in a rule file they are always a mistake.
 """
 
@@ -94,8 +95,8 @@ class _Rejected(Exception):
 
 
 class _StrictComposition:
-    """Composes nodes refusing anchors, aliases and nesting past ``MAX_DEPTH`` — refused
-    as they are met, so neither an alias bomb nor ``[[[[…`` costs more than a few events."""
+    """Composes nodes refusing anchors, aliases, nesting past ``MAX_DEPTH`` and more than
+    ``MAX_NODES`` nodes — as they are met, so no bomb costs more than the cap."""
 
     _depth = 0
     _nodes = 0
