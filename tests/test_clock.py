@@ -90,3 +90,63 @@ def test_overlap_is_half_open():
     b = a + timedelta(hours=1)
     assert clock.overlaps(a, b, a, b)
     assert not clock.overlaps(a, b, b, b + timedelta(hours=1))
+
+
+# --- property: windows against an independent minute-by-minute reference --------------
+
+from datetime import date, time  # noqa: E402
+
+from hypothesis import example, given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from asprules.testing import windows  # noqa: E402
+
+DST_ZONES = ["America/New_York", "Europe/Berlin", "Asia/Shanghai"]
+# days around the 2026 DST changes (US 8 Mar / 1 Nov, EU 29 Mar / 25 Oct), plus any day
+DST_DAYS = [date(2026, 3, 8), date(2026, 3, 29), date(2026, 10, 25), date(2026, 11, 1)]
+_DAYS = st.sampled_from(DST_DAYS).flatmap(lambda d: st.integers(-1, 1).map(lambda k: d + timedelta(days=k))) | st.dates(
+    date(2026, 1, 1), date(2027, 12, 31)
+)
+
+
+def first_reaching(day: date, minute_of_day: int, tz) -> datetime:
+    """The first instant at which the local clock reads ``day`` at ``minute_of_day`` or
+    later, found by stepping through absolute minutes rather than by zoneinfo's folds: a
+    wall time skipped at spring-forward is reached when the clock jumps past it, one
+    repeated at fall-back is reached the first time round."""
+    target = datetime.combine(day, time(0)) + timedelta(minutes=minute_of_day)
+    t = (target - timedelta(hours=3)).replace(tzinfo=tz).astimezone(UTC).replace(second=0)
+    t -= timedelta(hours=3)
+    while t.astimezone(tz).replace(tzinfo=None) < target:
+        t += timedelta(minutes=1)
+    return t
+
+
+def reference_within(window: clock.DailyWindow, start: datetime, end: datetime, tz) -> bool:
+    """Occurrence of local date d: [first reaching d start, first reaching its end)."""
+    local_day = start.astimezone(tz).date()
+    for day in (local_day - timedelta(days=1), local_day):
+        opened = first_reaching(day, window.start, tz)
+        close_day = day + timedelta(days=1) if window.end <= window.start or window.end == 24 * 60 else day
+        closed = first_reaching(close_day, window.end % (24 * 60), tz)
+        if opened <= start < closed and end <= closed:
+            return True
+    return False
+
+
+@given(
+    zone_name=st.sampled_from(DST_ZONES),
+    window_text=windows(),
+    day=_DAYS,
+    start_minute=st.integers(-6 * 60, 30 * 60),
+    length=st.integers(1, 26 * 60),
+)
+@example(zone_name="America/New_York", window_text="22:00-02:30", day=date(2026, 3, 7), start_minute=26 * 60, length=20)
+@example(zone_name="Europe/Berlin", window_text="02:30-04:00", day=date(2026, 3, 29), start_minute=2 * 60, length=30)
+def test_window_span_agrees_with_minute_stepping_reference(zone_name, window_text, day, start_minute, length):
+    tz = clock.zone(zone_name)
+    window = clock.parse_window(window_text)
+    start = first_reaching(day, 0, tz) + timedelta(minutes=start_minute)
+    end = start + timedelta(minutes=length)
+    assert window.span_within(start, end, tz) is reference_within(window, start, end, tz)
+    assert window.instant_within(start, tz) is reference_within(window, start, start, tz)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -69,10 +69,27 @@ class DailyWindow:
 
 
 def _at_local(day: date, minute_of_day: int, zone: ZoneInfo) -> datetime:
-    # fold=0: a wall time repeated at a DST fall-back means its first occurrence; one
-    # skipped at spring-forward is read with the pre-transition offset (PEP 495).
+    """The first instant at which the local clock reads ``day`` at ``minute_of_day``.
+
+    A wall time repeated at a DST fall-back means its first occurrence (fold=0). One
+    skipped at spring-forward means the moment the clock jumps past it: PEP 495 would
+    read it with the pre-transition offset, an instant when the clock already shows a
+    later time — which would stretch a window closing at 02:30 to 03:30 on that night.
+    """
     local = datetime.combine(day, time(minute_of_day // 60, minute_of_day % 60), tzinfo=zone)
-    return local
+    later = local.astimezone(timezone.utc)
+    wall = local.replace(tzinfo=None)
+    if later.astimezone(zone).replace(tzinfo=None) == wall:
+        return local
+    # in the gap: the transition (on a whole second) lies between the two readings
+    lo, hi = int(local.replace(fold=1).timestamp()), int(later.timestamp())
+    while hi - lo > 1:
+        middle = (lo + hi) // 2
+        if datetime.fromtimestamp(middle, zone).replace(tzinfo=None) >= wall:
+            hi = middle
+        else:
+            lo = middle
+    return datetime.fromtimestamp(hi, zone)
 
 
 @lru_cache(maxsize=1024)

@@ -86,6 +86,8 @@ class Compare(BaseModel):
                 raise ValueError(f"a comparison takes exactly one operator, got {', '.join(known)}")
             if not ops:
                 raise ValueError(f"a comparison needs one operator: {', '.join(COMPARISON_OPERATORS)}")
+            if len(known) == 1 and data[known[0]] is None:
+                raise ValueError(f"operator {known[0]} needs a value, got null")
         return data
 
     @property

@@ -2,7 +2,8 @@
 
 Only the YAML safe schema is accepted. Anchors and aliases are rejected outright: rule
 files do not need them, and refusing them makes alias bombs ("billion laughs")
-impossible instead of merely expensive. Duplicate keys, which PyYAML silently lets the
+impossible instead of merely expensive. Nesting depth, node count and number length are
+capped for the same reason: hostile input is refused in bounded time and memory. Duplicate keys, which PyYAML silently lets the
 last one win, are reported because in a rule file they are always a mistake.
 """
 
@@ -22,6 +23,8 @@ from .errors import AspRulesError, Problem, ProblemList, RulesetError
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
+MAX_NUMBER_CHARS = 64
+MAX_NODES = 100_000  # thousands of facts in one file; each shipped ruleset has under 1,000
 
 Position = tuple[int, int]  # 1-based line, column
 SourcePath = tuple[str | int, ...]
@@ -85,20 +88,49 @@ def content_hash(data: Any) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-class _RejectedAlias(Exception):
-    def __init__(self, mark: yaml.Mark):
+class _Rejected(Exception):
+    def __init__(self, mark: yaml.Mark, message: str):
         self.mark = mark
+        self.message = message
 
 
-class _StrictComposer(yaml.SafeLoader):
-    def compose_node(self, parent, index):  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
-            raise _RejectedAlias(self.peek_event().start_mark)
-        event = self.peek_event()
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise _RejectedAlias(event.start_mark)
-        return super().compose_node(parent, index)
+class _StrictComposition:
+    """Composes nodes refusing anchors, aliases, nesting past ``MAX_DEPTH`` and more than
+    ``MAX_NODES`` nodes — as they are met, so no bomb costs more than the cap."""
+
+    _depth = 0
+    _nodes = 0
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        event = self.peek_event()  # type: ignore[attr-defined]
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _Rejected(event.start_mark, "YAML anchors and aliases are not allowed in asprules files")
+        if self._depth >= MAX_DEPTH:
+            raise _Rejected(event.start_mark, f"nested deeper than {MAX_DEPTH} levels")
+        self._nodes += 1
+        if self._nodes > MAX_NODES:  # each node costs about half a kilobyte until converted
+            raise _Rejected(event.start_mark, f"more than {MAX_NODES} YAML nodes (keys, values and items)")
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)  # type: ignore[misc]
+        finally:
+            self._depth -= 1
+
+
+if yaml.__with_libyaml__:
+    # libyaml scans and parses; the Python composer above it keeps the checks and positions.
+    # The pure-Python scanner is roughly ten times slower, which an 8 MB file makes visible.
+    class _StrictComposer(_StrictComposition, yaml.composer.Composer, yaml.cyaml.CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):  # type: ignore[misc]
+        def __init__(self, stream: str):
+            yaml.cyaml.CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+else:  # pragma: no cover - PyYAML built without libyaml
+
+    class _StrictComposer(_StrictComposition, yaml.SafeLoader):  # type: ignore[no-redef]
+        pass
 
 
 # YAML 1.2 booleans only: under YAML 1.1 a level named `no` or a country code `NO`
@@ -112,39 +144,6 @@ _StrictComposer.add_implicit_resolver(
 )
 
 
-if getattr(yaml, "__with_libyaml__", False):
-
-    class _FastComposer(yaml.cyaml.CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):  # type: ignore[misc]
-        """libyaml's composer (about ten times faster) with the same scalar resolution.
-
-        Used only for text without anchors or aliases (``&``/``*`` send it to the strict
-        composer, which rejects them with a position) and only when it parses cleanly:
-        on any error the strict composer parses again, so messages stay the same.
-        """
-
-        yaml_implicit_resolvers = _StrictComposer.yaml_implicit_resolvers
-
-        def __init__(self, stream: str):
-            yaml.cyaml.CParser.__init__(self, stream)
-            yaml.constructor.SafeConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
-
-else:  # pragma: no cover - PyYAML built without libyaml
-    _FastComposer = None  # type: ignore[assignment,misc]
-
-
-def _fast_compose(text: str):
-    """The root node and its loader from libyaml, or None to use the strict composer."""
-    if _FastComposer is None or "&" in text or "*" in text:
-        return None
-    loader = _FastComposer(text)
-    try:
-        return loader.get_single_node(), loader
-    except yaml.YAMLError:
-        loader.dispose()
-        return None
-
-
 def _pos(mark: yaml.Mark) -> Position:
     return (mark.line + 1, mark.column + 1)
 
@@ -153,19 +152,12 @@ def parse_text(text: str, file: str = "<string>", error: type[AspRulesError] = R
     """Parse YAML (or JSON) text. Raises ``error`` naming file, line and column."""
     if len(text) > MAX_BYTES:
         raise error(f"{file}: file too large", [Problem(f"larger than {MAX_BYTES} bytes", file=file)])
-    fast = _fast_compose(text)
     try:
-        if fast is not None:
-            root, loader = fast
-        else:
-            loader = _StrictComposer(text)
-            root = loader.get_single_node()
-    except _RejectedAlias as exc:
+        loader = _StrictComposer(text)  # the reader already refuses control characters here
+        root = loader.get_single_node()
+    except _Rejected as exc:
         line, col = _pos(exc.mark)
-        raise error(
-            f"{file}: cannot parse",
-            [Problem("YAML anchors and aliases are not allowed in asprules files", file=file, line=line, column=col)],
-        ) from None
+        raise error(f"{file}: cannot parse", [Problem(exc.message, file=file, line=line, column=col)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = _pos(mark) if mark else (None, None)
@@ -173,6 +165,8 @@ def parse_text(text: str, file: str = "<string>", error: type[AspRulesError] = R
         raise error(f"{file}: cannot parse", [Problem(msg, file=file, line=line, column=col)]) from None
     except yaml.YAMLError as exc:
         raise error(f"{file}: cannot parse", [Problem(str(exc), file=file)]) from None
+    except UnicodeEncodeError as exc:  # a lone surrogate in text handed in as str
+        raise error(f"{file}: cannot parse", [Problem(f"not valid Unicode text ({exc.reason} at {exc.start})", file=file)]) from None
     except RecursionError:
         raise error(f"{file}: cannot parse", [Problem("nested too deeply", file=file)]) from None
 
@@ -253,12 +247,23 @@ def _convert(node, path, positions, problems: ProblemList, loader, file, depth):
     if node.tag not in _SAFE_SCALAR_TAGS:
         _bad_tag(node, path, problems, file)
         return None
+    if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+        # hex and base-60 integers would otherwise build huge ints (slowly, for base 60)
+        # that no rule needs and that repr() and json refuse to print
+        line, col = _pos(node.start_mark)
+        problems.add(Problem(f"number {node.value[:24]!r}… is longer than {MAX_NUMBER_CHARS} characters", path=path, file=file, line=line, column=col))
+        return None
     try:
         return loader.construct_object(node, deep=True)
-    except (yaml.YAMLError, ValueError, OverflowError) as exc:
+    except Exception as exc:  # PyYAML's scalar constructors fail every which way: `!!int ''` (IndexError), `!!bool x` (KeyError)…
         line, col = _pos(node.start_mark)
-        problems.add(Problem(f"bad scalar {node.value!r}: {exc}", path=path, file=file, line=line, column=col))
+        kind = node.tag.rsplit(":", 1)[-1]
+        reason = f": {exc}" if isinstance(exc, (ValueError, OverflowError, yaml.YAMLError)) else ""
+        problems.add(Problem(f"bad scalar {node.value!r}: not a valid {kind}{reason}", path=path, file=file, line=line, column=col))
         return None
+
+
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 
 
 def _bad_tag(node, path, problems: ProblemList, file, message=None):
@@ -275,10 +280,20 @@ def problems_from_validation(exc: ValidationError, doc: SourceDocument) -> list[
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
         if err["type"] not in ("missing", "extra_forbidden", "value_error") and "input" in err:
-            shown = repr(err["input"])
+            shown = _shown(err["input"])
             msg += f" (got {shown[:60]}{'…' if len(shown) > 60 else ''})"
         if err["type"] == "extra_forbidden":
             msg = "unknown field"
         problem = doc.problem(doc.resolve_path(loc, missing=err["type"] == "missing"), msg)
         out.append(replace(problem, code=err["type"]))
     return out
+
+
+def _shown(value: Any) -> str:
+    """``repr`` that survives ints too long for Python to print (over 4,300 digits)."""
+    try:
+        return repr(value)
+    except ValueError:
+        if isinstance(value, int):
+            return f"an integer of {value.bit_length()} bits"
+        return f"a {type(value).__name__}"

@@ -47,11 +47,15 @@ from .facts import CHANNELS, EVIDENCE_FORMS, MODIFIABLE, OPERATION_KINDS, Custom
 from .loader import FALLBACK_WINDOW, FALLBACK_ZONE, Rulebook, load_rulesets, load_ruleset_texts
 
 __all__ = [
+    "DEFAULT_SPAN",
+    "SHIPPED_ROLES",
+    "SHIPPED_STEPS",
     "ZONES",
     "authorized_operations",
     "customers",
     "grading_rulebooks",
     "grading_rulesets",
+    "in_zone",
     "incidents",
     "local_instants",
     "operations",
