@@ -11,7 +11,6 @@ committed file, and checks that every field has a meaning and no meaning is stal
 from __future__ import annotations
 
 import sys
-import types
 import typing
 from datetime import datetime
 from typing import Literal, Sequence
@@ -20,7 +19,7 @@ from annotated_types import Ge, Le, MaxLen, MinLen
 from pydantic import AwareDatetime, BaseModel
 
 from .facts import Approval, Customer, Engineer, Incident, Notification, Operation, SensitivePeriod
-from .fields import INCIDENT_FIELDS, OPERATION_FIELDS, FieldType
+from .fields import INCIDENT_FIELDS, OPERATION_FIELDS, FieldType, unwrap
 
 FACT_MODELS: tuple[type[BaseModel], ...] = (Incident, Operation, Customer, SensitivePeriod, Engineer, Approval, Notification)
 
@@ -77,28 +76,8 @@ MEANINGS: dict[str, str] = {
 }
 
 
-def _strip(annotation) -> tuple[object, bool, list]:
-    """Unwrap Annotated and Optional, collecting constraint metadata on the way."""
-    optional, metadata = False, []
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            args = typing.get_args(annotation)
-            annotation = args[0]
-            for extra in args[1:]:
-                metadata += getattr(extra, "metadata", [extra])
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            optional = optional or len(args) < len(typing.get_args(annotation))
-            annotation = args[0] if len(args) == 1 else annotation
-            if len(args) != 1:
-                return annotation, optional, metadata
-        else:
-            return annotation, optional, metadata
-
-
 def _type_text(annotation) -> str:
-    annotation, _, _ = _strip(annotation)
+    annotation, _, _ = unwrap(annotation)
     origin = typing.get_origin(annotation)
     if origin is Literal:
         return "one of " + ", ".join(f"`{v}`" for v in typing.get_args(annotation))
@@ -135,7 +114,7 @@ def _model_section(model: type[BaseModel]) -> list[str]:
     lines = [f"## {model.__name__}", "", summary[0], ""]
     lines += ["| field | type | required | limits | meaning |", "|---|---|---|---|---|"]
     for name, info in model.model_fields.items():
-        _, _, metadata = _strip(hints[name])
+        _, _, metadata = unwrap(hints[name])
         metadata += list(info.metadata)
         if info.is_required():
             required = "yes"

@@ -11,7 +11,7 @@ import types
 import typing
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel
 
@@ -32,21 +32,25 @@ class FieldType:
         return self.kind
 
 
-def _strip(annotation):
-    """Unwrap Annotated[...] and Optional[...]; report whether None was allowed."""
-    optional = False
+def unwrap(annotation) -> tuple[Any, bool, list]:
+    """Unwrap Annotated[...] and Optional[...]: the bare annotation, whether None was
+    allowed, and the constraint metadata (``Ge``, ``Le``, …) collected on the way."""
+    optional, metadata = False, []
     while True:
         origin = typing.get_origin(annotation)
         if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
+            args = typing.get_args(annotation)
+            annotation = args[0]
+            for extra in args[1:]:
+                metadata += getattr(extra, "metadata", [extra])
         elif origin in (typing.Union, types.UnionType):
             args = [a for a in typing.get_args(annotation) if a is not type(None)]
             optional = optional or len(args) < len(typing.get_args(annotation))
             if len(args) != 1:
-                return annotation, optional
+                return annotation, optional, metadata
             annotation = args[0]
         else:
-            return annotation, optional
+            return annotation, optional, metadata
 
 
 def _field_type(annotation, optional: bool) -> FieldType | None:
@@ -62,7 +66,7 @@ def _field_type(annotation, optional: bool) -> FieldType | None:
     if origin is Literal:
         return FieldType("enum", tuple(str(v) for v in typing.get_args(annotation)), optional)
     if origin is tuple:
-        inner, _ = _strip(typing.get_args(annotation)[0])
+        inner, _, _ = unwrap(typing.get_args(annotation)[0])
         if typing.get_origin(inner) is Literal:
             return FieldType("list", tuple(str(v) for v in typing.get_args(inner)), optional)
     return None
@@ -72,7 +76,7 @@ def catalog(model: type[BaseModel], prefix: str = "") -> dict[str, FieldType]:
     out: dict[str, FieldType] = {}
     hints = typing.get_type_hints(model, include_extras=True)
     for name in model.model_fields:
-        annotation, optional = _strip(hints[name])
+        annotation, optional, _ = unwrap(hints[name])
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             out.update(catalog(annotation, f"{prefix}{name}."))
             continue
@@ -88,7 +92,7 @@ def _with_parent_optional(model: type[BaseModel]) -> dict[str, FieldType]:
     out = catalog(model)
     hints = typing.get_type_hints(model, include_extras=True)
     for name in model.model_fields:
-        annotation, optional = _strip(hints[name])
+        annotation, optional, _ = unwrap(hints[name])
         if optional and isinstance(annotation, type) and issubclass(annotation, BaseModel):
             for key, ftype in list(out.items()):
                 if key.startswith(name + "."):

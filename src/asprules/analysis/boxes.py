@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import math
-import types
 import typing
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
@@ -45,7 +44,7 @@ from ..document import (
     LocalTime,
     NotOf,
 )
-from ..fields import FieldType
+from ..fields import FieldType, unwrap
 from .. import clock
 
 Key = tuple[float, int]  # (x, 0): x starts the upper piece; (x, 1): x ends the lower piece
@@ -693,18 +692,8 @@ def number_bounds(model: type[BaseModel], prefix: str = "") -> dict[str, tuple[f
     out: dict[str, tuple[float, float, bool]] = {}
     hints = typing.get_type_hints(model, include_extras=True)
     for name, info in model.model_fields.items():
-        ann, metadata = hints[name], list(info.metadata)
-        while True:
-            origin = typing.get_origin(ann)
-            if origin is typing.Annotated:
-                args = typing.get_args(ann)
-                ann = args[0]
-                for m in args[1:]:
-                    metadata += list(getattr(m, "metadata", [m]))
-            elif origin in (typing.Union, types.UnionType):
-                ann = next(a for a in typing.get_args(ann) if a is not type(None))
-            else:
-                break
+        ann, _, found = unwrap(hints[name])
+        metadata = list(info.metadata) + found
         if ann not in (int, float):
             continue
         lo = next((m.ge for m in metadata if isinstance(m, annotated_types.Ge)), -math.inf)
