@@ -2,7 +2,7 @@
 
 Generates a 10,000-row table — a 100 × 100 grid of outage bands × affected-user bands,
 each cell a row whose level grows with both measures, under hit policy ``first`` — and
-times ``asprules.analysis.analyse`` on it (gaps, overlaps, masking, monotonicity, dead
+times ``asprules.checks.analysis.analyse`` on it (gaps, overlaps, masking, monotonicity, dead
 adjustments). For scale it also times grading 1,000 of the rows' own incidents
 with the compiled evaluator, the cheapest thing one could do with such a table.
 
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import asprules
-from asprules.analysis import analyse
+from asprules.checks.analysis import analyse
 
 LEVELS = ["L1", "L2", "L3", "none"]
 

@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import asprules  # noqa: E402
-from asprules.facts import Incident  # noqa: E402
-
 from peers import shipped_if_chain  # noqa: E402
+
+import asprules  # noqa: E402
+from asprules.facts.models import Incident  # noqa: E402
 from workload import incident_dicts, synthetic_rows, synthetic_ruleset_text  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent

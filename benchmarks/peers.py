@@ -35,9 +35,8 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import asprules  # noqa: E402
-from asprules.compile import compile_condition, compile_getter  # noqa: E402
-from asprules.document import AllOf, AnyOf, Compare, NotOf  # noqa: E402
-
+from asprules.engine.compile import compile_condition, compile_getter  # noqa: E402
+from asprules.format.document import AllOf, AnyOf, Compare, NotOf  # noqa: E402
 from workload import incident_dicts, synthetic_rows, synthetic_ruleset_text  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent

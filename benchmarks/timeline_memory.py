@@ -19,7 +19,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import asprules
-from asprules.timeline import IncidentTimeline
+from asprules.backends.rete.timeline import IncidentTimeline
 
 
 def rss_mib() -> float:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from datetime import datetime
 from zoneinfo import ZoneInfo
-import xml.etree.ElementTree as ET
 
 import pytest
 
 import asprules
-from asprules.analysis import analyse, analyse_paths
+from asprules.checks.analysis import analyse, analyse_paths
 from asprules.cli import main
 from support import RULESETS, grading_text, row, write
 

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pydantic import BaseModel
 
 import asprules
-from asprules.fields import INCIDENT_FIELDS, OPERATION_FIELDS
+from asprules.facts.fields import INCIDENT_FIELDS, OPERATION_FIELDS
 from support import incident, operation
 
 RULES = asprules.load_rulesets()

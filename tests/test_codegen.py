@@ -174,7 +174,7 @@ def test_the_generated_source_holds_only_literals_and_checked_names(everything):
 
 
 def test_a_section_the_generator_does_not_know_falls_back_to_the_closures(monkeypatch):
-    from asprules import codegen
+    from asprules.engine import codegen
 
     monkeypatch.setattr(codegen, "UNDERSTOOD", codegen.UNDERSTOOD - {"adjustments"})
     rules = asprules.load_rulesets(RULESETS)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import asprules
+from asprules.checks.diff import diff
 from asprules.cli import main
-from asprules.diffing import diff
 from support import grading_text, row, write
 
 OLD = row("long", "L1", "{field: outage_minutes, ge: 60}") + row("mid", "L2", "{field: outage_minutes, ge: 30}") + row("lossy", "L3", "{field: data_loss, eq: true}")

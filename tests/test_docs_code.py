@@ -14,7 +14,7 @@ What each fence means (the first word is the language, as a code host renders it
 - ``sh``: every line is a command that must exit 0; output is not checked.
 - ``yaml`` / ``json``: must parse. A second word names what the text must validate as:
   ``ruleset`` (a whole rule file, loaded and checked like ``asprules validate``), a model
-  of :mod:`asprules.document` (``Step``, ``Condition``, …; ``Step[]`` for a list of them),
+  of :mod:`asprules.format.document` (``Step``, ``Condition``, …; ``Step[]`` for a list of them),
   or ``Incident``/``Operation``. The conditions in a fragment must name real fact fields,
   and the bundled ruleset's steps and roles, as they must in a whole file.
   A third word is a repository file the block must equal, so a page can show a shipped
@@ -44,11 +44,11 @@ import yaml
 from pydantic import BaseModel, TypeAdapter
 
 import asprules
-from asprules import document, validate
-from asprules.fields import INCIDENT_FIELDS, OPERATION_FIELDS
-from asprules.source import SourceDocument
 from asprules.cli import main
+from asprules.facts.fields import INCIDENT_FIELDS, OPERATION_FIELDS
+from asprules.format import document, validate
 from asprules.loader import bundled_rulesets, load_documents
+from asprules.source import SourceDocument
 from support import REPO
 
 PAGES = sorted([REPO / "README.md", *(REPO / "docs").glob("*.md")])

@@ -9,7 +9,8 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from asprules import docgen, document
+from asprules import docgen
+from asprules.format import document
 from asprules.loader import bundled_rulesets
 from support import REPO
 

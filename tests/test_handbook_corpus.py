@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import asprules
-from asprules.scenarios import load_scenario_file, run_scenario, scenario_files
+from asprules.checks.scenarios import load_scenario_file, run_scenario, scenario_files
 
 CORPUS = Path(__file__).parent / "handbook"
 FILES = scenario_files([CORPUS])

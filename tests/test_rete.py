@@ -21,7 +21,6 @@ import asprules
 from asprules.errors import BackendUnavailable, EvaluationError
 from asprules.loader import load_ruleset_texts
 from asprules.testing import grading_rulebooks, incidents, operations
-
 from support import RULESETS, incident, operation
 
 RULES = asprules.load_rulesets(RULESETS)
@@ -235,7 +234,7 @@ def test_unique_policy_conflict_is_the_same_error(tmp_path: Path) -> None:
 
 
 def test_rete_state_is_deleted_after_each_decision() -> None:
-    from asprules import rete
+    from asprules.backends import rete
 
     session = rete.grader(RULES.grading).session
     asprules.grade(incident(), RULES, backend="rete")
@@ -244,7 +243,7 @@ def test_rete_state_is_deleted_after_each_decision() -> None:
 
 
 def test_an_error_inside_a_rule_action_is_an_evaluation_error() -> None:
-    from asprules.rete.host import ReteSession
+    from asprules.backends.rete.host import ReteSession
 
     def broken(c: Any) -> None:
         raise ZeroDivisionError("the action divided by zero")
@@ -256,7 +255,7 @@ def test_an_error_inside_a_rule_action_is_an_evaluation_error() -> None:
 
 
 def test_a_fact_no_rule_matches_is_no_change() -> None:
-    from asprules.rete.host import ReteSession
+    from asprules.backends.rete.host import ReteSession
 
     session = ReteSession("test-unmatched", {"r": {"$and": [{"x_fact": 1}, {"v0_x": 1}]}})
     assert session.match_once({"x_fact": 1, "v0_x": 2}) == frozenset()
@@ -264,7 +263,7 @@ def test_a_fact_no_rule_matches_is_no_change() -> None:
 
 
 def test_without_durable_rete_is_unavailable_and_compiled_still_works(monkeypatch: pytest.MonkeyPatch) -> None:
-    from asprules.rete import host
+    from asprules.backends.rete import host
 
     monkeypatch.setitem(sys.modules, "durable.engine", None)
     host._host_class.cache_clear()
@@ -298,7 +297,7 @@ def test_a_ruleset_number_durable_cannot_read_is_a_clear_error(tmp_path: Path) -
 
 
 def test_a_ruleset_too_large_for_durable_is_refused_before_it_can_crash(tmp_path: Path) -> None:
-    from asprules.rete.host import MAX_RULES
+    from asprules.backends.rete.host import MAX_RULES
     from support import grading_rules, row
 
     # Distinct thresholds, as in a real table: durable 2.0 segfaults on such tables near 70 rules.
@@ -324,7 +323,7 @@ def test_cli_backend_option(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_a_fact_durable_rejects_is_an_evaluation_error_and_the_session_goes_on() -> None:
-    from asprules.rete.host import ReteSession
+    from asprules.backends.rete.host import ReteSession
 
     session = ReteSession("test-rejected", {"r": {"$and": [{"x_fact": 1}, {"v0_x": 1}]}})
     too_wide = {"x_fact": 1, **{f"v{i}_x": 1 for i in range(300)}}  # durable takes at most 255 properties
@@ -338,8 +337,8 @@ SCENARIO_FILES = sorted((Path(__file__).resolve().parent / "handbook").glob("*.s
 
 @pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.name)
 def test_every_scenario_decides_the_same_on_both_backends(path: Path) -> None:
+    from asprules.checks.scenarios import load_scenario_file
     from asprules.errors import FactError
-    from asprules.scenarios import load_scenario_file
 
     loaded = load_scenario_file(path)
     for sc in loaded.spec.scenarios:

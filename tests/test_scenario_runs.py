@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 
+from asprules.checks.scenario_runs import run_paths
 from asprules.cli import main
-from asprules.scenario_runs import run_paths
 from support import REPO, write
 
 SCENARIOS = REPO / "examples" / "scenarios"

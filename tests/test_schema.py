@@ -7,8 +7,8 @@ import json
 import pytest
 import yaml
 
+from asprules.checks.schema import KINDS, render, schema
 from asprules.cli import main
-from asprules.schema import KINDS, render, schema
 from support import REPO
 
 SCHEMAS = REPO / "docs" / "schema"

@@ -12,9 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import asprules
+from asprules.backends.rete.timeline import IncidentTimeline, escalated_grade
 from asprules.errors import FactError, RulesetError
-from asprules.timeline import IncidentTimeline, escalated_grade
-
 from support import RULESETS, incident, write
 
 RULES = asprules.load_rulesets(RULESETS)

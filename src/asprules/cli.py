@@ -11,10 +11,11 @@ import sys
 from typing import Callable, Sequence
 
 from . import i18n
+from .checks.report import FORMATS
+from .decide import BACKENDS, authorize, grade
 from .errors import AspRulesError, Problem
-from .facts import incident_from_file, operation_from_file
+from .facts.models import incident_from_file, operation_from_file
 from .loader import Rulebook, load_rulesets
-from .reporting import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -28,8 +29,8 @@ def _emit(payload: dict, text: str, fmt: str) -> None:
 
 def _fail(exc: AspRulesError, fmt: str, lang: str = i18n.DEFAULT_LANGUAGE) -> int:
     if fmt in ("junit", "github"):
-        from .analysis.findings import from_problem
-        from .reporting import render
+        from .checks.analysis.findings import from_problem
+        from .checks.report import render
 
         findings = [from_problem(p) for p in exc.problems] or [from_problem(Problem(str(exc)))]
         print(render(findings, fmt, suite="asprules"))
@@ -48,8 +49,6 @@ def _rules(args) -> Rulebook:
 def cmd_grade(args) -> int:
     rules = _rules(args)
     incident = incident_from_file(args.file)
-    from . import grade
-
     decision = grade(incident, rules, backend=args.backend)
     payload = {"id": incident.id, **decision.to_json()}
     _emit(payload, f"{incident.id}: {decision.explain(args.lang)}", args.format)
@@ -59,8 +58,6 @@ def cmd_grade(args) -> int:
 def cmd_authorize(args) -> int:
     rules = _rules(args)
     operation = operation_from_file(args.file)
-    from . import authorize
-
     decision = authorize(operation, rules, backend=args.backend)
     payload = {"id": operation.id, **decision.to_json()}
     _emit(payload, f"{operation.id}: {decision.explain(args.lang)}", args.format)
@@ -68,9 +65,9 @@ def cmd_authorize(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .analysis import check_paths
+    from .checks.analysis import check_paths
+    from .checks.report import render
     from .loader import rule_files
-    from .reporting import render
 
     # A ruleset that does not load is exit 2 like in every command; text output then reads
     # as the other commands' errors do (in --lang), the CI formats keep one finding per problem.
@@ -86,8 +83,8 @@ def cmd_validate(args) -> int:
 
 
 def cmd_test(args) -> int:
-    from .reporting import render
-    from .scenario_runs import failure_finding, run_paths
+    from .checks.report import render
+    from .checks.scenario_runs import failure_finding, run_paths
 
     run = run_paths(args.paths)
     findings = [failure_finding(r) for r in run.failed]
@@ -103,15 +100,15 @@ def cmd_test(args) -> int:
 
 
 def cmd_diff(args) -> int:
-    from .diffing import diff
+    from .checks.diff import diff
 
     report = diff(load_rulesets(args.old), load_rulesets(args.new), args.scenarios or ())
     failing = (args.only_raise and report.lowered()) or (args.only_restrict and report.loosened())
     if args.format == "text":
         print(report.text())
     else:
-        from .analysis.findings import Finding
-        from .reporting import render
+        from .checks.analysis.findings import Finding
+        from .checks.report import render
 
         findings = [
             Finding(
@@ -126,7 +123,7 @@ def cmd_diff(args) -> int:
 
 
 def cmd_schema(args) -> int:
-    from .schema import render
+    from .checks.schema import render
 
     print(render(args.kind), end="")
     return EXIT_OK
@@ -169,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--backend",
-            choices=("compiled", "rete"),
+            choices=BACKENDS,
             default="compiled",
             help="evaluator: compiled closures (default) or the durable-rules Rete network; see docs/backends.md",
         )
@@ -198,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     ci_format(p)
     p.set_defaults(func=cmd_diff)
 
-    from .schema import KINDS
+    from .checks.schema import KINDS
 
     p = sub.add_parser("schema", help="print the JSON Schema of the ruleset format, a fact model or scenario files")
     p.add_argument("kind", nargs="?", choices=KINDS, default="ruleset", help="which schema (default: ruleset)")

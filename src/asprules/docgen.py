@@ -18,8 +18,8 @@ from typing import Literal, Sequence
 from annotated_types import Ge, Le, MaxLen, MinLen
 from pydantic import AwareDatetime, BaseModel
 
-from .facts import Approval, Customer, Engineer, Incident, Notification, Operation, SensitivePeriod
-from .fields import INCIDENT_FIELDS, OPERATION_FIELDS, FieldType, unwrap
+from .facts.fields import INCIDENT_FIELDS, OPERATION_FIELDS, FieldType, unwrap
+from .facts.models import Approval, Customer, Engineer, Incident, Notification, Operation, SensitivePeriod
 
 FACT_MODELS: tuple[type[BaseModel], ...] = (Incident, Operation, Customer, SensitivePeriod, Engineer, Approval, Notification)
 

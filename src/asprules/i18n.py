@@ -15,12 +15,21 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Mapping, NamedTuple, Union
+from typing import Annotated, Mapping, NamedTuple, Union
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from .document import LocalText
 from .errors import AspRulesError, Problem
+
+
+class LocalText(BaseModel):
+    """Text in English and, where the handbook has the term, Chinese."""
+
+    # The ruleset documents' settings; defer_build keeps validators out of import time.
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
+    en: Annotated[str, Field(min_length=1)]
+    zh: str | None = None
+
 
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 DEFAULT_LANGUAGE = "en"

@@ -6,22 +6,22 @@ reported together in one :class:`~asprules.errors.RulesetError`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Iterable
 
 from . import clock
-from .authorization import AuthorizationEvaluator
-from .calendars import intervals
-from .compile import Context
-from .decisions import RulesetRef
-from .document import AuthorizationDocument, CalendarDocument, GradingDocument
+from .engine.authorization import AuthorizationEvaluator
+from .engine.compile import Context
+from .engine.decisions import RulesetRef
+from .engine.grading import GradingEvaluator
+from .engine.rulebook import LoadedDocument, Rulebook
 from .errors import Problem, RulesetError
-from .fields import INCIDENT_FIELDS, OPERATION_FIELDS
-from .grading import GradingEvaluator
+from .facts.fields import INCIDENT_FIELDS, OPERATION_FIELDS
+from .format.calendars import intervals
+from .format.document import AuthorizationDocument, CalendarDocument, GradingDocument
+from .format.validate import check_document, parse_document, with_derived
 from .source import SourceDocument, content_hash, parse_file, parse_text
-from .validate import check_document, parse_document, with_derived
 
 RULE_SUFFIXES = (".yaml", ".yml")
 SCENARIO_SUFFIX = ".scenarios.yaml"
@@ -29,25 +29,6 @@ SCENARIO_SUFFIX = ".scenarios.yaml"
 # Used only when a ruleset names no default of its own; see docs/ruleset-format.md.
 FALLBACK_ZONE = "UTC"
 FALLBACK_WINDOW = "00:00-05:00"
-
-
-@dataclass(frozen=True)
-class LoadedDocument:
-    source: SourceDocument
-    model: GradingDocument | AuthorizationDocument | CalendarDocument
-
-
-@dataclass(frozen=True)
-class Rulebook:
-    """Compiled rulesets, ready to decide. Immutable and safe to share between threads."""
-
-    grading: GradingEvaluator | None
-    authorization: AuthorizationEvaluator | None
-    documents: tuple[LoadedDocument, ...]
-
-    @property
-    def files(self) -> tuple[str, ...]:
-        return tuple(d.source.file for d in self.documents)
 
 
 def bundled_rulesets() -> Path:

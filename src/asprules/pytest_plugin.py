@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from .checks.scenarios import SUFFIX, LoadedScenarios, ScenarioResult, load_scenario_file, run_scenario
 from .errors import AspRulesError
-from .scenarios import SUFFIX, LoadedScenarios, ScenarioResult, load_scenario_file, run_scenario
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -54,7 +54,7 @@ class ScenarioItem(pytest.Item):
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ScenarioFailed):
-            from .scenario_runs import explain_failure
+            from .checks.scenario_runs import explain_failure
 
             return f"scenario {self.name!r} failed:\n{explain_failure(excinfo.value.result)}"
         return super().repr_failure(excinfo, style)

@@ -42,9 +42,9 @@ except ImportError as exc:  # the core library must work without hypothesis
 import yaml
 
 from . import clock
-from .document import AuthorizationDocument
-from .facts import CHANNELS, EVIDENCE_FORMS, MODIFIABLE, OPERATION_KINDS, Customer, Incident, Operation
-from .loader import FALLBACK_WINDOW, FALLBACK_ZONE, Rulebook, load_rulesets, load_ruleset_texts
+from .facts.models import CHANNELS, EVIDENCE_FORMS, MODIFIABLE, OPERATION_KINDS, Customer, Incident, Operation
+from .format.document import AuthorizationDocument
+from .loader import FALLBACK_WINDOW, FALLBACK_ZONE, Rulebook, load_ruleset_texts, load_rulesets
 
 __all__ = [
     "DEFAULT_SPAN",
@@ -269,7 +269,7 @@ def authorized_operations(rules: Rulebook | None = None, **operation_options: An
         raise ValueError("authorized_operations needs a rulebook with an authorization ruleset")
     doc = evaluator.doc
     steps = {s.id: s for s in doc.steps}
-    from . import authorize
+    from .decide import authorize
 
     @st.composite
     def build(draw) -> Operation:

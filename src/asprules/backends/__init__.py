@@ -1,0 +1,4 @@
+"""Other ways to evaluate the same compiled rulesets, proven equal to the engine's.
+
+:mod:`.rete` runs them on durable-rules' Rete network and keeps incident timelines.
+"""

@@ -1,0 +1,351 @@
+"""Incident timelines: a stream of typed events in, level changes with their causes out.
+
+    timeline = IncidentTimeline(asprules.load_rulesets())
+    for change in timeline.handle(Opened(at=..., incident={...})):
+        print(change.incident, change.before, "→", change.after, [c.id for c in change.causes])
+
+Time is logical: it is the ``at`` of the events (a :class:`Tick` moves it without news),
+never the wall clock, so a replayed stream gives the same changes every time. Events must
+come in time order.
+
+At every event the incident's current snapshot (impact so far, ``as_of`` the event, or
+``recovered_at``) is graded by the Rete backend, then the ruleset's ``escalations`` are
+matched by a durable-rules ruleset holding one fact per open incident (its graded level,
+hours open, faults at its site). Escalations look at the level the snapshot grades and
+do not chain: ``L3 unrecovered 24 h → L2`` does not then count as ``L2
+unrecovered 8 h``. The same rules as a pure function of one snapshot are
+:func:`escalated_grade`, which uses the compiled backend — the two are tested equal.
+
+An incident closes when it recovers: its durable state is deleted and the timeline
+forgets it, so memory stays flat however many incidents pass. Events for an incident that
+is not open (never opened, or already closed) are a defined no change, like a tick that
+changes nothing: :meth:`IncidentTimeline.handle` returns ``()``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Callable, Iterable, Literal, Mapping, Sequence, Union
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
+
+from ...engine.decisions import FiredRule, GradeDecision
+from ...engine.grading import GradingEvaluator
+from ...engine.rulebook import Rulebook
+from ...errors import FactError, Problem, RulesetError
+from ...facts.models import Count, Incident, Percent, parse_incident
+from ...format.document import RepeatFaults, UnrecoveredEscalation
+
+_EVENT = ConfigDict(frozen=True, extra="forbid")
+
+
+class Opened(BaseModel):
+    """A fault opens. ``incident`` holds the incident's fields except the times, which the
+    timeline fills in: ``started_at`` is ``at``."""
+
+    model_config = _EVENT
+    kind: Literal["opened"] = "opened"
+    at: AwareDatetime
+    incident: dict[str, Any]
+
+
+class ImpactChange(BaseModel):
+    """New impact figures; absent ones keep their value."""
+
+    model_config = _EVENT
+    affected_users: Count | None = None
+    affected_users_pct: Percent | None = None
+    affected_sites: Count | None = None
+    core_service: StrictBool | None = None
+    data_loss: StrictBool | None = None
+    security_breach: StrictBool | None = None
+    vip_customer: StrictBool | None = None
+
+
+class ImpactChanged(BaseModel):
+    model_config = _EVENT
+    kind: Literal["impact_changed"] = "impact_changed"
+    at: AwareDatetime
+    incident: str
+    impact: ImpactChange
+
+
+class Complaint(BaseModel):
+    model_config = _EVENT
+    kind: Literal["complaint"] = "complaint"
+    at: AwareDatetime
+    incident: str
+
+
+class Recovered(BaseModel):
+    model_config = _EVENT
+    kind: Literal["recovered"] = "recovered"
+    at: AwareDatetime
+    incident: str
+
+
+class Tick(BaseModel):
+    """Logical time moves on; time-based escalations are checked for every open incident."""
+
+    model_config = _EVENT
+    kind: Literal["tick"] = "tick"
+    at: AwareDatetime
+
+
+Event = Annotated[Union[Opened, ImpactChanged, Complaint, Recovered, Tick], Field(discriminator="kind")]
+
+
+class LevelChange(BaseModel):
+    """An incident's level after an event, when it differs from before (``before`` is
+    ``None`` when it opens). ``causes``: the rules that make the new level."""
+
+    model_config = _EVENT
+    incident: str
+    at: datetime
+    event: str
+    before: str | None
+    after: str
+    causes: tuple[FiredRule, ...]
+    closed: bool = False
+
+
+# --- escalation rules: the shared fold, and the compiled matching of one snapshot ---------------
+
+
+def _escalations(evaluator: GradingEvaluator) -> list[UnrecoveredEscalation | RepeatFaults]:
+    esc = evaluator.doc.escalations
+    return [*esc.unrecovered, *esc.repeat_faults]
+
+
+def _escalate(evaluator: GradingEvaluator, decision: GradeDecision, holds: Callable[[str], bool]) -> tuple[str, tuple[FiredRule, ...]]:
+    """Apply, in document order, each escalation that holds: up by its raise, not past its cap."""
+    levels = evaluator.levels
+    rank = evaluator.rank[decision.level]
+    fired = list(decision.fired)
+    for esc in _escalations(evaluator):
+        if not holds(esc.id):
+            continue
+        bound = evaluator.rank[esc.cap] if esc.cap else 0
+        new = min(rank, max(rank - esc.raise_, bound))
+        detail = f"{levels[rank].id} → {levels[new].id}" + ("" if new != rank else f" (no change: cap is {levels[bound].id})")
+        fired.append(FiredRule(id=esc.id, kind="escalation", cite=esc.cite, provenance=esc.provenance, title=esc.title, detail=detail))
+        rank = new
+    return levels[rank].id, tuple(fired)
+
+
+def _repeat_levels(evaluator: GradingEvaluator, esc: RepeatFaults) -> frozenset[str]:
+    return frozenset(esc.applies_to) if esc.applies_to else frozenset(lv.id for lv in evaluator.levels if lv.major)
+
+
+def faults_within(openings: Iterable[datetime], opened: datetime, days: float) -> int:
+    """Faults opened at a site less than ``days`` before ``opened``, up to it (itself included)."""
+    since = opened - timedelta(days=days)
+    return sum(1 for t in openings if since < t <= opened)
+
+
+def escalated_grade(rules: Rulebook, snapshot: Incident, at: datetime, site_openings: Sequence[datetime] = ()) -> tuple[str, tuple[FiredRule, ...]]:
+    """The compiled backend's answer for a timeline: grade ``snapshot``, then apply the
+    escalations as of ``at``. ``site_openings``: when faults at the incident's site opened,
+    in stream order, up to and including this one."""
+    evaluator = _grading(rules)
+    decision = evaluator.grade(snapshot)
+    hours_open = ((snapshot.recovered_at or at) - snapshot.started_at).total_seconds() / 3600
+
+    def holds(ident: str) -> bool:
+        esc = next(e for e in _escalations(evaluator) if e.id == ident)
+        if isinstance(esc, UnrecoveredEscalation):
+            return decision.level == esc.level and hours_open >= esc.after_hours
+        count = faults_within(site_openings, snapshot.started_at, esc.within_days) if snapshot.site else 0
+        return decision.level in _repeat_levels(evaluator, esc) and count >= esc.count
+
+    return _escalate(evaluator, decision, holds)
+
+
+def _grading(rules: Rulebook) -> GradingEvaluator:
+    if rules.grading is None:
+        raise RulesetError("no grading ruleset loaded", [Problem(f"loaded files: {', '.join(rules.files) or 'none'}")])
+    return rules.grading
+
+
+# --- the timeline -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Open:
+    data: dict[str, Any]
+    opened: datetime
+    level: str
+    site_faults: dict[str, int]
+    causes: tuple[FiredRule, ...] = ()
+    fact: dict[str, Any] | None = None
+    seq: int = 0
+
+
+def _escalation_actions(ids: Iterable[str]) -> dict[str, Callable[[Any], None]]:
+    def action_for(rule: str) -> Callable[[Any], None]:
+        def record(c: Any) -> None:
+            seq = c.m.seq
+            if c.s.seq != seq:  # a newer fact: the earlier matches no longer count
+                c.s.seq = seq
+                c.s.hits = []
+            c.s.hits = (c.s.hits or []) + [rule]
+
+        return record
+
+    return {i: action_for(i) for i in ids}
+
+
+class IncidentTimeline:
+    """Follows open incidents through their events. Not thread-safe: feed it from one thread."""
+
+    def __init__(self, rules: Rulebook):
+        from .. import rete
+        from .host import ReteSession, ruleset_name
+        from .translate import GUARD
+
+        self.evaluator = _grading(rules)
+        self._grader = rete.grader(self.evaluator)
+        esc = _escalations(self.evaluator)
+        rules_json: dict[str, Any] = {}
+        for e in esc:
+            if isinstance(e, UnrecoveredEscalation):
+                cond: list[Any] = [GUARD, {"level": e.level}, {"$gte": {"hours_open": e.after_hours}}]
+            else:
+                levels = sorted(_repeat_levels(self.evaluator, e))
+                cond = [GUARD, {"$gte": {f"site_faults_{e.id}": e.count}}, {"$or": [{"level": lv} for lv in levels]} if len(levels) > 1 else {"level": levels[0]}]
+            rules_json[e.id] = {"$and": cond}
+        self._session = ReteSession(ruleset_name("escalation", rules_json, self.evaluator.ref.sha256), rules_json, _escalation_actions(rules_json))
+        self._repeat = [e for e in esc if isinstance(e, RepeatFaults)]
+        self._window = timedelta(days=max((e.within_days for e in self._repeat), default=0))
+        self._open: dict[str, _Open] = {}
+        self._sites: dict[str, deque[datetime]] = {}
+        self.now: datetime | None = None
+
+    @property
+    def open_incidents(self) -> int:
+        return len(self._open)
+
+    def level(self, incident: str) -> str | None:
+        """An open incident's level now; ``None`` when it is not open."""
+        state = self._open.get(incident)
+        return state.level if state else None
+
+    def causes(self, incident: str) -> tuple[FiredRule, ...]:
+        """The rules that make an open incident's level now."""
+        state = self._open.get(incident)
+        return state.causes if state else ()
+
+    def replay(self, events: Iterable[Event | Mapping[str, Any]]) -> list[LevelChange]:
+        return [change for event in events for change in self.handle(event)]
+
+    def handle(self, event: Event | Mapping[str, Any]) -> tuple[LevelChange, ...]:
+        """Apply one event; the level changes it causes (``()``: no change)."""
+        ev = _parse_event(event)
+        if self.now is not None and ev.at < self.now:
+            raise FactError("events out of order", [Problem(f"{ev.kind} at {ev.at.isoformat()} comes before {self.now.isoformat()}")])
+        self.now = ev.at
+        if isinstance(ev, Tick):
+            return tuple(c for ident in list(self._open) if (c := self._update(ident, ev)) is not None)
+        if isinstance(ev, Opened):
+            return self._opened(ev)
+        state = self._open.get(ev.incident)
+        if state is None:
+            return ()
+        if isinstance(ev, ImpactChanged):
+            state.data.update(ev.impact.model_dump(exclude_none=True))
+        elif isinstance(ev, Complaint):
+            state.data["customer_complaint"] = True
+        change = self._update(ev.incident, ev, recovered=isinstance(ev, Recovered))
+        return () if change is None else (change,)
+
+    def _opened(self, ev: Opened) -> tuple[LevelChange, ...]:
+        data = {k: v for k, v in ev.incident.items() if k not in ("started_at", "as_of", "recovered_at", "outage_minutes")}
+        ident = data.get("id")
+        if not isinstance(ident, str) or ident in self._open:
+            why = "an opened incident needs a text id" if not isinstance(ident, str) else f"incident {ident!r} is already open"
+            raise FactError("invalid opened event", [Problem(why, path=("incident", "id"))])
+        site = data.get("site")
+        counts: dict[str, int] = {}
+        if isinstance(site, str):
+            openings = self._sites.setdefault(site, deque())
+            while openings and openings[0] <= ev.at - self._window:
+                openings.popleft()
+            openings.append(ev.at)
+            counts = {e.id: faults_within(openings, ev.at, e.within_days) for e in self._repeat}
+        self._open[ident] = _Open(data=data, opened=ev.at, level="", site_faults=counts)
+        try:
+            change = self._update(ident, ev)
+        except Exception:
+            self._open.pop(ident, None)
+            raise
+        return () if change is None else (change,)
+
+    def snapshot(self, incident: str, *, recovered: bool = False) -> Incident:
+        """The incident as the timeline knows it now."""
+        state = self._open[incident]
+        times = {"recovered_at" if recovered else "as_of": self.now}
+        return parse_incident({**state.data, "started_at": state.opened, **times})
+
+    def _update(self, ident: str, ev: Any, recovered: bool = False) -> LevelChange | None:
+        state = self._open[ident]
+        snapshot = self.snapshot(ident, recovered=recovered)
+        decision = self._grader.grade(snapshot)
+        hits = self._match_escalations(ident, state, decision)
+        level, causes = _escalate(self.evaluator, decision, hits.__contains__)
+        before = state.level or None
+        state.level, state.causes = level, causes
+        if recovered:
+            self._session.delete_state(ident)
+            del self._open[ident]
+        if before == level and not recovered:
+            return None
+        return LevelChange(incident=ident, at=ev.at, event=ev.kind, before=before, after=level, causes=causes, closed=recovered)
+
+    def _match_escalations(self, ident: str, state: _Open, decision: GradeDecision) -> frozenset[str]:
+        state.seq += 1
+        hours_open = (self.now - state.opened).total_seconds() / 3600  # type: ignore[operator]
+        fact: dict[str, Any] = {"x_fact": 1, "seq": state.seq, "level": decision.level, "hours_open": hours_open}
+        fact.update({f"site_faults_{k}": v for k, v in state.site_faults.items()})
+        with self._session.lock:
+            if state.fact is not None:
+                self._session.retract_fact(ident, state.fact)
+            result = self._session.assert_fact(ident, fact)
+        state.fact = fact
+        if result.get("seq") != state.seq:
+            return frozenset()
+        return frozenset(result.get("hits") or ())
+
+
+_EVENTS: dict[str, type[BaseModel]] = {"opened": Opened, "impact_changed": ImpactChanged, "complaint": Complaint, "recovered": Recovered, "tick": Tick}
+
+
+def _parse_event(event: Any) -> Any:
+    if isinstance(event, BaseModel):
+        return event
+    from pydantic import ValidationError
+
+    kind = event.get("kind") if isinstance(event, Mapping) else None
+    model = _EVENTS.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        raise FactError("invalid event", [Problem(f"kind must be one of {', '.join(_EVENTS)}", path=("kind",))])
+    try:
+        return model.model_validate(dict(event))
+    except ValidationError as exc:
+        raise FactError(f"invalid {kind} event", [Problem(e["msg"], path=tuple(e["loc"])) for e in exc.errors()]) from None
+
+
+__all__ = [
+    "Complaint",
+    "Event",
+    "ImpactChange",
+    "ImpactChanged",
+    "IncidentTimeline",
+    "LevelChange",
+    "Opened",
+    "Recovered",
+    "Tick",
+    "escalated_grade",
+    "faults_within",
+]

@@ -1,0 +1,159 @@
+"""Static analysis of rulesets: what a reviewer should know before approving a change.
+
+    from asprules.checks.analysis import analyse_paths
+    findings = analyse_paths(["rulesets/"], strict=True)
+
+Each grading row, applies_when and adjustment is modelled as a union of boxes over the
+input domains (:mod:`.boxes`); the checks (:mod:`.grading_checks`,
+:mod:`.authorization_checks`) walk the regions where every rule is constant. The model
+assumes incidents without a customer profile (the ruleset's default zone, window and
+calendar); conditions it cannot model exactly are treated as free and every finding
+that depends on them is confirmed on a concrete witness fact before it is reported.
+"""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+from typing import Iterable
+
+from ...errors import RulesetError
+from ...format.calendars import intervals
+from ...format.document import CalendarDocument
+from ...loader import LoadedDocument, Rulebook, load_rulesets, rule_files
+from .findings import SEVERITIES, Finding, Severity, from_problem
+
+__all__ = ["Finding", "Severity", "SEVERITIES", "analyse", "analyse_paths", "assumed_figures", "check_paths", "grading_model"]
+
+
+def zone_and_periods(rulebook: Rulebook, model) -> tuple:
+    from ... import clock
+    from ...loader import FALLBACK_ZONE
+
+    zone = clock.zone(model.defaults.timezone.value if model.defaults.timezone else FALLBACK_ZONE)
+    cals = {d.model.id: d.model for d in rulebook.documents if isinstance(d.model, CalendarDocument)}
+    periods = tuple(sorted((iv for c in model.calendars for iv in intervals(cals[c])), key=lambda iv: iv.start))
+    return zone, periods
+
+
+def source_of(rulebook: Rulebook, model):
+    return next(d.source for d in rulebook.documents if d.model is model)
+
+
+def grading_model(rulebook: Rulebook):
+    """The box model of the loaded grading ruleset (``None`` if there is none)."""
+    from .grading_checks import GradingModel
+
+    if rulebook.grading is None:
+        return None
+    doc = rulebook.grading.doc
+    zone, periods = zone_and_periods(rulebook, doc)
+    return GradingModel(rulebook.grading, source_of(rulebook, doc), zone, periods)
+
+
+def analyse(rulebook: Rulebook) -> list[Finding]:
+    """Every finding of the static checks on loaded, valid rulesets."""
+    # The analysis allocates many small short-lived objects; with a large ruleset loaded,
+    # each cyclic collection would rescan all of it. Pause the collector, restore it after.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _analyse(rulebook)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _analyse(rulebook: Rulebook) -> list[Finding]:
+    from .authorization_checks import check_authorization
+    from .grading_checks import check_grading
+
+    findings: list[Finding] = []
+    model = grading_model(rulebook)
+    if model is not None:
+        findings += check_grading(model)
+    if rulebook.authorization is not None:
+        doc = rulebook.authorization.doc
+        zone, periods = zone_and_periods(rulebook, doc)
+        findings += check_authorization(rulebook.authorization, source_of(rulebook, doc), zone, periods)
+    return findings
+
+
+def assumed_figures(documents: Iterable[LoadedDocument]) -> list[Finding]:
+    """``--strict``: every figure still marked ``provenance: assumed``."""
+    out = []
+    for d in documents:
+        for path, node in _walk(d.source.data, ()):
+            if node.get("provenance") == "assumed":
+                pos = d.source.locate(path + ("provenance",))
+                ident = node.get("id") or node.get("value") or ".".join(str(p) for p in path)
+                name = node.get("name")
+                if isinstance(name, dict):
+                    ident = node.get("id") or name.get("en") or ident
+                out.append(
+                    Finding(
+                        "assumed", "error",
+                        f"{ident}: provenance is 'assumed' (basis: {node.get('basis', '?')}); enter your organization's figure and mark it 'handbook'",
+                        file=d.source.file, line=pos[0] if pos else None, column=pos[1] if pos else None, rule=str(ident),
+                    )
+                )
+    return out
+
+
+def _walk(node, path):
+    if isinstance(node, dict):
+        if "provenance" in node:
+            yield path, node
+        for k, v in node.items():
+            yield from _walk(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _walk(v, path + (i,))
+
+
+def check_paths(
+    paths: Iterable[str | Path], *, strict: bool = False, load_errors_as_findings: bool = True
+) -> tuple[list[Finding], tuple[LoadedDocument, ...]]:
+    """Load (schema and reference problems become error findings), then analyse.
+
+    Returns the findings and the documents that loaded — none when loading failed. Raises
+    :class:`~asprules.errors.RulesetError` when a path does not exist, and for load problems
+    too unless ``load_errors_as_findings``.
+    """
+    paths = list(paths)
+    rule_files(paths)  # a missing path is a usage error, not a finding
+    try:
+        rulebook = load_rulesets(*paths)
+    except RulesetError as exc:
+        if not load_errors_as_findings:
+            raise
+        return [from_problem(p, rule=_rule_at(p)) for p in exc.problems], ()
+    findings = analyse(rulebook)
+    if strict:
+        findings += assumed_figures(rulebook.documents)
+    return findings, rulebook.documents
+
+
+def _rule_at(problem) -> str | None:
+    """The id of the innermost rule (row, step, …) around a problem's field, if any."""
+    from ...source import parse_file
+
+    if not problem.file or not problem.path:
+        return None
+    try:
+        node = parse_file(problem.file).data
+    except RulesetError:
+        return None
+    found = None
+    for part in problem.path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and isinstance(node.get("id"), str) and part != "defaults":
+            found = node["id"]
+    return found
+
+
+def analyse_paths(paths: Iterable[str | Path], *, strict: bool = False) -> list[Finding]:
+    return check_paths(paths, strict=strict)[0]

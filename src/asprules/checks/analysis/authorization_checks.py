@@ -1,0 +1,129 @@
+"""Static checks of an authorization ruleset.
+
+References — undefined roles and steps, evidence forms outside the fact schema, windows
+of zero length — are already refused by the loader (:mod:`asprules.format.validate`) and come
+out of ``asprules validate`` as error findings. Here, on the box model of operations:
+
+* ``masked-risk-class`` — a risk class that never classifies an operation, because the
+  classes before it match wherever it does (first match wins);
+* ``dead-constraint`` — a constraint whose ``when`` can never hold, or whose ``unless``
+  holds wherever ``when`` does;
+* ``unused-step`` — a step that no chain and no ``has_approval`` names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...engine.authorization import AuthorizationEvaluator
+from ...errors import AspRulesError
+from ...facts.fields import OPERATION_FIELDS
+from ...facts.models import Engineer, Operation, parse_operation
+from ...format.document import AllOf, AnyOf, HasApproval, NotOf
+from ...format.validate import with_derived
+from ...source import SourceDocument
+from .boxes import Space, meet, number_bounds, uncovered
+from .findings import Finding
+from .witness import WitnessBuilder, lowest_point
+
+TEMPLATE: dict[str, Any] = {
+    "id": "WITNESS",
+    "kind": "inspection",
+    "major_impact": False,
+    "modifies": [],
+    "remote": False,
+    "third_party": False,
+    "customer_present": True,
+    "other_vendor_equipment": False,
+    "within_approved_scope": True,
+    "scheduled_start": "2026-06-10T01:00:00+00:00",
+    "scheduled_end": "2026-06-10T02:00:00+00:00",
+    "engineer": {"id": "E", "qualification": 0},
+}
+
+
+def operation_space(doc, has_calendar: bool) -> Space:
+    bounds = {**number_bounds(Operation), **number_bounds(Engineer, "engineer.")}
+    return Space(with_derived(OPERATION_FIELDS, doc.derived), dict(doc.derived), bounds, {}, has_calendar)
+
+
+def check_authorization(ev: AuthorizationEvaluator, source: SourceDocument, zone, periods) -> list[Finding]:
+    doc = ev.doc
+    space = operation_space(doc, bool(periods))
+    dnfs = [space.dnf(rc.when) for rc, _ in ev.risk_classes]
+    for con in ev.constraints:
+        dnfs += [space.dnf(con.model.when), space.dnf(con.model.unless) if con.model.unless is not None else []]
+    for dnf in dnfs:
+        space.register(dnf)
+    space.freeze()
+    boxes = [space.items(dnf) for dnf in dnfs]
+    builder = WitnessBuilder(space, TEMPLATE, zone, periods)
+
+    def place(path) -> dict[str, Any]:
+        pos = source.locate(path)
+        return {"file": source.file, "line": pos[0] if pos else None, "column": pos[1] if pos else None}
+
+    def witness(box, check) -> dict[str, Any] | None:
+        fact = builder.fact(lowest_point(box))
+        if fact is None:
+            return None
+        try:
+            op = parse_operation(fact)
+        except AspRulesError:
+            return None
+        return fact if check(op) else None
+
+    out: list[Finding] = []
+    n_rc = len(ev.risk_classes)
+    for i, (rc, pred) in enumerate(ev.risk_classes):
+        earlier = [b for j in range(i) for b in boxes[j]]
+        if any(uncovered(b, earlier) for b in boxes[i]):
+            continue
+        maskers = [ev.risk_classes[j][0].id for j in range(i) if any(meet(a, b) for a in boxes[j] for b in boxes[i])]
+        what = f"the classes before it ({', '.join(maskers)}) match wherever it does" if maskers else "its condition can never hold"
+        fact = None
+        if boxes[i]:
+            first_match = lambda op: pred(op) and next(r for r, p in ev.risk_classes if p(op)).id != rc.id  # noqa: E731
+            fact = witness(boxes[i][0], first_match)
+        out.append(
+            Finding(
+                "masked-risk-class", "warning" if fact or not maskers else "info",
+                f"risk class {rc.id} never classifies an operation: {what}",
+                rule=rc.id, witness=(fact,) if fact else (), **place(("risk_classes", i)),
+            )
+        )
+    for ci, con in enumerate(ev.constraints):
+        when, unless = boxes[n_rc + 2 * ci], boxes[n_rc + 2 * ci + 1]
+        if not when:
+            out.append(Finding("dead-constraint", "warning", f"constraint {con.model.id}: its condition can never hold", rule=con.model.id, **place(("constraints", ci, "when"))))
+        elif con.model.unless is not None and not any(uncovered(b, unless) for b in when):
+            waived = lambda op, c=con: c.when(op) and c.unless(op)  # noqa: E731
+            fact = witness(when[0], waived)
+            out.append(
+                Finding(
+                    "dead-constraint", "warning" if fact else "info",
+                    f"constraint {con.model.id}: its exception (unless) holds wherever it applies, so it never denies",
+                    rule=con.model.id, witness=(fact,) if fact else (), **place(("constraints", ci, "unless")),
+                )
+            )
+    named = {s for rc in doc.risk_classes for s in rc.chain}
+    for cond in [rc.when for rc in doc.risk_classes] + [c.when for c in doc.constraints] + [c.unless for c in doc.constraints]:
+        named |= approval_steps(cond)
+    for si, step in enumerate(doc.steps):
+        if step.id not in named:
+            out.append(Finding("unused-step", "warning", f"step {step.id} is in no chain and no has_approval condition", rule=step.id, **place(("steps", si))))
+    return out
+
+
+def approval_steps(cond) -> set[str]:
+    if cond is None:
+        return set()
+    if isinstance(cond, HasApproval):
+        return {cond.has_approval.step}
+    if isinstance(cond, AllOf):
+        return set().union(*(approval_steps(c) for c in cond.all))
+    if isinstance(cond, AnyOf):
+        return set().union(*(approval_steps(c) for c in cond.any))
+    if isinstance(cond, NotOf):
+        return approval_steps(cond.not_)
+    return set()

@@ -1,0 +1,208 @@
+"""Scenario files (``*.scenarios.yaml``): facts with the decisions they must get.
+
+    asprules: 1
+    kind: scenarios
+    rules: ../rulesets            # optional, relative to this file; default: bundled
+    base:                         # optional fields merged under every scenario's facts
+      incident: {environment: production, ...}
+      operation: {...}
+    scenarios:
+      - name: core outage of an hour is L1
+        cite: §34.2.2             # optional: the section the scenario exercises
+        why: one line on why the outcome follows
+        given: {id: S1, outage_minutes: 60, ...}
+        expect: {level: L1, fired: [prod-l1-core-outage-day]}
+
+A scenario is about an incident when ``expect`` names ``level``/``base_level``/``major``,
+and about an operation when it names ``status``/``risk``/``missing``/``violations``;
+``type: incident|operation`` says so outright. ``fired`` lists rule ids that must have
+fired (a subset check unless ``fired_exactly`` is used).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..decide import authorize, grade
+from ..engine.decisions import AuthorizationDecision, GradeDecision
+from ..errors import AspRulesError, FactError, Problem, RulesetError
+from ..facts.models import parse_incident, parse_operation
+from ..loader import Rulebook, load_rulesets
+from ..source import SourceDocument, parse_file, problems_from_validation
+
+SUFFIX = ".scenarios.yaml"
+_INCIDENT_KEYS = {"level", "base_level", "major"}
+_OPERATION_KEYS = {"status", "risk", "missing", "violations"}
+_STRICT = ConfigDict(frozen=True, extra="forbid")
+
+
+class Expectation(BaseModel):
+    model_config = _STRICT
+    level: str | None = None
+    base_level: str | None = None
+    major: bool | None = None
+    status: Literal["authorized", "pending", "denied"] | None = None
+    risk: str | None = None
+    missing: list[str] | None = None
+    violations: list[str] | None = Field(default=None, description="Ids of the constraints broken, in any order")
+    fired: list[str] | None = Field(default=None, description="Rule ids that must be among those fired")
+    fired_exactly: list[str] | None = Field(default=None, description="The exact list of rule ids fired, in order")
+    not_fired: list[str] | None = None
+    error: Literal["FactError", "EvaluationError"] | None = Field(default=None, description="The fact must be refused")
+
+
+class Scenario(BaseModel):
+    model_config = _STRICT
+    name: str = Field(min_length=1)
+    type: Literal["incident", "operation"] | None = None
+    cite: str | None = Field(default=None, pattern=r"^§[0-9]+(\.[0-9]+)*$")
+    why: str | None = None
+    given: dict[str, Any]
+    expect: Expectation
+
+    @model_validator(mode="after")
+    def _kind_is_known(self) -> Scenario:
+        if self.type is None:
+            keys = {k for k, v in self.expect.model_dump().items() if v is not None}
+            inc, op = bool(keys & _INCIDENT_KEYS), bool(keys & _OPERATION_KEYS)
+            if inc == op:
+                raise ValueError("say type: incident or type: operation (expect does not tell)")
+            object.__setattr__(self, "type", "incident" if inc else "operation")
+        return self
+
+
+class ScenarioFile(BaseModel):
+    model_config = _STRICT
+    asprules: Literal[1]
+    kind: Literal["scenarios"]
+    rules: str | list[str] | None = None
+    base: dict[Literal["incident", "operation"], dict[str, Any]] = {}
+    scenarios: list[Scenario] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    key: str
+    expected: Any
+    actual: Any
+
+    def __str__(self) -> str:
+        return f"{self.key}: expected {self.expected!r}, got {self.actual!r}"
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    file: str
+    line: int | None
+    scenario: Scenario
+    decision: GradeDecision | AuthorizationDecision | None
+    mismatches: tuple[Mismatch, ...] = ()
+    error: AspRulesError | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.mismatches
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+
+@dataclass
+class LoadedScenarios:
+    source: SourceDocument
+    spec: ScenarioFile
+    rules: Rulebook
+    lines: list[int | None] = field(default_factory=list)
+
+
+def load_scenario_file(path: str | Path, rules: Rulebook | None = None) -> LoadedScenarios:
+    source = parse_file(path)
+    try:
+        spec = ScenarioFile.model_validate(source.data)
+    except ValidationError as exc:
+        raise RulesetError(f"{source.file}: invalid scenario file", problems_from_validation(exc, source)) from None
+    if rules is None:
+        rules = _rules_for(spec, Path(path))
+    lines = [(source.locate(("scenarios", i)) or (None,))[0] for i in range(len(spec.scenarios))]
+    return LoadedScenarios(source, spec, rules, lines)
+
+
+def _rules_for(spec: ScenarioFile, path: Path) -> Rulebook:
+    if spec.rules is None:
+        return load_rulesets()
+    names = [spec.rules] if isinstance(spec.rules, str) else spec.rules
+    return load_rulesets(*(path.parent / n for n in names))
+
+
+def scenario_files(paths: list[str | Path]) -> list[Path]:
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            out += sorted(f for f in p.rglob(f"*{SUFFIX}") if f.is_file())
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise RulesetError(f"{p}: not found", [Problem("no such file or directory", file=str(p))])
+    return out
+
+
+def run_scenario(loaded: LoadedScenarios, index: int) -> ScenarioResult:
+    """Decide one scenario and compare with what it expects. Never raises for the fact."""
+    sc = loaded.spec.scenarios[index]
+    facts = {**loaded.spec.base.get(sc.type, {}), **sc.given}  # type: ignore[arg-type]
+    line = loaded.lines[index]
+    decision = None
+    error: AspRulesError | None = None
+    try:
+        if sc.type == "incident":
+            decision = grade(parse_incident(facts), loaded.rules)
+        else:
+            decision = authorize(parse_operation(facts), loaded.rules)
+    except (FactError, AspRulesError) as exc:
+        error = exc
+    mismatches = tuple(_compare(sc.expect, decision, error))
+    return ScenarioResult(loaded.source.file, line, sc, decision, mismatches, error)
+
+
+def run_file(loaded: LoadedScenarios) -> list[ScenarioResult]:
+    return [run_scenario(loaded, i) for i in range(len(loaded.spec.scenarios))]
+
+
+def _compare(expect: Expectation, decision, error: AspRulesError | None) -> list[Mismatch]:
+    if error is not None:
+        kind = type(error).__name__
+        if expect.error == kind:
+            return []
+        return [Mismatch("error", expect.error, f"{kind}: {error}")]
+    if expect.error is not None:
+        return [Mismatch("error", expect.error, None)]
+    out: list[Mismatch] = []
+    actual = decision.to_json()
+    for key in ("level", "base_level", "major", "status", "risk"):
+        want = getattr(expect, key)
+        if want is not None and actual.get(key) != want:
+            out.append(Mismatch(key, want, actual.get(key)))
+    if expect.missing is not None and list(actual.get("missing", [])) != expect.missing:
+        out.append(Mismatch("missing", expect.missing, actual.get("missing")))
+    if expect.violations is not None:
+        got = sorted(v["rule"] for v in actual.get("violations", []))
+        if got != sorted(expect.violations):
+            out.append(Mismatch("violations", sorted(expect.violations), got))
+    fired = [f.id for f in decision.fired]
+    if expect.fired is not None:
+        absent = [r for r in expect.fired if r not in fired]
+        if absent:
+            out.append(Mismatch("fired", expect.fired, fired))
+    if expect.fired_exactly is not None and fired != expect.fired_exactly:
+        out.append(Mismatch("fired_exactly", expect.fired_exactly, fired))
+    if expect.not_fired is not None:
+        present = [r for r in expect.not_fired if r in fired]
+        if present:
+            out.append(Mismatch("not_fired", expect.not_fired, fired))
+    return out

@@ -1,0 +1,275 @@
+"""Stage 4b: one specialized Python function per grading ruleset, for speed.
+
+The closures of :mod:`asprules.engine.compile` walk a tree of small functions per fact; here the
+same conditions become one straight-line function (comparisons inlined, constants as
+literals, derived values as arithmetic), compiled once with :func:`compile`. Its source is
+generated from the *validated* model only: field names are checked identifiers of the
+fact catalog, and every operand is written with ``repr`` of a bool, int, float or str —
+anything else is passed in as a named constant. Conditions with no cheap inline form
+(time of day, windows, approvals) call the closure :mod:`asprules.engine.compile` made for them.
+
+The function returns the same decisions as :meth:`GradingEvaluator.grade_reference`; a
+test checks that on random incidents.
+"""
+
+from __future__ import annotations
+
+import keyword
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from ..format.document import AllOf, AnyOf, Compare, Condition, InSensitivePeriod, NotOf
+from .compile import Context, compile_condition, compile_getter
+
+_LITERAL_TYPES = (bool, int, float, str)
+_SYMBOL = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+
+
+@dataclass
+class _Emitter:
+    """Turns conditions into Python expressions, collecting the objects they refer to."""
+
+    ctx: Context
+    names: dict[str, Any] = field(default_factory=dict)
+    reads: Counter[str] = field(default_factory=Counter)  # plain-field reads emitted
+    hoisted: frozenset[str] = frozenset()  # fields read once into locals ``f_<name>``
+    _count: int = 0
+
+    def bind(self, value: Any, prefix: str) -> str:
+        self._count += 1
+        name = f"_{prefix}{self._count}"
+        self.names[name] = value
+        return name
+
+    def literal(self, value: Any) -> str:
+        if type(value) in _LITERAL_TYPES:
+            return repr(value)
+        return self.bind(value, "c")
+
+    def var(self) -> str:
+        self._count += 1
+        return f"_v{self._count}"
+
+    # -- values -------------------------------------------------------------------
+
+    def _plain_field(self, name: str) -> bool:
+        return name.isidentifier() and not keyword.iskeyword(name) and name in self.ctx.fields and name not in self.ctx.derived
+
+    def value(self, name: str) -> tuple[str, bool]:
+        """An expression for a field or derived value, and whether it may be None."""
+        ftype = self.ctx.fields.get(name)
+        if self._plain_field(name) and ftype is not None:
+            self.reads[name] += 1
+            return (f"f_{name}" if name in self.hoisted else f"f.{name}"), ftype.optional
+        if name in self.ctx.derived:
+            inline = self._derived(name)
+            if inline is not None:
+                return inline, False
+        return f"{self.bind(compile_getter(self.ctx, name), 'g')}(f)", True
+
+    def _derived(self, name: str) -> str | None:
+        """Inline arithmetic for a derived value that can never be None, else None."""
+        op, operands = self.ctx.derived[name].operation
+        parts = []
+        for i, o in enumerate(operands):
+            if isinstance(o, str):
+                expr, optional = self.value(o)
+                if optional or (op == "div" and i > 0):
+                    return None  # the closure's None and division-by-zero rules apply
+                parts.append(expr)
+            elif type(o) in (int, float) and not (op == "div" and i > 0 and o == 0):
+                parts.append(repr(o))
+            else:
+                return None
+        acc = parts[0]
+        for part in parts[1:]:
+            if op in ("min", "max"):
+                acc = f"{op}({acc}, {part})"
+            else:
+                acc = f"({acc} {dict(add='+', sub='-', mul='*', div='/')[op]} {part})"
+        return acc
+
+    # -- conditions -----------------------------------------------------------------
+
+    def condition(self, cond: Condition | None) -> str:
+        if cond is None:
+            return "True"
+        if isinstance(cond, (AllOf, AnyOf)):
+            parts = cond.all if isinstance(cond, AllOf) else cond.any
+            # conditions are pure and total, so the cheap ones may go first
+            exprs = sorted((self.condition(c) for c in parts), key=_cost)
+            return "(" + (" and " if isinstance(cond, AllOf) else " or ").join(exprs) + ")"
+        if isinstance(cond, NotOf):
+            return f"(not {self.condition(cond.not_)})"
+        if isinstance(cond, Compare):
+            return self._compare(cond)
+        if isinstance(cond, InSensitivePeriod) and cond.in_sensitive_period.field is not None:
+            return self._instant_in_period(cond)
+        return f"{self.bind(compile_condition(self.ctx, cond), 'p')}(f)"
+
+    def _compare(self, cond: Compare) -> str:
+        expr, optional = self.value(cond.field)
+        op, operand = cond.operator, cond.operand
+        may_be_absent = optional or self.ctx.fields.get(cond.field) is None
+        if op == "present":
+            return f"({expr} is {'not ' if operand else ''}None)"
+        if op == "contains_any":
+            return f"(not {self.bind(frozenset(operand), 'c')}.isdisjoint({expr} or ()))"
+        v = self.var()
+        if op == "between":
+            lo, hi = operand
+            return f"(({v} := {expr}) is not None and {self.literal(lo)} <= {v} <= {self.literal(hi)})"
+        if op in ("in", "not_in"):
+            members = self.bind(frozenset(operand), "c")
+            return f"(({v} := {expr}) is not None and {v} {'in' if op == 'in' else 'not in'} {members})"
+        if not may_be_absent:
+            return f"({expr} {_SYMBOL[op]} {self.literal(operand)})"
+        return f"(({v} := {expr}) is not None and {v} {_SYMBOL[op]} {self.literal(operand)})"
+
+    def _instant_in_period(self, cond: InSensitivePeriod) -> str:
+        """The ruleset's calendar as merged sorted intervals, searched by bisection; a
+        customer with periods of their own goes through the general closure."""
+        general = self.bind(compile_condition(self.ctx, cond), "p")
+        starts, ends = _merged(self.ctx)
+        expr, _ = self.value(cond.in_sensitive_period.field)  # type: ignore[arg-type]
+        lookup = self.bind(_interval_lookup(starts, ends), "p")
+        v = self.var()
+        return (
+            f"({general}(f) if f.customer is not None and f.customer.sensitive_periods "
+            f"else (({v} := {expr}) is not None and {lookup}({v})))"
+        )
+
+
+def _cost(expr: str) -> int:
+    return expr.count("(f)") * 10 + expr.count(" and ") + expr.count(" or ")
+
+
+def _merged(ctx: Context) -> tuple[list[datetime], list[datetime]]:
+    """The union of the calendar's half-open intervals, as sorted disjoint intervals."""
+    starts: list[datetime] = []
+    ends: list[datetime] = []
+    for iv in sorted(ctx.calendar, key=lambda iv: iv.start):
+        if starts and iv.start <= ends[-1]:
+            ends[-1] = max(ends[-1], iv.end)
+        else:
+            starts.append(iv.start)
+            ends.append(iv.end)
+    return starts, ends
+
+
+def _interval_lookup(starts: list[datetime], ends: list[datetime]) -> Callable[[datetime], bool]:
+    """Membership in sorted disjoint ``[start, end)`` intervals, by bisection on epoch
+    seconds. An aware datetime's ``timestamp()`` is one conversion where comparing
+    datetimes of different ``tzinfo`` classes costs one per comparison; within a
+    millisecond of a bound the float could round the wrong way, so there the datetimes
+    themselves are compared."""
+    start_s = [s.timestamp() for s in starts]
+    end_s = [e.timestamp() for e in ends]
+    last = len(starts) - 1
+
+    def within(instant: datetime) -> bool:
+        ts = instant.timestamp()
+        i = bisect_right(start_s, ts) - 1
+        near = (i >= 0 and (ts - start_s[i] < 1e-3 or abs(end_s[i] - ts) < 1e-3)) or (i < last and start_s[i + 1] - ts < 1e-3)
+        if near:
+            j = bisect_right(starts, instant) - 1
+            return j >= 0 and instant < ends[j]
+        return i >= 0 and ts < end_s[i]
+
+    return within
+
+
+# The parts of a grading document this generator knows how to decide. A document that
+# uses anything else (a section added to the format later) is graded by the closures.
+# `escalations` is read only by incident timelines, never by a snapshot grade.
+UNDERSTOOD = frozenset(
+    {"asprules", "kind", "id", "version", "title", "description", "calendars", "defaults", "levels", "derived", "tables", "adjustments", "escalations"}
+)
+
+
+def build_grader(evaluator: Any) -> Callable[[Any], Any]:
+    """The specialized ``grade(incident) -> GradeDecision`` for a :class:`GradingEvaluator`,
+    or its ``grade_reference`` when the document has a section not understood here."""
+    doc = evaluator.doc
+    if any(getattr(doc, name) for name in type(doc).model_fields if name not in UNDERSTOOD):
+        return evaluator.grade_reference
+    em = _Emitter(evaluator.ctx)
+    nlevels = len(evaluator.levels)
+    nadj = len(evaluator.adjustments)
+    slots: list[tuple[int, str | None, int]] = []  # slot -> (table index, row id, base rank)
+    lines: list[str] = []
+
+    def slot(table_index: int, row_id: str | None, rank: int) -> int:
+        slots.append((table_index, row_id, rank))
+        return len(slots) - 1
+
+    table_calls = []
+    for ti, table in enumerate(evaluator.tables):
+        fn = f"_table{ti}"
+        if table.model.hit_policy == "unique":
+            # at most one row may match and several matches are an error: keep the closure
+            ids = {row.id: slot(ti, row.id, rank) for row, _, rank in table.rows}
+            ids[None] = slot(ti, None, table.default_rank)
+            em.names[f"_decide{ti}"], em.names[f"_slot{ti}"] = table.decide, ids
+            lines += [
+                f"def {fn}(f):",
+                f"    rank, row = _decide{ti}(f)",
+                f"    return rank, _slot{ti}[None if row is None else row.id]",
+            ]
+        else:
+            # a field many rows test is read once (a long table would read it per row)
+            em.reads.clear()
+            for row, _, _ in table.rows:
+                em.condition(row.when)
+            em.hoisted = frozenset(name for name, n in em.reads.items() if n >= 3)
+            lines.append(f"def {fn}(f):")
+            lines += [f"    f_{name} = f.{name}" for name in sorted(em.hoisted)]
+            for row, _, rank in table.rows:  # already in evaluation order
+                lines.append(f"    if {em.condition(row.when)}: return {rank}, {slot(ti, row.id, rank)}")
+            lines.append(f"    return {table.default_rank}, {slot(ti, None, table.default_rank)}")
+            em.hoisted = frozenset()
+        table_calls.append((em.condition(table.model.applies_when), fn))
+
+    body = ["def grade(f):", f"    base = {nlevels}", "    chosen = -1"]
+    for applies, fn in table_calls:
+        body += [
+            f"    if {applies}:",
+            f"        rank, at = {fn}(f)",
+            "        if rank < base:",
+            "            base, chosen = rank, at",
+        ]
+    body += ["    if chosen < 0:", "        return _no_table(f)", "    rank = base", "    fired = 0"]
+    for i, adj in enumerate(evaluator.adjustments):
+        moves = tuple(evaluator.adjust_rank(r, adj) for r in range(nlevels))
+        applies = em.bind(adj.applies_to, "c")
+        body += [
+            f"    if rank in {applies} and {em.condition(adj.model.when)}:",
+            f"        fired |= {1 << i}",
+            f"        rank = {moves!r}[rank]",
+        ]
+    body += [
+        f"    key = (chosen << {nadj}) | fired",
+        "    decision = _decisions_get(key)",
+        "    if decision is None:",
+        "        decision = _decide(key)",
+        "    return decision",
+    ]
+    source = "\n".join(lines + body) + "\n"
+    decisions: dict[int, Any] = {}
+
+    def decide(key: int) -> Any:
+        table_index, row_id, base_rank = slots[key >> nadj]
+        fired = tuple(i for i in range(nadj) if key >> i & 1)
+        decision = evaluator._build((table_index, row_id, base_rank, fired))
+        if len(decisions) < evaluator.cache_limit:
+            decisions[key] = decision
+        return decision
+
+    namespace: dict[str, Any] = dict(em.names, _no_table=evaluator.grade_reference, _decisions_get=decisions.get, _decide=decide)
+    exec(compile(source, f"<asprules grading {evaluator.ref.id}>", "exec"), namespace)  # noqa: S102 — source built above from the validated model
+    grade = namespace["grade"]
+    grade.source = source  # type: ignore[attr-defined]  # for reading and debugging
+    return grade

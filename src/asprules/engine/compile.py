@@ -1,0 +1,237 @@
+"""Stage 4: conditions → plain Python closures over a validated fact.
+
+A compiled predicate takes one fact model and returns a bool. Nothing of the YAML is
+walked at evaluation time; every operand, window and calendar is resolved here, once.
+
+Absent values: a comparison against an absent optional value is false whatever the
+operator (``ne`` included), so an unknown never satisfies a rule by accident; ``present``
+tests for absence explicitly.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from .. import clock
+from ..facts.fields import FieldType
+from ..format.calendars import Interval
+from ..format.document import (
+    AllOf,
+    AnyOf,
+    Compare,
+    Condition,
+    DerivedValue,
+    HasApproval,
+    InSensitivePeriod,
+    InWindow,
+    LocalTime,
+    NotOf,
+)
+
+Predicate = Callable[[Any], bool]
+Getter = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a ruleset's conditions may consult besides the fact itself."""
+
+    fields: dict[str, FieldType]
+    derived: dict[str, DerivedValue]
+    default_zone: ZoneInfo
+    default_window: clock.DailyWindow
+    calendar: tuple[Interval, ...]
+
+    def zone_of(self, fact: Any) -> ZoneInfo:
+        customer = fact.customer
+        if customer is not None and customer.timezone is not None:
+            return clock.zone(customer.timezone)
+        return self.default_zone
+
+    def window_of(self, fact: Any) -> clock.DailyWindow:
+        customer = fact.customer
+        if customer is not None and customer.maintenance_window is not None:
+            return clock.parse_window(customer.maintenance_window)
+        return self.default_window
+
+    def periods_of(self, fact: Any) -> tuple[Interval, ...]:
+        customer = fact.customer
+        if customer is None or not customer.sensitive_periods:
+            return self.calendar
+        own = tuple(Interval(p.name, p.start, p.end, "customer") for p in customer.sensitive_periods)
+        return self.calendar + own
+
+
+def compile_getter(ctx: Context, name: str) -> Getter:
+    if name in ctx.derived:
+        return _compile_derived(ctx, ctx.derived[name])
+    head, _, rest = name.partition(".")
+    if not rest:
+        return operator.attrgetter(name)
+    inner = operator.attrgetter(rest)
+
+    def nested(fact: Any) -> Any:
+        parent = getattr(fact, head)
+        return None if parent is None else inner(parent)
+
+    return nested
+
+
+_ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "div": operator.truediv,
+    "min": min,
+    "max": max,
+}
+
+
+def _compile_derived(ctx: Context, value: DerivedValue) -> Getter:
+    op, operands = value.operation
+    fn = _ARITHMETIC[op]
+    parts: list[Getter] = [
+        compile_getter(ctx, o) if isinstance(o, str) else (lambda _f, c=o: c) for o in operands
+    ]
+
+    def derived(fact: Any) -> Any:
+        acc = parts[0](fact)
+        for part in parts[1:]:
+            nxt = part(fact)
+            if acc is None or nxt is None:
+                return None
+            if op == "div" and nxt == 0:
+                return None  # undefined, so no comparison on it can hold
+            acc = fn(acc, nxt)
+        return acc
+
+    return derived
+
+
+def compile_condition(ctx: Context, cond: Condition | None) -> Predicate:
+    if cond is None:
+        return _always
+    if isinstance(cond, AllOf):
+        parts = tuple(compile_condition(ctx, c) for c in cond.all)
+        return lambda f: all(p(f) for p in parts)
+    if isinstance(cond, AnyOf):
+        parts = tuple(compile_condition(ctx, c) for c in cond.any)
+        return lambda f: any(p(f) for p in parts)
+    if isinstance(cond, NotOf):
+        inner = compile_condition(ctx, cond.not_)
+        return lambda f: not inner(f)
+    if isinstance(cond, Compare):
+        return _compile_compare(ctx, cond)
+    if isinstance(cond, LocalTime):
+        return _compile_local_time(ctx, cond)
+    if isinstance(cond, InWindow):
+        return _compile_in_window(ctx, cond)
+    if isinstance(cond, InSensitivePeriod):
+        return _compile_in_period(ctx, cond)
+    if isinstance(cond, HasApproval):
+        return _compile_has_approval(cond)
+    raise TypeError(f"cannot compile {type(cond).__name__}")
+
+
+def _always(_fact: Any) -> bool:
+    return True
+
+
+_ORDER = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge, "eq": operator.eq, "ne": operator.ne}
+
+
+def _compile_compare(ctx: Context, cond: Compare) -> Predicate:
+    get = compile_getter(ctx, cond.field)
+    op, v = cond.operator, cond.operand
+    ftype = ctx.fields.get(cond.field)
+    may_be_absent = ftype is None or ftype.optional or cond.field in ctx.derived
+
+    if op == "present":
+        return (lambda f: get(f) is not None) if v else (lambda f: get(f) is None)
+    if op == "contains_any":
+        wanted = frozenset(v)
+        return lambda f: not wanted.isdisjoint(get(f) or ())
+    if op == "between":
+        lo, hi = v
+        return lambda f: (x := get(f)) is not None and lo <= x <= hi
+    if op in ("in", "not_in"):
+        members = frozenset(v)
+        if op == "in":
+            return lambda f: (x := get(f)) is not None and x in members
+        return lambda f: (x := get(f)) is not None and x not in members
+    cmp = _ORDER[op]
+    if not may_be_absent:
+        return lambda f: cmp(get(f), v)
+    return lambda f: (x := get(f)) is not None and cmp(x, v)
+
+
+def _compile_local_time(ctx: Context, cond: LocalTime) -> Predicate:
+    get = compile_getter(ctx, cond.local_time.field)
+    band = clock.parse_window(cond.local_time.within)
+
+    def in_band(fact: Any) -> bool:
+        instant = get(fact)
+        return instant is not None and band.contains_minute_of_day(clock.minute_of_day(instant, ctx.zone_of(fact)))
+
+    return in_band
+
+
+def _compile_in_window(ctx: Context, cond: InWindow) -> Predicate:
+    start, end = compile_getter(ctx, cond.in_window.start), compile_getter(ctx, cond.in_window.end)
+    fixed = clock.parse_window(cond.in_window.window) if cond.in_window.window else None
+
+    def in_window(fact: Any) -> bool:
+        s, e = start(fact), end(fact)
+        if s is None or e is None:
+            return False
+        return (fixed or ctx.window_of(fact)).span_within(s, e, ctx.zone_of(fact))
+
+    return in_window
+
+
+def _compile_in_period(ctx: Context, cond: InSensitivePeriod) -> Predicate:
+    spec = cond.in_sensitive_period
+    if spec.field is not None:
+        get = compile_getter(ctx, spec.field)
+
+        def instant_in(fact: Any) -> bool:
+            x: datetime | None = get(fact)
+            return x is not None and any(p.start <= x < p.end for p in ctx.periods_of(fact))
+
+        return instant_in
+    start, end = compile_getter(ctx, spec.start), compile_getter(ctx, spec.end)  # type: ignore[arg-type]
+
+    def span_meets(fact: Any) -> bool:
+        s, e = start(fact), end(fact)
+        return s is not None and e is not None and any(clock.overlaps(s, e, p.start, p.end) for p in ctx.periods_of(fact))
+
+    return span_meets
+
+
+def approval_matches(step: str, roles: frozenset[str] | None, forms: frozenset[str] | None) -> Callable[[Any, Any], bool]:
+    """Whether an approval record grants ``step``: right role, accepted evidence, and given
+    no later than the scheduled start (§1.4.3: consent comes *before* the operation)."""
+
+    def matches(approval: Any, operation: Any) -> bool:
+        return (
+            approval.step == step
+            and (roles is None or approval.role in roles)
+            and (forms is None or approval.evidence in forms)
+            and approval.at <= operation.scheduled_start
+        )
+
+    return matches
+
+
+def _compile_has_approval(cond: HasApproval) -> Predicate:
+    spec = cond.has_approval
+    matches = approval_matches(
+        spec.step,
+        frozenset(spec.roles) if spec.roles else None,
+        frozenset(spec.evidence) if spec.evidence else None,
+    )
+    return lambda f: any(matches(a, f) for a in f.approvals)

@@ -1,0 +1,481 @@
+"""Stage 2: the ruleset file format as typed, frozen models (the AST).
+
+This module says what a well-*formed* ruleset document is: keys, types, shapes. Whether
+it is well-*founded* — fields that exist, levels that are declared, steps that are
+defined — is the validator's job (:mod:`asprules.format.validate`), which has the field
+catalog and the whole document at hand.
+
+A condition is one of a few mapping shapes, told apart by their keys::
+
+    {field: outage_minutes, ge: 60}              comparison (exactly one operator)
+    {all: [...]} / {any: [...]} / {not: {...}}   combinators
+    {local_time: {field: started_at, within: "01:00-06:00"}}
+    {in_window: {start: scheduled_start, end: scheduled_end}}
+    {in_sensitive_period: {field: started_at}}   or {start: ..., end: ...}
+    {has_approval: {step: emergency, roles: [service_manager]}}
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+from ..i18n import LocalText
+
+FORMAT_VERSION = 1
+
+# defer_build: validators are built on first use, not at import (CLI cold start)
+_DOC = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False, defer_build=True)
+
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=80)]
+Cite = Annotated[str, Field(pattern=r"^§[0-9]+(\.[0-9]+)*$", description="Handbook section, e.g. §34.2.2")]
+Scalar = Union[bool, int, float, str]
+COMPARISON_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "between", "present", "contains_any")
+
+
+def _text(value: Any) -> Any:
+    return {"en": value} if isinstance(value, str) else value
+
+
+Text = Annotated[LocalText, Field(description="A string, or {en, zh}")]
+
+
+class _Textual(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_strings_are_english(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: (_text(v) if k in ("name", "title", "message") else v) for k, v in data.items()}
+        return data
+
+
+# --- conditions -----------------------------------------------------------------
+
+
+class Compare(BaseModel):
+    model_config = _DOC
+    field: Annotated[str, Field(min_length=1)]
+    eq: Scalar | None = None
+    ne: Scalar | None = None
+    lt: int | float | None = None
+    le: int | float | None = None
+    gt: int | float | None = None
+    ge: int | float | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in")
+    not_in: list[Scalar] | None = None
+    between: Annotated[list[int | float], Field(min_length=2, max_length=2)] | None = None
+    present: bool | None = None
+    contains_any: list[str] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _exactly_one_operator(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            ops = [k for k in data if k != "field"]
+            known = [k for k in ops if k in COMPARISON_OPERATORS]
+            if len(known) > 1:
+                raise ValueError(f"a comparison takes exactly one operator, got {', '.join(known)}")
+            if not ops:
+                raise ValueError(f"a comparison needs one operator: {', '.join(COMPARISON_OPERATORS)}")
+            if len(known) == 1 and data[known[0]] is None:
+                raise ValueError(f"operator {known[0]} needs a value, got null")
+        return data
+
+    @property
+    def operator(self) -> str:
+        for op in COMPARISON_OPERATORS:
+            if getattr(self, "in_" if op == "in" else op) is not None:
+                return op
+        raise AssertionError("validated comparison without operator")
+
+    @property
+    def operand(self) -> Any:
+        op = self.operator
+        return getattr(self, "in_" if op == "in" else op)
+
+
+class AllOf(BaseModel):
+    model_config = _DOC
+    all: Annotated[list[Condition], Field(min_length=1)]
+
+
+class AnyOf(BaseModel):
+    model_config = _DOC
+    any: Annotated[list[Condition], Field(min_length=1)]
+
+
+class NotOf(BaseModel):
+    model_config = _DOC
+    not_: Condition = Field(alias="not")
+
+
+class LocalTimeSpec(BaseModel):
+    model_config = _DOC
+    field: str
+    within: str
+
+
+class LocalTime(BaseModel):
+    """The instant in ``field`` falls, in the customer's time zone, in a daily band."""
+
+    model_config = _DOC
+    local_time: LocalTimeSpec
+
+
+class InWindowSpec(BaseModel):
+    model_config = _DOC
+    start: str
+    end: str
+    window: str | None = Field(default=None, description="Defaults to the customer's maintenance window")
+
+
+class InWindow(BaseModel):
+    """The span ``[start, end]`` lies wholly inside one occurrence of a daily window."""
+
+    model_config = _DOC
+    in_window: InWindowSpec
+
+
+class InPeriodSpec(BaseModel):
+    model_config = _DOC
+    field: str | None = None
+    start: str | None = None
+    end: str | None = None
+
+    @model_validator(mode="after")
+    def _instant_or_span(self) -> InPeriodSpec:
+        if (self.field is None) == (self.start is None and self.end is None) or (self.start is None) != (self.end is None):
+            raise ValueError("give either field (an instant) or start and end (a span)")
+        return self
+
+
+class InSensitivePeriod(BaseModel):
+    """An instant, or any part of a span, falls in a sensitive period (§1.4.4)."""
+
+    model_config = _DOC
+    in_sensitive_period: InPeriodSpec
+
+
+class HasApprovalSpec(BaseModel):
+    model_config = _DOC
+    step: str
+    roles: list[str] | None = None
+    evidence: list[str] | None = None
+
+
+class HasApproval(BaseModel):
+    model_config = _DOC
+    has_approval: HasApprovalSpec
+
+
+_SHAPES = {
+    "all": "all",
+    "any": "any",
+    "not": "not",
+    "field": "compare",
+    "local_time": "local_time",
+    "in_window": "in_window",
+    "in_sensitive_period": "in_sensitive_period",
+    "has_approval": "has_approval",
+}
+
+
+def condition_shape(value: Any) -> str | None:
+    if isinstance(value, BaseModel):
+        return {
+            Compare: "compare",
+            AllOf: "all",
+            AnyOf: "any",
+            NotOf: "not",
+            LocalTime: "local_time",
+            InWindow: "in_window",
+            InSensitivePeriod: "in_sensitive_period",
+            HasApproval: "has_approval",
+        }.get(type(value))
+    if isinstance(value, dict):
+        for key in value:
+            if key in _SHAPES:
+                return _SHAPES[key]
+    return None
+
+
+Condition = Annotated[
+    Union[
+        Annotated[Compare, Tag("compare")],
+        Annotated[AllOf, Tag("all")],
+        Annotated[AnyOf, Tag("any")],
+        Annotated[NotOf, Tag("not")],
+        Annotated[LocalTime, Tag("local_time")],
+        Annotated[InWindow, Tag("in_window")],
+        Annotated[InSensitivePeriod, Tag("in_sensitive_period")],
+        Annotated[HasApproval, Tag("has_approval")],
+    ],
+    Discriminator(
+        condition_shape,
+        custom_error_type="condition_shape",
+        custom_error_message=(
+            "not a condition: expected a mapping with one of the keys field, all, any, not, "
+            "local_time, in_window, in_sensitive_period, has_approval"
+        ),
+    ),
+]
+
+# The recursive condition models resolve `Condition` when first used (defer_build).
+
+
+# --- common rule metadata ---------------------------------------------------------
+
+
+class Provenanced(_Textual):
+    """Where a figure or rule comes from. ``assumed`` needs a one-line basis."""
+
+    cite: Cite
+    provenance: Literal["handbook", "assumed"]
+    basis: str | None = Field(default=None, description="Which public practice an assumed figure follows")
+
+    @model_validator(mode="after")
+    def _basis_for_assumed(self) -> Provenanced:
+        if self.provenance == "assumed" and not (self.basis and self.basis.strip()):
+            raise ValueError("provenance 'assumed' needs a one-line basis")
+        return self
+
+
+class Rule(Provenanced):
+    model_config = _DOC
+    id: Identifier
+    title: Text | None = None
+
+
+class Level(_Textual):
+    model_config = _DOC
+    id: Identifier
+    name: Text
+    major: bool = True
+
+
+class DerivedValue(BaseModel):
+    """Arithmetic over fields and numbers: ``{mul: [affected_users, outage_hours]}``."""
+
+    model_config = _DOC
+    add: list[str | int | float] | None = None
+    sub: list[str | int | float] | None = None
+    mul: list[str | int | float] | None = None
+    div: list[str | int | float] | None = None
+    min: list[str | int | float] | None = None
+    max: list[str | int | float] | None = None
+
+    @model_validator(mode="after")
+    def _one_operation(self) -> DerivedValue:
+        given = [k for k in ("add", "sub", "mul", "div", "min", "max") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a derived value is exactly one of add, sub, mul, div, min, max")
+        if len(getattr(self, given[0])) < 2:
+            raise ValueError(f"{given[0]} takes at least two operands")
+        return self
+
+    @property
+    def operation(self) -> tuple[str, list[str | int | float]]:
+        for k in ("add", "sub", "mul", "div", "min", "max"):
+            if getattr(self, k) is not None:
+                return k, getattr(self, k)
+        raise AssertionError
+
+
+class Figure(Provenanced):
+    model_config = _DOC
+    value: str
+
+
+class Defaults(BaseModel):
+    model_config = _DOC
+    timezone: Figure | None = None
+    maintenance_window: Figure | None = None
+
+
+class Header(_Textual):
+    asprules: Literal[1] = Field(description="Format version")
+    id: Identifier
+    version: str | int | float | None = None
+    title: Text | None = None
+    description: str | None = None
+
+
+# --- grading ------------------------------------------------------------------------
+
+
+class Row(Rule):
+    level: Identifier
+    when: Condition
+
+
+class Table(_Textual):
+    model_config = _DOC
+    id: Identifier
+    name: Text | None = None
+    cite: Cite
+    applies_when: Condition | None = None
+    hit_policy: Literal["first", "unique", "priority"]
+    default: Identifier
+    rows: Annotated[list[Row], Field(min_length=1)]
+
+
+class Adjustment(Rule):
+    when: Condition
+    raise_: Annotated[int, Field(ge=1, le=10)] | None = Field(default=None, alias="raise")
+    lower: Annotated[int, Field(ge=1, le=10)] | None = None
+    cap: Identifier | None = Field(default=None, description="Most severe level this rule may reach")
+    floor: Identifier | None = Field(default=None, description="Least severe level this rule may reach")
+    applies_to: list[Identifier] | None = Field(default=None, description="Levels it adjusts; default: major levels")
+
+    @model_validator(mode="after")
+    def _direction(self) -> Adjustment:
+        if (self.raise_ is None) == (self.lower is None):
+            raise ValueError("an adjustment has exactly one of raise or lower")
+        return self
+
+
+class UnrecoveredEscalation(Rule):
+    """A fault graded ``level`` and not recovered ``after_hours`` after it opened moves up
+    (and keeps that level when it recovers later: it was not recovered in time)."""
+
+    level: Identifier
+    after_hours: Annotated[float, Field(gt=0, le=8760)]
+    raise_: Annotated[int, Field(ge=1, le=10)] = Field(default=1, alias="raise")
+    cap: Identifier | None = Field(default=None, description="Most severe level it may reach")
+
+
+class RepeatFaults(Rule):
+    """``count`` faults opened at the same site within ``within_days`` (this one included) move it up."""
+
+    count: Annotated[int, Field(ge=2, le=1000)]
+    within_days: Annotated[float, Field(gt=0, le=366)]
+    raise_: Annotated[int, Field(ge=1, le=10)] = Field(default=1, alias="raise")
+    cap: Identifier | None = Field(default=None, description="Most severe level it may reach")
+    applies_to: list[Identifier] | None = Field(default=None, description="Levels it escalates; default: major levels")
+
+
+class Escalations(BaseModel):
+    """Time-based escalation for incident timelines (:mod:`asprules.backends.rete.timeline`); a single
+    snapshot graded by :func:`asprules.grade` does not use them."""
+
+    model_config = _DOC
+    unrecovered: list[UnrecoveredEscalation] = []
+    repeat_faults: list[RepeatFaults] = []
+
+
+class GradingDocument(Header):
+    model_config = _DOC
+    kind: Literal["grading"]
+    calendars: list[Identifier] = []
+    defaults: Defaults = Defaults()
+    levels: Annotated[list[Level], Field(min_length=2)]
+    derived: dict[Identifier, DerivedValue] = {}
+    tables: Annotated[list[Table], Field(min_length=1)]
+    adjustments: list[Adjustment] = []
+    escalations: Escalations = Escalations()
+
+
+# --- authorization ------------------------------------------------------------------
+
+
+class Role(_Textual):
+    model_config = _DOC
+    id: Identifier
+    name: Text
+
+
+class EvidenceExtension(Provenanced):
+    model_config = _DOC
+    when: Condition
+    forms: Annotated[list[str], Field(min_length=1)]
+
+
+class ApprovalRequirement(BaseModel):
+    model_config = _DOC
+    roles: Annotated[list[Identifier], Field(min_length=1)]
+    evidence: list[str] | None = Field(default=None, description="Accepted forms; absent: any record counts")
+    evidence_also: list[EvidenceExtension] = []
+
+
+class NotificationRequirement(Provenanced):
+    model_config = _DOC
+    channels: Annotated[list[str], Field(min_length=1)]
+    lead_minutes: Annotated[int, Field(ge=0, le=525600)] = 0
+
+
+class Qualification(Provenanced):
+    model_config = _DOC
+    minimum: Annotated[int, Field(ge=0, le=99)]
+
+
+class Step(Rule):
+    name: Text
+    approval: ApprovalRequirement | None = None
+    notification: NotificationRequirement | None = None
+    qualification: Qualification | None = None
+
+    @model_validator(mode="after")
+    def _requires_something(self) -> Step:
+        if self.approval is None and self.notification is None and self.qualification is None:
+            raise ValueError("a step requires at least one of approval, notification, qualification")
+        return self
+
+
+class RiskClass(Rule):
+    name: Text
+    when: Condition | None = Field(default=None, description="Absent: matches every operation (the catch-all)")
+    chain: Annotated[list[Identifier], Field(min_length=1, description="Steps to satisfy; never empty, so nothing is authorized by default")]
+    ordered: bool = Field(default=True, description="Approvals must be granted in chain order")
+
+
+class Constraint(Rule):
+    when: Condition
+    unless: Condition | None = None
+    message: Text
+    applies_to: list[Identifier] | None = Field(default=None, description="Risk classes; default: all")
+
+
+class AuthorizationDocument(Header):
+    model_config = _DOC
+    kind: Literal["authorization"]
+    calendars: list[Identifier] = []
+    defaults: Defaults = Defaults()
+    derived: dict[Identifier, DerivedValue] = {}
+    roles: Annotated[list[Role], Field(min_length=1)]
+    steps: Annotated[list[Step], Field(min_length=1)]
+    risk_classes: Annotated[list[RiskClass], Field(min_length=1)]
+    constraints: list[Constraint] = []
+
+
+# --- calendars ----------------------------------------------------------------------
+
+
+class Period(Provenanced):
+    model_config = _DOC
+    name: Text
+    start: Any = Field(description="A date (local midnight) or a datetime with offset")
+    end: Any = Field(description="A date (inclusive, to local midnight after) or a datetime with offset")
+
+
+class CalendarDocument(Header):
+    model_config = _DOC
+    kind: Literal["calendar"]
+    timezone: str
+    periods: list[Period] = []
+
+
+Document = Annotated[
+    Union[
+        Annotated[GradingDocument, Tag("grading")],
+        Annotated[AuthorizationDocument, Tag("authorization")],
+        Annotated[CalendarDocument, Tag("calendar")],
+    ],
+    Discriminator(
+        lambda v: v.get("kind") if isinstance(v, dict) else getattr(v, "kind", None),
+        custom_error_type="document_kind",
+        custom_error_message="kind must be one of grading, authorization, calendar",
+    ),
+]

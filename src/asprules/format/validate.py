@@ -1,0 +1,393 @@
+"""Stage 3: is a well-formed ruleset also well-founded?
+
+Checks every reference a ruleset makes — fields, operators against field types, levels,
+roles, steps, evidence forms, channels, windows, calendars, derived values — and reports
+each problem at the key that holds it. Nothing here evaluates a fact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from pydantic import TypeAdapter, ValidationError
+
+from .. import clock
+from ..errors import Problem
+from ..facts.fields import INCIDENT_FIELDS, OPERATION_FIELDS, FieldType
+from ..facts.models import CHANNELS, EVIDENCE_FORMS
+from ..source import SourceDocument, SourcePath, problems_from_validation
+from .document import (
+    AllOf,
+    AnyOf,
+    AuthorizationDocument,
+    CalendarDocument,
+    Compare,
+    Condition,
+    DerivedValue,
+    Document,
+    GradingDocument,
+    HasApproval,
+    InSensitivePeriod,
+    InWindow,
+    LocalTime,
+    NotOf,
+    UnrecoveredEscalation,
+)
+
+_DOCUMENT = TypeAdapter(Document)
+
+Path = SourcePath
+
+
+@dataclass
+class _Scope:
+    """What names a condition may refer to, and where problems go."""
+
+    source: SourceDocument
+    fields: dict[str, FieldType]
+    steps: set[str] = field(default_factory=set)
+    roles: set[str] = field(default_factory=set)
+    problems: list[Problem] = field(default_factory=list)
+
+    def report(self, path: Path, message: str) -> None:
+        self.problems.append(self.source.problem(path, message))
+
+
+def parse_document(source: SourceDocument) -> tuple[Any, list[Problem]]:
+    """Type-check the document's shape. Returns the model, or ``None`` and the problems."""
+    if not isinstance(source.data, dict):
+        return None, [source.problem((), "a ruleset file is a mapping with asprules, kind and id at the top")]
+    try:
+        return _DOCUMENT.validate_python(source.data), []
+    except ValidationError as exc:
+        return None, problems_from_validation(exc, source)
+
+
+def check_document(source: SourceDocument, document: Any) -> list[Problem]:
+    """Every reference problem in one parsed document."""
+    if isinstance(document, GradingDocument):
+        return _check_grading(source, document)
+    if isinstance(document, AuthorizationDocument):
+        return _check_authorization(source, document)
+    if isinstance(document, CalendarDocument):
+        return _check_calendar(source, document)
+    raise TypeError(type(document))
+
+
+# --- shared -----------------------------------------------------------------------------
+
+
+def _check_unique_ids(scope: _Scope, entries: Iterable[tuple[Path, str]]) -> None:
+    seen: dict[str, Path] = {}
+    for path, ident in entries:
+        if ident in seen:
+            line = (scope.source.locate(seen[ident]) or (None,))[0]
+            scope.report(path + ("id",), f"duplicate id {ident!r} (first defined at line {line})")
+        else:
+            seen[ident] = path
+
+
+def _check_defaults(scope: _Scope, defaults) -> None:
+    if defaults.timezone is not None:
+        try:
+            clock.zone(defaults.timezone.value)
+        except ValueError as exc:
+            scope.report(("defaults", "timezone", "value"), str(exc))
+    if defaults.maintenance_window is not None:
+        try:
+            clock.parse_window(defaults.maintenance_window.value)
+        except ValueError as exc:
+            scope.report(("defaults", "maintenance_window", "value"), str(exc))
+
+
+def _check_derived(scope: _Scope, derived: dict[str, DerivedValue], base: dict[str, FieldType]) -> None:
+    for name, value in derived.items():
+        path: Path = ("derived", name)
+        if name in base:
+            scope.report(path, f"derived value {name!r} shadows a fact field")
+        op, operands = value.operation
+        for i, operand in enumerate(operands):
+            if isinstance(operand, bool):
+                scope.report(path + (op, i), "operands are numbers or field names, not booleans")
+            elif isinstance(operand, str):
+                ftype = scope.fields.get(operand)
+                if ftype is None and operand not in derived:
+                    scope.report(path + (op, i), f"unknown field {operand!r}")
+                elif ftype is not None and ftype.kind != "number":
+                    scope.report(path + (op, i), f"field {operand!r} is {ftype.kind}, not a number")
+            elif op == "div" and i > 0 and operand == 0:
+                scope.report(path + (op, i), "division by zero")
+    # a cycle would recurse forever when compiled
+    for name in derived:
+        chain = [name]
+        while True:
+            nxt = [o for o in derived[chain[-1]].operation[1] if isinstance(o, str) and o in derived]
+            if not nxt:
+                break
+            if any(n in chain for n in nxt):
+                scope.report(("derived", name), f"derived values form a cycle through {name!r}")
+                break
+            chain.append(nxt[0])
+            if len(chain) > len(derived):
+                break
+
+
+def with_derived(fields: dict[str, FieldType], derived: dict[str, DerivedValue]) -> dict[str, FieldType]:
+    out = dict(fields)
+    for name in derived:
+        out.setdefault(name, FieldType("number"))
+    return out
+
+
+_ORDERING = {"lt", "le", "gt", "ge", "between"}
+
+
+def check_condition(scope: _Scope, cond: Condition, path: Path) -> None:
+    if isinstance(cond, AllOf):
+        for i, c in enumerate(cond.all):
+            check_condition(scope, c, path + ("all", i))
+    elif isinstance(cond, AnyOf):
+        for i, c in enumerate(cond.any):
+            check_condition(scope, c, path + ("any", i))
+    elif isinstance(cond, NotOf):
+        check_condition(scope, cond.not_, path + ("not",))
+    elif isinstance(cond, Compare):
+        _check_compare(scope, cond, path)
+    elif isinstance(cond, LocalTime):
+        _check_instant(scope, cond.local_time.field, path + ("local_time", "field"))
+        _check_window_text(scope, cond.local_time.within, path + ("local_time", "within"))
+    elif isinstance(cond, InWindow):
+        _check_instant(scope, cond.in_window.start, path + ("in_window", "start"))
+        _check_instant(scope, cond.in_window.end, path + ("in_window", "end"))
+        if cond.in_window.window is not None:
+            _check_window_text(scope, cond.in_window.window, path + ("in_window", "window"))
+    elif isinstance(cond, InSensitivePeriod):
+        spec = cond.in_sensitive_period
+        for key in ("field", "start", "end"):
+            if getattr(spec, key) is not None:
+                _check_instant(scope, getattr(spec, key), path + ("in_sensitive_period", key))
+    elif isinstance(cond, HasApproval):
+        _check_approval_refs(scope, cond.has_approval.step, cond.has_approval.roles, cond.has_approval.evidence, path + ("has_approval",))
+
+
+def _check_instant(scope: _Scope, name: str, path: Path) -> None:
+    ftype = scope.fields.get(name)
+    if ftype is None:
+        scope.report(path, f"unknown field {name!r}{_suggest(name, scope.fields)}")
+    elif ftype.kind != "instant":
+        scope.report(path, f"field {name!r} is {ftype.kind}, not a date-time")
+
+
+def _check_window_text(scope: _Scope, text: str, path: Path) -> None:
+    try:
+        clock.parse_window(text)
+    except ValueError as exc:
+        scope.report(path, str(exc))
+
+
+def _check_approval_refs(scope: _Scope, step, roles, evidence, path: Path) -> None:
+    if not scope.steps:
+        scope.report(path, "has_approval is only meaningful in an authorization ruleset")
+        return
+    if step is not None and step not in scope.steps:
+        scope.report(path + ("step",), f"undefined step {step!r}; defined: {', '.join(sorted(scope.steps))}")
+    for i, role in enumerate(roles or ()):
+        if role not in scope.roles:
+            scope.report(path + ("roles", i), f"undefined role {role!r}; defined: {', '.join(sorted(scope.roles))}")
+    _check_forms(scope, evidence or (), path + ("evidence",))
+
+
+def _check_forms(scope: _Scope, forms, path: Path) -> None:
+    for i, form in enumerate(forms):
+        if form not in EVIDENCE_FORMS:
+            scope.report(path + (i,), f"evidence form {form!r} is not in the fact schema ({', '.join(EVIDENCE_FORMS)})")
+
+
+def _suggest(name: str, names: Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(names), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_compare(scope: _Scope, cond: Compare, path: Path) -> None:
+    ftype = scope.fields.get(cond.field)
+    if ftype is None:
+        scope.report(path + ("field",), f"unknown field {cond.field!r}{_suggest(cond.field, scope.fields)}")
+        return
+    op, operand = cond.operator, cond.operand
+    at = path + (op,)
+    if op == "present":
+        return
+    if op == "contains_any":
+        if ftype.kind != "list":
+            scope.report(at, f"contains_any needs a list field; {cond.field!r} is {ftype.kind}")
+        else:
+            _check_members(scope, operand, ftype, at)
+        return
+    if ftype.kind == "list":
+        scope.report(at, f"{cond.field!r} is a list; compare it with contains_any")
+        return
+    if op in _ORDERING:
+        if ftype.kind != "number":
+            scope.report(at, f"{op} needs a number field; {cond.field!r} is {ftype.kind}")
+        elif op == "between" and operand[0] > operand[1]:
+            scope.report(at, f"between [{operand[0]}, {operand[1]}] is empty: low bound above high bound")
+        return
+    values = operand if op in ("in", "not_in") else [operand]
+    for i, value in enumerate(values):
+        sub = at + (i,) if op in ("in", "not_in") else at
+        if not _fits(value, ftype):
+            scope.report(sub, f"{value!r} cannot be a value of {cond.field!r} ({ftype.describe()})")
+
+
+def _check_members(scope: _Scope, values, ftype: FieldType, path: Path) -> None:
+    for i, value in enumerate(values):
+        if value not in ftype.values:
+            scope.report(path + (i,), f"{value!r} is not one of {', '.join(ftype.values)}")
+
+
+def _fits(value: Any, ftype: FieldType) -> bool:
+    if ftype.kind == "bool":
+        return isinstance(value, bool)
+    if ftype.kind == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if ftype.kind == "enum":
+        return isinstance(value, str) and value in ftype.values
+    if ftype.kind == "text":
+        return isinstance(value, str)
+    return False  # instants are compared through the time conditions
+
+
+# --- grading ----------------------------------------------------------------------------
+
+
+def _check_grading(source: SourceDocument, doc: GradingDocument) -> list[Problem]:
+    scope = _Scope(source, with_derived(INCIDENT_FIELDS, doc.derived))
+    _check_defaults(scope, doc.defaults)
+    _check_derived(scope, doc.derived, INCIDENT_FIELDS)
+    _check_unique_ids(scope, ((("levels", i), lv.id) for i, lv in enumerate(doc.levels)))
+    levels = {lv.id for lv in doc.levels}
+    if not any(lv.major for lv in doc.levels):
+        scope.report(("levels",), "no level is a major fault (major: true)")
+
+    def level_ref(path: Path, ident: str | None) -> None:
+        if ident is not None and ident not in levels:
+            scope.report(path, f"undefined level {ident!r}; defined: {', '.join(lv.id for lv in doc.levels)}")
+
+    rule_ids: list[tuple[Path, str]] = []
+    _check_unique_ids(scope, ((("tables", i), t.id) for i, t in enumerate(doc.tables)))
+    for ti, table in enumerate(doc.tables):
+        tpath: Path = ("tables", ti)
+        level_ref(tpath + ("default",), table.default)
+        if table.applies_when is not None:
+            check_condition(scope, table.applies_when, tpath + ("applies_when",))
+        for ri, row in enumerate(table.rows):
+            rpath = tpath + ("rows", ri)
+            rule_ids.append((rpath, row.id))
+            level_ref(rpath + ("level",), row.level)
+            check_condition(scope, row.when, rpath + ("when",))
+    for ai, adj in enumerate(doc.adjustments):
+        apath: Path = ("adjustments", ai)
+        rule_ids.append((apath, adj.id))
+        check_condition(scope, adj.when, apath + ("when",))
+        level_ref(apath + ("cap",), adj.cap)
+        level_ref(apath + ("floor",), adj.floor)
+        for i, lv in enumerate(adj.applies_to or ()):
+            level_ref(apath + ("applies_to", i), lv)
+        order = [lv.id for lv in doc.levels]
+        if adj.cap in levels and adj.floor in levels and order.index(adj.cap) > order.index(adj.floor):
+            scope.report(apath + ("cap",), f"cap {adj.cap!r} is less severe than floor {adj.floor!r}")
+    for kind, rules in (("unrecovered", doc.escalations.unrecovered), ("repeat_faults", doc.escalations.repeat_faults)):
+        for ei, esc in enumerate(rules):
+            epath: Path = ("escalations", kind, ei)
+            rule_ids.append((epath, esc.id))
+            level_ref(epath + ("cap",), esc.cap)
+            if isinstance(esc, UnrecoveredEscalation):
+                level_ref(epath + ("level",), esc.level)
+            else:
+                for i, lv in enumerate(esc.applies_to or ()):
+                    level_ref(epath + ("applies_to", i), lv)
+    _check_unique_ids(scope, rule_ids)
+    return scope.problems
+
+
+# --- authorization ----------------------------------------------------------------------
+
+
+def _check_authorization(source: SourceDocument, doc: AuthorizationDocument) -> list[Problem]:
+    scope = _Scope(
+        source,
+        with_derived(OPERATION_FIELDS, doc.derived),
+        steps={s.id for s in doc.steps},
+        roles={r.id for r in doc.roles},
+    )
+    _check_defaults(scope, doc.defaults)
+    _check_derived(scope, doc.derived, OPERATION_FIELDS)
+    _check_unique_ids(scope, ((("roles", i), r.id) for i, r in enumerate(doc.roles)))
+    rule_ids: list[tuple[Path, str]] = []
+    for si, step in enumerate(doc.steps):
+        spath: Path = ("steps", si)
+        rule_ids.append((spath, step.id))
+        if step.approval is not None:
+            _check_approval_refs(scope, None, step.approval.roles, step.approval.evidence, spath + ("approval",))
+            for ei, ext in enumerate(step.approval.evidence_also):
+                epath = spath + ("approval", "evidence_also", ei)
+                check_condition(scope, ext.when, epath + ("when",))
+                _check_forms(scope, ext.forms, epath + ("forms",))
+        if step.notification is not None:
+            for ci, channel in enumerate(step.notification.channels):
+                if channel not in CHANNELS:
+                    scope.report(spath + ("notification", "channels", ci), f"channel {channel!r} is not one of {', '.join(CHANNELS)}")
+    risk_ids = {rc.id for rc in doc.risk_classes}
+    for ri, rc in enumerate(doc.risk_classes):
+        rpath: Path = ("risk_classes", ri)
+        rule_ids.append((rpath, rc.id))
+        if rc.when is None and ri != len(doc.risk_classes) - 1:
+            scope.report(rpath, f"risk class {rc.id!r} has no condition, so the classes after it can never match")
+        if rc.when is not None:
+            check_condition(scope, rc.when, rpath + ("when",))
+        seen: set[str] = set()
+        for ci, step_id in enumerate(rc.chain):
+            if step_id not in scope.steps:
+                scope.report(rpath + ("chain", ci), f"undefined step {step_id!r}; defined: {', '.join(s.id for s in doc.steps)}")
+            if step_id in seen:
+                scope.report(rpath + ("chain", ci), f"step {step_id!r} appears twice in the chain")
+            seen.add(step_id)
+    if doc.risk_classes[-1].when is not None:
+        scope.report(
+            ("risk_classes", len(doc.risk_classes) - 1),
+            "the last risk class must have no condition (the catch-all), so that no operation goes unclassified",
+        )
+    for ci, con in enumerate(doc.constraints):
+        cpath: Path = ("constraints", ci)
+        rule_ids.append((cpath, con.id))
+        check_condition(scope, con.when, cpath + ("when",))
+        if con.unless is not None:
+            check_condition(scope, con.unless, cpath + ("unless",))
+        for i, rid in enumerate(con.applies_to or ()):
+            if rid not in risk_ids:
+                scope.report(cpath + ("applies_to", i), f"undefined risk class {rid!r}")
+    _check_unique_ids(scope, rule_ids)
+    return scope.problems
+
+
+# --- calendars ----------------------------------------------------------------------------
+
+
+def _check_calendar(source: SourceDocument, doc: CalendarDocument) -> list[Problem]:
+    from .calendars import period_bounds  # the one place that reads period dates
+
+    scope = _Scope(source, {})
+    try:
+        tz = clock.zone(doc.timezone)
+    except ValueError as exc:
+        scope.report(("timezone",), str(exc))
+        return scope.problems
+    for i, period in enumerate(doc.periods):
+        try:
+            period_bounds(period, tz)
+        except ValueError as exc:
+            scope.report(("periods", i), str(exc))
+    return scope.problems
