@@ -87,7 +87,7 @@ def catalog(model: type[BaseModel], prefix: str = "") -> dict[str, FieldType]:
     return out
 
 
-def _with_parent_optional(model: type[BaseModel]) -> dict[str, FieldType]:
+def parent_optional(model: type[BaseModel]) -> dict[str, FieldType]:
     """Fields under an optional record (``customer.id``) are themselves optional."""
     out = catalog(model)
     hints = typing.get_type_hints(model, include_extras=True)
@@ -100,7 +100,7 @@ def _with_parent_optional(model: type[BaseModel]) -> dict[str, FieldType]:
     return out
 
 
-INCIDENT_FIELDS: dict[str, FieldType] = _with_parent_optional(Incident)
+INCIDENT_FIELDS: dict[str, FieldType] = parent_optional(Incident)
 # Optional on input, but the model derives it, so every validated incident has one.
 INCIDENT_FIELDS["outage_minutes"] = FieldType("number")
-OPERATION_FIELDS: dict[str, FieldType] = _with_parent_optional(Operation)
+OPERATION_FIELDS: dict[str, FieldType] = parent_optional(Operation)

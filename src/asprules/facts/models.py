@@ -84,6 +84,48 @@ ZoneName = Annotated[str, AfterValidator(_check_zone)]
 WindowText = Annotated[str, AfterValidator(_check_window)]
 
 
+# --- cross-field checks -------------------------------------------------------------------
+# Named, so that a declared fact schema (:mod:`.schema`) can ask for them with ``checks:``;
+# each takes a validated record and returns it (or raises ValueError).
+
+
+def period_order(record: Any) -> Any:
+    """``end`` must be after ``start`` (a sensitive period)."""
+    if record.end <= record.start:
+        raise ValueError("end must be after start")
+    return record
+
+
+def schedule_order(record: Any) -> Any:
+    """``scheduled_end`` must be after ``scheduled_start`` (an operation)."""
+    if record.scheduled_end <= record.scheduled_start:
+        raise ValueError("scheduled_end must be after scheduled_start")
+    return record
+
+
+def incident_timeline(record: Any) -> Any:
+    """``recovered_at`` and ``as_of`` not before ``started_at``; ``outage_minutes`` derived
+    from them when absent (an error when it cannot be)."""
+    for name in ("recovered_at", "as_of"):
+        value = getattr(record, name)
+        if value is not None and value < record.started_at:
+            raise ValueError(f"{name} is before started_at")
+    if record.outage_minutes is None:
+        end = record.recovered_at or record.as_of
+        if end is None:
+            raise ValueError("outage unknown: give outage_minutes, recovered_at or as_of")
+        object.__setattr__(record, "outage_minutes", (end - record.started_at).total_seconds() / 60.0)
+    return record
+
+
+# name -> (the check, the fields it reads, the fields it fills in: always present after it)
+CHECKS: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {
+    "period_order": (period_order, ("start", "end"), ()),
+    "schedule_order": (schedule_order, ("scheduled_start", "scheduled_end"), ()),
+    "incident_timeline": (incident_timeline, ("started_at", "recovered_at", "as_of", "outage_minutes"), ("outage_minutes",)),
+}
+
+
 class SensitivePeriod(BaseModel):
     """A sensitive communication-assurance period (敏感通信保障期, §1.4.4)."""
 
@@ -94,9 +136,7 @@ class SensitivePeriod(BaseModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> SensitivePeriod:
-        if self.end <= self.start:
-            raise ValueError("end must be after start")
-        return self
+        return period_order(self)
 
 
 class Customer(BaseModel):
@@ -136,16 +176,7 @@ class Incident(BaseModel):
 
     @model_validator(mode="after")
     def _timeline(self) -> Incident:
-        for name in ("recovered_at", "as_of"):
-            value = getattr(self, name)
-            if value is not None and value < self.started_at:
-                raise ValueError(f"{name} is before started_at")
-        if self.outage_minutes is None:
-            end = self.recovered_at or self.as_of
-            if end is None:
-                raise ValueError("outage unknown: give outage_minutes, recovered_at or as_of")
-            object.__setattr__(self, "outage_minutes", (end - self.started_at).total_seconds() / 60.0)
-        return self
+        return incident_timeline(self)
 
 
 class Engineer(BaseModel):
@@ -199,12 +230,11 @@ class Operation(BaseModel):
 
     @model_validator(mode="after")
     def _schedule(self) -> Operation:
-        if self.scheduled_end <= self.scheduled_start:
-            raise ValueError("scheduled_end must be after scheduled_start")
-        return self
+        return schedule_order(self)
 
 
-def _parse(model, data: Any, doc: SourceDocument | None, what: str):
+def parse_fact(model, data: Any, doc: SourceDocument | None, what: str):
+    """Validate ``data`` against a fact model; one :class:`FactError` listing every problem."""
     # Exact-type checks first: isinstance() on a pydantic model class and on the Mapping
     # ABC are slow enough to show when a ticketing system sends millions of plain dicts.
     kind = type(data)
@@ -228,12 +258,12 @@ def _parse(model, data: Any, doc: SourceDocument | None, what: str):
 
 def parse_incident(data: Mapping[str, Any] | Incident, *, source: SourceDocument | None = None) -> Incident:
     """Validate an incident. Raises :class:`FactError` listing every problem."""
-    return _parse(Incident, data, source, "incident")
+    return parse_fact(Incident, data, source, "incident")
 
 
 def parse_operation(data: Mapping[str, Any] | Operation, *, source: SourceDocument | None = None) -> Operation:
     """Validate an operation. Raises :class:`FactError` listing every problem."""
-    return _parse(Operation, data, source, "operation")
+    return parse_fact(Operation, data, source, "operation")
 
 
 def read_fact_file(path: str) -> SourceDocument:
