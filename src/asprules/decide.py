@@ -12,7 +12,7 @@ its source.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Literal, Mapping
+from typing import Any, Callable, Iterable, Iterator, Literal, Mapping
 
 from .engine.decisions import AuthorizationDecision, GradeDecision
 from .engine.rulebook import Rulebook
@@ -34,15 +34,28 @@ def _grading(rules: Rulebook):
     return rules.grading
 
 
+def fact_parser(evaluator: Any) -> Callable[[Any], Any]:
+    """How facts for this evaluator are validated: its ruleset's declared fact schema, or
+    the handbook's model when it decides on a bundled kind."""
+    schema = evaluator.ctx.schema
+    if schema is None or schema.model is Incident:
+        return parse_incident
+    if schema.model is Operation:
+        return parse_operation
+    return schema.parse
+
+
 def grade(incident: Mapping[str, Any] | Incident, rules: Rulebook, *, backend: Backend = "compiled") -> GradeDecision:
-    """Grade an incident. Raises :class:`FactError` for bad input, never a deep traceback."""
+    """Grade an incident (or a fact of the kind the ruleset declares). Raises
+    :class:`FactError` for bad input, never a deep traceback."""
     _check_backend(backend)
     evaluator = _grading(rules)
+    fact = fact_parser(evaluator)(incident)
     if backend == "rete":
         from .backends import rete  # durable-rules is imported only when asked for
 
-        return rete.grade(parse_incident(incident), evaluator)
-    return evaluator.grade(parse_incident(incident))
+        return rete.grade(fact, evaluator)
+    return evaluator.grade(fact)
 
 
 def authorize(operation: Mapping[str, Any] | Operation, rules: Rulebook, *, backend: Backend = "compiled") -> AuthorizationDecision:
@@ -50,11 +63,12 @@ def authorize(operation: Mapping[str, Any] | Operation, rules: Rulebook, *, back
     _check_backend(backend)
     if rules.authorization is None:
         raise RulesetError("no authorization ruleset loaded", [Problem(f"loaded files: {', '.join(rules.files) or 'none'}")])
+    fact = fact_parser(rules.authorization)(operation)
     if backend == "rete":
         from .backends import rete
 
-        return rete.authorize(parse_operation(operation), rules.authorization)
-    return rules.authorization.authorize(parse_operation(operation))
+        return rete.authorize(fact, rules.authorization)
+    return rules.authorization.authorize(fact)
 
 
 def grade_many(
@@ -69,14 +83,15 @@ def grade_many(
     evaluator = _grading(rules)
     if backend != "compiled":
         return (grade(incident, rules, backend=backend) for incident in incidents)  # type: ignore[arg-type]
-    return _compiled(incidents, evaluator.grade)
+    schema = evaluator.ctx.schema
+    return _compiled(incidents, evaluator.grade, Incident if schema is None else schema.model, fact_parser(evaluator))
 
 
-def _compiled(incidents: Iterable[Mapping[str, Any] | Incident], grade) -> Iterator[GradeDecision]:
+def _compiled(incidents: Iterable[Mapping[str, Any] | Incident], grade, model: type, parse: Callable[[Any], Any]) -> Iterator[GradeDecision]:
     for index, incident in enumerate(incidents):
-        if type(incident) is not Incident:
+        if type(incident) is not model:
             try:
-                incident = parse_incident(incident)
+                incident = parse(incident)
             except FactError as exc:
                 raise FactError(f"incident #{index}: {exc.summary}", exc.problems) from None
         yield grade(incident)

@@ -17,7 +17,7 @@ from .engine.decisions import RulesetRef
 from .engine.grading import GradingEvaluator
 from .engine.rulebook import LoadedDocument, Rulebook
 from .errors import Problem, RulesetError
-from .facts.fields import INCIDENT_FIELDS, OPERATION_FIELDS
+from .facts.schema import FactSchema, bundled_schemas, is_facts_source, resolve_schemas
 from .format.calendars import intervals
 from .format.document import AuthorizationDocument, CalendarDocument, GradingDocument
 from .format.validate import check_document, parse_document, with_derived
@@ -66,20 +66,51 @@ def load_documents(paths: Iterable[str | Path]) -> list[LoadedDocument]:
     return _checked(sources, problems)
 
 
+# The fact kind a ruleset decides on when it names none (its ``facts:`` key).
+DEFAULT_FACTS = {GradingDocument: "incident", AuthorizationDocument: "operation"}
+
+
+def fact_kind(model: GradingDocument | AuthorizationDocument) -> str:
+    """The id of the fact schema a ruleset decides on."""
+    return model.facts or DEFAULT_FACTS[type(model)]
+
+
 def _checked(sources: Iterable[SourceDocument], problems: list[Problem]) -> list[LoadedDocument]:
+    sources = list(sources)
+    schemas: dict[str, FactSchema] = bundled_schemas()
+    try:
+        schemas = resolve_schemas([s for s in sources if is_facts_source(s)])
+    except RulesetError as exc:
+        problems += exc.problems
+        schemas = {**schemas, **_ids_declared(sources)}  # rules naming a broken schema are not reported twice
     loaded: list[LoadedDocument] = []
     for source in sources:
+        if is_facts_source(source):
+            continue
         model, shape_problems = parse_document(source)
         if model is None:
             problems += shape_problems
             continue
-        problems += check_document(source, model)
-        loaded.append(LoadedDocument(source, model))
+        schema = None
+        if isinstance(model, (GradingDocument, AuthorizationDocument)):
+            kind = fact_kind(model)
+            if kind not in schemas:
+                problems.append(source.problem(("facts",), f"unknown fact schema {kind!r}; known: {', '.join(sorted(schemas))}"))
+                continue
+            schema = schemas[kind]
+            if schema is None:  # broken: its own problems are reported
+                continue
+        problems += check_document(source, model, schema)
+        loaded.append(LoadedDocument(source, model, schema))
     problems += _check_across(loaded)
     if problems:
         files = sorted({p.file for p in problems if p.file})
         raise RulesetError(f"invalid ruleset{'s' if len(files) != 1 else ''}: {', '.join(files)}", problems)
     return loaded
+
+
+def _ids_declared(sources: list[SourceDocument]) -> dict[str, None]:
+    return {str(s.data.get("id")): None for s in sources if is_facts_source(s)}
 
 
 def _check_across(loaded: list[LoadedDocument]) -> list[Problem]:
@@ -127,7 +158,7 @@ def _compiled(loaded: list[LoadedDocument]) -> Rulebook:
     for d in loaded:
         if isinstance(d.model, (GradingDocument, AuthorizationDocument)):
             used = [calendars[c] for c in d.model.calendars]
-            ctx = _context(d.model, used)
+            ctx = _context(d.model, used, d.schema)  # type: ignore[arg-type]
             ref = RulesetRef(
                 id=d.model.id,
                 sha256=content_hash({"ruleset": d.source.data, "calendars": [c.source.data for c in used]}),
@@ -140,8 +171,8 @@ def _compiled(loaded: list[LoadedDocument]) -> Rulebook:
     return Rulebook(grading=grading, authorization=authorization, documents=tuple(loaded))
 
 
-def _context(model: GradingDocument | AuthorizationDocument, calendars: list[LoadedDocument]) -> Context:
-    base = INCIDENT_FIELDS if isinstance(model, GradingDocument) else OPERATION_FIELDS
+def _context(model: GradingDocument | AuthorizationDocument, calendars: list[LoadedDocument], schema: FactSchema) -> Context:
+    base = schema.catalog
     zone_name = model.defaults.timezone.value if model.defaults.timezone else FALLBACK_ZONE
     window = model.defaults.maintenance_window.value if model.defaults.maintenance_window else FALLBACK_WINDOW
     periods = tuple(iv for c in calendars for iv in intervals(c.model))  # type: ignore[arg-type]
@@ -151,4 +182,5 @@ def _context(model: GradingDocument | AuthorizationDocument, calendars: list[Loa
         default_zone=clock.zone(zone_name),
         default_window=clock.parse_window(window),
         calendar=tuple(sorted(periods, key=lambda iv: iv.start)),
+        schema=schema,
     )

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from .. import clock
 from ..facts.fields import FieldType
+from ..facts.schema import FactSchema
 from ..format.calendars import Interval
 from ..format.document import (
     AllOf,
@@ -45,22 +46,25 @@ class Context:
     default_zone: ZoneInfo
     default_window: clock.DailyWindow
     calendar: tuple[Interval, ...]
+    schema: FactSchema | None = None  # the fact kind decided on; None: the handbook's
 
+    # A declared fact schema may leave out the customer or parts of it (the loader checks
+    # the shape of what it declares); what is absent falls back to the ruleset's defaults.
     def zone_of(self, fact: Any) -> ZoneInfo:
-        customer = fact.customer
-        if customer is not None and customer.timezone is not None:
+        customer = getattr(fact, "customer", None)
+        if customer is not None and getattr(customer, "timezone", None) is not None:
             return clock.zone(customer.timezone)
         return self.default_zone
 
     def window_of(self, fact: Any) -> clock.DailyWindow:
-        customer = fact.customer
-        if customer is not None and customer.maintenance_window is not None:
+        customer = getattr(fact, "customer", None)
+        if customer is not None and getattr(customer, "maintenance_window", None) is not None:
             return clock.parse_window(customer.maintenance_window)
         return self.default_window
 
     def periods_of(self, fact: Any) -> tuple[Interval, ...]:
-        customer = fact.customer
-        if customer is None or not customer.sensitive_periods:
+        customer = getattr(fact, "customer", None)
+        if customer is None or not getattr(customer, "sensitive_periods", ()):
             return self.calendar
         own = tuple(Interval(p.name, p.start, p.end, "customer") for p in customer.sensitive_periods)
         return self.calendar + own

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..facts.schema import FactSchema
 from ..format.document import AuthorizationDocument, CalendarDocument, GradingDocument
 from ..source import SourceDocument
 from .authorization import AuthorizationEvaluator
@@ -20,6 +21,7 @@ class LoadedDocument:
 
     source: SourceDocument
     model: GradingDocument | AuthorizationDocument | CalendarDocument
+    schema: FactSchema | None = None  # the fact schema a grading or authorization ruleset decides on
 
 
 @dataclass(frozen=True)

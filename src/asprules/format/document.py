@@ -369,6 +369,7 @@ class Escalations(BaseModel):
 class GradingDocument(Header):
     model_config = _DOC
     kind: Literal["grading"]
+    facts: Identifier | None = Field(default=None, description="The fact kind it decides on (a bundled or declared fact schema); default: incident")
     calendars: list[Identifier] = []
     defaults: Defaults = Defaults()
     levels: Annotated[list[Level], Field(min_length=2)]
@@ -441,6 +442,7 @@ class Constraint(Rule):
 class AuthorizationDocument(Header):
     model_config = _DOC
     kind: Literal["authorization"]
+    facts: Identifier | None = Field(default=None, description="The fact kind it decides on (a bundled or declared fact schema); default: operation")
     calendars: list[Identifier] = []
     defaults: Defaults = Defaults()
     derived: dict[Identifier, DerivedValue] = {}

@@ -16,6 +16,7 @@ from .. import clock
 from ..errors import Problem
 from ..facts.fields import INCIDENT_FIELDS, OPERATION_FIELDS, FieldType
 from ..facts.models import CHANNELS, EVIDENCE_FORMS
+from ..facts.schema import FactSchema, FieldSpec
 from ..source import SourceDocument, SourcePath, problems_from_validation
 from .document import (
     AllOf,
@@ -49,6 +50,7 @@ class _Scope:
     steps: set[str] = field(default_factory=set)
     roles: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
+    uses: dict[str, Path] = field(default_factory=dict)  # condition kinds with engine needs -> first place
 
     def report(self, path: Path, message: str) -> None:
         self.problems.append(self.source.problem(path, message))
@@ -64,12 +66,17 @@ def parse_document(source: SourceDocument) -> tuple[Any, list[Problem]]:
         return None, problems_from_validation(exc, source)
 
 
-def check_document(source: SourceDocument, document: Any) -> list[Problem]:
-    """Every reference problem in one parsed document."""
+def check_document(source: SourceDocument, document: Any, schema: FactSchema | None = None) -> list[Problem]:
+    """Every reference problem in one parsed document; rules are checked against the
+    catalog of ``schema``, the fact schema it decides on (default: the handbook's)."""
     if isinstance(document, GradingDocument):
-        return _check_grading(source, document)
+        scope = _Scope(source, {})
+        problems = _check_grading(source, document, INCIDENT_FIELDS if schema is None else schema.catalog, scope)
+        return problems + ([] if schema is None or schema.bundled else _check_needs(scope, document, schema))
     if isinstance(document, AuthorizationDocument):
-        return _check_authorization(source, document)
+        scope = _Scope(source, {})
+        problems = _check_authorization(source, document, OPERATION_FIELDS if schema is None else schema.catalog, scope)
+        return problems + ([] if schema is None or schema.bundled else _check_needs(scope, document, schema))
     if isinstance(document, CalendarDocument):
         return _check_calendar(source, document)
     raise TypeError(type(document))
@@ -155,19 +162,23 @@ def check_condition(scope: _Scope, cond: Condition, path: Path) -> None:
     elif isinstance(cond, Compare):
         _check_compare(scope, cond, path)
     elif isinstance(cond, LocalTime):
+        scope.uses.setdefault("local_time", path)
         _check_instant(scope, cond.local_time.field, path + ("local_time", "field"))
         _check_window_text(scope, cond.local_time.within, path + ("local_time", "within"))
     elif isinstance(cond, InWindow):
+        scope.uses.setdefault("in_window" if cond.in_window.window is not None else "in_window_default", path)
         _check_instant(scope, cond.in_window.start, path + ("in_window", "start"))
         _check_instant(scope, cond.in_window.end, path + ("in_window", "end"))
         if cond.in_window.window is not None:
             _check_window_text(scope, cond.in_window.window, path + ("in_window", "window"))
     elif isinstance(cond, InSensitivePeriod):
         spec = cond.in_sensitive_period
+        scope.uses.setdefault("in_sensitive_period", path)
         for key in ("field", "start", "end"):
             if getattr(spec, key) is not None:
                 _check_instant(scope, getattr(spec, key), path + ("in_sensitive_period", key))
     elif isinstance(cond, HasApproval):
+        scope.uses.setdefault("has_approval", path)
         _check_approval_refs(scope, cond.has_approval.step, cond.has_approval.roles, cond.has_approval.evidence, path + ("has_approval",))
 
 
@@ -263,10 +274,10 @@ def _fits(value: Any, ftype: FieldType) -> bool:
 # --- grading ----------------------------------------------------------------------------
 
 
-def _check_grading(source: SourceDocument, doc: GradingDocument) -> list[Problem]:
-    scope = _Scope(source, with_derived(INCIDENT_FIELDS, doc.derived))
+def _check_grading(source: SourceDocument, doc: GradingDocument, base: dict[str, FieldType], scope: _Scope) -> list[Problem]:
+    scope.fields = with_derived(base, doc.derived)
     _check_defaults(scope, doc.defaults)
-    _check_derived(scope, doc.derived, INCIDENT_FIELDS)
+    _check_derived(scope, doc.derived, base)
     _check_unique_ids(scope, ((("levels", i), lv.id) for i, lv in enumerate(doc.levels)))
     levels = {lv.id for lv in doc.levels}
     if not any(lv.major for lv in doc.levels):
@@ -316,15 +327,12 @@ def _check_grading(source: SourceDocument, doc: GradingDocument) -> list[Problem
 # --- authorization ----------------------------------------------------------------------
 
 
-def _check_authorization(source: SourceDocument, doc: AuthorizationDocument) -> list[Problem]:
-    scope = _Scope(
-        source,
-        with_derived(OPERATION_FIELDS, doc.derived),
-        steps={s.id for s in doc.steps},
-        roles={r.id for r in doc.roles},
-    )
+def _check_authorization(source: SourceDocument, doc: AuthorizationDocument, base: dict[str, FieldType], scope: _Scope) -> list[Problem]:
+    scope.fields = with_derived(base, doc.derived)
+    scope.steps = {s.id for s in doc.steps}
+    scope.roles = {r.id for r in doc.roles}
     _check_defaults(scope, doc.defaults)
-    _check_derived(scope, doc.derived, OPERATION_FIELDS)
+    _check_derived(scope, doc.derived, base)
     _check_unique_ids(scope, ((("roles", i), r.id) for i, r in enumerate(doc.roles)))
     rule_ids: list[tuple[Path, str]] = []
     for si, step in enumerate(doc.steps):
@@ -391,3 +399,69 @@ def _check_calendar(source: SourceDocument, doc: CalendarDocument) -> list[Probl
         except ValueError as exc:
             scope.report(("periods", i), str(exc))
     return scope.problems
+
+
+# --- what the engine itself reads of a declared fact ---------------------------------------
+
+# A declared schema may leave out ``customer`` (the ruleset's defaults then apply); what it
+# does declare of it must have the shape the engine reads. path -> (type, format, element fields)
+_CUSTOMER_PARTS: dict[str, tuple[str, str | None]] = {
+    "timezone": ("text", "timezone"),
+    "maintenance_window": ("text", "window"),
+    "sensitive_periods": ("list", None),
+}
+_PERIOD = {"name": "text", "start": "instant", "end": "instant"}
+_APPROVAL = {"step": "text", "role": "text", "at": "instant"}
+_NOTIFICATION = {"channel": "enum", "at": "instant"}
+
+
+def _check_needs(scope: _Scope, doc: GradingDocument | AuthorizationDocument, schema: FactSchema) -> list[Problem]:
+    """Engine features a rule uses need fields of a given shape; a declared schema that
+    lacks them is reported at load time, naming the rule and the schema."""
+    problems: list[Problem] = []
+    fields = schema.fields
+    where = schema.source.file if schema.source else "bundled"
+
+    def need(path: Path, message: str) -> None:
+        problems.append(scope.source.problem(path, f"{message} (fact schema {schema.id!r}, {where})"))
+
+    def shape(spec: FieldSpec | None, wanted: dict[str, str]) -> list[str]:
+        got = (spec.fields or {}) if spec is not None else {}
+        return [f"{k}: {t}" for k, t in wanted.items() if k not in got or got[k].type != t or not got[k].required]
+
+    time_uses = [k for k in ("local_time", "in_window", "in_window_default", "in_sensitive_period") if k in scope.uses]
+    customer = fields.get("customer")
+    if time_uses and customer is not None:
+        first = scope.uses[time_uses[0]]
+        if customer.type != "record":
+            need(first, f"{time_uses[0]} reads customer.timezone, but customer is {customer.type}, not a record")
+        else:
+            for name, (kind, fmt) in _CUSTOMER_PARTS.items():
+                part = (customer.fields or {}).get(name)
+                if part is None:
+                    continue
+                if part.type != kind or part.format != fmt or part.required:
+                    need(first, f"{time_uses[0]} reads customer.{name}: it must be an optional {kind}{f' with format {fmt}' if fmt else ''}")
+                elif name == "sensitive_periods" and shape(part, _PERIOD):
+                    need(first, f"customer.sensitive_periods must be records of {', '.join(shape(part, _PERIOD))}")
+    if not isinstance(doc, AuthorizationDocument):
+        return problems
+    start = fields.get("scheduled_start")
+    if start is None or start.type != "instant" or not start.required:
+        need(("kind",), "an authorization decides approvals against scheduled_start: declare it a required instant")
+    uses_approvals = "has_approval" in scope.uses or any(s.approval for s in doc.steps)
+    if uses_approvals:
+        missing = shape(fields.get("approvals"), _APPROVAL) if fields.get("approvals") and fields["approvals"].type == "list" else ["a list of records"]
+        if missing:
+            need(("steps",), f"approval steps read approvals, which must be a list of records with {', '.join(missing)}")
+    if any(s.notification for s in doc.steps):
+        notes = fields.get("notifications")
+        missing = shape(notes, _NOTIFICATION) if notes and notes.type == "list" else ["a list of records"]
+        if missing:
+            need(("steps",), f"notification steps read notifications, which must be a list of records with {', '.join(missing)}")
+    if any(s.qualification for s in doc.steps):
+        engineer = fields.get("engineer")
+        qual = (engineer.fields or {}).get("qualification") if engineer and engineer.type == "record" else None
+        if engineer is None or not engineer.required or qual is None or qual.type != "integer" or not qual.required:
+            need(("steps",), "qualification steps read engineer.qualification: declare engineer a required record with a required integer qualification")
+    return problems
