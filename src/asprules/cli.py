@@ -12,9 +12,8 @@ from typing import Callable, Sequence
 
 from . import i18n
 from .checks.report import FORMATS
-from .decide import BACKENDS, authorize, grade
+from .decide import BACKENDS, authorize, fact_from_file, grade
 from .errors import AspRulesError, Problem
-from .facts.models import incident_from_file, operation_from_file
 from .loader import Rulebook, load_rulesets
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -48,7 +47,7 @@ def _rules(args) -> Rulebook:
 
 def cmd_grade(args) -> int:
     rules = _rules(args)
-    incident = incident_from_file(args.file)
+    incident = fact_from_file(args.file, rules, "grading")
     decision = grade(incident, rules, backend=args.backend)
     payload = {"id": incident.id, **decision.to_json()}
     _emit(payload, f"{incident.id}: {decision.explain(args.lang)}", args.format)
@@ -57,7 +56,7 @@ def cmd_grade(args) -> int:
 
 def cmd_authorize(args) -> int:
     rules = _rules(args)
-    operation = operation_from_file(args.file)
+    operation = fact_from_file(args.file, rules, "authorization")
     decision = authorize(operation, rules, backend=args.backend)
     payload = {"id": operation.id, **decision.to_json()}
     _emit(payload, f"{operation.id}: {decision.explain(args.lang)}", args.format)
@@ -125,7 +124,7 @@ def cmd_diff(args) -> int:
 def cmd_schema(args) -> int:
     from .checks.schema import render
 
-    print(render(args.kind), end="")
+    print(render(args.kind, _rules(args) if args.rules else None), end="")
     return EXIT_OK
 
 
@@ -198,7 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .checks.schema import KINDS
 
     p = sub.add_parser("schema", help="print the JSON Schema of the ruleset format, a fact model or scenario files")
-    p.add_argument("kind", nargs="?", choices=KINDS, default="ruleset", help="which schema (default: ruleset)")
+    p.add_argument(
+        "kind", nargs="?", default="ruleset", help=f"which schema: {', '.join(KINDS)}, or a fact schema declared in --rules (default: ruleset)"
+    )
+    p.add_argument("--rules", action="append", metavar="PATH", help="rule files or directories declaring fact schemas (kind: facts)")
     p.set_defaults(func=cmd_schema, format="text")
     return parser
 

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Literal, Mapping
 from .engine.decisions import AuthorizationDecision, GradeDecision
 from .engine.rulebook import Rulebook
 from .errors import BackendUnavailable, FactError, Problem, RulesetError
-from .facts.models import Incident, Operation, parse_incident, parse_operation
+from .facts.models import Incident, Operation, parse_incident, parse_operation, read_fact_file
 
 Backend = Literal["compiled", "rete"]
 BACKENDS: tuple[str, ...] = ("compiled", "rete")
@@ -45,6 +45,20 @@ def fact_parser(evaluator: Any) -> Callable[[Any], Any]:
     return schema.parse
 
 
+def fact_from_file(path: str, rules: Rulebook, decision: Literal["grading", "authorization"]) -> Any:
+    """Read a fact file (YAML or JSON) for one of the rulebook's decisions, validated
+    against the fact schema that ruleset decides on; problems name the file and line."""
+    evaluator = _grading(rules) if decision == "grading" else _authorization(rules)
+    source = read_fact_file(path)
+    return fact_parser(evaluator)(source.data, source=source)
+
+
+def _authorization(rules: Rulebook):
+    if rules.authorization is None:
+        raise RulesetError("no authorization ruleset loaded", [Problem(f"loaded files: {', '.join(rules.files) or 'none'}")])
+    return rules.authorization
+
+
 def grade(incident: Mapping[str, Any] | Incident, rules: Rulebook, *, backend: Backend = "compiled") -> GradeDecision:
     """Grade an incident (or a fact of the kind the ruleset declares). Raises
     :class:`FactError` for bad input, never a deep traceback."""
@@ -61,9 +75,7 @@ def grade(incident: Mapping[str, Any] | Incident, rules: Rulebook, *, backend: B
 def authorize(operation: Mapping[str, Any] | Operation, rules: Rulebook, *, backend: Backend = "compiled") -> AuthorizationDecision:
     """Decide whether an operation may run now: ``authorized``, ``pending`` or ``denied``."""
     _check_backend(backend)
-    if rules.authorization is None:
-        raise RulesetError("no authorization ruleset loaded", [Problem(f"loaded files: {', '.join(rules.files) or 'none'}")])
-    fact = fact_parser(rules.authorization)(operation)
+    fact = fact_parser(_authorization(rules))(operation)
     if backend == "rete":
         from .backends import rete
 

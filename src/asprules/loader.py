@@ -17,7 +17,7 @@ from .engine.decisions import RulesetRef
 from .engine.grading import GradingEvaluator
 from .engine.rulebook import LoadedDocument, Rulebook
 from .errors import Problem, RulesetError
-from .facts.schema import FactSchema, bundled_schemas, is_facts_source, resolve_schemas
+from .facts.schema import FactsDocument, FactSchema, bundled_schemas, is_facts_source, resolve_schemas
 from .format.calendars import intervals
 from .format.document import AuthorizationDocument, CalendarDocument, GradingDocument
 from .format.validate import check_document, parse_document, with_derived
@@ -77,15 +77,18 @@ def fact_kind(model: GradingDocument | AuthorizationDocument) -> str:
 
 def _checked(sources: Iterable[SourceDocument], problems: list[Problem]) -> list[LoadedDocument]:
     sources = list(sources)
-    schemas: dict[str, FactSchema] = bundled_schemas()
+    schemas: dict[str, FactSchema | None] = dict(bundled_schemas())
     try:
-        schemas = resolve_schemas([s for s in sources if is_facts_source(s)])
+        schemas = dict(resolve_schemas([s for s in sources if is_facts_source(s)]))
     except RulesetError as exc:
         problems += exc.problems
         schemas = {**schemas, **_ids_declared(sources)}  # rules naming a broken schema are not reported twice
     loaded: list[LoadedDocument] = []
     for source in sources:
         if is_facts_source(source):
+            declared = schemas.get(str(source.data.get("id")))
+            if declared is not None:
+                loaded.append(LoadedDocument(source, declared.document, declared))  # type: ignore[arg-type]
             continue
         model, shape_problems = parse_document(source)
         if model is None:
@@ -118,6 +121,8 @@ def _check_across(loaded: list[LoadedDocument]) -> list[Problem]:
     ids: dict[str, LoadedDocument] = {}
     calendars = {d.model.id for d in loaded if isinstance(d.model, CalendarDocument)}
     for d in loaded:
+        if isinstance(d.model, FactsDocument):  # fact schema ids are their own namespace (checked when resolved)
+            continue
         if d.model.id in ids:
             problems.append(d.source.problem(("id",), f"ruleset id {d.model.id!r} is also used by {ids[d.model.id].source.file}"))
         ids.setdefault(d.model.id, d)
@@ -168,7 +173,8 @@ def _compiled(loaded: list[LoadedDocument]) -> Rulebook:
                 grading = GradingEvaluator(d.model, ctx, ref)
             else:
                 authorization = AuthorizationEvaluator(d.model, ctx, ref)
-    return Rulebook(grading=grading, authorization=authorization, documents=tuple(loaded))
+    declared = tuple(d.schema for d in loaded if isinstance(d.model, FactsDocument) and d.schema is not None)
+    return Rulebook(grading=grading, authorization=authorization, documents=tuple(loaded), fact_schemas=declared)
 
 
 def _context(model: GradingDocument | AuthorizationDocument, calendars: list[LoadedDocument], schema: FactSchema) -> Context:

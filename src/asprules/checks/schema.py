@@ -12,15 +12,25 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from ..engine.rulebook import Rulebook
+from ..errors import Problem, RulesetError
+
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 KINDS = ("ruleset", "incident", "operation", "scenarios")
 
 
-def schema(kind: str) -> dict[str, Any]:
+def schema(kind: str, rules: Rulebook | None = None) -> dict[str, Any]:
+    """The JSON Schema of ``kind``: the ruleset format, scenario files, a bundled fact
+    model, or — with ``rules`` — a fact schema those files declare (by its id)."""
     from ..facts.models import Incident, Operation
     from ..format.document import Document
     from .scenarios import ScenarioFile
 
+    declared = rules.fact_schema(kind) if rules is not None else None
+    if declared is not None and not declared.bundled:
+        out = declared.model.model_json_schema(by_alias=True)
+        out["title"] = f"asprules fact schema {declared.id!r}"
+        return {"$schema": SCHEMA_URI, **out}
     if kind == "ruleset":
         out = TypeAdapter(Document).json_schema(by_alias=True)
         out["title"] = "asprules ruleset (grading, authorization or calendar)"
@@ -32,7 +42,11 @@ def schema(kind: str) -> dict[str, Any]:
     elif kind == "scenarios":
         out = ScenarioFile.model_json_schema(by_alias=True)
     else:
-        raise ValueError(f"unknown schema {kind!r}; one of {', '.join(KINDS)}")
+        declared_ids = sorted(s.id for s in rules.fact_schemas) if rules is not None else []
+        raise RulesetError(
+            f"unknown schema {kind!r}",
+            [Problem(f"one of {', '.join(KINDS + tuple(declared_ids))}" + ("" if rules is not None else "; a declared fact schema needs --rules"))],
+        )
     return {"$schema": SCHEMA_URI, **out}
 
 
@@ -43,5 +57,5 @@ def _plain_text_allowed(out: dict[str, Any]) -> None:
         defs["LocalText"] = {"anyOf": [{"type": "string", "minLength": 1}, defs["LocalText"]], "description": "A string, or {en, zh}"}
 
 
-def render(kind: str) -> str:
-    return json.dumps(schema(kind), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+def render(kind: str, rules: Rulebook | None = None) -> str:
+    return json.dumps(schema(kind, rules), ensure_ascii=False, indent=2, sort_keys=True) + "\n"

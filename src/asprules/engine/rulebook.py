@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..facts.schema import FactSchema
+from ..facts.schema import FactsDocument, FactSchema
 from ..format.document import AuthorizationDocument, CalendarDocument, GradingDocument
 from ..source import SourceDocument
 from .authorization import AuthorizationEvaluator
@@ -20,8 +20,8 @@ class LoadedDocument:
     """One rule file as parsed (with positions) and validated."""
 
     source: SourceDocument
-    model: GradingDocument | AuthorizationDocument | CalendarDocument
-    schema: FactSchema | None = None  # the fact schema a grading or authorization ruleset decides on
+    model: GradingDocument | AuthorizationDocument | CalendarDocument | FactsDocument
+    schema: FactSchema | None = None  # a ruleset's: the one it decides on; a facts document's: itself
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,12 @@ class Rulebook:
     grading: GradingEvaluator | None
     authorization: AuthorizationEvaluator | None
     documents: tuple[LoadedDocument, ...]
+    fact_schemas: tuple[FactSchema, ...] = ()  # the fact schemas declared in the loaded files
+
+    def fact_schema(self, ident: str) -> FactSchema | None:
+        """A fact schema by id: declared in the loaded files, or bundled and decided on."""
+        known = {d.schema.id: d.schema for d in self.documents if d.schema}
+        return known.get(ident)
 
     @property
     def files(self) -> tuple[str, ...]:

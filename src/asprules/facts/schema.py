@@ -106,6 +106,7 @@ class FactSchema:
     catalog: dict[str, FieldType]
     source: SourceDocument | None = None
     bundled: bool = False
+    document: FactsDocument | None = None
 
     def parse(self, data: Any, *, source: SourceDocument | None = None) -> Any:
         """Validate one fact. Raises :class:`~asprules.errors.FactError` listing every problem."""
@@ -254,7 +255,7 @@ def resolve_schemas(
         resolving.pop()
         if len(problems) > before:
             return None
-        schema = build_schema(ident, fields, checks, source=source, bundled=bundled)
+        schema = build_schema(ident, fields, checks, source=source, bundled=bundled, document=doc)
         out[ident] = schema
         return schema
 
@@ -419,7 +420,13 @@ def record_model(ident: str, path: str, fields: Mapping[str, FieldSpec], checks:
 
 
 def build_schema(
-    ident: str, fields: Mapping[str, FieldSpec], checks: tuple[str, ...], *, source: SourceDocument | None = None, bundled: bool = False
+    ident: str,
+    fields: Mapping[str, FieldSpec],
+    checks: tuple[str, ...],
+    *,
+    source: SourceDocument | None = None,
+    bundled: bool = False,
+    document: FactsDocument | None = None,
 ) -> FactSchema:
     """A resolved schema's model and catalog. A bundled schema validates with its class."""
     model = BUNDLED_CLASSES[ident] if bundled and ident in BUNDLED_CLASSES else record_model(ident, "", fields, checks)
@@ -428,7 +435,7 @@ def build_schema(
         for filled in models.CHECKS[name][2]:  # optional on input, always present once validated
             if filled in fields_catalog:
                 fields_catalog[filled] = FieldType(fields_catalog[filled].kind, fields_catalog[filled].values)
-    return FactSchema(ident, dict(fields), tuple(checks), model, fields_catalog, source, bundled)
+    return FactSchema(ident, dict(fields), tuple(checks), model, fields_catalog, source, bundled, document)
 
 
 def describe(model: type[BaseModel]) -> dict[str, Any]:
