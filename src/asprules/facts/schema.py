@@ -16,6 +16,7 @@ Nothing here reads rules; the loader resolves which schema each ruleset decides 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -107,6 +108,45 @@ class FactSchema:
     source: SourceDocument | None = None
     bundled: bool = False
     document: FactsDocument | None = None
+
+    def number_bounds(self) -> dict[str, tuple[float, float, bool]]:
+        """Each number field's domain (dotted paths into records): low, high, whole numbers only."""
+        out: dict[str, tuple[float, float, bool]] = {}
+
+        def walk(fields: Mapping[str, FieldSpec], prefix: str) -> None:
+            for name, spec in fields.items():
+                if spec.type in _NUMERIC:
+                    low = -math.inf if spec.min is None else spec.min
+                    high = math.inf if spec.max is None else spec.max
+                    out[prefix + name] = (float(low), float(high), spec.type == "integer")
+                elif spec.type == "record":
+                    walk(spec.fields or {}, f"{prefix}{name}.")
+
+        walk(self.fields, "")
+        return out
+
+    def example(self) -> dict[str, Any]:
+        """A small valid fact: every required field at its least value (what the analysis
+        varies from). Optional fields are left out, except records (so that a witness can
+        set a field of one) and those a check fills in."""
+        filled = {f for name in self.checks for f in models.CHECKS[name][2]}
+
+        def value(spec: FieldSpec) -> Any:
+            kind = spec.type
+            if kind in _NUMERIC:
+                return spec.min if spec.min is not None and spec.min > 0 else (0 if spec.max is None or spec.max >= 0 else spec.max)
+            return {
+                "bool": False,
+                "enum": (spec.values or [""])[0],
+                "text": "EXAMPLE" if spec.format is None else {"timezone": "UTC", "window": "00:00-05:00"}[spec.format],
+                "instant": "2026-06-10T12:00:00+00:00",
+                "list": [],
+            }.get(kind) if kind != "record" else record(spec.fields or {}, set())
+
+        def record(fields: Mapping[str, FieldSpec], keep: set[str]) -> dict[str, Any]:
+            return {n: value(f) for n, f in fields.items() if (f.required and f.default is None) or f.type == "record" or n in keep}
+
+        return record(self.fields, filled)
 
     def parse(self, data: Any, *, source: SourceDocument | None = None) -> Any:
         """Validate one fact. Raises :class:`~asprules.errors.FactError` listing every problem."""

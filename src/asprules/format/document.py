@@ -478,6 +478,6 @@ Document = Annotated[
     Discriminator(
         lambda v: v.get("kind") if isinstance(v, dict) else getattr(v, "kind", None),
         custom_error_type="document_kind",
-        custom_error_message="kind must be one of grading, authorization, calendar",
+        custom_error_message="kind must be one of grading, authorization, calendar, facts",
     ),
 ]

@@ -18,6 +18,7 @@ from typing import Any
 from ...engine.authorization import AuthorizationEvaluator
 from ...errors import AspRulesError
 from ...facts.fields import OPERATION_FIELDS
+from ...facts.schema import FactSchema
 from ...facts.models import Engineer, Operation, parse_operation
 from ...format.document import AllOf, AnyOf, HasApproval, NotOf
 from ...format.validate import with_derived
@@ -42,14 +43,18 @@ TEMPLATE: dict[str, Any] = {
 }
 
 
-def operation_space(doc, has_calendar: bool) -> Space:
-    bounds = {**number_bounds(Operation), **number_bounds(Engineer, "engineer.")}
-    return Space(with_derived(OPERATION_FIELDS, doc.derived), dict(doc.derived), bounds, {}, has_calendar)
+def operation_space(doc, has_calendar: bool, schema: FactSchema | None = None) -> Space:
+    if schema is None or schema.bundled and schema.model is Operation:
+        bounds = {**number_bounds(Operation), **number_bounds(Engineer, "engineer.")}
+        return Space(with_derived(OPERATION_FIELDS, doc.derived), dict(doc.derived), bounds, {}, has_calendar)
+    return Space(with_derived(schema.catalog, doc.derived), dict(doc.derived), schema.number_bounds(), {}, has_calendar)
 
 
 def check_authorization(ev: AuthorizationEvaluator, source: SourceDocument, zone, periods) -> list[Finding]:
     doc = ev.doc
-    space = operation_space(doc, bool(periods))
+    schema = ev.ctx.schema
+    declared = schema is not None and not schema.bundled
+    space = operation_space(doc, bool(periods), schema)
     dnfs = [space.dnf(rc.when) for rc, _ in ev.risk_classes]
     for con in ev.constraints:
         dnfs += [space.dnf(con.model.when), space.dnf(con.model.unless) if con.model.unless is not None else []]
@@ -57,7 +62,8 @@ def check_authorization(ev: AuthorizationEvaluator, source: SourceDocument, zone
         space.register(dnf)
     space.freeze()
     boxes = [space.items(dnf) for dnf in dnfs]
-    builder = WitnessBuilder(space, TEMPLATE, zone, periods)
+    builder = WitnessBuilder(space, schema.example() if declared else TEMPLATE, zone, periods)  # type: ignore[union-attr]
+    parse = schema.parse if declared else parse_operation  # type: ignore[union-attr]
 
     def place(path) -> dict[str, Any]:
         pos = source.locate(path)
@@ -68,7 +74,7 @@ def check_authorization(ev: AuthorizationEvaluator, source: SourceDocument, zone
         if fact is None:
             return None
         try:
-            op = parse_operation(fact)
+            op = parse(fact)
         except AspRulesError:
             return None
         return fact if check(op) else None

@@ -23,6 +23,7 @@ from typing import Any, Callable, NamedTuple
 from ...engine.grading import GradingEvaluator, _adjust
 from ...errors import AspRulesError
 from ...facts.fields import INCIDENT_FIELDS
+from ...facts.schema import FactSchema
 from ...facts.models import Incident, parse_incident
 from ...format.document import GradingDocument
 from ...format.validate import with_derived
@@ -78,8 +79,11 @@ class GradingModel:
         self.ev = evaluator
         self.doc: GradingDocument = evaluator.doc
         self.source = source
-        self.witnesses = WitnessBuilder(space, TEMPLATE, zone, periods) if space else None
-        self.space = space or grading_space(self.doc, bool(periods))
+        schema = evaluator.ctx.schema
+        self.parse: Callable[[Any], Any] = parse_incident if schema is None or schema.bundled else schema.parse
+        self.template = TEMPLATE if schema is None or schema.bundled else schema.example()
+        self.witnesses = WitnessBuilder(space, self.template, zone, periods) if space else None
+        self.space = space or grading_space(self.doc, bool(periods), schema)
         # rules: [applies_when per table] + [rows per table, evaluation order] + [adjustments]
         self.rules: list[tuple[str, Any, Callable[[Any], bool]]] = []
         self.applies_rule: list[int] = []
@@ -113,7 +117,7 @@ class GradingModel:
                 leaf.outcome = self.outcome(leaf.rules)
             # monotonicity only needs what decided and the final level: far fewer regions
             self.decisions = collapse(self.tree, self.space.full_box(), self.decided)
-            self.witnesses = WitnessBuilder(self.space, TEMPLATE, zone, periods)
+            self.witnesses = WitnessBuilder(self.space, self.template, zone, periods)
 
     def decided_by(self, o: Outcome) -> str:
         """The row (or default) and the adjustments that made the level, as text."""
@@ -166,7 +170,7 @@ class GradingModel:
 
     def holds(self, fact: dict[str, Any]) -> frozenset[int] | None:
         try:
-            incident = parse_incident(fact)
+            incident = self.parse(fact)
         except AspRulesError:
             return None
         return frozenset(i for i, (_, _, pred) in enumerate(self.rules) if pred(incident))
@@ -199,9 +203,14 @@ class GradingModel:
         return self.ev.levels[rank].id if rank < len(self.ev.levels) else "(no table)"
 
 
-def grading_space(doc: GradingDocument, has_calendar: bool) -> Space:
-    fields = with_derived(INCIDENT_FIELDS, doc.derived)
-    return Space(fields, dict(doc.derived), number_bounds(Incident), MEASURES, has_calendar)
+def grading_space(doc: GradingDocument, has_calendar: bool, schema: FactSchema | None = None) -> Space:
+    """The analysis' dimensions for a grading ruleset on the handbook's incident, or on
+    the declared ``schema`` (its monotonicity measures: those of :data:`MEASURES` it has)."""
+    if schema is None or schema.bundled and schema.model is Incident:
+        return Space(with_derived(INCIDENT_FIELDS, doc.derived), dict(doc.derived), number_bounds(Incident), MEASURES, has_calendar)
+    fields = with_derived(schema.catalog, doc.derived)
+    measures = {name: up for name, up in MEASURES.items() if name in schema.catalog}
+    return Space(fields, dict(doc.derived), schema.number_bounds(), measures, has_calendar)
 
 
 def check_grading(model: GradingModel) -> list[Finding]:
@@ -453,7 +462,7 @@ def _pair(model: GradingModel, leaf: Leaf, other: Leaf, d: int):
     if high is None:
         return None
     try:
-        lvl_low, lvl_high = (model.ev.grade(parse_incident(f)) for f in (low, high))
+        lvl_low, lvl_high = (model.ev.grade(model.parse(f)) for f in (low, high))
     except AspRulesError:
         return None
     if model.ev.rank[lvl_high.level] <= model.ev.rank[lvl_low.level]:
