@@ -45,6 +45,7 @@ from . import models
 from .fields import FieldType, catalog, parent_optional
 
 FieldTypeName = Literal["number", "integer", "bool", "enum", "text", "instant", "duration", "list", "record"]
+FIELD_TYPES: tuple[str, ...] = FieldTypeName.__args__  # type: ignore[attr-defined]
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 SchemaId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]
 FieldPath = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$", max_length=200)]
@@ -64,7 +65,8 @@ class FieldSpec(BaseModel):
     """One declared field."""
 
     model_config = _DOC
-    type: FieldTypeName
+    # a plain string, so that an unknown type is reported with the document's other problems
+    type: Annotated[str, Field(description=f"One of {', '.join(FIELD_TYPES)}")]
     values: Optional[list[Annotated[str, Field(min_length=1, max_length=64)]]] = Field(
         default=None, description="Members of an enum, or of a list of enum"
     )
@@ -177,6 +179,12 @@ def _check_spec(source: SourceDocument, spec: FieldSpec, path: SourcePath, out: 
         out.append(source.problem(path + ((key,) if key else ()), message))
 
     kind = spec.type
+    if kind not in FIELD_TYPES:
+        import difflib
+
+        close = difflib.get_close_matches(kind, FIELD_TYPES, n=1)
+        report("type", f"unknown type {kind!r}{f' (did you mean {close[0]!r}?)' if close else ''}; one of {', '.join(FIELD_TYPES)}")
+        return
     element = "record" if (kind == "list" and spec.fields is not None) else "enum" if kind == "list" else kind
     if kind in ("enum",) or (kind == "list" and spec.fields is None):
         if not spec.values:
@@ -347,7 +355,8 @@ def _merge_record(old: FieldSpec, new: FieldSpec) -> FieldSpec:
         merged = dict(old.fields)
         for name, spec in new.fields.items():
             merged[name] = _merge_record(merged[name], spec) if name in merged else spec
-        return old.model_copy(update={"fields": merged, "required": new.required, "checks": list(old.checks) + [c for c in new.checks if c not in old.checks]})
+        required = new.required if "required" in new.model_fields_set else old.required
+        return old.model_copy(update={"fields": merged, "required": required, "checks": list(old.checks) + [c for c in new.checks if c not in old.checks]})
     return new
 
 
