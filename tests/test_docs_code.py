@@ -18,7 +18,8 @@ What each fence means (the first word is the language, as a code host renders it
   or ``Incident``/``Operation``. The conditions in a fragment must name real fact fields,
   and the bundled ruleset's steps and roles, as they must in a whole file.
   A third word is a repository file the block must equal, so a page can show a shipped
-  example verbatim.
+  example verbatim; a shipped ruleset naming a declared fact schema (``facts:``) loads
+  with the ``kind: facts`` files beside it.
 
 A block that deliberately cannot run is preceded by ``<!-- not-run: why -->``; there are
 at most :data:`MAX_NOT_RUN` of those across all pages.
@@ -213,6 +214,9 @@ def _check_data(block: Block, cwd: Path) -> None:
         paths = [path]
         if data.get("calendars") and data["kind"] != "calendar":
             paths.append(bundled_rulesets() / "calendar-cn.yaml")
+        if data.get("facts") and block.shows:  # a shipped ruleset on a declared schema: load the schemas beside it
+            beside = (REPO / block.shows).parent.glob("*.yaml")
+            paths += [p for p in beside if (yaml.safe_load(p.read_text(encoding="utf-8")) or {}).get("kind") == "facts"]
         load_documents(paths)
     elif target == "Incident":
         asprules.parse_incident(data)

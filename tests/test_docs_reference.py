@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel
 
 from asprules import docgen
+from asprules.facts.schema import FactsDocument
 from asprules.format import document
 from asprules.loader import bundled_rulesets
 from support import REPO
@@ -46,7 +47,7 @@ def test_docgen_command_line(capsys):
 
 
 def format_models() -> list[type[BaseModel]]:
-    """Every model reachable from the three document kinds."""
+    """Every model reachable from the document kinds (fact schema files included)."""
     seen: list[type[BaseModel]] = []
 
     def visit(annotation) -> None:
@@ -59,7 +60,7 @@ def format_models() -> list[type[BaseModel]]:
         for arg in typing.get_args(annotation):
             visit(arg)
 
-    for kind in (document.GradingDocument, document.AuthorizationDocument, document.CalendarDocument):
+    for kind in (document.GradingDocument, document.AuthorizationDocument, document.CalendarDocument, FactsDocument):
         visit(kind)
     return seen
 

@@ -89,7 +89,7 @@ class FactsDocument(BaseModel):
     kind: Literal["facts"]
     id: SchemaId
     version: str | int | float | None = None
-    title: Optional[str] = None
+    title: Annotated[Optional[LocalText], BeforeValidator(_text)] = None
     description: Annotated[Optional[LocalText], BeforeValidator(_text)] = None
     extends: Optional[SchemaId] = Field(default=None, description="A schema whose fields this one starts from")
     fields: dict[Identifier, FieldSpec] = Field(default={}, description="Fields declared (or, when extending, added or replaced)")
