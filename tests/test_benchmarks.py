@@ -25,3 +25,9 @@ def test_peers_agree_on_both_tables(capsys):
     assert "shipped production table" in out and "synthetic 1,000-row table" in out
     assert out.count("durable-rules (JSON ruleset, post)") == 2  # durable-rules is a runtime dependency
     assert out.count("hand-written Python if-chain") == 2
+
+
+def test_declared_schema_benchmark_runs_and_both_sides_agree(capsys):
+    ratios = load("declared_schema").main(["--facts", "300", "--repeat", "2"])
+    assert set(ratios) == {"grade", "validate + grade"} and all(lo <= med for lo, med in ratios.values())
+    assert "ratio declared / built-in" in capsys.readouterr().out

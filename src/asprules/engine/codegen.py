@@ -186,7 +186,7 @@ def _interval_lookup(starts: list[datetime], ends: list[datetime]) -> Callable[[
 # uses anything else (a section added to the format later) is graded by the closures.
 # `escalations` is read only by incident timelines, never by a snapshot grade.
 UNDERSTOOD = frozenset(
-    {"asprules", "kind", "id", "version", "title", "description", "calendars", "defaults", "levels", "derived", "tables", "adjustments", "escalations"}
+    {"asprules", "kind", "id", "version", "title", "description", "facts", "calendars", "defaults", "levels", "derived", "tables", "adjustments", "escalations"}
 )
 
 
