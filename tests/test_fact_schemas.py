@@ -8,7 +8,7 @@ import pytest
 
 import asprules
 from asprules.cli import main
-from asprules.errors import FactError, RulesetError
+from asprules.errors import BackendUnavailable, FactError, RulesetError
 from asprules.facts.fields import INCIDENT_FIELDS, OPERATION_FIELDS
 from asprules.facts.schema import bundled_schemas, bundled_sources, describe, duration_minutes, resolve_schemas
 from support import REPO, grading_text, incident, operation, row
@@ -327,3 +327,20 @@ def test_validate_lists_fact_schema_files(capsys):
     assert main(["validate", str(OWN / "rules")]) == 0
     assert "(facts sre-incident)" in capsys.readouterr().out
 
+
+
+# --- scenario files and timelines ------------------------------------------------------------
+
+
+def test_scenario_files_run_on_a_declared_schema_with_full_coverage(capsys):
+    assert main(["test", str(OWN), "--coverage"]) == 0
+    out = capsys.readouterr().out
+    assert "coverage sre-severity: 100.0%" in out and "clean (6 passed)" in out
+
+
+def test_an_incident_timeline_on_a_declared_schema_says_it_cannot(sre):
+    pytest.importorskip("durable")
+    from asprules.backends.rete.timeline import IncidentTimeline
+
+    with pytest.raises(BackendUnavailable, match="fact schema 'sre-incident'"):
+        IncidentTimeline(sre)

@@ -30,7 +30,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ..decide import authorize, grade
 from ..engine.decisions import AuthorizationDecision, GradeDecision
 from ..errors import AspRulesError, FactError, Problem, RulesetError
-from ..facts.models import parse_incident, parse_operation
 from ..loader import Rulebook, load_rulesets
 from ..source import SourceDocument, parse_file, problems_from_validation
 
@@ -160,10 +159,11 @@ def run_scenario(loaded: LoadedScenarios, index: int) -> ScenarioResult:
     decision = None
     error: AspRulesError | None = None
     try:
+        # validated against the fact schema the loaded ruleset decides on (bundled or declared)
         if sc.type == "incident":
-            decision = grade(parse_incident(facts), loaded.rules)
+            decision = grade(facts, loaded.rules)
         else:
-            decision = authorize(parse_operation(facts), loaded.rules)
+            decision = authorize(facts, loaded.rules)
     except (FactError, AspRulesError) as exc:
         error = exc
     mismatches = tuple(_compare(sc.expect, decision, error))

@@ -34,7 +34,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 from ...engine.decisions import FiredRule, GradeDecision
 from ...engine.grading import GradingEvaluator
 from ...engine.rulebook import Rulebook
-from ...errors import FactError, Problem, RulesetError
+from ...errors import BackendUnavailable, FactError, Problem, RulesetError
 from ...facts.models import Count, Incident, Percent, parse_incident
 from ...format.document import RepeatFaults, UnrecoveredEscalation
 
@@ -166,6 +166,12 @@ def escalated_grade(rules: Rulebook, snapshot: Incident, at: datetime, site_open
 def _grading(rules: Rulebook) -> GradingEvaluator:
     if rules.grading is None:
         raise RulesetError("no grading ruleset loaded", [Problem(f"loaded files: {', '.join(rules.files) or 'none'}")])
+    schema = rules.grading.ctx.schema
+    if schema is not None and schema.model is not Incident:
+        raise BackendUnavailable(
+            f"incident timelines need the handbook's incident; ruleset {rules.grading.ref.id!r} decides on fact schema {schema.id!r}",
+            [Problem("a timeline's events build Incident snapshots (started_at, recovered_at, site, the impact measures); grade declared facts with asprules.grade")],
+        )
     return rules.grading
 
 
