@@ -344,3 +344,15 @@ def test_an_incident_timeline_on_a_declared_schema_says_it_cannot(sre):
 
     with pytest.raises(BackendUnavailable, match="fact schema 'sre-incident'"):
         IncidentTimeline(sre)
+
+
+def test_diff_compares_two_versions_on_a_declared_schema(tmp_path, capsys):
+    import shutil
+
+    new = tmp_path / "rules"
+    shutil.copytree(OWN / "rules", new)
+    path = new / "sre-severity.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("gt: 25}", "gt: 20}"), encoding="utf-8")
+    main(["diff", str(OWN / "rules"), str(new), "--scenarios", str(OWN)])
+    out = capsys.readouterr().out
+    assert "users_affected_pct > 20, ≤ 25: SEV3 → SEV2 (raise)" in out and "corpus: 0 of 5 decisions change" in out

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..errors import AspRulesError, FactError, Problem
-from ..facts.models import parse_incident, parse_operation
+from ..decide import fact_parser
 from ..loader import Rulebook
 from .analysis import source_of, zone_and_periods
 from .analysis.authorization_checks import operation_space
@@ -102,8 +102,10 @@ def grading_changes(old: Rulebook, new: Rulebook) -> tuple[list[Change], list[st
         return [], []  # the same rules and calendars: nothing can change
     if old.grading.doc.derived != new.grading.doc.derived:
         return [], ["derived values differ between the versions; compare them over a corpus (--scenarios)"]
+    if old.grading.ctx.fields != new.grading.ctx.fields:
+        return [], ["the versions decide on different fact schemas; compare them over a corpus (--scenarios)"]
     zone, periods = zone_and_periods(new, new.grading.doc)
-    space = grading_space(new.grading.doc, bool(periods))
+    space = grading_space(new.grading.doc, bool(periods), new.grading.ctx.schema)
     models = [
         GradingModel(rb.grading, source_of(rb, rb.grading.doc), *zone_and_periods(rb, rb.grading.doc), space=space) for rb in (old, new)
     ]
@@ -146,7 +148,10 @@ def _confirm_grading(fact, old: Rulebook, new: Rulebook, old_level: str, new_lev
     if fact is None:
         return None
     try:
-        got = (old.grading.grade(parse_incident(fact)).level, new.grading.grade(parse_incident(fact)).level)  # type: ignore[union-attr]
+        got = (
+            old.grading.grade(fact_parser(old.grading)(fact)).level,  # type: ignore[union-attr]
+            new.grading.grade(fact_parser(new.grading)(fact)).level,  # type: ignore[union-attr]
+        )
     except AspRulesError:
         return None
     return fact if got == (old_level, new_level) else None
@@ -163,7 +168,9 @@ def authorization_changes(old: Rulebook, new: Rulebook) -> list[Change]:
     evs = [old.authorization, new.authorization]
     out = _step_changes(evs[0].doc, evs[1].doc)
     docs = [ev.doc for ev in evs]
-    space = operation_space(docs[1], True)
+    if evs[0].ctx.fields != evs[1].ctx.fields:
+        return []  # different fact schemas: a shared space would misread one side (compare over a corpus)
+    space = operation_space(docs[1], True, evs[1].ctx.schema)
     dnfs: list[list] = []
     layout = []
     for doc in docs:
@@ -272,8 +279,7 @@ def corpus_changes(old: Rulebook, new: Rulebook, paths: Iterable[str | Path]) ->
         if kind == "incident":
             if old.grading is None or new.grading is None:
                 continue
-            incident = parse_incident(fact)
-            a, b = old.grading.grade(incident), new.grading.grade(incident)
+            a, b = old.grading.grade(fact_parser(old.grading)(fact)), new.grading.grade(fact_parser(new.grading)(fact))
             before, after = {"level": a.level}, {"level": b.level}
             if a.level == b.level:
                 total += 1
@@ -282,8 +288,8 @@ def corpus_changes(old: Rulebook, new: Rulebook, paths: Iterable[str | Path]) ->
         else:
             if old.authorization is None or new.authorization is None:
                 continue
-            op = parse_operation(fact)
-            a, b = old.authorization.authorize(op), new.authorization.authorize(op)
+            a = old.authorization.authorize(fact_parser(old.authorization)(fact))
+            b = new.authorization.authorize(fact_parser(new.authorization)(fact))
             before = {"status": a.status, "missing": list(a.missing), "violations": sorted(v.rule for v in a.violations)}
             after = {"status": b.status, "missing": list(b.missing), "violations": sorted(v.rule for v in b.violations)}
             if before == after:

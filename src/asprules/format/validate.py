@@ -72,11 +72,11 @@ def check_document(source: SourceDocument, document: Any, schema: FactSchema | N
     if isinstance(document, GradingDocument):
         scope = _Scope(source, {})
         problems = _check_grading(source, document, INCIDENT_FIELDS if schema is None else schema.catalog, scope)
-        return problems + ([] if schema is None or schema.bundled else _check_needs(scope, document, schema))
+        return problems + ([] if schema is None else _check_needs(scope, document, schema))
     if isinstance(document, AuthorizationDocument):
         scope = _Scope(source, {})
         problems = _check_authorization(source, document, OPERATION_FIELDS if schema is None else schema.catalog, scope)
-        return problems + ([] if schema is None or schema.bundled else _check_needs(scope, document, schema))
+        return problems + ([] if schema is None else _check_needs(scope, document, schema))
     if isinstance(document, CalendarDocument):
         return _check_calendar(source, document)
     raise TypeError(type(document))
