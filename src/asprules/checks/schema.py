@@ -1,4 +1,4 @@
-"""JSON Schemas of the ruleset format, the fact models and scenario files.
+"""JSON Schemas of the ruleset format, fact schema files, the fact models and scenario files.
 
 Generated from the same pydantic models the loader uses, so they cannot drift from what
 ``asprules validate`` accepts; ``docs/schema/*.schema.json`` are these, written out for
@@ -16,13 +16,14 @@ from ..engine.rulebook import Rulebook
 from ..errors import Problem, RulesetError
 
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
-KINDS = ("ruleset", "incident", "operation", "scenarios")
+KINDS = ("ruleset", "facts", "incident", "operation", "scenarios")
 
 
 def schema(kind: str, rules: Rulebook | None = None) -> dict[str, Any]:
     """The JSON Schema of ``kind``: the ruleset format, scenario files, a bundled fact
     model, or — with ``rules`` — a fact schema those files declare (by its id)."""
     from ..facts.models import Incident, Operation
+    from ..facts.schema import FactsDocument
     from ..format.document import Document
     from .scenarios import ScenarioFile
 
@@ -34,6 +35,10 @@ def schema(kind: str, rules: Rulebook | None = None) -> dict[str, Any]:
     if kind == "ruleset":
         out = TypeAdapter(Document).json_schema(by_alias=True)
         out["title"] = "asprules ruleset (grading, authorization or calendar)"
+        _plain_text_allowed(out)
+    elif kind == "facts":
+        out = FactsDocument.model_json_schema(by_alias=True)
+        out["title"] = "asprules fact schema file (kind: facts)"
         _plain_text_allowed(out)
     elif kind == "incident":
         out = Incident.model_json_schema(by_alias=True)
