@@ -178,6 +178,8 @@ def test_durations_read_minutes_or_iso_8601():
         ("{field: customer.tier, in: [standard, platinum]}", "'platinum' cannot be a value of 'customer.tier'"),
         ("{field: services, contains_any: [ftp]}", "'ftp' is not one of api, web, billing, search"),
         ("{field: data_breach, eq: 1}", "1 cannot be a value of 'data_breach'"),
+        ("{field: customer, present: true}", "'customer' is a record; a condition names one of its fields (customer.id, customer.tier)"),
+        ("{local_time: {field: impact, within: '00:00-06:00'}}", "field 'impact' is enum, not a date-time"),
     ],
 )
 def test_a_rule_on_declared_fields_is_checked_at_load_time(when, message):
@@ -188,6 +190,12 @@ def test_a_rule_on_declared_fields_is_checked_at_load_time(when, message):
     (problem,) = err.value.problems
     assert message in problem.message
     assert problem.file == "<text 2>" and problem.line is not None and problem.path[:3] == ("tables", 0, "rows")
+
+
+def test_a_list_of_records_is_not_comparable():
+    facts = CHANGE + "  teams: {type: list, fields: {name: {type: text}}}\n"
+    with pytest.raises(RulesetError, match="'teams' is a list of records; no condition compares it"):
+        asprules.load_ruleset_texts(facts, grading_text(row("r", "L1", "{field: teams, present: true}"), extra="facts: change\n"))
 
 
 def test_a_ruleset_naming_an_unknown_fact_kind_is_an_error():
@@ -291,6 +299,9 @@ def test_an_authorization_on_a_schema_with_what_it_reads_authorizes():
     assert asprules.authorize(fact, rules).status == "pending"
     approved = {**fact, "approvals": [{"step": "approve", "role": "cab", "at": "2026-06-10T09:00:00+00:00"}]}
     assert asprules.authorize(approved, rules).status == "authorized"
+    pytest.importorskip("durable")
+    for one in (fact, approved):
+        assert asprules.authorize(one, rules, backend="rete") == asprules.authorize(one, rules)
 
 
 def test_a_customer_of_the_wrong_shape_is_reported_for_time_conditions():

@@ -51,6 +51,17 @@ class _Scope:
     roles: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
     uses: dict[str, Path] = field(default_factory=dict)  # condition kinds with engine needs -> first place
+    schema: FactSchema | None = None
+
+    def unknown(self, name: str) -> str:
+        """Why a condition cannot name ``name``: not declared, or of a type no condition compares."""
+        spec = _declared(self.schema, name) if self.schema is not None else None
+        if spec is not None and spec.type == "record":
+            inner = ", ".join(f"{name}.{k}" for k in (spec.fields or {}))
+            return f"{name!r} is a record; a condition names one of its fields ({inner})"
+        if spec is not None and spec.type == "list":
+            return f"{name!r} is a list of records; no condition compares it (has_approval reads approvals)"
+        return f"unknown field {name!r}{_suggest(name, self.fields)}"
 
     def report(self, path: Path, message: str) -> None:
         self.problems.append(self.source.problem(path, message))
@@ -70,11 +81,11 @@ def check_document(source: SourceDocument, document: Any, schema: FactSchema | N
     """Every reference problem in one parsed document; rules are checked against the
     catalog of ``schema``, the fact schema it decides on (default: the handbook's)."""
     if isinstance(document, GradingDocument):
-        scope = _Scope(source, {})
+        scope = _Scope(source, {}, schema=schema)
         problems = _check_grading(source, document, INCIDENT_FIELDS if schema is None else schema.catalog, scope)
         return problems + ([] if schema is None else _check_needs(scope, document, schema))
     if isinstance(document, AuthorizationDocument):
-        scope = _Scope(source, {})
+        scope = _Scope(source, {}, schema=schema)
         problems = _check_authorization(source, document, OPERATION_FIELDS if schema is None else schema.catalog, scope)
         return problems + ([] if schema is None else _check_needs(scope, document, schema))
     if isinstance(document, CalendarDocument):
@@ -185,7 +196,7 @@ def check_condition(scope: _Scope, cond: Condition, path: Path) -> None:
 def _check_instant(scope: _Scope, name: str, path: Path) -> None:
     ftype = scope.fields.get(name)
     if ftype is None:
-        scope.report(path, f"unknown field {name!r}{_suggest(name, scope.fields)}")
+        scope.report(path, scope.unknown(name))
     elif ftype.kind != "instant":
         scope.report(path, f"field {name!r} is {ftype.kind}, not a date-time")
 
@@ -225,7 +236,7 @@ def _suggest(name: str, names: Iterable[str]) -> str:
 def _check_compare(scope: _Scope, cond: Compare, path: Path) -> None:
     ftype = scope.fields.get(cond.field)
     if ftype is None:
-        scope.report(path + ("field",), f"unknown field {cond.field!r}{_suggest(cond.field, scope.fields)}")
+        scope.report(path + ("field",), scope.unknown(cond.field))
         return
     op, operand = cond.operator, cond.operand
     at = path + (op,)
@@ -413,6 +424,17 @@ _CUSTOMER_PARTS: dict[str, tuple[str, str | None]] = {
 _PERIOD = {"name": "text", "start": "instant", "end": "instant"}
 _APPROVAL = {"step": "text", "role": "text", "at": "instant"}
 _NOTIFICATION = {"channel": "enum", "at": "instant"}
+
+
+def _declared(schema: FactSchema, name: str) -> FieldSpec | None:
+    fields: Any = schema.fields
+    spec = None
+    for part in name.split("."):
+        spec = (fields or {}).get(part)
+        if spec is None:
+            return None
+        fields = spec.fields
+    return spec
 
 
 def _check_needs(scope: _Scope, doc: GradingDocument | AuthorizationDocument, schema: FactSchema) -> list[Problem]:
