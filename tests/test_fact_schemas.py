@@ -367,3 +367,36 @@ def test_diff_compares_two_versions_on_a_declared_schema(tmp_path, capsys):
     main(["diff", str(OWN / "rules"), str(new), "--scenarios", str(OWN)])
     out = capsys.readouterr().out
     assert "users_affected_pct > 20, ≤ 25: SEV3 → SEV2 (raise)" in out and "corpus: 0 of 5 decisions change" in out
+
+
+# --- the generated grader on a declared schema equals the closures ----------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+LEVELS3 = ["high", "medium", "low"]
+tickets = st.fixed_dictionaries(
+    {
+        "id": st.just("T"),
+        "started_at": st.just("2026-11-30T21:05:00+00:00"),
+        "impact": st.sampled_from(LEVELS3),
+        "urgency": st.sampled_from(LEVELS3),
+        "users_affected_pct": st.floats(0, 100),
+        "affected_customers": st.integers(0, 10_000_000),
+        "services": st.lists(st.sampled_from(["api", "web", "billing", "search"]), max_size=4),
+    },
+    optional={
+        "outage": st.one_of(st.floats(0, 1000), st.integers(0, 100).map(lambda m: f"PT{m}M")),
+        "data_breach": st.booleans(),
+        "customer": st.fixed_dictionaries({"id": st.just("c"), "tier": st.sampled_from(["standard", "enterprise"])}),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tickets)
+def test_generated_grader_equals_the_closures_on_a_declared_schema(sre, ticket):
+    assert sre.grading.grade != sre.grading.grade_reference  # the generated function, not a fallback
+    fact = sre.grading.ctx.schema.parse(ticket)
+    fast, reference = sre.grading.grade(fact), sre.grading.grade_reference(fact)
+    assert (fast.level, fast.fired_ids) == (reference.level, reference.fired_ids)
