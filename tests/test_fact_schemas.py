@@ -400,3 +400,17 @@ def test_generated_grader_equals_the_closures_on_a_declared_schema(sre, ticket):
     fact = sre.grading.ctx.schema.parse(ticket)
     fast, reference = sre.grading.grade(fact), sre.grading.grade_reference(fact)
     assert (fast.level, fast.fired_ids) == (reference.level, reference.fired_ids)
+
+
+def test_the_handbook_authorization_on_an_extended_operation_decides_the_same():
+    from support import RULESETS
+
+    extended = "asprules: 1\nkind: facts\nid: our-operation\nextends: operation\nfields:\n  change_type: {type: enum, values: [standard, normal, emergency]}\n"
+    text = (RULESETS / "authorization.yaml").read_text(encoding="utf-8").replace("\nkind: authorization\n", "\nkind: authorization\nfacts: our-operation\n", 1)
+    calendar = (RULESETS / "calendar-cn.yaml").read_text(encoding="utf-8")
+    ours, handbook = asprules.load_ruleset_texts(extended, text, calendar), asprules.load_rulesets()
+    for fact in (operation(), operation(approvals=[]), operation(scheduled_start="2026-06-10T14:00:00+08:00", scheduled_end="2026-06-10T15:00:00+08:00")):
+        mine, theirs = asprules.authorize({**fact, "change_type": "normal"}, ours), asprules.authorize(fact, handbook)
+        assert (mine.status, mine.missing, mine.violations) == (theirs.status, theirs.missing, theirs.violations)
+    with pytest.raises(FactError, match="change_type"):
+        asprules.authorize(operation(), ours)
