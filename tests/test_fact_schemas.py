@@ -414,3 +414,11 @@ def test_the_handbook_authorization_on_an_extended_operation_decides_the_same():
         assert (mine.status, mine.missing, mine.violations) == (theirs.status, theirs.missing, theirs.violations)
     with pytest.raises(FactError, match="change_type"):
         asprules.authorize(operation(), ours)
+
+
+def test_the_check_names_a_schema_may_use_are_the_registered_checks():
+    import typing
+
+    from asprules.facts import models, schema
+
+    assert set(typing.get_args(schema.CheckName)) == set(models.CHECKS)

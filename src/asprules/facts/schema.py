@@ -16,13 +16,16 @@ Nothing here reads rules; the loader resolves which schema each ruleset decides 
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
+import typing
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping, Optional
 
+from annotated_types import Ge, Le, MaxLen, MinLen
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -42,10 +45,12 @@ from ..errors import Problem, RulesetError
 from ..i18n import LocalText
 from ..source import SourceDocument, SourcePath, parse_file, problems_from_validation
 from . import models
-from .fields import FieldType, catalog, parent_optional
+from .fields import FieldType, parent_optional, unwrap
 
 FieldTypeName = Literal["number", "integer", "bool", "enum", "text", "instant", "duration", "list", "record"]
 FIELD_TYPES: tuple[str, ...] = FieldTypeName.__args__  # type: ignore[attr-defined]
+# The cross-field checks of :data:`asprules.facts.models.CHECKS` a schema may ask for.
+CheckName = Literal["period_order", "schedule_order", "incident_timeline"]
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 SchemaId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]
 FieldPath = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$", max_length=200)]
@@ -77,7 +82,7 @@ class FieldSpec(BaseModel):
     required: bool = Field(default=True, description="Must be given; an optional field is absent (None), an optional list empty")
     default: Optional[bool] = Field(default=None, description="A bool's value when absent (the field is then optional)")
     format: Optional[Literal["timezone", "window"]] = Field(default=None, description="Checks a text: an IANA zone name, or a daily window HH:MM-HH:MM")
-    checks: list[Literal["period_order", "schedule_order", "incident_timeline"]] = Field(default=[], description="Cross-field checks of a record")
+    checks: list[CheckName] = Field(default=[], description="Cross-field checks of a record")
     description: Annotated[Optional[LocalText], BeforeValidator(_text)] = None
 
 
@@ -95,7 +100,7 @@ class FactsDocument(BaseModel):
     fields: dict[Identifier, FieldSpec] = Field(default={}, description="Fields declared (or, when extending, added or replaced)")
     optional: list[FieldPath] = Field(default=[], description="Fields of the extended schema made optional")
     drop: list[FieldPath] = Field(default=[], description="Fields of the extended schema dropped")
-    checks: list[Literal["period_order", "schedule_order", "incident_timeline"]] = Field(default=[], description="Cross-field checks of the fact")
+    checks: list[CheckName] = Field(default=[], description="Cross-field checks of the fact")
 
 
 @dataclass(frozen=True)
@@ -180,8 +185,6 @@ def _check_spec(source: SourceDocument, spec: FieldSpec, path: SourcePath, out: 
 
     kind = spec.type
     if kind not in FIELD_TYPES:
-        import difflib
-
         close = difflib.get_close_matches(kind, FIELD_TYPES, n=1)
         report("type", f"unknown type {kind!r}{f' (did you mean {close[0]!r}?)' if close else ''}; one of {', '.join(FIELD_TYPES)}")
         return
@@ -490,12 +493,6 @@ def build_schema(
 def describe(model: type[BaseModel]) -> dict[str, Any]:
     """A model's fields reduced to what a schema declares (type, members, bounds,
     required-ness), recursively: two models with equal descriptions accept the same facts."""
-    import typing
-
-    from annotated_types import Ge, Le, MaxLen, MinLen
-
-    from .fields import unwrap
-
     hints = typing.get_type_hints(model, include_extras=True)
     out: dict[str, Any] = {}
     for name, info in model.model_fields.items():
@@ -504,7 +501,7 @@ def describe(model: type[BaseModel]) -> dict[str, Any]:
         origin = typing.get_origin(annotation)
         if origin is tuple:
             entry["list"] = True
-            annotation, _, inner_meta = unwrap(typing.get_args(annotation)[0])
+            annotation, _, _ = unwrap(typing.get_args(annotation)[0])
             origin = typing.get_origin(annotation)
         metadata = metadata + list(info.metadata)
         for item in metadata:
