@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import argparse
 
+from ..audit import DecisionLog
 from ..decide import BACKENDS, authorize, grade
 from ..facts.models import incident_from_file, operation_from_file
 from .common import EXIT_OK, add_decision_format, add_rules, emit, rules_of
+
+
+def _logged(args, fact, decision) -> None:
+    if args.log:
+        with DecisionLog(args.log, mask=args.log_mask or ()) as log:
+            log.record(fact, decision)
 
 
 def cmd_grade(args) -> int:
     rules = rules_of(args)
     incident = incident_from_file(args.file)
     decision = grade(incident, rules, backend=args.backend)
+    _logged(args, incident, decision)
     payload = {"id": incident.id, **decision.to_json()}
     emit(payload, f"{incident.id}: {decision.explain(args.lang)}", args.format)
     return EXIT_OK
@@ -22,6 +30,7 @@ def cmd_authorize(args) -> int:
     rules = rules_of(args)
     operation = operation_from_file(args.file)
     decision = authorize(operation, rules, backend=args.backend)
+    _logged(args, operation, decision)
     payload = {"id": operation.id, **decision.to_json()}
     emit(payload, f"{operation.id}: {decision.explain(args.lang)}", args.format)
     return EXIT_OK
@@ -40,6 +49,10 @@ def register(sub: argparse._SubParsersAction) -> None:
             choices=BACKENDS,
             default="compiled",
             help="evaluator: compiled closures (default) or the durable-rules Rete network; see docs/backends.md",
+        )
+        p.add_argument("--log", metavar="FILE", help="append the decision to this JSONL audit log (see docs/integration.md)")
+        p.add_argument(
+            "--log-mask", action="append", metavar="FIELD", help="input field (dotted path) the log must not hold (repeatable)"
         )
         add_decision_format(p)
         p.set_defaults(func=fn)
