@@ -19,7 +19,7 @@ PACKAGE = SRC / "asprules"
 FLOORS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("faces", ("asprules", "asprules.__main__", "asprules.cli", "asprules.pytest_plugin", "asprules.testing", "asprules.docgen")),
     ("checks", ("asprules.checks",)),
-    ("assembly", ("asprules.loader", "asprules.decide")),
+    ("assembly", ("asprules.loader", "asprules.decide", "asprules.audit")),
     ("backends", ("asprules.backends",)),
     ("engine", ("asprules.engine",)),
     ("format", ("asprules.format",)),

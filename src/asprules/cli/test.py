@@ -1,0 +1,33 @@
+"""``asprules test PATH…``: run scenario files, report failures and rule coverage."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import EXIT_FINDINGS, EXIT_OK, add_ci_format
+
+
+def cmd_test(args) -> int:
+    from ..checks.report import render
+    from ..checks.scenario_runs import failure_finding, run_paths
+
+    run = run_paths(args.paths)
+    findings = [failure_finding(r) for r in run.failed]
+    passed = [(r.name, r.file) for r in run.results if r.passed]
+    report = run.coverage.report() if args.coverage or args.min_coverage is not None else []
+    tail = "\n".join(c.text() for c in report)
+    below = args.min_coverage is not None and run.coverage.lowest() < args.min_coverage
+    if below:
+        tail += f"\ncoverage {run.coverage.lowest():.1f}% is below --min-coverage {args.min_coverage:g}%"
+    extra = {"scenarios": len(run.results), "coverage": [c.to_json() for c in report]}
+    print(render(findings, args.format, suite="asprules test", passed=passed, extra=extra, text_tail=tail.strip("\n")))
+    return EXIT_FINDINGS if findings or below else EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("test", help="run scenario files (*.scenarios.yaml) and report failures and rule coverage")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or directories")
+    p.add_argument("--coverage", action="store_true", help="report which rules the scenarios exercised")
+    p.add_argument("--min-coverage", type=float, metavar="N", help="fail when a ruleset's rule coverage is below N%%")
+    add_ci_format(p)
+    p.set_defaults(func=cmd_test)
