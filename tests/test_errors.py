@@ -116,8 +116,11 @@ def test_assumed_figure_needs_a_basis(tmp_path):
     assert p.field == "tables[0].rows[0]" and "basis" in p.message
 
 
-def test_cite_must_be_a_section_number(tmp_path):
-    text = grading_text("- {id: r, level: L1, cite: '34.2', provenance: handbook, when: {field: outage_minutes, ge: 1}}")
+def test_cite_must_follow_the_declared_section_pattern(tmp_path):
+    text = grading_text(
+        "- {id: r, level: L1, cite: '34.2', provenance: handbook, when: {field: outage_minutes, ge: 1}}",
+        extra="cite_pattern: '^§[0-9]+(\\.[0-9]+)*$'\n",
+    )
     assert only(load_error(tmp_path, text)).field == "tables[0].rows[0].cite"
 
 

@@ -41,7 +41,7 @@ EN: dict[str, str] = {
     "grade.base_from_table": "  base level {base} from table {table}:",
     "grade.row": "row",
     "grade.no_row": "  base level {base}: no row of table {table} matched",
-    "grade.adjustments": "  level adjustments (级别调整):",
+    "grade.adjustments": "  level adjustments:",
     "detail.to_level": "gives {level}",
     "detail.adjusted": "{old} → {new}",
     "detail.no_change_cap": "{old} → {new} (no change: cap is {bound})",

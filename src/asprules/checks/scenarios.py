@@ -59,7 +59,7 @@ class Scenario(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1)
     type: Literal["incident", "operation"] | None = None
-    cite: str | None = Field(default=None, pattern=r"^§[0-9]+(\.[0-9]+)*$")
+    cite: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"\S")
     why: str | None = None
     given: dict[str, Any]
     expect: Expectation

@@ -43,7 +43,7 @@ class FiredRule(BaseModel):
     id: str
     kind: Literal["row", "adjustment", "risk_class", "step", "constraint", "escalation"]
     cite: str
-    provenance: Literal["handbook", "assumed"]
+    provenance: Literal["handbook", "policy", "assumed"]
     title: LocalText | None = None
     detail: str | None = None
     detail_message: Message | None = None  # ``detail`` in any language; absent: ``detail`` as is
@@ -58,7 +58,7 @@ class FiredRule(BaseModel):
         title = f" {name(self.title, lang)}" if self.title else ""
         shown = self.detail_message.render(lang) if self.detail_message else self.detail
         detail = f" — {shown}" if shown else ""
-        mark = "" if self.provenance == "handbook" else text("reference_default", lang)
+        mark = text("reference_default", lang) if self.provenance == "assumed" else ""
         return f"{self.id} ({self.cite}){title}{detail}{mark}"
 
 
@@ -131,7 +131,7 @@ class Violation(BaseModel):
     model_config = _FROZEN
     rule: str
     cite: str
-    provenance: Literal["handbook", "assumed"]
+    provenance: Literal["handbook", "policy", "assumed"]
     message: LocalText
 
     def to_json(self) -> dict:

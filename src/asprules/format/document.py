@@ -29,7 +29,15 @@ FORMAT_VERSION = 1
 _DOC = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False, defer_build=True)
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=80)]
-Cite = Annotated[str, Field(pattern=r"^§[0-9]+(\.[0-9]+)*$", description="Handbook section, e.g. §34.2.2")]
+CITE_MAX = 200
+Cite = Annotated[
+    str,
+    Field(
+        min_length=1, max_length=CITE_MAX, pattern=r"\S",
+        description="Where the rule comes from: free text (a handbook section, a policy clause); a ruleset may declare cite_pattern",
+    ),
+]
+Provenance = Literal["handbook", "policy", "assumed"]
 Scalar = Union[bool, int, float, str]
 COMPARISON_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "between", "present", "contains_any")
 
@@ -233,7 +241,7 @@ class Provenanced(_Textual):
     """Where a figure or rule comes from. ``assumed`` needs a one-line basis."""
 
     cite: Cite
-    provenance: Literal["handbook", "assumed"]
+    provenance: Provenance
     basis: str | None = Field(default=None, description="Which public practice an assumed figure follows")
 
     @model_validator(mode="after")
@@ -301,6 +309,10 @@ class Header(_Textual):
     version: str | int | float | None = None
     title: Text | None = None
     description: str | None = None
+    cite_pattern: str | None = Field(
+        default=None, min_length=1, max_length=500,
+        description="A regular expression every cite in this file must match (re.fullmatch), e.g. '^§[0-9]+(\\.[0-9]+)*$'",
+    )
 
 
 # --- grading ------------------------------------------------------------------------

@@ -7,6 +7,7 @@ each problem at the key that holds it. Nothing here evaluates a fact.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -67,12 +68,41 @@ def parse_document(source: SourceDocument) -> tuple[Any, list[Problem]]:
 def check_document(source: SourceDocument, document: Any) -> list[Problem]:
     """Every reference problem in one parsed document."""
     if isinstance(document, GradingDocument):
-        return _check_grading(source, document)
-    if isinstance(document, AuthorizationDocument):
-        return _check_authorization(source, document)
-    if isinstance(document, CalendarDocument):
-        return _check_calendar(source, document)
-    raise TypeError(type(document))
+        problems = _check_grading(source, document)
+    elif isinstance(document, AuthorizationDocument):
+        problems = _check_authorization(source, document)
+    elif isinstance(document, CalendarDocument):
+        problems = _check_calendar(source, document)
+    else:
+        raise TypeError(type(document))
+    return problems + check_cites(source, document.cite_pattern)
+
+
+def check_cites(source: SourceDocument, pattern: str | None) -> list[Problem]:
+    """With a ``cite_pattern``: every ``cite`` in the file must match it as a whole."""
+    if pattern is None:
+        return []
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        return [source.problem(("cite_pattern",), f"cite_pattern is not a regular expression: {exc}")]
+    out: list[Problem] = []
+    for path, cite in _cites(source.data, ()):
+        if not (isinstance(cite, str) and compiled.fullmatch(cite)):
+            out.append(source.problem(path, f"cite {cite!r} does not follow this file's cite_pattern {pattern!r}"))
+    return out
+
+
+def _cites(node: Any, path: Path) -> Iterable[tuple[Path, Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "cite":
+                yield path + (key,), value
+            else:
+                yield from _cites(value, path + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _cites(value, path + (i,))
 
 
 # --- shared -----------------------------------------------------------------------------

@@ -93,7 +93,7 @@ def assumed_figures(documents: Iterable[LoadedDocument]) -> list[Finding]:
                 out.append(
                     Finding(
                         "assumed", "error",
-                        f"{ident}: provenance is 'assumed' (basis: {node.get('basis', '?')}); enter your organization's figure and mark it 'handbook'",
+                        f"{ident}: provenance is 'assumed' (basis: {node.get('basis', '?')}); enter your organization's figure and mark it 'handbook' or 'policy'",
                         file=d.source.file, line=pos[0] if pos else None, column=pos[1] if pos else None, rule=str(ident),
                     )
                 )
