@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 
 from . import i18n
 from .checks.report import FORMATS
-from .decide import BACKENDS, authorize, grade
+from .decide import BACKENDS, authorize, grade, grade_all
 from .errors import AspRulesError, Problem
 from .facts.models import incident_from_file, operation_from_file
 from .loader import Rulebook, load_rulesets
@@ -49,7 +49,13 @@ def _rules(args) -> Rulebook:
 def cmd_grade(args) -> int:
     rules = _rules(args)
     incident = incident_from_file(args.file)
-    decision = grade(incident, rules, backend=args.backend)
+    if args.all_decisions:
+        decisions = grade_all(incident, rules, backend=args.backend)
+        payload = {"id": incident.id, "decisions": {k: d.to_json() for k, d in decisions.items()}}
+        shown = "\n".join(f"{incident.id} [{k}]: {d.explain(args.lang)}" for k, d in decisions.items())
+        _emit(payload, shown, args.format)
+        return EXIT_OK
+    decision = grade(incident, rules, decision=args.decision, backend=args.backend)
     payload = {"id": incident.id, **decision.to_json()}
     _emit(payload, f"{incident.id}: {decision.explain(args.lang)}", args.format)
     return EXIT_OK
@@ -170,6 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
             default="compiled",
             help="evaluator: compiled closures (default) or the durable-rules Rete network; see docs/backends.md",
         )
+        if name == "grade":
+            which = p.add_mutually_exclusive_group()
+            which.add_argument(
+                "--decision", metavar="ID", help="the grading ruleset to decide by (its id); needed when several are loaded"
+            )
+            which.add_argument("--all", dest="all_decisions", action="store_true", help="decide by every grading ruleset loaded")
         common(p)
         p.set_defaults(func=fn)
 

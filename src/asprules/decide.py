@@ -1,4 +1,4 @@
-"""Deciding with a backend chosen by name: grade, authorize, grade many.
+"""Deciding with a backend chosen by name: grade, grade all decisions, authorize, grade many.
 
 This is where the engine and the backends meet: the compiled evaluators of
 :mod:`asprules.engine` decide by default, and ``backend="rete"`` hands the same
@@ -28,21 +28,34 @@ def _check_backend(backend: str) -> None:
         raise BackendUnavailable(f"unknown backend {backend!r}", [Problem(f"available backends: {', '.join(BACKENDS)}")])
 
 
-def _grading(rules: Rulebook):
-    if rules.grading is None:
-        raise RulesetError("no grading ruleset loaded", [Problem(f"loaded files: {', '.join(rules.files) or 'none'}")])
-    return rules.grading
-
-
-def grade(incident: Mapping[str, Any] | Incident, rules: Rulebook, *, backend: Backend = "compiled") -> GradeDecision:
-    """Grade an incident. Raises :class:`FactError` for bad input, never a deep traceback."""
+def grade(
+    incident: Mapping[str, Any] | Incident, rules: Rulebook, *, decision: str | None = None, backend: Backend = "compiled"
+) -> GradeDecision:
+    """Grade an incident under the grading ruleset ``decision`` names (its id; may be
+    omitted when exactly one is loaded). Raises :class:`FactError` for bad input and
+    :class:`RulesetError` when ``decision`` names no loaded ruleset or several are loaded
+    and none is named — never a deep traceback."""
     _check_backend(backend)
-    evaluator = _grading(rules)
+    evaluator = rules.decision(decision)
     if backend == "rete":
         from .backends import rete  # durable-rules is imported only when asked for
 
         return rete.grade(parse_incident(incident), evaluator)
     return evaluator.grade(parse_incident(incident))
+
+
+def grade_all(
+    incident: Mapping[str, Any] | Incident, rules: Rulebook, *, backend: Backend = "compiled"
+) -> dict[str, GradeDecision]:
+    """Every decision for one incident: the grading ruleset id → its decision, in load order.
+
+    The incident is parsed once. Raises :class:`RulesetError` when no grading ruleset is loaded.
+    """
+    _check_backend(backend)
+    if not rules.gradings:
+        rules.decision(None)  # raises: no grading ruleset loaded
+    fact = parse_incident(incident)
+    return {ident: grade(fact, rules, decision=ident, backend=backend) for ident in rules.gradings}
 
 
 def authorize(operation: Mapping[str, Any] | Operation, rules: Rulebook, *, backend: Backend = "compiled") -> AuthorizationDecision:
@@ -58,17 +71,22 @@ def authorize(operation: Mapping[str, Any] | Operation, rules: Rulebook, *, back
 
 
 def grade_many(
-    incidents: Iterable[Mapping[str, Any] | Incident], rules: Rulebook, *, backend: Backend = "compiled"
+    incidents: Iterable[Mapping[str, Any] | Incident],
+    rules: Rulebook,
+    *,
+    decision: str | None = None,
+    backend: Backend = "compiled",
 ) -> Iterator[GradeDecision]:
     """Grade each incident in turn; yields decisions in input order.
 
-    Raises :class:`RulesetError` at once when no grading ruleset is loaded, and
+    Raises :class:`RulesetError` at once when no grading ruleset is loaded (or ``decision``
+    names none, or several are loaded and none is named), and
     :class:`FactError` (``incident #i``: zero-based position) when an incident is invalid.
     """
     _check_backend(backend)
-    evaluator = _grading(rules)
+    evaluator = rules.decision(decision)
     if backend != "compiled":
-        return (grade(incident, rules, backend=backend) for incident in incidents)  # type: ignore[arg-type]
+        return (grade(incident, rules, decision=decision, backend=backend) for incident in incidents)  # type: ignore[arg-type]
     return _compiled(incidents, evaluator.grade)
 
 

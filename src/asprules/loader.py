@@ -93,7 +93,9 @@ def _check_across(loaded: list[LoadedDocument]) -> list[Problem]:
         for i, cal in enumerate(getattr(d.model, "calendars", ())):
             if cal not in calendars:
                 problems.append(d.source.problem(("calendars", i), f"calendar {cal!r} is not among the loaded files"))
-    for kind in (GradingDocument, AuthorizationDocument):
+    # Any number of grading rulesets (one decision each, told apart by their ids, which
+    # are unique above); one authorization ruleset.
+    for kind in (AuthorizationDocument,):
         docs = [d for d in loaded if isinstance(d.model, kind)]
         for extra in docs[1:]:
             problems.append(
@@ -123,7 +125,8 @@ def load_ruleset_texts(*texts: str) -> Rulebook:
 
 def _compiled(loaded: list[LoadedDocument]) -> Rulebook:
     calendars = {d.model.id: d for d in loaded if isinstance(d.model, CalendarDocument)}
-    grading = authorization = None
+    gradings: dict[str, GradingEvaluator] = {}
+    authorization = None
     for d in loaded:
         if isinstance(d.model, (GradingDocument, AuthorizationDocument)):
             used = [calendars[c] for c in d.model.calendars]
@@ -134,10 +137,10 @@ def _compiled(loaded: list[LoadedDocument]) -> Rulebook:
                 version=None if d.model.version is None else str(d.model.version),
             )
             if isinstance(d.model, GradingDocument):
-                grading = GradingEvaluator(d.model, ctx, ref)
+                gradings[d.model.id] = GradingEvaluator(d.model, ctx, ref)
             else:
                 authorization = AuthorizationEvaluator(d.model, ctx, ref)
-    return Rulebook(grading=grading, authorization=authorization, documents=tuple(loaded))
+    return Rulebook(gradings=gradings, authorization=authorization, documents=tuple(loaded))
 
 
 def _context(model: GradingDocument | AuthorizationDocument, calendars: list[LoadedDocument]) -> Context:
