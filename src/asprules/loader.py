@@ -137,10 +137,20 @@ def _compiled(loaded: list[LoadedDocument]) -> Rulebook:
                 version=None if d.model.version is None else str(d.model.version),
             )
             if isinstance(d.model, GradingDocument):
-                gradings[d.model.id] = GradingEvaluator(d.model, ctx, ref)
+                gradings[d.model.id] = GradingEvaluator(d.model, ctx, ref, where=_where(d.source))
             else:
                 authorization = AuthorizationEvaluator(d.model, ctx, ref)
     return Rulebook(gradings=gradings, authorization=authorization, documents=tuple(loaded))
+
+
+def _where(source: SourceDocument):
+    """``path -> (file, line)`` for a key of ``source``: evaluation errors say where."""
+
+    def where(path: tuple) -> tuple[str, int | None]:
+        pos = source.locate(path)
+        return source.file, pos[0] if pos else None
+
+    return where
 
 
 def _context(model: GradingDocument | AuthorizationDocument, calendars: list[LoadedDocument]) -> Context:

@@ -72,13 +72,14 @@ class GradeDecision(BaseModel):
     table: str | None
     fired: tuple[FiredRule, ...]
     ruleset: RulesetRef
+    score: int | float | None = None  # the deciding table's total under collect sum or count
 
     @property
     def fired_ids(self) -> tuple[str, ...]:
         return tuple(f.id for f in self.fired)
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "level": self.level,
             "base_level": self.base_level,
             "major": self.major,
@@ -86,13 +87,19 @@ class GradeDecision(BaseModel):
             "fired": [f.to_json() for f in self.fired],
             "ruleset": self.ruleset.to_json(),
         }
+        if self.score is not None:
+            out["score"] = self.score
+        return out
 
     def explain(self, lang: str = DEFAULT_LANGUAGE) -> str:
         """Why this level, for people; ``lang`` is ``"en"`` or ``"zh"``."""
         lines = [text("grade.level", lang, level=self.level, name=name(self.level_name, lang))]
         rows = [f for f in self.fired if f.kind == "row"]
-        if rows:
-            lines.append(text("grade.base_from_table", lang, base=self.base_level, table=self.table))
+        if rows or self.score is not None:
+            if self.score is not None:
+                lines.append(text("grade.base_from_score", lang, base=self.base_level, table=self.table, score=f"{self.score:g}"))
+            else:
+                lines.append(text("grade.base_from_table", lang, base=self.base_level, table=self.table))
             row = text("grade.row", lang)
             lines += [f"    {row} {f.line(lang)}" for f in rows]
         else:

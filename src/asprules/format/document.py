@@ -318,9 +318,25 @@ class Header(_Textual):
 # --- grading ------------------------------------------------------------------------
 
 
+HIT_POLICIES = ("unique", "any", "first", "priority", "collect")
+AGGREGATORS = ("max", "min", "sum", "count")
+Score = Annotated[Union[int, float], Field(ge=-1_000_000, le=1_000_000)]
+
+
 class Row(Rule):
-    level: Identifier
+    level: Identifier | None = Field(default=None, description="The level it gives; not with collect sum or count")
+    score: Score | None = Field(default=None, description="With collect sum: the points it adds to the table's total")
     when: Condition
+
+
+class Band(BaseModel):
+    """With ``collect sum`` or ``count``: the level for totals from ``min`` (inclusive) up to
+    the next band's ``min`` (or ``below``, exclusive)."""
+
+    model_config = _DOC
+    min: Score | None = Field(default=None, description="Lowest total in the band; absent: no lower bound (the lowest band only)")
+    below: Score | None = Field(default=None, description="Optional: the total where the band ends; must be the next band's min")
+    level: Identifier
 
 
 class Table(_Textual):
@@ -329,9 +345,16 @@ class Table(_Textual):
     name: Text | None = None
     cite: Cite
     applies_when: Condition | None = None
-    hit_policy: Literal["first", "unique", "priority"]
-    default: Identifier
+    hit_policy: Literal["unique", "any", "first", "priority", "collect"]
+    aggregator: Literal["max", "min", "sum", "count"] | None = Field(default=None, description="With collect: how matching rows combine")
+    default: Identifier | None = Field(default=None, description="The level when no row matches; not with collect sum or count")
+    bands: list[Band] | None = Field(default=None, description="With collect sum or count: levels for ranges of the total")
     rows: Annotated[list[Row], Field(min_length=1)]
+
+    @property
+    def banded(self) -> bool:
+        """Whether rows combine into a number that ``bands`` turn into a level."""
+        return self.hit_policy == "collect" and self.aggregator in ("sum", "count")
 
 
 class Adjustment(Rule):
