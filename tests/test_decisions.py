@@ -173,3 +173,14 @@ def test_diff_compares_each_decision_by_id(tmp_path):
     assert report.changes[0].text().startswith("priority: ")
     only_old = diff(old, asprules.load_ruleset_texts(SEVERITY, PRIORITY.replace("id: priority", "id: prio")))
     assert "grading ruleset 'priority' is only in the old rules" in only_old.notes
+
+
+def test_a_timeline_follows_one_named_decision(both):
+    from asprules.backends.rete.timeline import IncidentTimeline
+
+    with pytest.raises(RulesetError, match="name the decision"):
+        IncidentTimeline(both)
+    timeline = IncidentTimeline(both, decision="priority")
+    opened = {"kind": "opened", "at": "2026-11-18T14:00:00+08:00", "incident": incident(id="T1", affected_users_pct=30)}
+    (change,) = timeline.handle(opened)
+    assert change.after == "P1" and timeline.level("T1") == "P1"
