@@ -184,9 +184,13 @@ def _interval_lookup(starts: list[datetime], ends: list[datetime]) -> Callable[[
 
 # The parts of a grading document this generator knows how to decide. A document that
 # uses anything else (a section added to the format later) is graded by the closures.
-# `escalations` is read only by incident timelines, never by a snapshot grade.
+# `escalations` is read only by incident timelines, never by a snapshot grade; `cite_pattern`
+# is checked at load and decides nothing.
 UNDERSTOOD = frozenset(
-    {"asprules", "kind", "id", "version", "title", "description", "calendars", "defaults", "levels", "derived", "tables", "adjustments", "escalations"}
+    {
+        "asprules", "kind", "id", "version", "title", "description", "cite_pattern",
+        "calendars", "defaults", "levels", "derived", "tables", "adjustments", "escalations",
+    }
 )
 
 
