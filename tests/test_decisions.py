@@ -184,3 +184,22 @@ def test_a_timeline_follows_one_named_decision(both):
     opened = {"kind": "opened", "at": "2026-11-18T14:00:00+08:00", "incident": incident(id="T1", affected_users_pct=30)}
     (change,) = timeline.handle(opened)
     assert change.after == "P1" and timeline.level("T1") == "P1"
+
+
+def test_diff_over_a_corpus_names_the_decision_that_changes(tmp_path):
+    corpus = tmp_path / "tickets.jsonl"
+    corpus.write_text(json.dumps(incident(id="C1", affected_users_pct=30)) + "\n", encoding="utf-8")
+    old = asprules.load_ruleset_texts(SEVERITY, PRIORITY)
+    new = asprules.load_ruleset_texts(SEVERITY, PRIORITY.replace("ge: 25}", "ge: 50}"))
+    report = diff(old, new, [corpus])
+    assert report.corpus_total == 2  # one fact, two decisions
+    (change,) = report.corpus_changes
+    assert change.old == {"decision": "priority", "level": "P1"} and change.new == {"decision": "priority", "level": "P2"}
+
+
+def test_validate_analyses_every_grading_ruleset_of_a_directory(tmp_path, capsys):
+    write(tmp_path, "severity.yaml", SEVERITY)
+    write(tmp_path, "priority.yaml", PRIORITY.replace("hit_policy: first", "hit_policy: unique").replace("ge: 5}", "between: [5, 30]}"))
+    assert cli.main(["validate", str(tmp_path), "--format", "json"]) == 1
+    out = capsys.readouterr().out
+    assert "overlap" in out and "priority.yaml" in out
