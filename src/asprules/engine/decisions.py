@@ -104,7 +104,7 @@ class Obligation(BaseModel):
 
 
 def _json_value(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
+    return [_json_value(v) for v in value] if isinstance(value, tuple) else value
 
 
 class GradeDecision(BaseModel):

@@ -230,7 +230,7 @@ class GradingEvaluator:
             default = tuple(spec.default) if isinstance(spec.default, list) else spec.default
             if not given:
                 out[spec.id] = default if default is not None else (() if model.gives_lists else None)
-            elif model.gives_lists or (model.hit_policy == "collect" and spec.type not in ("number",) and not (spec.allowed and model.aggregator in ("min", "max"))):
+            elif model.gives_lists:
                 out[spec.id] = tuple(given)
             elif model.hit_policy == "collect":
                 out[spec.id] = _aggregate(model.aggregator, spec, given)
@@ -402,15 +402,17 @@ def _combiner(table: Table, rows, default: int, band: Callable[[float], int] | N
 
 
 def _aggregate(aggregator: str | None, spec: Output, given: list) -> Any:
+    """collect with an aggregator: ``count`` counts the rows that give the output; ``sum``,
+    ``min``, ``max`` combine numbers; ``min``/``max`` rank a text output with allowed values
+    (max: the most important, first declared); any other output lists the values."""
     if aggregator == "count":
         return len(given)
-    if aggregator == "sum":
-        return sum(given)
-    if spec.type != "number":  # ranked by allowed values: max is the most important (first)
-        order = spec.allowed or []
-        ranked = sorted(given, key=order.index)
+    if spec.type == "number":
+        return sum(given) if aggregator == "sum" else (max(given) if aggregator == "max" else min(given))
+    if spec.type == "text" and spec.allowed and aggregator in ("min", "max"):
+        ranked = sorted(given, key=spec.allowed.index)
         return ranked[0] if aggregator == "max" else ranked[-1]
-    return max(given) if aggregator == "max" else min(given)
+    return tuple(given)
 
 
 def _output_combiner(table: Table, rows, where: tuple[str, int | None]):

@@ -461,8 +461,8 @@ def _check_row_outputs(scope: _Scope, doc: GradingDocument, given: dict | None, 
 
 def _check_output_policy(scope: _Scope, doc: GradingDocument, table: Table, tpath: Path) -> None:
     """A table of a ruleset without levels gives outputs only: no level, score, default or
-    bands; ``sum``/``min``/``max`` combine numbers; ``priority`` and ``output order`` rank by
-    the first output's allowed values."""
+    bands (each output declares its default); ``priority`` and ``output order`` rank by the
+    first output's allowed values."""
     for key in ("default", "bands"):
         if getattr(table, key) is not None:
             scope.report(tpath + (key,), f"a ruleset without levels gives outputs only: a table has no {key} (declare the output's default)")
@@ -476,13 +476,6 @@ def _check_output_policy(scope: _Scope, doc: GradingDocument, table: Table, tpat
         scope.report(tpath + ("aggregator",), f"an aggregator goes with hit policy collect, not {table.hit_policy}")
     if table.hit_policy in ("priority", "output_order") and doc.outputs and not doc.outputs[0].allowed:
         scope.report(tpath + ("hit_policy",), f"hit policy {table.hit_policy} ranks by the allowed values of the first output ({doc.outputs[0].id!r}), which declares none")
-    if table.aggregator in ("sum", "min", "max"):
-        for out in doc.outputs:
-            if out.type != "number" and not (table.aggregator != "sum" and out.allowed):
-                scope.report(
-                    tpath + ("aggregator",),
-                    f"collect {table.aggregator} combines numbers (min/max also ranked allowed values); output {out.id!r} is {out.type}",
-                )
 
 
 def _check_policy(scope: _Scope, table: Table, tpath: Path) -> None:
