@@ -432,3 +432,95 @@ def test_a_chained_condition_is_checked_against_the_required_decisions_types():
         asprules.load_ruleset_texts(MATRIX.replace("eq: high}]}}\n      - {id: m-p2", "eq: urgent}]}}\n      - {id: m-p2"), IMPACT, URGENCY)
     with pytest.raises(RulesetError, match="unknown field 'impact.score'"):
         asprules.load_ruleset_texts(MATRIX.replace("field: impact.level, eq: high}, {field: urgency", "field: impact.score, eq: high}, {field: urgency"), IMPACT, URGENCY)
+
+
+# --- the checks learn them ---------------------------------------------------------------
+
+
+def _write(tmp_path, **files):
+    for name, text in files.items():
+        (tmp_path / f"{name}.yaml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_validate_finds_gaps_in_a_table_of_outputs_and_does_not_analyse_a_chain(tmp_path):
+    from asprules.checks.analysis import analyse
+
+    routing = OUTPUTS.replace("POLICY", "first").replace("AGGREGATOR", "")
+    findings = analyse(asprules.load_ruleset_texts(routing, MATRIX, IMPACT, URGENCY))
+    gaps = [f for f in findings if f.code == "gap"]
+    assert len(gaps) == 1 and "outputs minutes, channels have no default" in gaps[0].message and gaps[0].witness
+    (skipped,) = [f for f in findings if f.code == "not-analysed"]
+    assert skipped.rule == "priority" and skipped.line == 5
+
+
+def test_overlaps_under_any_compare_outputs():
+    from asprules.checks.analysis import analyse
+
+    text = OUTPUTS.replace("POLICY", "any").replace("AGGREGATOR", "")
+    overlaps = [f for f in analyse(asprules.load_ruleset_texts(text)) if f.code == "overlap"]
+    assert len(overlaps) == 3 and all("has hit policy any but rows giving team=" in f.message for f in overlaps)
+
+
+def test_scenarios_expect_outputs_and_obligations(tmp_path):
+    from asprules.checks.scenarios import load_scenario_file, run_file
+
+    _write(tmp_path, routing=OUTPUTS.replace("POLICY", "first").replace("AGGREGATOR", ""))
+    base = json.dumps(incident(outage_minutes=10, core_service=False, affected_users_pct=1))
+    (tmp_path / "r.scenarios.yaml").write_text(
+        f"""asprules: 1
+kind: scenarios
+rules: routing.yaml
+base: {{incident: {base}}}
+scenarios:
+  - {{name: sites, given: {{affected_sites: 4}}, expect: {{outputs: {{team: network, channels: [sms]}}, obligations: []}}}}
+  - {{name: wrong, given: {{affected_sites: 4}}, expect: {{outputs: {{team: security, colour: red}}}}}}
+""",
+        encoding="utf-8",
+    )
+    ok, wrong = run_file(load_scenario_file(tmp_path / "r.scenarios.yaml"))
+    assert ok.passed and not wrong.passed
+    assert [str(m) for m in wrong.mismatches] == [
+        "outputs.team: expected 'security', got 'network'",
+        "outputs.colour: expected 'red', got '(not an output of this decision)'",
+    ]
+
+
+def test_coverage_counts_obligations_and_the_rows_of_required_decisions():
+    from asprules.checks.coverage import CoverageTracker
+
+    rules = asprules.load_ruleset_texts(MATRIX, IMPACT, URGENCY)
+    tracker = CoverageTracker()
+    tracker.track(rules)
+    tracker.record(asprules.grade(incident(), rules, decision="priority"))
+    hit = {c.ruleset: c.hit for c in tracker.report()}
+    assert hit["priority"] == {"m-p1"} and hit["impact"] == {"i-high"} and hit["urgency"] == {"u-core"}
+    handbook = asprules.load_rulesets()
+    tracker.track(handbook)
+    tracker.record(asprules.grade(incident(), handbook))
+    (grading,) = [c for c in tracker.report() if c.ruleset == "asp-handbook-grading"]
+    assert {"l1-oral-report", "l1-written-report", "l1-review"} <= grading.hit
+    assert "minor-monthly-summary" in grading.missed
+
+
+def test_diff_reports_changed_outputs_symbolically_and_over_a_corpus(tmp_path):
+    from asprules.checks.diff import diff
+
+    text = GRADED.replace("tables:", "outputs:\n  - {id: queue, type: text, default: grey}\ntables:").replace(
+        "level: P1, cite", "level: P1, outputs: {queue: red}, cite"
+    )
+    old = asprules.load_ruleset_texts(text)
+    new = asprules.load_ruleset_texts(text.replace("queue: red", "queue: amber"))
+    (change,) = diff(old, new).changes
+    assert (change.old, change.new, change.direction) == ("P1 {queue='red'}", "P1 {queue='amber'}", "changed")
+    assert change.region == "core_service = true" and change.witness is not None
+    routing = OUTPUTS.replace("POLICY", "first").replace("AGGREGATOR", "")
+    old_r = asprules.load_ruleset_texts(routing)
+    new_r = asprules.load_ruleset_texts(routing.replace("team: network", "team: security"))
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(json.dumps(incident(affected_sites=4, outage_minutes=1)) + "\n" + json.dumps(incident(outage_minutes=1)) + "\n")
+    report = diff(old_r, new_r, [corpus])
+    assert report.changes == [] and "outputs only" in report.notes[0]
+    (moved,) = report.corpus_changes
+    assert moved.old["outputs"]["team"] == "network" and moved.new["outputs"]["team"] == "security"
+    assert report.corpus_total == 2
