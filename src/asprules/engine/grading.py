@@ -134,9 +134,17 @@ class GradingEvaluator:
 
     def consequences(self, decision: GradeDecision, fact: Any, at: datetime | None = None) -> GradeDecision:
         """``decision`` with the obligations its level carries, due in the customer's zone."""
-        spec = self._obligations.get(decision.level) if decision.level is not None else None
-        if not spec:
+        if decision.level is None or decision.level not in self._obligations:
             return decision
+        return decision.model_copy(update={"obligations": self.obligations_at(decision.level, fact, at)})
+
+    def obligations_at(self, level: str, fact: Any, at: datetime | None = None) -> tuple[Obligation, ...]:
+        """The obligations of ``level`` for ``fact``: deadlines from the fact's time fields
+        (or ``at``, the moment of grading, for ``from: graded``) in the customer's zone;
+        ``overdue`` when ``at`` is past the deadline."""
+        spec = self._obligations.get(level)
+        if not spec:
+            return ()
         zone = self.ctx.zone_of(fact)
         out = []
         for ob in spec:
@@ -156,7 +164,7 @@ class GradingEvaluator:
                     status="overdue" if at is not None and due is not None and at > due else "open",
                 )
             )
-        return decision.model_copy(update={"obligations": tuple(out)})
+        return tuple(out)
 
     def _compile_obligation(self, ctx: Context, ob: LevelObligation) -> _Obligation:
         anchor = None if ob.from_ == "graded" else compile_getter(ctx, ob.from_)
