@@ -84,13 +84,13 @@ def _checked(sources: Iterable[SourceDocument], problems: list[Problem]) -> list
     except RulesetError as exc:
         problems += exc.problems
         schemas = {**schemas, **_ids_declared(sources)}  # rules naming a broken schema are not reported twice
-    parsed: list[tuple[SourceDocument, object, FactSchema | None]] = []
-    loaded: list[LoadedDocument] = []
+    # two passes, so a ruleset is checked knowing the decisions it requires; load order kept
+    parsed: list[tuple[SourceDocument, object, FactSchema | None] | LoadedDocument] = []
     for source in sources:
         if is_facts_source(source):
             declared = schemas.get(str(source.data.get("id")))
             if declared is not None:
-                loaded.append(LoadedDocument(source, declared.document, declared))  # type: ignore[arg-type]
+                parsed.append(LoadedDocument(source, declared.document, declared))  # type: ignore[arg-type]
             continue
         model, shape_problems = parse_document(source)
         if model is None:
@@ -106,9 +106,14 @@ def _checked(sources: Iterable[SourceDocument], problems: list[Problem]) -> list
             if schema is None:  # broken: its own problems are reported
                 continue
         parsed.append((source, model, schema))
-    gradings = {m.id: (src, m) for src, m, _ in parsed if isinstance(m, GradingDocument)}
+    gradings = {e[1].id: (e[0], e[1]) for e in parsed if isinstance(e, tuple) and isinstance(e[1], GradingDocument)}
     problems += _check_requires(gradings)
-    for source, model, schema in parsed:
+    loaded: list[LoadedDocument] = []
+    for entry in parsed:
+        if isinstance(entry, LoadedDocument):
+            loaded.append(entry)
+            continue
+        source, model, schema = entry
         inputs = required_fields(model, gradings) if isinstance(model, GradingDocument) else None
         problems += check_document(source, model, schema, inputs)
         loaded.append(LoadedDocument(source, model, schema))  # type: ignore[arg-type]
