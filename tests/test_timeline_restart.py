@@ -139,9 +139,15 @@ def test_a_checkpoint_plus_the_later_events_rebuilds_the_same_state(tmp_path):
     events = stream()
     said, states = uninterrupted(events)
     journal, _ = killed_mid_stream(tmp_path, events)
-    cut = 10
+    # a cut where open incidents have deadlines already reported overdue and escalations held
+    cut = next(k + 1 for k, st in enumerate(states) if any(o["overdue"] for o in st["open"].values()))
+    assert cut < KILL_AFTER
     checkpoint = tmp_path / "checkpoint.json"
     write_checkpoint(checkpoint, states[cut - 1])
+    alone = IncidentTimeline(asprules.load_rulesets(), checkpoint=checkpoint, overdue_events=True)
+    assert alone.checkpoint() == states[cut - 1]
+    for k, event in enumerate(events[cut:], cut):  # from the checkpoint alone, every later event
+        assert outputs(alone.handle(event)) == said[k], f"event {k} decided differently after the checkpoint"
     resumed = IncidentTimeline(asprules.load_rulesets(), journal=journal, checkpoint=checkpoint, overdue_events=True)
     assert resumed.checkpoint() == states[resumed.events - 1]
     for k, event in enumerate(events[resumed.events:], resumed.events):
