@@ -524,3 +524,13 @@ def test_diff_reports_changed_outputs_symbolically_and_over_a_corpus(tmp_path):
     (moved,) = report.corpus_changes
     assert moved.old["outputs"]["team"] == "network" and moved.new["outputs"]["team"] == "security"
     assert report.corpus_total == 2
+
+
+def test_equal_deadlines_in_two_zones_keep_their_own_offsets():
+    rules = asprules.load_rulesets()
+    shanghai = asprules.grade(incident(), rules)
+    utc = asprules.grade(incident(started_at="2026-12-02T02:00:00+00:00", customer={"id": "c", "timezone": "Asia/Tokyo"}), rules)
+    a, b = (next(o for o in d.obligations if o.id == "l1-written-report") for d in (shanghai, utc))
+    assert a.due == b.due  # the same instant
+    assert (a.to_json()["due"], b.to_json()["due"]) == ("2026-12-02T14:00:00+08:00", "2026-12-02T15:00:00+09:00")
+    assert asprules.grade(incident(), rules) is asprules.grade(incident(), rules)  # one object per outcome and deadlines

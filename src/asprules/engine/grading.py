@@ -64,6 +64,7 @@ class _Obligation:
     model: LevelObligation
     anchor: Getter | None  # the fact's time it runs from; None: the moment of grading
     seconds: float | None  # its ``within``
+    template: Obligation  # the obligation without its deadline, validated once
 
 
 class ChainedFact:
@@ -110,6 +111,8 @@ class GradingEvaluator:
         self.adjustments = tuple(self._compile_adjustment(ctx, a, frozenset(major)) for a in doc.adjustments)
         self._obligations = {lv.id: tuple(self._compile_obligation(ctx, ob) for ob in lv.obligations) for lv in doc.levels if lv.obligations}
         self._decisions: dict[tuple, GradeDecision] = {}
+        self._with_obligations: dict[tuple, tuple[GradeDecision, GradeDecision]] = {}
+        self._obligation_cache: dict[tuple, Obligation] = {}
         self.cache_limit = _CACHE_LIMIT
         # The generated function decides exactly as grade_reference does, faster. A ruleset
         # that reads other decisions grades through them (closures over a ChainedFact).
@@ -133,18 +136,31 @@ class GradingEvaluator:
         return decision.model_copy(update={"inputs": inputs})
 
     def consequences(self, decision: GradeDecision, fact: Any, at: datetime | None = None) -> GradeDecision:
-        """``decision`` with the obligations its level carries, due in the customer's zone."""
-        if decision.level is None or decision.level not in self._obligations:
+        """``decision`` with the obligations its level carries, due in the customer's zone.
+
+        Decisions with the same deadlines share one object (a month's minor faults all owe
+        the same monthly summary), so a fact costs a few datetime sums, not a new model."""
+        spec = self._obligations.get(decision.level) if decision.level is not None else None
+        if not spec:
             return decision
-        return decision.model_copy(update={"obligations": self.obligations_at(decision.level, fact, at)})
+        dues = self._dues(spec, fact, at)
+        key = (id(decision), dues)
+        hit = self._with_obligations.get(key)
+        if hit is not None and hit[0] is decision:
+            return hit[1]
+        out = decision.model_copy(update={"obligations": self._obligations_of(spec, dues)})
+        if len(self._with_obligations) < self.cache_limit:
+            self._with_obligations[key] = (decision, out)  # holds ``decision``, so its id stays its own
+        return out
 
     def obligations_at(self, level: str, fact: Any, at: datetime | None = None) -> tuple[Obligation, ...]:
         """The obligations of ``level`` for ``fact``: deadlines from the fact's time fields
         (or ``at``, the moment of grading, for ``from: graded``) in the customer's zone;
         ``overdue`` when ``at`` is past the deadline."""
         spec = self._obligations.get(level)
-        if not spec:
-            return ()
+        return self._obligations_of(spec, self._dues(spec, fact, at)) if spec else ()
+
+    def _dues(self, spec: tuple[_Obligation, ...], fact: Any, at: datetime | None) -> tuple:
         zone = self.ctx.zone_of(fact)
         out = []
         for ob in spec:
@@ -157,18 +173,27 @@ class GradingEvaluator:
                     due = datetime(year, month, 1, tzinfo=zone)
                 elif ob.seconds is not None:
                     due = (anchor + timedelta(seconds=ob.seconds)).astimezone(zone)
-            m = ob.model
-            out.append(
-                Obligation(
-                    id=m.id, kind=m.kind, text=m.text, due=due, role=m.role, cite=m.cite, provenance=m.provenance,
-                    status="overdue" if at is not None and due is not None and at > due else "open",
-                )
-            )
+            # the zone too: equal instants in two zones are equal datetimes, but print apart
+            out.append((due, zone, "overdue" if at is not None and due is not None and at > due else "open"))
+        return tuple(out)
+
+    def _obligations_of(self, spec: tuple[_Obligation, ...], dues: tuple) -> tuple[Obligation, ...]:
+        out = []
+        for ob, (due, zone, status) in zip(spec, dues):
+            key = (ob.model.id, due, zone, status)
+            made = self._obligation_cache.get(key)
+            if made is None:
+                # every field comes validated from the ruleset (or is computed above): copy the template
+                made = ob.template.model_copy(update={"due": due, "status": status})
+                if len(self._obligation_cache) < self.cache_limit:
+                    self._obligation_cache[key] = made
+            out.append(made)
         return tuple(out)
 
     def _compile_obligation(self, ctx: Context, ob: LevelObligation) -> _Obligation:
         anchor = None if ob.from_ == "graded" else compile_getter(ctx, ob.from_)
-        return _Obligation(ob, anchor, None if ob.within is None else duration_seconds(ob.within))
+        template = Obligation(id=ob.id, kind=ob.kind, text=ob.text, role=ob.role, cite=ob.cite, provenance=ob.provenance)
+        return _Obligation(ob, anchor, None if ob.within is None else duration_seconds(ob.within), template)
 
     # -- compilation ----------------------------------------------------------------
 
