@@ -1,0 +1,345 @@
+"""``asprules serve`` as a real process on 127.0.0.1, over HTTP.
+
+Every bundled example and scenario decides through HTTP exactly as through the library;
+a bounded load test finishes with no error; a reload during load loses no request and
+every response names one of the two rulesets; a malformed change never serves a
+half-loaded rulebook; /healthz answers while a large batch is being decided.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("starlette", reason="the serve extra (pip install -e '.[test,serve]'; .ci/run installs it)")
+pytest.importorskip("uvicorn")
+
+import asprules
+from asprules.checks.scenarios import load_scenario_file
+from asprules.cli.decide import decision_payload
+from asprules.decide import fact_parser
+from service_support import Server, fact_file, plain, samples
+from support import REPO, RULESETS
+
+TOKEN = "s3cret-token-for-tests"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+INCIDENTS = sorted((REPO / "examples" / "incidents").glob("*.yaml"))
+OPERATIONS = sorted((REPO / "examples" / "operations").glob("*.yaml"))
+SCENARIO_FILES = [REPO / "examples" / "scenarios" / "grading.scenarios.yaml", REPO / "examples" / "scenarios" / "authorization.scenarios.yaml"]
+OWN = REPO / "examples" / "own-schema"
+
+
+@pytest.fixture(scope="module")
+def log_file(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("serve") / "decisions.jsonl"
+
+
+@pytest.fixture(scope="module")
+def bundled(log_file):
+    with Server(
+        "--rules", str(RULESETS), "--token-env", "ASPRULES_TEST_TOKENS", "--log", str(log_file), "--log-mask", "approvals.by",
+        "--max-batch", "20000", "--max-body", str(16 << 20),
+        env={"ASPRULES_TEST_TOKENS": f"other-token, {TOKEN}"},
+    ) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return asprules.load_rulesets(RULESETS)
+
+
+def library(kind: str, data: dict, rules) -> tuple[int, dict]:
+    """What the library decides for the JSON a client sends: (HTTP status it maps to, body)."""
+    evaluator = rules.grading if kind == "grade" else rules.authorization
+    try:
+        fact = fact_parser(evaluator)(data)
+        decision = asprules.grade(fact, rules) if kind == "grade" else asprules.authorize(fact, rules)
+    except asprules.AspRulesError as exc:
+        return 422, exc.to_json()
+    return 200, decision_payload(fact, decision)
+
+
+def test_every_example_decides_through_http_as_through_the_library(bundled, rules, log_file):
+    with bundled.client(headers=AUTH) as client:
+        for kind, files in (("grade", INCIDENTS), ("authorize", OPERATIONS)):
+            for path in files:
+                data = fact_file(path)
+                r = client.post(f"/v1/{kind}", json=data)
+                assert (r.status_code, r.json()) == library(kind, data, rules), path.name
+                assert r.headers["x-asprules-ruleset-sha256"] == r.json()["ruleset"]["sha256"]
+                assert len(r.headers["x-asprules-decision-id"]) == 32  # the decision log's id of this decision
+            batch = [fact_file(p) for p in files]
+            r = client.post(f"/v1/{kind}", json=batch)
+            assert r.status_code == 200
+            assert r.json() == {"decisions": [library(kind, d, rules)[1] for d in batch]}
+    lines = [json.loads(line) for line in log_file.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) >= 2 * (len(INCIDENTS) + len(OPERATIONS))
+    ops = [line for line in lines if line["kind"] == "authorize" and line["input"].get("approvals")]
+    assert ops and all(a["by"] == "[masked]" for line in ops for a in line["input"]["approvals"])
+    assert {line["ruleset"]["sha256"] for line in lines} == {rules.grading.ref.sha256, rules.authorization.ref.sha256}
+
+
+def test_http_answers_what_the_cli_prints_with_format_json(bundled, capsys):
+    from asprules.cli import main
+
+    path = INCIDENTS[0]
+    assert main(["grade", str(path), "--rules", str(RULESETS), "--format", "json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    with bundled.client(headers=AUTH) as client:
+        assert client.post("/v1/grade", json=fact_file(path)).json() == printed
+
+
+def _scenario_facts(path: Path):
+    loaded = load_scenario_file(path)
+    for scenario in loaded.spec.scenarios:
+        data = plain({**loaded.spec.base.get(scenario.type, {}), **scenario.given})
+        yield ("grade" if scenario.type == "incident" else "authorize"), scenario.name, data, loaded.rules
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.name)
+def test_every_bundled_scenario_decides_through_http_as_through_the_library(bundled, path):
+    with bundled.client(headers=AUTH) as client:
+        for kind, name, data, rules in _scenario_facts(path):
+            r = client.post(f"/v1/{kind}", json=data)
+            assert (r.status_code, r.json()) == library(kind, data, rules), name
+
+
+def test_an_organizations_declared_schema_is_served_and_described():
+    with Server("--rules", str(OWN / "rules")) as server, server.client() as client:
+        rules = asprules.load_rulesets(OWN / "rules")
+        for kind, name, data, _ in _scenario_facts(OWN / "sre.scenarios.yaml"):
+            r = client.post(f"/v1/{kind}", json=data)
+            status, body = library(kind, data, rules)
+            assert (r.status_code, r.json()) == (status, body), name
+        data = fact_file(OWN / "inc-1042.yaml")
+        assert client.post("/v1/grade", json=data).json() == library("grade", data, rules)[1]
+        doc = client.get("/v1/openapi.json").json()
+        fact = doc["components"]["schemas"][rules.grading.ctx.schema.model.__name__]
+        assert {"impact", "urgency", "users_affected_pct"} <= set(fact["properties"])  # the organization's own fields
+        assert "/v1/authorize" not in doc["paths"]  # no authorization ruleset loaded
+        r = client.post("/v1/authorize", json={"id": "x"})
+        assert r.status_code == 404 and r.json()["error"] == "RulesetError"
+
+
+def test_tokens_are_required_except_for_probes(bundled):
+    with bundled.client() as client:
+        r = client.post("/v1/grade", json=fact_file(INCIDENTS[0]))
+        assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer" and r.json()["error"] == "Unauthorized"
+        assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert client.get("/v1/rulesets", headers={"Authorization": "Bearer other-token"}).status_code == 200
+        assert client.get("/healthz").json() == {"status": "ok"}
+        assert client.get("/readyz").json()["status"] == "ready"
+
+
+def test_a_bounded_load_finishes_with_no_error(bundled, rules):
+    clients, per_client = 8, 150
+    facts = [("grade", fact_file(p)) for p in INCIDENTS] + [("authorize", fact_file(p)) for p in OPERATIONS]
+    expected = [library(kind, data, rules)[1] for kind, data in facts]
+    failures: list[str] = []
+
+    def run(offset: int) -> None:
+        with bundled.client(headers=AUTH) as client:
+            for i in range(per_client):
+                k = (offset + i) % len(facts)
+                kind, data = facts[k]
+                try:
+                    r = client.post(f"/v1/{kind}", json=data)
+                    if r.status_code != 200 or r.json() != expected[k]:
+                        failures.append(f"{kind} {data['id']}: {r.status_code} {r.text[:200]}")
+                except Exception as exc:  # noqa: BLE001 - every failure is the finding
+                    failures.append(f"{kind} {data['id']}: {exc!r}")
+
+    with bundled.client(headers=AUTH) as client:
+        before = samples(client.get("/metrics").text)
+    threads = [threading.Thread(target=run, args=(n * 7,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert failures == []
+    with bundled.client(headers=AUTH) as client:
+        after = samples(client.get("/metrics").text)
+    for route in ("grade", "authorize"):
+        key = f'asprules_requests_total{{route="{route}",status="200"}}'
+        served = after[key] - before.get(key, 0)
+        count = f'asprules_request_duration_seconds_count{{route="{route}"}}'
+        assert served == sum(1 for n in range(clients) for i in range(per_client) if facts[(n * 7 + i) % len(facts)][0] == route)
+        assert after[count] - before.get(count, 0) >= served
+
+
+def test_healthz_answers_while_a_large_batch_is_decided(bundled):
+    batch = [dict(fact_file(INCIDENTS[0]), id=f"B-{i}") for i in range(8000)]
+    body = json.dumps(batch).encode()
+    result: dict = {}
+
+    def post() -> None:
+        with bundled.client(headers={**AUTH, "Content-Type": "application/json"}) as client:
+            r = client.post("/v1/grade", content=body)
+            result["status"], result["count"], result["done"] = r.status_code, len(r.json()["decisions"]), time.monotonic()
+
+    worker = threading.Thread(target=post)
+    worker.start()
+    in_flight = 'asprules_requests_in_flight{route="grade"}'
+    with bundled.client(headers=AUTH) as client:
+        deadline = time.monotonic() + 10
+        while samples(client.get("/metrics").text).get(in_flight, 0) < 1:
+            assert time.monotonic() < deadline, "the batch never arrived"
+            time.sleep(0.005)
+        time.sleep(0.2)  # the body is read by now; the batch is being decided in a worker thread
+        started = time.monotonic()
+        assert client.get("/healthz").status_code == 200
+        answered = time.monotonic()
+        still = samples(client.get("/metrics").text)[in_flight]
+    worker.join(60)
+    assert result["status"] == 200 and result["count"] == 8000
+    assert still >= 1 and answered < result["done"], "the batch had finished: the probe proves nothing"
+    assert answered - started < 0.5, f"/healthz took {answered - started:.3f}s while the batch was decided"
+
+
+# -- hot reload -------------------------------------------------------------------------------
+
+
+def _copy_rules(tmp_path: Path) -> Path:
+    target = tmp_path / "rules"
+    shutil.copytree(RULESETS, target)
+    return target
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write a file the way a deployment should: a new file renamed over the old one."""
+    new = path.with_name(f".{path.name}.new")
+    new.write_text(text, encoding="utf-8")
+    new.replace(path)
+
+
+def _bumped(text: str, version: str) -> str:
+    assert '\nversion: "2.0-ref.1"' in text or "\nversion: 2.0-ref.1" in text
+    return text.replace('\nversion: "2.0-ref.1"', f'\nversion: "{version}"').replace("\nversion: 2.0-ref.1", f"\nversion: {version}")
+
+
+def _sha_of(rules_dir: Path, tmp_path: Path, changes: dict[str, str]) -> str:
+    scratch = tmp_path / f"sha-{len(list(tmp_path.iterdir()))}"
+    shutil.copytree(rules_dir, scratch)
+    for name, text in changes.items():
+        (scratch / name).write_text(text, encoding="utf-8")
+    return asprules.load_rulesets(scratch).grading.ref.sha256
+
+
+class Hammer:
+    """Clients posting one incident again and again; every answer's status and ruleset sha256 kept per client."""
+
+    def __init__(self, server: Server, clients: int = 4):
+        self.server = server
+        self.stop = threading.Event()
+        self.seen: list[list[tuple[int, str]]] = [[] for _ in range(clients)]
+        self.errors: list[str] = []
+        self.fact = fact_file(INCIDENTS[0])
+        self.threads = [threading.Thread(target=self._run, args=(n,)) for n in range(clients)]
+
+    def _run(self, n: int) -> None:
+        with self.server.client() as client:
+            while not self.stop.is_set():
+                try:
+                    r = client.post("/v1/grade", json=self.fact)
+                    self.seen[n].append((r.status_code, r.json()["ruleset"]["sha256"] if r.status_code == 200 else r.text))
+                except Exception as exc:  # noqa: BLE001
+                    self.errors.append(repr(exc))
+
+    def __enter__(self) -> Hammer:
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(30)
+
+    def wait_for(self, sha: str, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(seen and seen[-1][1] == sha for seen in self.seen):
+            assert time.monotonic() < deadline, f"no answer named {sha[:12]}"
+            time.sleep(0.02)
+
+    def count(self) -> int:
+        return sum(len(s) for s in self.seen)
+
+
+def test_a_reload_during_load_loses_no_request_and_a_bad_change_is_never_half_served(tmp_path):
+    rules_dir = _copy_rules(tmp_path)
+    grading = (rules_dir / "grading.yaml").read_text(encoding="utf-8")
+    authorization = (rules_dir / "authorization.yaml").read_text(encoding="utf-8")
+    old = asprules.load_rulesets(rules_dir).grading.ref.sha256
+    new = _sha_of(rules_dir, tmp_path, {"grading.yaml": _bumped(grading, "2.0-ref.2")})
+    half = _sha_of(rules_dir, tmp_path, {"grading.yaml": _bumped(grading, "2.0-ref.3")})
+    assert len({old, new, half}) == 3
+    with Server("--rules", str(rules_dir), "--watch", "0.1") as server, Hammer(server) as hammer:
+        hammer.wait_for(old)
+        _replace(rules_dir / "grading.yaml", _bumped(grading, "2.0-ref.2"))
+        hammer.wait_for(new)
+        server.wait_for_log("reloaded the rules (rules changed): generation 2")
+        # One change to two files: grading valid, authorization broken. Loading half of it
+        # would serve the new grading; the whole reload is refused and the old rules stay.
+        _replace(rules_dir / "authorization.yaml", authorization.replace("risk_classes:", "risk_clases:", 1))
+        _replace(rules_dir / "grading.yaml", _bumped(grading, "2.0-ref.3"))
+        server.wait_for_log("reload failed (rules changed)")
+        with server.client() as client:
+            ready = client.get("/readyz").json()
+            metrics = samples(client.get("/metrics").text)
+        assert ready["status"] == "stale" and ready["last_reload"]["ok"] is False and ready["generation"] == 2
+        assert "authorization.yaml" in json.dumps(ready["last_reload"]["error"])
+        assert metrics["asprules_reload_failures_total"] >= 1 and metrics["asprules_rules_stale"] == 1
+        assert metrics["asprules_reloads_total"] == 1
+        served_during_failure = hammer.count()
+        time.sleep(0.5)
+        assert hammer.count() > served_during_failure  # still serving, the last good rules
+        _replace(rules_dir / "authorization.yaml", authorization)
+        server.wait_for_log("generation 3")
+        hammer.wait_for(half)
+    assert hammer.errors == []
+    for seen in hammer.seen:
+        assert seen and all(status == 200 for status, _ in seen), [s for s in seen if s[0] != 200][:3]
+        shas = [sha for _, sha in seen]
+        assert set(shas) <= {old, new, half}
+        # each client's answers move forward only: old, then new, then the whole later change
+        order = {old: 0, new: 1, half: 2}
+        assert [order[s] for s in shas] == sorted(order[s] for s in shas)
+    with Server("--rules", str(rules_dir), "--watch", "0") as check, check.client() as client:
+        assert client.get("/v1/rulesets").json()["rulesets"][0]["sha256"] == half
+
+
+def test_sighup_reloads_and_a_broken_file_keeps_the_last_good_rules(tmp_path):
+    rules_dir = _copy_rules(tmp_path)
+    grading = (rules_dir / "grading.yaml").read_text(encoding="utf-8")
+    old = asprules.load_rulesets(rules_dir).grading.ref.sha256
+    new = _sha_of(rules_dir, tmp_path, {"grading.yaml": _bumped(grading, "9")})
+    with Server("--rules", str(rules_dir), "--watch", "0") as server, server.client() as client:
+        _replace(rules_dir / "grading.yaml", "asprules: 1\nkind: grading\nid: [unclosed\n")
+        server.hangup()
+        server.wait_for_log("reload failed (SIGHUP)")
+        r = client.post("/v1/grade", json=fact_file(INCIDENTS[0]))
+        assert r.status_code == 200 and r.json()["ruleset"]["sha256"] == old
+        assert client.get("/readyz").json()["status"] == "stale"
+        _replace(rules_dir / "grading.yaml", _bumped(grading, "9"))
+        time.sleep(0.3)  # --watch 0: a change alone does not reload
+        assert client.post("/v1/grade", json=fact_file(INCIDENTS[0])).json()["ruleset"]["sha256"] == old
+        server.hangup()
+        server.wait_for_log("reloaded the rules (SIGHUP)")
+        assert client.post("/v1/grade", json=fact_file(INCIDENTS[0])).json()["ruleset"]["sha256"] == new
+        ready = client.get("/readyz").json()
+        assert ready["status"] == "ready" and ready["generation"] == 2
+        assert samples(client.get("/metrics").text)["asprules_reload_failures_total"] == 1
+
+
+def test_bad_rules_stop_the_server_at_start(tmp_path):
+    bad = tmp_path / "rules"
+    bad.mkdir()
+    (bad / "grading.yaml").write_text("asprules: 1\nkind: grading\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match=r"did not start \(exit 2\)[\s\S]*grading.yaml"):
+        Server("--rules", str(bad), start_timeout=20)
