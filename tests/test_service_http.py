@@ -138,7 +138,7 @@ def test_tokens_are_required_except_for_probes(bundled):
 
 
 def test_a_bounded_load_finishes_with_no_error(bundled, rules):
-    clients, per_client = 8, 150
+    clients, per_client = 8, 100  # benchmarks/service.py runs 8 x 2,000
     facts = [("grade", fact_file(p)) for p in INCIDENTS] + [("authorize", fact_file(p)) for p in OPERATIONS]
     expected = [library(kind, data, rules)[1] for kind, data in facts]
     failures: list[str] = []
@@ -174,7 +174,7 @@ def test_a_bounded_load_finishes_with_no_error(bundled, rules):
 
 
 def test_healthz_answers_while_a_large_batch_is_decided(bundled):
-    batch = [dict(fact_file(INCIDENTS[0]), id=f"B-{i}") for i in range(8000)]
+    batch = [dict(fact_file(INCIDENTS[0]), id=f"B-{i}") for i in range(3000)]
     body = json.dumps(batch).encode()
     result: dict = {}
 
@@ -197,7 +197,7 @@ def test_healthz_answers_while_a_large_batch_is_decided(bundled):
         answered = time.monotonic()
         still = samples(client.get("/metrics").text)[in_flight]
     worker.join(60)
-    assert result["status"] == 200 and result["count"] == 8000
+    assert result["status"] == 200 and result["count"] == 3000
     assert still >= 1 and answered < result["done"], "the batch had finished: the probe proves nothing"
     assert answered - started < 0.5, f"/healthz took {answered - started:.3f}s while the batch was decided"
 
@@ -310,8 +310,6 @@ def test_a_reload_during_load_loses_no_request_and_a_bad_change_is_never_half_se
         # each client's answers move forward only: old, then new, then the whole later change
         order = {old: 0, new: 1, half: 2}
         assert [order[s] for s in shas] == sorted(order[s] for s in shas)
-    with Server("--rules", str(rules_dir), "--watch", "0") as check, check.client() as client:
-        assert client.get("/v1/rulesets").json()["rulesets"][0]["sha256"] == half
 
 
 def test_sighup_reloads_and_a_broken_file_keeps_the_last_good_rules(tmp_path):
