@@ -23,6 +23,7 @@ from ..audit import DecisionLog
 from ..cli.decide import decision_payload
 from ..decide import authorize, fact_parser, grade
 from ..engine.decisions import AuthorizationDecision, GradeDecision, RulesetRef
+from ..engine.rulebook import Rulebook
 from ..errors import AspRulesError, BackendUnavailable, EvaluationError, FactError, Problem, RulesetError
 from .metrics import Metrics, service_metrics
 from .openapi import openapi_document
@@ -214,11 +215,10 @@ class Service:
         """
         snapshot = self.source.current  # read once: every fact of this request sees the same rules
         rules = snapshot.rules
-        evaluator = rules.grading if kind == "grade" else rules.authorization
+        options = self._options(kind, query, rules)
+        evaluator = rules.decision(options["decision"]) if kind == "grade" else rules.authorization
         if evaluator is None:
-            what = "grading" if kind == "grade" else "authorization"
-            raise RulesetError(f"no {what} ruleset loaded", [Problem(f"the service serves: {', '.join(r['id'] for r in snapshot.rulesets()) or 'none'}")])
-        options = self._options(kind, query, snapshot)
+            raise RulesetError("no authorization ruleset loaded", [Problem(f"the service serves: {', '.join(r['id'] for r in snapshot.rulesets()) or 'none'}")])
         data = parse_json(body)
         parse = fact_parser(evaluator)
         if isinstance(data, dict):
@@ -248,12 +248,12 @@ class Service:
         body_out = dumps({"decisions": [decision_payload(f, d) for f, d in zip(facts, decisions)]})
         return Answer(body_out, evaluator.ref, decisions, ids)
 
-    def _options(self, kind: Kind, query: Mapping[str, str], snapshot: Snapshot) -> dict[str, Any]:
+    def _options(self, kind: Kind, query: Mapping[str, str], rules: Rulebook) -> dict[str, Any]:
         """The keyword arguments of ``grade``/``authorize`` that the query string asks for.
 
-        ``decision=`` names the grading decision (the one grading ruleset's id until a
-        rulebook holds several); ``at=`` is where an authorization's evaluation time goes
-        once ``authorize`` takes one. Any other parameter is refused, so a typo cannot be
+        ``decision=`` names the grading decision (a grading ruleset's id; needed when
+        several are loaded). ``at=`` is where an authorization's evaluation time goes once
+        ``authorize`` takes one. Any other parameter is refused, so a typo cannot be
         silently ignored.
         """
         known = {"grade": {"decision"}, "authorize": {"at"}}[kind]
@@ -261,10 +261,15 @@ class Service:
         if unknown:
             raise RequestError(400, "BadRequest", f"unknown query parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}",
                                [Problem(f"{kind} takes: {', '.join(sorted(known))}", path=(name,)) for name in unknown])
-        if "decision" in query:
-            served = snapshot.rules.grading.ref.id  # type: ignore[union-attr]
-            if query["decision"] != served:
-                raise RequestError(404, "NotFound", f"unknown grading decision {query['decision']!r}", [Problem(f"served: {served}", path=("decision",))])
+        if kind == "grade":
+            decision = query.get("decision")
+            if decision is None and len(rules.gradings) > 1:
+                raise RequestError(400, "BadRequest", f"several grading decisions are served: name one with decision=",
+                                   [Problem(f"one of {', '.join(rules.gradings)}", path=("decision",))])
+            if decision is not None and decision not in rules.gradings:
+                raise RequestError(404, "NotFound", f"unknown grading decision {decision!r}",
+                                   [Problem(f"served: {', '.join(rules.gradings) or 'none'}", path=("decision",))])
+            return {"decision": decision}
         if "at" in query:
             raise RequestError(400, "BadRequest", "at= is not supported yet", [Problem("authorization decides at the operation's scheduled start", path=("at",))])
         return {}

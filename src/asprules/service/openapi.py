@@ -103,30 +103,33 @@ def openapi_document(snapshot: Snapshot, config: ServiceConfig) -> dict[str, Any
     from .. import __version__
 
     rules = snapshot.rules
-    served = [(k, e) for k, e in (("grade", rules.grading), ("authorize", rules.authorization)) if e is not None]
-    models = []
-    for _, evaluator in served:
-        schema = evaluator.ctx.schema
-        models.append(schema.model if schema is not None else _bundled(evaluator))
+    gradings = list(rules.gradings.values())
+    served: list[tuple[str, list[Any]]] = [(k, e) for k, e in (("grade", gradings), ("authorize", [rules.authorization])) if e and e[0] is not None]
+    models: dict[Any, None] = {}  # distinct, in order
+    for _, evaluators in served:
+        for evaluator in evaluators:
+            models[_model(evaluator)] = None
     keys, defs = models_json_schema([(m, "validation") for m in models], ref_template=REF, by_alias=True)
     components: dict[str, Any] = dict(defs.get("$defs", {}))
     components["Error"] = _ERROR
     paths: dict[str, Any] = {}
     security = [{"bearer": []}] if config.auth else []
-    for (kind, evaluator), model in zip(served, models):
-        fact = keys[(model, "validation")]
+    for kind, evaluators in served:
+        facts = list({keys[(_model(e), "validation")]["$ref"]: None for e in evaluators})
+        fact = {"$ref": facts[0]} if len(facts) == 1 else {"oneOf": [{"$ref": f} for f in facts]}
         name = "GradeDecision" if kind == "grade" else "AuthorizationDecision"
         components[name] = decision_schema(kind)
-        fact_id = evaluator.ctx.schema.id if evaluator.ctx.schema is not None else model.__name__
+        ids = [e.ref.id for e in evaluators]
         params = (
-            [{"name": "decision", "in": "query", "required": False, "schema": {"type": "string", "enum": [evaluator.ref.id]},
-              "description": "The grading decision to take (the grading ruleset's id)"}]
+            [{"name": "decision", "in": "query", "required": len(ids) > 1, "schema": {"type": "string", "enum": ids},
+              "description": "The grading decision to take (a grading ruleset's id; needed when several are served)"}]
             if kind == "grade" else []
         )
+        what = ", ".join(sorted({e.ctx.schema.id if e.ctx.schema is not None else _model(e).__name__ for e in evaluators}))
         paths[f"/v1/{kind}"] = {
             "post": {
                 "operationId": kind,
-                "summary": f"{'Grade' if kind == 'grade' else 'Authorize'} one {fact_id} fact, or a batch of them, with ruleset {evaluator.ref.id}",
+                "summary": f"{'Grade' if kind == 'grade' else 'Authorize'} one {what} fact, or a batch of them, with {', '.join(ids)}",
                 "parameters": params,
                 "security": security,
                 "requestBody": {
@@ -171,8 +174,11 @@ def openapi_document(snapshot: Snapshot, config: ServiceConfig) -> dict[str, Any
     return doc
 
 
-def _bundled(evaluator: Any) -> Any:
-    from ..facts.models import Incident, Operation
+def _model(evaluator: Any) -> Any:
+    """The pydantic model facts for ``evaluator`` are validated with."""
     from ..engine.grading import GradingEvaluator
+    from ..facts.models import Incident, Operation
 
+    if evaluator.ctx.schema is not None:
+        return evaluator.ctx.schema.model
     return Incident if isinstance(evaluator, GradingEvaluator) else Operation

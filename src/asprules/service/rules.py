@@ -64,11 +64,13 @@ class Snapshot:
 
     def rulesets(self) -> list[dict[str, Any]]:
         """The decision rulesets served: kind, id, version, sha256 and the fact schema they decide on."""
+        served = [("grading", e) for e in self.rules.gradings.values()]
+        if self.rules.authorization is not None:
+            served.append(("authorization", self.rules.authorization))
         out = []
-        for kind, evaluator in (("grading", self.rules.grading), ("authorization", self.rules.authorization)):
-            if evaluator is not None:
-                schema = evaluator.ctx.schema
-                out.append({"kind": kind, **evaluator.ref.to_json(), "facts": schema.id if schema else None})
+        for kind, evaluator in served:
+            schema = evaluator.ctx.schema
+            out.append({"kind": kind, **evaluator.ref.to_json(), "facts": schema.id if schema else None})
         return out
 
 
