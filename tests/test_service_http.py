@@ -31,7 +31,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 INCIDENTS = sorted((REPO / "examples" / "incidents").glob("*.yaml"))
 OPERATIONS = sorted((REPO / "examples" / "operations").glob("*.yaml"))
 SCENARIO_FILES = [REPO / "examples" / "scenarios" / "grading.scenarios.yaml", REPO / "examples" / "scenarios" / "authorization.scenarios.yaml"]
-OWN = REPO / "examples" / "own-schema"
+OWN = REPO / "examples" / "sre"
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +54,15 @@ def rules():
     return asprules.load_rulesets(RULESETS)
 
 
-def library(kind: str, data: dict, rules) -> tuple[int, dict]:
+def library(kind: str, data: dict, rules, decision: str | None = None) -> tuple[int, dict]:
     """What the library decides for the JSON a client sends: (HTTP status it maps to, body)."""
-    evaluator = rules.grading if kind == "grade" else rules.authorization
+    evaluator = rules.decision(decision) if kind == "grade" else rules.authorization
     try:
         fact = fact_parser(evaluator)(data)
-        decision = asprules.grade(fact, rules) if kind == "grade" else asprules.authorize(fact, rules)
+        if kind == "grade":
+            decision = asprules.grade(fact, rules, decision=decision)
+        else:
+            decision = asprules.authorize(fact, rules)
     except asprules.AspRulesError as exc:
         return 422, exc.to_json()
     return 200, decision_payload(fact, decision)
@@ -99,32 +102,46 @@ def _scenario_facts(path: Path):
     loaded = load_scenario_file(path)
     for scenario in loaded.spec.scenarios:
         data = plain({**loaded.spec.base.get(scenario.type, {}), **scenario.given})
-        yield ("grade" if scenario.type == "incident" else "authorize"), scenario.name, data, loaded.rules
+        kind = "grade" if scenario.type == "incident" else "authorize"
+        decision = (scenario.decision or loaded.spec.decision) if kind == "grade" else None
+        yield kind, scenario.name, data, loaded.rules, decision
+
+
+def _post(client, kind: str, data, decision: str | None):
+    return client.post(f"/v1/{kind}", json=data, params={"decision": decision} if decision else None)
 
 
 @pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.name)
 def test_every_bundled_scenario_decides_through_http_as_through_the_library(bundled, path):
     with bundled.client(headers=AUTH) as client:
-        for kind, name, data, rules in _scenario_facts(path):
-            r = client.post(f"/v1/{kind}", json=data)
-            assert (r.status_code, r.json()) == library(kind, data, rules), name
+        for kind, name, data, rules, decision in _scenario_facts(path):
+            r = _post(client, kind, data, decision)
+            assert (r.status_code, r.json()) == library(kind, data, rules, decision), name
 
 
-def test_an_organizations_declared_schema_is_served_and_described():
+def test_an_organizations_declared_schema_and_several_decisions_are_served_and_described():
     with Server("--rules", str(OWN / "rules")) as server, server.client() as client:
         rules = asprules.load_rulesets(OWN / "rules")
-        for kind, name, data, _ in _scenario_facts(OWN / "sre.scenarios.yaml"):
-            r = client.post(f"/v1/{kind}", json=data)
-            status, body = library(kind, data, rules)
-            assert (r.status_code, r.json()) == (status, body), name
+        assert len(rules.decisions) == 2
+        for kind, name, data, _, decision in _scenario_facts(OWN / "sre.scenarios.yaml"):
+            r = _post(client, kind, data, decision)
+            assert (r.status_code, r.json()) == library(kind, data, rules, decision), name
         data = fact_file(OWN / "inc-1042.yaml")
-        assert client.post("/v1/grade", json=data).json() == library("grade", data, rules)[1]
+        for decision in rules.decisions:
+            assert _post(client, "grade", data, decision).json() == library("grade", data, rules, decision)[1]
+        r = client.post("/v1/grade", json=data)  # several decisions served: the request must name one
+        assert r.status_code == 400 and r.json()["problems"][0]["field"] == "decision"
+        assert all(d in r.json()["problems"][0]["message"] for d in rules.decisions)
         doc = client.get("/v1/openapi.json").json()
-        fact = doc["components"]["schemas"][rules.grading.ctx.schema.model.__name__]
+        fact = doc["components"]["schemas"][rules.decision(rules.decisions[0]).ctx.schema.model.__name__]
         assert {"impact", "urgency", "users_affected_pct"} <= set(fact["properties"])  # the organization's own fields
+        (param,) = doc["paths"]["/v1/grade"]["post"]["parameters"]
+        assert param["required"] is True and param["schema"]["enum"] == list(rules.decisions)
         assert "/v1/authorize" not in doc["paths"]  # no authorization ruleset loaded
         r = client.post("/v1/authorize", json={"id": "x"})
         assert r.status_code == 404 and r.json()["error"] == "RulesetError"
+        listed = client.get("/v1/rulesets").json()["rulesets"]
+        assert [(r["kind"], r["id"], r["facts"]) for r in listed] == [("grading", d, "sre-incident") for d in rules.decisions]
 
 
 def test_tokens_are_required_except_for_probes(bundled):
