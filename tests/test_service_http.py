@@ -358,3 +358,36 @@ def test_bad_rules_stop_the_server_at_start(tmp_path):
     (bad / "grading.yaml").write_text("asprules: 1\nkind: grading\n", encoding="utf-8")
     with pytest.raises(AssertionError, match=r"did not start \(exit 2\)[\s\S]*grading.yaml"):
         Server("--rules", str(bad), start_timeout=20)
+
+
+SERVICENOW = REPO / "examples" / "service" / "servicenow-business-rule.js"
+
+
+@pytest.mark.skipif(not (shutil.which("node") and shutil.which("curl")), reason="node and curl run the ServiceNow business rule")
+def test_the_servicenow_business_rule_grades_through_the_service(bundled, rules):
+    """docs/service.md's business rule, run under node with ServiceNow's objects mocked and
+    a real HTTP request (curl) to the real server: it writes the level back, or the problems."""
+    import subprocess
+
+    record = {
+        "number": "INC0010042", "u_environment": "production", "u_impact_started_iso": "2026-11-18T14:00:00+08:00",
+        "u_outage_minutes": "60", "u_affected_users": "3000", "u_affected_users_pct": "30", "u_affected_sites": "1",
+        "u_core_service": "1", "u_data_loss": "0", "u_security_breach": "0", "u_vip_customer": "0", "u_customer_complaint": "0",
+    }
+
+    def run(fields: dict) -> dict:
+        env = {"RECORD": json.dumps(fields), "ASPRULES_URL": bundled.url, "ASPRULES_TOKEN": TOKEN, "PATH": __import__("os").environ["PATH"]}
+        done = subprocess.run(["node", str(REPO / "tests" / "servicenow" / "harness.js"), str(SERVICENOW)],
+                              env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    out = run(record)
+    expected = library("grade", out["request"]["body"], rules)[1]
+    assert out["errors"] == [] and out["updated"] is True
+    assert out["set"]["u_major_fault_level"] == expected["level"] == "L1"
+    assert out["set"]["u_grading_rules"] == f"{rules.grading.ref.id}@{rules.grading.ref.sha256[:12]}"
+    assert out["set"]["u_grading_reason"] == "prod-l1-core-outage-day (§34.2.2)"
+    out = run({**record, "u_affected_sites": "", "u_environment": "lab"})
+    assert out["updated"] is False and len(out["errors"]) == 1
+    assert "affected_sites: " in out["errors"][0] and "environment: Input should be 'production' or 'office'" in out["errors"][0]

@@ -42,7 +42,6 @@ def cmd_serve(args) -> int:
     except ImportError as exc:
         print(f"asprules serve needs the serve extra: pip install 'asprules[serve]' ({exc})", file=sys.stderr)
         return EXIT_ERROR
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     config = ServiceConfig(
         rules=tuple(args.rules or ()),
         token_file=args.token_file,
@@ -59,7 +58,12 @@ def cmd_serve(args) -> int:
     sock = _listening_socket(args.host, args.port)
     host, port = sock.getsockname()[:2]
     signal.signal(signal.SIGHUP, lambda signum, frame: service.source.request_reload("SIGHUP"))
-    log = logging.getLogger("asprules.service")
+    log = logging.getLogger("asprules.service")  # the service's own log, on stderr; uvicorn keeps its own
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
     for r in service.source.current.rulesets():
         log.info("serving %s ruleset %s version %s sha256 %s", r["kind"], r["id"], r["version"], r["sha256"])
     if not service.tokens and host not in ("127.0.0.1", "::1", "localhost"):
