@@ -176,6 +176,9 @@ def test_tokens_come_from_a_file_or_the_environment(tmp_path, monkeypatch):
         error_of(c.get("/v1/rulesets"), 401, "Unauthorized")
         error_of(c.get("/metrics", headers={"Authorization": "Basic alpha"}), 401, "Unauthorized")
         assert c.get("/v1/rulesets", headers={"Authorization": "Bearer alpha"}).status_code == 200
+        assert c.get("/v1/rulesets", headers={"Authorization": "bearer alpha"}).status_code == 200
+        error_of(c.get("/v1/rulesets", headers={"Authorization": "Bearer "}), 401, "Unauthorized")
+        error_of(c.get("/v1/rulesets", headers={"Authorization": "Bearer alph"}), 401, "Unauthorized")
         assert c.get("/healthz").status_code == 200
         assert c.get("/v1/openapi.json", headers={"Authorization": "Bearer alpha"}).json()["components"]["securitySchemes"]
 

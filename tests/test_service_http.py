@@ -216,7 +216,7 @@ def test_healthz_answers_while_a_large_batch_is_decided(bundled):
     worker.join(60)
     assert result["status"] == 200 and result["count"] == 3000
     assert still >= 1 and answered < result["done"], "the batch had finished: the probe proves nothing"
-    assert answered - started < 0.5, f"/healthz took {answered - started:.3f}s while the batch was decided"
+    assert answered - started < 2.0, f"/healthz took {answered - started:.3f}s while the batch was decided"
 
 
 # -- hot reload -------------------------------------------------------------------------------

@@ -196,9 +196,10 @@ class Service:
         """Whether an ``Authorization`` header carries a known bearer token (always, without tokens)."""
         if not self.tokens:
             return True
-        if not header or not header.startswith("Bearer "):
+        scheme, _, credentials = (header or "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():  # the scheme is case-insensitive (RFC 9110)
             return False
-        given = header[len("Bearer ") :].strip().encode("utf-8")
+        given = credentials.strip().encode("utf-8")
         found = False
         for token in self.tokens:  # compare with every token, in constant time each
             found |= hmac.compare_digest(given, token.encode("utf-8"))
