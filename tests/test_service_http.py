@@ -30,7 +30,9 @@ TOKEN = "s3cret-token-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 INCIDENTS = sorted((REPO / "examples" / "incidents").glob("*.yaml"))
 OPERATIONS = sorted((REPO / "examples" / "operations").glob("*.yaml"))
-SCENARIO_FILES = [REPO / "examples" / "scenarios" / "grading.scenarios.yaml", REPO / "examples" / "scenarios" / "authorization.scenarios.yaml"]
+SCENARIO_FILES = sorted((REPO / "examples").rglob("*.scenarios.yaml"))
+# The organization examples: a rules/ directory, fact files beside it (docs/fact-schemas.md).
+ORGANIZATIONS = sorted(p.parent for p in (REPO / "examples").glob("*/rules"))
 OWN = REPO / "examples" / "sre"
 
 
@@ -111,16 +113,54 @@ def _post(client, kind: str, data, decision: str | None):
     return client.post(f"/v1/{kind}", json=data, params={"decision": decision} if decision else None)
 
 
-@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.name)
-def test_every_bundled_scenario_decides_through_http_as_through_the_library(bundled, path):
-    with bundled.client(headers=AUTH) as client:
+@pytest.fixture(scope="module")
+def servers(bundled):
+    """A server per set of rule paths (the bundled rules: the module's token-checking one)."""
+    started: dict[tuple[Path, ...], Server] = {(RULESETS.resolve(),): bundled}
+
+    def server_for(paths: tuple[Path, ...]) -> Server:
+        if paths not in started:
+            started[paths] = Server(*(arg for p in paths for arg in ("--rules", str(p))))
+        return started[paths]
+
+    yield server_for
+    for server in started.values():
+        if server is not bundled:
+            server.stop()
+
+
+def _rule_paths(scenario_file: Path) -> tuple[Path, ...]:
+    rules = load_scenario_file(scenario_file).spec.rules
+    names = [] if rules is None else [rules] if isinstance(rules, str) else rules
+    return tuple((scenario_file.parent / n).resolve() for n in names)
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.relative_to(REPO / "examples").as_posix())
+def test_every_bundled_scenario_decides_through_http_as_through_the_library(servers, path):
+    with servers(_rule_paths(path)).client(headers=AUTH) as client:
         for kind, name, data, rules, decision in _scenario_facts(path):
             r = _post(client, kind, data, decision)
             assert (r.status_code, r.json()) == library(kind, data, rules, decision), name
 
 
-def test_an_organizations_declared_schema_and_several_decisions_are_served_and_described():
-    with Server("--rules", str(OWN / "rules")) as server, server.client() as client:
+@pytest.mark.parametrize("example", ORGANIZATIONS, ids=lambda p: p.name)
+def test_every_organization_example_fact_decides_through_http_as_through_the_library(servers, example):
+    rules_dir = (example / "rules").resolve()
+    rules = asprules.load_rulesets(rules_dir)
+    facts = [p for p in example.rglob("*.yaml") if rules_dir not in p.resolve().parents and not p.name.endswith(".scenarios.yaml")]
+    assert facts, example
+    with servers((rules_dir,)).client(headers=AUTH) as client:
+        for path in facts:
+            data = fact_file(path)
+            asks = [("grade", d) for d in rules.decisions] if rules.decisions else [("authorize", None)]
+            for kind, decision in asks:
+                r = _post(client, kind, data, decision)
+                assert (r.status_code, r.json()) == library(kind, data, rules, decision), (path.name, decision)
+                assert r.status_code == 200, r.text
+
+
+def test_an_organizations_declared_schema_and_several_decisions_are_served_and_described(servers):
+    with servers(((OWN / "rules").resolve(),)).client() as client:
         rules = asprules.load_rulesets(OWN / "rules")
         assert len(rules.decisions) == 2
         for kind, name, data, _, decision in _scenario_facts(OWN / "sre.scenarios.yaml"):
