@@ -206,3 +206,21 @@ def test_serve_with_bad_rules_exits_2(tmp_path, capsys):
 
     assert main(["serve", "--rules", str(tmp_path / "absent")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_sighup_rereads_the_token_file_and_keeps_the_old_tokens_when_it_is_bad(tmp_path):
+    from asprules.service import Service
+
+    tokens = tmp_path / "tokens"
+    tokens.write_text("old\n", encoding="utf-8")
+    service = Service(ServiceConfig(rules=(str(RULESETS),), token_file=str(tokens), watch=0))
+    assert service.authorized("Bearer old") and not service.authorized("Bearer new")
+    tokens.write_text("new\n", encoding="utf-8")
+    service.source.reload("rules changed")  # only SIGHUP rereads the tokens
+    assert service.authorized("Bearer old")
+    service.source.reload("SIGHUP")
+    assert service.authorized("Bearer new") and not service.authorized("Bearer old")
+    tokens.write_text("\n", encoding="utf-8")
+    service.source.reload("SIGHUP")
+    assert service.authorized("Bearer new")  # an empty file does not lock everyone out, nor let everyone in
+    service.close()
