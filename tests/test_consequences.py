@@ -534,3 +534,11 @@ def test_equal_deadlines_in_two_zones_keep_their_own_offsets():
     assert a.due == b.due  # the same instant
     assert (a.to_json()["due"], b.to_json()["due"]) == ("2026-12-02T14:00:00+08:00", "2026-12-02T15:00:00+09:00")
     assert asprules.grade(incident(), rules) is asprules.grade(incident(), rules)  # one object per outcome and deadlines
+
+
+@pytest.mark.parametrize(("policy", "aggregator"), [("first", ""), ("priority", ""), ("collect", ""), ("collect", "sum"), ("rule_order", ""), ("output_order", "")])
+def test_the_rete_backend_gives_the_same_outputs(policy, aggregator):
+    pytest.importorskip("durable")
+    rules = outputs_rules(policy, aggregator)
+    for fact in (BOTH, ALL_THREE, incident(outage_minutes=1)):
+        assert asprules.grade(fact, rules, backend="rete") == asprules.grade(fact, rules)
