@@ -190,3 +190,14 @@ def test_a_checkpoint_of_other_rules_or_a_broken_journal_is_a_typed_error(tmp_pa
     assert exc.value.problems[0].line == 2
     journal.write_text('{"kind": "tick", "at": "2026-12-02T10:00:00+08:00"}\n{"kind": "ti', encoding="utf-8")  # torn last write
     assert IncidentTimeline(asprules.load_rulesets(), journal=journal).events == 1
+
+
+def test_a_timeline_follows_levels_of_one_ruleset_only():
+    from test_consequences import IMPACT, MATRIX, OUTPUTS, URGENCY
+
+    rules = asprules.load_ruleset_texts(MATRIX, IMPACT, URGENCY, OUTPUTS.replace("POLICY", "first").replace("AGGREGATOR", ""))
+    with pytest.raises(asprules.BackendUnavailable, match="reads other decisions"):
+        IncidentTimeline(rules, "priority")
+    with pytest.raises(asprules.BackendUnavailable, match="gives outputs only"):
+        IncidentTimeline(rules, "routing")
+    assert IncidentTimeline(rules, "impact").open_incidents == 0

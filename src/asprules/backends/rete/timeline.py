@@ -192,6 +192,12 @@ def escalated_grade(
 
 
 def _handbook_incidents(evaluator: GradingEvaluator) -> GradingEvaluator:
+    if evaluator.requires or not evaluator.levels:
+        why = "reads other decisions (requires)" if evaluator.requires else "gives outputs only (no levels to follow)"
+        raise BackendUnavailable(
+            f"incident timelines follow one ruleset's levels; ruleset {evaluator.ref.id!r} {why}",
+            [Problem("follow a grading ruleset with levels and no requires", path=("requires",) if evaluator.requires else ("levels",))],
+        )
     schema = evaluator.ctx.schema
     if schema is not None and schema.model is not Incident:
         raise BackendUnavailable(
