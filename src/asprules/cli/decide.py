@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..audit import DecisionLog
+from ..i18n import printable
 from ..decide import BACKENDS, authorize, fact_from_file, grade
 from .common import EXIT_OK, add_decision_format, add_rules, emit, rules_of
 
@@ -21,7 +22,7 @@ def cmd_grade(args) -> int:
     decision = grade(incident, rules, backend=args.backend)
     _logged(args, incident, decision)
     payload = {"id": incident.id, **decision.to_json()}
-    emit(payload, f"{incident.id}: {decision.explain(args.lang)}", args.format)
+    emit(payload, f"{printable(incident.id)}: {decision.explain(args.lang)}", args.format)
     return EXIT_OK
 
 
@@ -31,7 +32,7 @@ def cmd_authorize(args) -> int:
     decision = authorize(operation, rules, backend=args.backend)
     _logged(args, operation, decision)
     payload = {"id": operation.id, **decision.to_json()}
-    emit(payload, f"{operation.id}: {decision.explain(args.lang)}", args.format)
+    emit(payload, f"{printable(operation.id)}: {decision.explain(args.lang)}", args.format)
     return EXIT_OK
 
 

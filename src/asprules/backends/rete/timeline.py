@@ -29,13 +29,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Callable, Iterable, Literal, Mapping, Sequence, Union
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from ...engine.decisions import FiredRule, GradeDecision
 from ...engine.grading import GradingEvaluator
 from ...engine.rulebook import Rulebook
 from ...errors import BackendUnavailable, FactError, Problem, RulesetError
-from ...facts.models import Count, Incident, Percent, parse_incident
+from ...facts.models import Count, Incident, Instant, Percent, parse_incident
 from ...format.document import RepeatFaults, UnrecoveredEscalation
 
 _EVENT = ConfigDict(frozen=True, extra="forbid")
@@ -47,7 +47,7 @@ class Opened(BaseModel):
 
     model_config = _EVENT
     kind: Literal["opened"] = "opened"
-    at: AwareDatetime
+    at: Instant
     incident: dict[str, Any]
 
 
@@ -67,7 +67,7 @@ class ImpactChange(BaseModel):
 class ImpactChanged(BaseModel):
     model_config = _EVENT
     kind: Literal["impact_changed"] = "impact_changed"
-    at: AwareDatetime
+    at: Instant
     incident: str
     impact: ImpactChange
 
@@ -75,14 +75,14 @@ class ImpactChanged(BaseModel):
 class Complaint(BaseModel):
     model_config = _EVENT
     kind: Literal["complaint"] = "complaint"
-    at: AwareDatetime
+    at: Instant
     incident: str
 
 
 class Recovered(BaseModel):
     model_config = _EVENT
     kind: Literal["recovered"] = "recovered"
-    at: AwareDatetime
+    at: Instant
     incident: str
 
 
@@ -91,7 +91,7 @@ class Tick(BaseModel):
 
     model_config = _EVENT
     kind: Literal["tick"] = "tick"
-    at: AwareDatetime
+    at: Instant
 
 
 Event = Annotated[Union[Opened, ImpactChanged, Complaint, Recovered, Tick], Field(discriminator="kind")]

@@ -115,13 +115,14 @@ class Encoding:
         exists, absent = {"$ex": {a: 1}}, {"$nex": {a: 1}}
         if op == "present":
             return exists if v != negated else absent
-        if op in ("in", "not_in"):
-            is_in = op == "in"
-            if is_in != negated:
-                return _any([{a: x} for x in v])
-            return _all([exists] + [{"$neq": {a: x}} for x in v])
         positive: Expression | _Never
-        if op == "eq":
+        if op in ("in", "not_in"):
+            # an absent value is in no list and outside none: both are false on it, so
+            # both negations are true on it — the absent case goes into the complement
+            inside = _any([{a: x} for x in v])
+            outside = _all([{"$neq": {a: x}} for x in v])
+            positive, complement = (inside, outside) if op == "in" else (outside, inside)
+        elif op == "eq":
             positive, complement = {a: v}, {"$neq": {a: v}}
         elif op == "ne":
             positive, complement = {"$neq": {a: v}}, {a: v}
