@@ -187,6 +187,7 @@ class _Open:
     causes: tuple[FiredRule, ...] = ()
     fact: dict[str, Any] | None = None
     seq: int = 0
+    shard: int = 0  # which escalation session holds its state
 
 
 def _escalation_actions(ids: Iterable[str]) -> dict[str, Callable[[Any], None]]:
@@ -201,6 +202,10 @@ def _escalation_actions(ids: Iterable[str]) -> dict[str, Callable[[Any], None]]:
         return record
 
     return {i: action_for(i) for i in ids}
+
+
+# States per escalation session, below durable-rules' 1,024 (see IncidentTimeline.__init__).
+STATES_PER_SESSION = 1000
 
 
 class IncidentTimeline:
@@ -222,7 +227,15 @@ class IncidentTimeline:
                 levels = sorted(_repeat_levels(self.evaluator, e))
                 cond = [GUARD, {"$gte": {f"site_faults_{e.id}": e.count}}, {"$or": [{"level": lv} for lv in levels]} if len(levels) > 1 else {"level": levels[0]}]
             rules_json[e.id] = {"$and": cond}
-        self._session = ReteSession(ruleset_name("escalation", rules_json, self.evaluator.ref.sha256), rules_json, _escalation_actions(rules_json))
+        name = ruleset_name("escalation", rules_json, self.evaluator.ref.sha256)
+        self._new_session: Callable[[], Any] = lambda: ReteSession(name, rules_json, _escalation_actions(rules_json))
+        # One durable state per open incident. durable-rules holds at most 1,024 states
+        # per ruleset and then refuses a fact with an empty message, and re-asserting for
+        # that refused state kills the process (2.0.28, measured 2026-12-01); so states are
+        # spread over as many sessions (each with its own Host) as needed, each holding at
+        # most STATES_PER_SESSION — there is no limit on open incidents.
+        self._sessions: list[Any] = [self._new_session()]
+        self._held: list[int] = [0]
         self._repeat = [e for e in esc if isinstance(e, RepeatFaults)]
         self._window = timedelta(days=max((e.within_days for e in self._repeat), default=0))
         self._open: dict[str, _Open] = {}
@@ -280,13 +293,31 @@ class IncidentTimeline:
                 openings.popleft()
             openings.append(ev.at)
             counts = {e.id: faults_within(openings, ev.at, e.within_days) for e in self._repeat}
-        self._open[ident] = _Open(data=data, opened=ev.at, level="", site_faults=counts)
+        state = _Open(data=data, opened=ev.at, level="", site_faults=counts, shard=self._shard())
+        self._open[ident] = state
+        self._held[state.shard] += 1
         try:
             change = self._update(ident, ev)
-        except Exception:
-            self._open.pop(ident, None)
+        except BaseException:  # nothing of a refused incident stays behind
+            self._forget(ident, state)
+            if isinstance(site, str):
+                self._sites[site].remove(ev.at)
             raise
         return () if change is None else (change,)
+
+    def _shard(self) -> int:
+        """A session with room for one more state, made when all are full."""
+        for i, held in enumerate(self._held):
+            if held < STATES_PER_SESSION:
+                return i
+        self._sessions.append(self._new_session())
+        self._held.append(0)
+        return len(self._sessions) - 1
+
+    def _forget(self, ident: str, state: _Open) -> None:
+        self._sessions[state.shard].delete_state(ident)
+        self._held[state.shard] -= 1
+        self._open.pop(ident, None)
 
     def snapshot(self, incident: str, *, recovered: bool = False) -> Incident:
         """The incident as the timeline knows it now."""
@@ -303,8 +334,7 @@ class IncidentTimeline:
         before = state.level or None
         state.level, state.causes = level, causes
         if recovered:
-            self._session.delete_state(ident)
-            del self._open[ident]
+            self._forget(ident, state)
         if before == level and not recovered:
             return None
         return LevelChange(incident=ident, at=ev.at, event=ev.kind, before=before, after=level, causes=causes, closed=recovered)
@@ -314,10 +344,11 @@ class IncidentTimeline:
         hours_open = (self.now - state.opened).total_seconds() / 3600  # type: ignore[operator]
         fact: dict[str, Any] = {"x_fact": 1, "seq": state.seq, "level": decision.level, "hours_open": hours_open}
         fact.update({f"site_faults_{k}": v for k, v in state.site_faults.items()})
-        with self._session.lock:
+        session = self._sessions[state.shard]
+        with session.lock:
             if state.fact is not None:
-                self._session.retract_fact(ident, state.fact)
-            result = self._session.assert_fact(ident, fact)
+                session.retract_fact(ident, state.fact)
+            result = session.assert_fact(ident, fact)
         state.fact = fact
         if result.get("seq") != state.seq:
             return frozenset()
