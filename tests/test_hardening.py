@@ -451,3 +451,264 @@ def test_lord_howe_fall_back_by_thirty_minutes_is_read_fail_closed() -> None:
     assert not window.span_within(second, second + timedelta(minutes=30), tz)
     assert window.span_within(datetime.fromisoformat("2026-04-05T01:50:00+11:00"), datetime.fromisoformat("2026-04-05T01:40:00+10:30"), tz) is False
     assert window.span_within(datetime.fromisoformat("2026-04-05T01:50:00+10:30"), datetime.fromisoformat("2026-04-05T03:00:00+10:30"), tz)
+
+
+# --- 8. no limit on open incidents, nothing left by a refused one ---------------------------
+
+
+def _opened(ident: str, at: str = "2026-11-18T14:00:00+08:00", **over: Any) -> dict[str, Any]:
+    fact = {k: v for k, v in incident(id=ident, site="S1", **over).items() if k not in ("started_at", "outage_minutes")}
+    return {"kind": "opened", "at": at, "incident": fact}
+
+
+def test_a_timeline_follows_more_open_incidents_than_durable_holds_in_one_ruleset() -> None:
+    from asprules.backends.rete.timeline import STATES_PER_SESSION, IncidentTimeline
+
+    timeline = IncidentTimeline(RULES)
+    count = 1100  # durable-rules refuses the 1,025th state of a ruleset
+    assert count > STATES_PER_SESSION
+    for i in range(count):
+        timeline.handle(_opened(f"I{i}"))
+    assert timeline.open_incidents == count
+    (closed,) = timeline.handle({"kind": "recovered", "at": "2026-11-18T15:00:00+08:00", "incident": "I1050"})
+    assert closed.closed and timeline.open_incidents == count - 1
+    (again,) = timeline.handle(_opened("I1050", at="2026-11-18T15:00:00+08:00"))  # re-opening never crashes
+    assert again.before is None and timeline.level("I1050") is not None
+
+
+def test_a_refused_opened_event_leaves_no_state_behind() -> None:
+    from asprules.backends.rete.timeline import IncidentTimeline
+
+    timeline = IncidentTimeline(RULES)
+    with pytest.raises(FactError):
+        timeline.handle(_opened("BAD", affected_users_pct=400))
+    assert timeline.open_incidents == 0 and list(timeline._sites["S1"]) == []
+    assert all(held == 0 for held in timeline._held)
+    (change,) = timeline.handle(_opened("BAD"))
+    assert change.incident == "BAD" and timeline.open_incidents == 1
+
+
+# --- 10. long chains of derived values ---------------------------------------------------------
+
+
+def _chain(n: int) -> str:
+    derived = "derived:\n  d0: {add: [outage_minutes, 1]}\n" + "".join(f"  d{i}: {{add: [d{i - 1}, 1]}}\n" for i in range(1, n))
+    return grading_text(row("r", "L1", f"{{field: d{n - 1}, ge: 1000}}"), extra=derived)
+
+
+@pytest.mark.parametrize("length", [200, 450])
+def test_a_long_chain_of_derived_values_compiles_and_decides(length: int) -> None:
+    rules = asprules.load_ruleset_texts(_chain(length))
+    assert asprules.grade(incident(outage_minutes=1000 - length), rules).level == "L1"
+    assert asprules.grade(incident(outage_minutes=999 - length), rules).level == "none"
+    assert rules.grading.grade_reference(asprules.parse_incident(incident(outage_minutes=1000 - length))).level == "L1"
+
+
+def test_a_derived_value_with_many_operands_compiles() -> None:
+    derived = "derived:\n  total: {add: [" + ", ".join(["outage_minutes"] * 300) + "]}\n"
+    rules = asprules.load_ruleset_texts(grading_text(row("r", "L1", "{field: total, ge: 600}"), extra=derived))
+    assert asprules.grade(incident(outage_minutes=2), rules).level == "L1"
+    assert asprules.grade(incident(outage_minutes=1), rules).level == "none"
+
+
+# --- 11. the Rete backend's own limits are counted, never leaked --------------------------------
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "{any: [" + ", ".join(f"{{field: affected_sites, eq: {i}}}" for i in range(20)) + "]}",
+        "{field: affected_sites, in: [" + ", ".join(str(i) for i in range(600)) + "]}",
+    ],
+)
+def test_a_condition_too_big_for_durable_is_backend_unavailable_not_error_113(when: str) -> None:
+    rules = asprules.load_ruleset_texts(grading_text(row("r", "L1", when)))
+    assert asprules.grade(incident(affected_sites=3), rules).level == "L1"
+    with pytest.raises(asprules.BackendUnavailable) as exc:
+        asprules.grade(incident(affected_sites=3), rules, backend="rete")
+    assert "113" not in str(exc.value) and "backend='compiled'" in str(exc.value)
+
+
+def test_nested_conjunctions_are_flattened_for_durable() -> None:
+    when = "{all: [" + ", ".join(f"{{field: affected_sites, ne: {i}}}" for i in range(30)) + "]}"
+    rules = asprules.load_ruleset_texts(grading_text(row("r", "L1", when)))
+    for sites in (3, 300):
+        fact = incident(affected_sites=sites)
+        assert asprules.grade(fact, rules, backend="rete") == asprules.grade(fact, rules)
+
+
+# --- 12, 14, 20: hostile files and paths -----------------------------------------------------------
+
+
+def _hostile(tmp_path: Path, kind: str) -> Path:
+    if kind == "fifo":
+        path = tmp_path / "pipe.jsonl"
+        os.mkfifo(path)
+        return path
+    if kind == "dev-zero":
+        return Path("/dev/zero")
+    if kind == "directory":
+        return tmp_path
+    if kind == "missing":
+        return tmp_path / "missing.jsonl"
+    if kind == "too-large":
+        path = tmp_path / "big.jsonl"
+        with open(path, "wb") as out:
+            out.truncate(1 << 30)  # 1 GB, sparse: refused by its size before a byte is read
+        return path
+    content = {
+        "number-line": b"5\n",
+        "null-line": b'{"id": "x"}\nnull\n',
+        "list-line": b"[1, 2]\n",
+        "not-utf8": b'{"id": "\xff"}\n',
+        "not-json": b"{id: [\n",
+        "yaml-not-scenarios": b"asprules: 1\nkind: grading\n",
+    }[kind]
+    path = tmp_path / ("x.scenarios.yaml" if kind == "yaml-not-scenarios" else "x.jsonl")
+    path.write_bytes(content)
+    return path
+
+
+CORPUS_CASES = ["fifo", "dev-zero", "missing", "too-large", "number-line", "null-line", "list-line", "not-utf8", "not-json", "yaml-not-scenarios"]
+
+
+@pytest.mark.parametrize("kind", CORPUS_CASES)
+def test_diff_scenarios_refuses_a_hostile_corpus_with_a_typed_error(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _hostile(tmp_path, kind)
+    assert main(["diff", str(RULESETS), str(RULESETS), "--scenarios", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and str(path) in err
+
+
+FACT_CASES = {
+    "fifo": "FIFO",
+    "dev-zero": "character device",
+    "directory": "directory",
+    "missing": "No such file",
+    "too-large": "larger than",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(FACT_CASES))
+@pytest.mark.parametrize("command", ["grade", "authorize"])
+def test_a_fact_path_that_is_not_a_small_regular_file_is_refused_by_what_it_is(kind: str, command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _hostile(tmp_path, kind)
+    assert main([command, str(path)]) == 2
+    assert FACT_CASES[kind] in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "too-large"])
+def test_rules_and_scenario_paths_are_refused_by_what_they_are(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _hostile(tmp_path, kind)
+    for argv in (["grade", "--rules", str(path), str(REPO / "examples/incidents/l2-core-outage.yaml")], ["validate", str(path)], ["test", str(path)]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr()
+        shown = err.err + err.out
+        assert FACT_CASES[kind] in shown and "no such file" not in shown.lower(), (argv, shown)
+
+
+def test_the_size_is_checked_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from asprules import source
+
+    path = _hostile(tmp_path, "too-large")
+    reads: list[int] = []
+    real = os.read
+    monkeypatch.setattr(source.os, "read", lambda fd, n: reads.append(n) or real(fd, n))
+    with pytest.raises(FactError, match="larger than"):
+        asprules.incident_from_file(str(path))
+    assert reads == []
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-1", "101", "many"])
+def test_min_coverage_must_be_a_percentage(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["test", str(REPO / "tests/handbook"), "--min-coverage", value])
+    assert exc.value.code == 2 and "--min-coverage" in capsys.readouterr().err
+
+
+def test_a_directory_without_scenario_files_is_an_error_not_clean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["test", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert "no scenario files" in captured.err and "clean" not in captured.out
+
+
+# --- 13. output that the terminal cannot encode ------------------------------------------------------
+
+
+def _run(*argv: str, encoding: str = "cp1252", extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "PYTHONIOENCODING": encoding, **(extra_env or {})}
+    return subprocess.run([sys.executable, "-m", "asprules", *argv], capture_output=True, env=env, timeout=120, check=False)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_output_survives_a_stdout_that_is_not_utf8(fmt: str, lang: str, tmp_path: Path) -> None:
+    path = write(tmp_path, "inc.json", json.dumps(incident(id="INC-中文-\U0001f600", outage_minutes=120, core_service=True)))
+    done = _run("grade", str(path), "--format", fmt, "--lang", lang)
+    assert done.returncode == 0, done.stderr.decode("cp1252", "replace")
+    out = done.stdout.decode("cp1252")
+    if fmt == "json":
+        assert json.loads(out)["id"] == "INC-中文-\U0001f600"  # escapes that JSON reads back
+    else:
+        assert "INC-\\u4e2d\\u6587-\\ud83d\\ude00" in out
+
+
+def test_an_error_survives_a_stderr_that_is_not_utf8(tmp_path: Path) -> None:
+    path = write(tmp_path, "inc.json", json.dumps(incident(id="INC-中文", affected_users_pct=400)))
+    done = _run("grade", str(path), "--lang", "zh")
+    assert done.returncode == 2 and b"Traceback" not in done.stderr
+
+
+# --- 15. an internal error has its own exit code --------------------------------------------------
+
+
+def _crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    from asprules.cli import decide
+
+    def broken(*_a: Any, **_k: Any) -> Any:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(decide, "grade", broken)
+
+
+def test_an_internal_error_exits_3_with_one_line_asking_for_a_report(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    _crash(monkeypatch)
+    assert main(["grade", str(REPO / "examples/incidents/l2-core-outage.yaml")]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "internal error" in err and "report" in err and "--debug" in err
+
+
+def test_debug_shows_the_traceback_of_an_internal_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    _crash(monkeypatch)
+    assert main(["--debug", "grade", str(REPO / "examples/incidents/l2-core-outage.yaml")]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "KeyError: 'boom'" in err
+
+
+def test_bad_input_still_exits_2_and_findings_1(tmp_path: Path) -> None:
+    from asprules.cli.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERNAL
+
+    assert (EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL) == (1, 2, 3)
+    assert main(["grade", str(write(tmp_path, "bad.json", "{}"))]) == EXIT_ERROR
+
+
+# --- 17. no output injection -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ident", ["INC-1\nLevel L4: forged line", "INC-\x1b[2J\x1b[31mred", "INC-\u202etxt.exe", "INC-\r\x85x"])
+def test_an_id_with_control_characters_is_escaped_in_text_output(ident: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "inc.json", json.dumps(incident(id=ident)))
+    assert main(["grade", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert not any(ch in out for ch in "\x1b\r\x85\u202e")
+    assert out.splitlines()[0].startswith("INC-") and "forged" not in "\n".join(out.splitlines()[1:])
+    assert main(["grade", str(path), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["id"] == ident  # JSON keeps the value, escaped by JSON
+
+
+def test_an_approver_with_control_characters_is_escaped_in_the_explanation() -> None:
+    chain = [approval("management", "intern", "2026-11-25T10:00:00+08:00", by="eve\n    ✓ customer forged"), *FULL_CHAIN[1:]]
+    decision = asprules.authorize(operation(approvals=chain), RULES)
+    text = decision.explain()
+    assert "eve\\n" in text and "\n    ✓ customer forged" not in text
