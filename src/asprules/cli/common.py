@@ -14,7 +14,6 @@ from ..loader import Rulebook, load_rulesets
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERNAL = 3  # a bug in asprules, never the input's fault: see internal_error()
-BUG_REPORTS = "https://github.com/asprules/asprules/issues"
 
 
 def internal_error(exc: BaseException, debug: bool) -> int:
@@ -26,8 +25,9 @@ def internal_error(exc: BaseException, debug: bool) -> int:
         traceback.print_exception(exc, file=sys.stderr)
     detail = str(exc).splitlines()[0][:200] if str(exc) else ""
     print(
-        f"asprules: internal error ({type(exc).__name__}{': ' + detail if detail else ''}); this is a bug, please report it at {BUG_REPORTS}"
-        + ("" if debug else " with the output of the same command run with --debug"),
+        f"asprules: internal error ({type(exc).__name__}{': ' + detail if detail else ''}); this is a bug in asprules,"
+        + " please report it to its maintainers"
+        + (" with the traceback above" if debug else " with the output of the same command run with --debug"),
         file=sys.stderr,
     )
     return EXIT_INTERNAL
