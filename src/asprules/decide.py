@@ -59,17 +59,25 @@ def _authorization(rules: Rulebook):
     return rules.authorization
 
 
-def grade(incident: Mapping[str, Any] | Incident, rules: Rulebook, *, backend: Backend = "compiled") -> GradeDecision:
+def grade(
+    incident: Mapping[str, Any] | Incident, rules: Rulebook, *, backend: Backend = "compiled", why_not: bool = False
+) -> GradeDecision:
     """Grade an incident (or a fact of the kind the ruleset declares). Raises
-    :class:`FactError` for bad input, never a deep traceback."""
+    :class:`FactError` for bad input, never a deep traceback.
+
+    ``why_not=True``: the decision also holds, for each more severe row of the deciding
+    table, the first condition that failed with the fact's value (``decision.why_not``,
+    ``decision.explain(why_not=True)``)."""
     _check_backend(backend)
     evaluator = _grading(rules)
     fact = fact_parser(evaluator)(incident)
     if backend == "rete":
         from .backends import rete  # durable-rules is imported only when asked for
 
-        return rete.grade(fact, evaluator)
-    return evaluator.grade(fact)
+        decision = rete.grade(fact, evaluator)
+    else:
+        decision = evaluator.grade(fact)
+    return evaluator.with_why_not(fact, decision) if why_not else decision
 
 
 def authorize(operation: Mapping[str, Any] | Operation, rules: Rulebook, *, backend: Backend = "compiled") -> AuthorizationDecision:

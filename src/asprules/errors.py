@@ -93,7 +93,30 @@ class EvaluationError(AspRulesError):
 
 
 class BackendUnavailable(AspRulesError):
-    """The requested evaluation backend cannot run in this interpreter."""
+    """The requested evaluation backend cannot run in this interpreter.
+
+    ``hints`` says what to do instead, worded for each face that can get this error:
+    ``{"python": "... backend='compiled' ...", "cli": "... --backend compiled ..."}``; the
+    message shows the Python wording, the command line its own (:meth:`hint`).
+    """
+
+    def __init__(
+        self, summary: str, problems: Iterable[Problem] = (), *, hints: dict[str, str] | None = None, hint_key: str | None = None
+    ):
+        self.hints: dict[str, str] = dict(hints or {})
+        self.hint_key = hint_key  # the i18n catalog's key of the hints, to show them in another language
+        super().__init__(summary, problems)
+
+    def hint(self, face: str = "python") -> str | None:
+        """What to do instead, for ``face`` (``"python"`` or ``"cli"``)."""
+        return self.hints.get(face) or self.hints.get("python")
+
+    def _render(self) -> str:
+        hint = self.hint("python")
+        return super()._render() + (f"\n  hint: {hint}" if hint else "")
+
+    def to_json(self) -> dict:
+        return {**super().to_json(), "hints": self.hints}
 
 
 @dataclass

@@ -70,6 +70,17 @@ EN: dict[str, str] = {
     "reason.late_notification": "{channel} notification must go out at least {lead} minutes before the start (by {deadline})",
     "reason.late_notification_no_lead": "{channel} notification must go out before the start (by {deadline})",
     "evidence.none": "no evidence",
+    "obligations": "  obligations:",
+    "obligation.due": " due {due}",
+    "why_not.head": "  why not more severe:",
+    "why_not.none": "  why not more severe: no row of the deciding table is more severe",
+    "why_not.row": "{level} row {row} ({cite}): {failed}",
+    "why_not.compare": "{field} {value} {op} {operand}",
+    "why_not.absent": "{field} is absent",
+    "why_not.present": "{field} is present ({value})",
+    "why_not.not_held": "{condition} does not hold",
+    "why_not.none_of": "none holds: {failures}",
+    "why_not.local_time": "{field} at {local} local time ({zone}) is outside {within}",
     # errors and command-line output
     "error": "error: {summary}",
     "error.count": " ({count} problem{plural}):",
@@ -78,6 +89,17 @@ EN: dict[str, str] = {
     "error.EvaluationError": "{summary}",
     "error.BackendUnavailable": "{summary}",
     "validate.ok": "ok  {file}  ({kind} {id})",
+    "hint": "  hint: {hint}",
+    "hint.rete_missing.python": (
+        "install the rete extra: pip install 'asprules[rete]' (durable-rules builds from source with a C compiler,"
+        " on CPython 3.11 and 3.12 only); or decide with backend='compiled' (the default), which gives the same decisions"
+    ),
+    "hint.rete_missing.cli": (
+        "install the rete extra: pip install 'asprules[rete]' (durable-rules builds from source with a C compiler,"
+        " on CPython 3.11 and 3.12 only); or run with --backend compiled (the default), which gives the same decisions"
+    ),
+    "hint.use_compiled.python": "decide with backend='compiled' (the default)",
+    "hint.use_compiled.cli": "run with --backend compiled (the default)",
     "language.unsupported": "unsupported language {lang!r} in {source}; use one of {choices}",
 }
 
@@ -114,6 +136,17 @@ ZH: dict[str, str] = {
     "reason.late_notification": "{channel}通知须在开始前至少 {lead} 分钟发出（截止 {deadline}）",
     "reason.late_notification_no_lead": "{channel}通知须在开始前发出（截止 {deadline}）",
     "evidence.none": "无依据",
+    "obligations": "  后续义务：",
+    "obligation.due": "，截止 {due}",
+    "why_not.head": "  为何未定为更高级别：",
+    "why_not.none": "  为何未定为更高级别：定级表中没有更严重的规则",
+    "why_not.row": "{level} 定级规则 {row}（{cite}）：{failed}",
+    "why_not.compare": "{field} {value} {op} {operand}",
+    "why_not.absent": "{field} 缺失",
+    "why_not.present": "{field} 有值（{value}）",
+    "why_not.not_held": "{condition} 不成立",
+    "why_not.none_of": "均不成立：{failures}",
+    "why_not.local_time": "{field} 当地时间 {local}（{zone}）不在 {within} 内",
     "error": "错误：{summary}",
     "error.count": "（共 {count} 个问题）：",
     "error.FactError": "事实数据无效（{summary}）",
@@ -138,6 +171,17 @@ ZH: dict[str, str] = {
     "problem.string_too_short": "文本过短",
     "problem.got": "（实际为 {value}）",
     "validate.ok": "通过  {file}  （{kind} {id}）",
+    "hint": "  提示：{hint}",
+    "hint.rete_missing.python": (
+        "安装 rete 扩展：pip install 'asprules[rete]'（durable-rules 需用 C 编译器从源码构建，仅支持 CPython 3.11 和 3.12）；"
+        "或使用 backend='compiled'（默认），其决策完全相同"
+    ),
+    "hint.rete_missing.cli": (
+        "安装 rete 扩展：pip install 'asprules[rete]'（durable-rules 需用 C 编译器从源码构建，仅支持 CPython 3.11 和 3.12）；"
+        "或使用 --backend compiled（默认）运行，其决策完全相同"
+    ),
+    "hint.use_compiled.python": "使用 backend='compiled'（默认）",
+    "hint.use_compiled.cli": "使用 --backend compiled（默认）运行",
     "language.unsupported": "不支持的语言 {lang!r}（{source}）；可选 {choices}",
 }
 
@@ -249,8 +293,18 @@ def problem_text(problem: Problem, lang: str) -> str:
     return f"{problem.location}:{field} {shown}"
 
 
-def error_text(exc: AspRulesError, lang: str) -> str:
-    """The whole error as the command line prints it."""
+FACES = ("python", "cli")
+
+
+def hints(key: str) -> dict:
+    """``hints=`` and ``hint_key=`` for :class:`~asprules.errors.BackendUnavailable`: what
+    to do instead, in English, worded for Python and for the command line."""
+    return {"hints": {face: EN[f"{key}.{face}"] for face in FACES}, "hint_key": key}
+
+
+def error_text(exc: AspRulesError, lang: str, face: str = "cli") -> str:
+    """The whole error as the command line prints it (``face="python"``: with hints
+    worded for Python)."""
     kind = f"error.{type(exc).__name__}"
     catalog = CATALOGS[check_language(lang)]
     summary = catalog.get(kind, "{summary}").format(summary=exc.summary)
@@ -259,4 +313,9 @@ def error_text(exc: AspRulesError, lang: str) -> str:
         count = len(exc.problems)
         lines[0] += text("error.count", lang, count=count, plural="" if count == 1 else "s")
         lines += [f"  {problem_text(p, lang)}" for p in exc.problems]
+    hint_key = getattr(exc, "hint_key", None)
+    if hint_key:
+        lines.append(catalog["hint"].format(hint=catalog[f"{hint_key}.{face}"]))
+    elif getattr(exc, "hints", None):
+        lines.append(catalog["hint"].format(hint=exc.hint(face)))  # type: ignore[attr-defined]
     return "\n".join(lines)

@@ -1,6 +1,7 @@
 """The ``asprules`` command line: one module per command, each with a ``register``.
 
-Exit codes: 0 decided (or clean), 1 findings, 2 usage, load or input error.
+Exit codes: 0 decided (or clean), 1 findings, 2 usage, load or input error;
+``authorize --exit-status``: 4 pending, 5 denied (:mod:`.common`).
 A new command is a module here with ``register(sub)`` and one entry in :data:`COMMANDS`.
 """
 
@@ -10,10 +11,10 @@ import argparse
 import sys
 from typing import Callable, Sequence
 
-from .. import i18n
+from .. import __version__, i18n
 from ..errors import AspRulesError
 from . import decide, diff, schema, test, validate
-from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, fail
+from .common import EXIT_DENIED, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EXIT_PENDING, fail
 
 # In the order `asprules --help` lists them.
 COMMANDS = (decide, validate, test, diff, schema)
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="asprules",
         description="Grade major faults and authorize high-risk operations from declarative rulesets.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.register(sub)
@@ -47,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
-__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "build_parser", "main"]
+__all__ = ["EXIT_DENIED", "EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "EXIT_PENDING", "build_parser", "main"]
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

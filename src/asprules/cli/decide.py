@@ -1,57 +1,125 @@
-"""``asprules grade FILE`` and ``asprules authorize FILE``: one decision, explained."""
+"""``asprules grade FILE`` and ``asprules authorize FILE``: decisions, explained.
+
+FILE is a YAML or JSON fact, ``-`` for standard input, or JSON Lines (one fact a line,
+one decision a line out). A bad line is reported on stderr with its line number and the
+run goes on (``--fail-fast`` stops at the first); the exit status is then 1.
+``--exit-status`` makes ``authorize`` say its decision in the exit status
+(0 authorized, 4 pending, 5 denied; see :mod:`asprules.cli.common`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 
+from .. import i18n
 from ..audit import DecisionLog
-from ..decide import BACKENDS, authorize, fact_from_file, grade
-from .common import EXIT_OK, add_decision_format, add_rules, emit, rules_of
+from ..decide import BACKENDS, authorize, fact_parser, grade
+from ..errors import AspRulesError, FactError
+from ..facts.models import read_fact_documents
+from .common import (
+    EXIT_DENIED,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_PENDING,
+    Progress,
+    add_decision_format,
+    add_rules,
+    emit,
+    rules_of,
+)
+
+_STATUS_EXIT = {"authorized": EXIT_OK, "pending": EXIT_PENDING, "denied": EXIT_DENIED}
 
 
-def _logged(args, fact, decision) -> None:
-    if args.log:
-        with DecisionLog(args.log, mask=args.log_mask or ()) as log:
-            log.record(fact, decision)
+def _decide(args, which: str) -> int:
+    rules = rules_of(args)
+    evaluator = rules.grading if which == "grading" else rules.authorization
+    if evaluator is None:  # the same RulesetError as the Python API, before any input is read
+        (grade if which == "grading" else authorize)({}, rules)
+    parse = fact_parser(evaluator)  # the ruleset's fact schema: bundled or declared
+    log = DecisionLog(args.log, mask=args.log_mask or ()) if args.log else None
+    documents = list(read_fact_documents(args.file))
+    stream = len(documents) > 1 or args.file.endswith((".jsonl", ".ndjson"))
+    failed, worst = 0, EXIT_OK
+    progress = Progress(len(documents) if stream else 0, "facts")
+    try:
+        for number, doc in documents:
+            progress.step()
+            try:
+                if isinstance(doc, FactError):
+                    raise doc
+                fact = parse(doc.data, source=doc)
+                if which == "grading":
+                    decision = grade(fact, rules, backend=args.backend, why_not=args.why_not)
+                else:
+                    decision = authorize(fact, rules, backend=args.backend)
+            except AspRulesError as exc:
+                if not stream:
+                    raise
+                failed += 1
+                print(i18n.error_text(exc, args.lang), file=sys.stderr)
+                if args.format == "json":
+                    print(json.dumps({"line": number, **exc.to_json()}, ensure_ascii=False))
+                if args.fail_fast:
+                    break
+                continue
+            if log is not None:
+                log.record(fact, decision)
+            fact_id = getattr(fact, "id", None)
+            payload = decision.to_json(args.lang, fact_id=fact_id)
+            shown = decision.explain(args.lang, why_not=True) if args.why_not else decision.explain(args.lang)
+            if stream:
+                payload = {"line": number, **payload}
+            emit(payload, f"{fact_id}: {shown}", args.format, one_line=stream)
+            if args.exit_status and which == "authorization":
+                worst = max(worst, _STATUS_EXIT[decision.status])
+    finally:
+        progress.close()
+        if log is not None:
+            log.close()
+    if failed:
+        return EXIT_FINDINGS
+    return worst
 
 
 def cmd_grade(args) -> int:
-    rules = rules_of(args)
-    incident = fact_from_file(args.file, rules, "grading")  # validated against the ruleset's fact schema
-    decision = grade(incident, rules, backend=args.backend)
-    _logged(args, incident, decision)
-    payload = {"id": incident.id, **decision.to_json()}
-    emit(payload, f"{incident.id}: {decision.explain(args.lang)}", args.format)
-    return EXIT_OK
+    return _decide(args, "grading")
 
 
 def cmd_authorize(args) -> int:
-    rules = rules_of(args)
-    operation = fact_from_file(args.file, rules, "authorization")
-    decision = authorize(operation, rules, backend=args.backend)
-    _logged(args, operation, decision)
-    payload = {"id": operation.id, **decision.to_json()}
-    emit(payload, f"{operation.id}: {decision.explain(args.lang)}", args.format)
-    return EXIT_OK
+    return _decide(args, "authorization")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     for name, helper, fn in (
-        ("grade", "grade an incident file (YAML or JSON)", cmd_grade),
-        ("authorize", "decide whether an operation file may run", cmd_authorize),
+        ("grade", "grade an incident file (YAML, JSON or JSON Lines; - for stdin)", cmd_grade),
+        ("authorize", "decide whether an operation may run (YAML, JSON or JSON Lines; - for stdin)", cmd_authorize),
     ):
         p = sub.add_parser(name, help=helper)
-        p.add_argument("file", help="the fact file")
+        p.add_argument("file", help="the fact file: YAML or JSON, JSON Lines (one fact a line), or - for standard input")
         add_rules(p)
         p.add_argument(
             "--backend",
             choices=BACKENDS,
             default="compiled",
-            help="evaluator: compiled closures (default) or the durable-rules Rete network; see docs/backends.md",
+            help="evaluator: compiled closures (default) or the durable-rules Rete network (the rete extra); see docs/backends.md",
         )
         p.add_argument("--log", metavar="FILE", help="append the decision to this JSONL audit log (see docs/integration.md)")
         p.add_argument(
             "--log-mask", action="append", metavar="FIELD", help="input field (dotted path) the log must not hold (repeatable)"
         )
+        p.add_argument("--fail-fast", action="store_true", help="JSON Lines: stop at the first bad line (default: report it and go on)")
+        if name == "grade":
+            p.add_argument(
+                "--why-not", action="store_true",
+                help="also say, for each more severe row of the deciding table, the first condition that failed",
+            )
+        else:
+            p.add_argument(
+                "--exit-status", action="store_true",
+                help=f"exit {EXIT_OK} authorized, {EXIT_PENDING} pending, {EXIT_DENIED} denied (the worst of a JSON Lines file)",
+            )
         add_decision_format(p)
-        p.set_defaults(func=fn)
+        p.set_defaults(func=fn, why_not=False, exit_status=False)

@@ -2,13 +2,17 @@
 
 Decisions are frozen values that do not hold the fact they were made for, so equal
 decisions compare equal and the evaluator may share one object between facts.
-``to_json()`` is the stable contract for ticketing systems (English, always);
+``to_json(lang=, fact_id=)`` is the contract for ticketing systems, the same JSON the
+command line prints (``--format json``) and ``docs/schema/*-decision.schema.json``
+describes: ids, the ruleset's names as ``{en, zh}``, and every reason as a ``code`` with
+its ``params`` beside its ``text`` in the chosen language, so a UI can translate it.
 ``explain(lang="en"|"zh")`` is for people, in the language they read (see :mod:`asprules.i18n`).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -26,7 +30,48 @@ def bilingual(value: LocalText | None) -> str:
     return name(value, "en")
 
 
+def local_json(value: LocalText | None) -> dict | None:
+    """A ruleset's name or text in the JSON contract: ``{"en": ..., "zh": ...}``."""
+    return None if value is None else {"en": value.en, "zh": value.zh}
+
+
+def reason_json(message: Message | None, fallback: str | None, lang: str) -> dict:
+    """A reason in the JSON contract: its catalog ``code``, the ``params`` it was made with
+    (names as ``{en, zh}``) and its ``text`` in ``lang``."""
+    if message is None:
+        return {"code": None, "params": {}, "text": fallback or ""}
+    params = {k: (local_json(v) if isinstance(v, LocalText) else v) for k, v in message.args}
+    return {"code": message.key, "params": params, "text": message.render(lang)}
+
+
+class Obligation(BaseModel):
+    """Something the decision requires to happen later, with its deadline."""
+
+    model_config = _FROZEN
+    id: str  # the rule (level output, risk class, constraint) that imposes it
+    kind: str  # e.g. "report", "notify", "review", "approval", "response", "resolution", "confirm"
+    text: LocalText  # what must happen, in the ruleset's words
+    due: datetime | None = None  # absolute deadline, offset-aware, in the customer's zone
+    role: str | None = None  # who must do it, when a role is named
+    cite: str
+    provenance: Literal["handbook", "assumed"]
+    status: Literal["open", "overdue", "met"] = "open"
+
+    def to_json(self) -> dict:
+        """All fields; ``due`` as ISO 8601 with its offset, ``text`` as its English."""
+        return {
+            "id": self.id, "kind": self.kind, "text": self.text.en, "due": self.due.isoformat() if self.due else None,
+            "role": self.role, "cite": self.cite, "provenance": self.provenance, "status": self.status,
+        }
+
+    def line(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        due = text("obligation.due", lang, due=self.due.isoformat(timespec="minutes")) if self.due else ""
+        return f"{_plain_name(self.text, lang)}{due} ({self.cite})"
+
+
 class RulesetRef(BaseModel):
+    """Which rules decided: the ruleset's id and version, and the sha256 of its files."""
+
     model_config = _FROZEN
     id: str
     sha256: str
@@ -48,11 +93,12 @@ class FiredRule(BaseModel):
     detail: str | None = None
     detail_message: Message | None = None  # ``detail`` in any language; absent: ``detail`` as is
 
-    def to_json(self) -> dict:
-        out = {"id": self.id, "kind": self.kind, "cite": self.cite, "provenance": self.provenance}
-        if self.detail:
-            out["detail"] = self.detail
-        return out
+    def to_json(self, lang: str = DEFAULT_LANGUAGE) -> dict:
+        detail = reason_json(self.detail_message, self.detail, lang) if (self.detail or self.detail_message) else None
+        return {
+            "id": self.id, "kind": self.kind, "cite": self.cite, "provenance": self.provenance,
+            "title": local_json(self.title), "detail": detail,
+        }
 
     def line(self, lang: str = DEFAULT_LANGUAGE) -> str:
         title = f" {name(self.title, lang)}" if self.title else ""
@@ -62,7 +108,27 @@ class FiredRule(BaseModel):
         return f"{self.id} ({self.cite}){title}{detail}{mark}"
 
 
+class WhyNot(BaseModel):
+    """A more severe row of the deciding table that did not match, and the first of its
+    conditions that failed, with the fact's value (``outage_minutes 12 < 15``)."""
+
+    model_config = _FROZEN
+    row: str
+    level: str
+    cite: str
+    failed: Message  # "{field} {value} {op} {operand}" and its kin, in any language
+
+    def to_json(self, lang: str = DEFAULT_LANGUAGE) -> dict:
+        return {"row": self.row, "level": self.level, "cite": self.cite, "failed": reason_json(self.failed, None, lang)}
+
+    def line(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return text("why_not.row", lang, level=self.level, row=self.row, cite=self.cite, failed=self.failed.render(lang))
+
+
 class GradeDecision(BaseModel):
+    """The level of an incident, its base level from the deciding table, and every rule
+    that took part (the row, then the adjustments in order)."""
+
     model_config = _FROZEN
     level: str
     base_level: str
@@ -72,23 +138,38 @@ class GradeDecision(BaseModel):
     table: str | None
     fired: tuple[FiredRule, ...]
     ruleset: RulesetRef
+    obligations: tuple[Obligation, ...] = ()
+    why_not: tuple[WhyNot, ...] | None = None  # asked for with grade(..., why_not=True)
 
     @property
     def fired_ids(self) -> tuple[str, ...]:
         return tuple(f.id for f in self.fired)
 
-    def to_json(self) -> dict:
-        return {
+    def to_json(self, lang: str = DEFAULT_LANGUAGE, fact_id: str | None = None) -> dict:
+        """The decision as the JSON contract (``asprules schema grade-decision``)."""
+        lang = check_language(lang)
+        out: dict[str, Any] = {
+            "id": fact_id,
+            "decision": "grade",
             "level": self.level,
+            "level_name": local_json(self.level_name),
             "base_level": self.base_level,
+            "base_level_name": local_json(self.base_level_name),
             "major": self.major,
             "table": self.table,
-            "fired": [f.to_json() for f in self.fired],
+            "fired": [f.to_json(lang) for f in self.fired],
+            "obligations": [o.to_json() for o in self.obligations],
             "ruleset": self.ruleset.to_json(),
+            "lang": lang,
         }
+        if self.why_not is not None:
+            out["why_not"] = [w.to_json(lang) for w in self.why_not]
+        return out
 
-    def explain(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        """Why this level, for people; ``lang`` is ``"en"`` or ``"zh"``."""
+    def explain(self, lang: str = DEFAULT_LANGUAGE, why_not: bool = False) -> str:
+        """Why this level, for people; ``lang`` is ``"en"`` or ``"zh"``. ``why_not=True``
+        adds, for each more severe row of the deciding table, the first condition that
+        failed (the decision must come from ``grade(..., why_not=True)``)."""
         lines = [text("grade.level", lang, level=self.level, name=name(self.level_name, lang))]
         rows = [f for f in self.fired if f.kind == "row"]
         if rows:
@@ -101,8 +182,20 @@ class GradeDecision(BaseModel):
         if adjustments:
             lines.append(text("grade.adjustments", lang))
             lines += [f"    {f.line(lang)}" for f in adjustments]
+        _obligation_lines(lines, self.obligations, lang)
+        if why_not:
+            if self.why_not is None:
+                raise ValueError("explain(why_not=True) needs a decision from grade(..., why_not=True)")
+            lines.append(text("why_not.head", lang) if self.why_not else text("why_not.none", lang))
+            lines += [f"    {w.line(lang)}" for w in self.why_not]
         lines.append(text("ruleset", lang, id=self.ruleset.id, sha=self.ruleset.sha256[:12]))
         return "\n".join(lines)
+
+
+def _obligation_lines(lines: list[str], obligations: tuple[Obligation, ...], lang: str) -> None:
+    if obligations:
+        lines.append(text("obligations", lang))
+        lines += [f"    {o.line(lang)}" for o in obligations]
 
 
 class StepResult(BaseModel):
@@ -121,8 +214,12 @@ class StepResult(BaseModel):
             return tuple(m.render(lang) for m in self.reason_messages)
         return self.reasons
 
-    def to_json(self) -> dict:
-        return {"id": self.id, "cite": self.cite, "satisfied": self.satisfied, "reasons": list(self.reasons)}
+    def to_json(self, lang: str = DEFAULT_LANGUAGE) -> dict:
+        if self.reason_messages:
+            reasons = [reason_json(m, None, lang) for m in self.reason_messages]
+        else:
+            reasons = [reason_json(None, r, lang) for r in self.reasons]
+        return {"id": self.id, "name": local_json(self.name), "cite": self.cite, "satisfied": self.satisfied, "reasons": reasons}
 
 
 class Violation(BaseModel):
@@ -134,11 +231,21 @@ class Violation(BaseModel):
     provenance: Literal["handbook", "assumed"]
     message: LocalText
 
-    def to_json(self) -> dict:
-        return {"rule": self.rule, "cite": self.cite, "provenance": self.provenance, "message": self.message.en}
+    def to_json(self, lang: str = DEFAULT_LANGUAGE) -> dict:
+        return {
+            "rule": self.rule, "cite": self.cite, "provenance": self.provenance,
+            "message": local_json(self.message), "text": _plain_name(self.message, lang),
+        }
+
+
+def _plain_name(value: LocalText, lang: str) -> str:
+    return (value.zh or value.en) if lang == "zh" else value.en
 
 
 class AuthorizationDecision(BaseModel):
+    """Whether an operation may run now, its risk class, the steps still missing and the
+    hard constraints it breaks."""
+
     model_config = _FROZEN
     status: Status
     risk: str
@@ -148,20 +255,28 @@ class AuthorizationDecision(BaseModel):
     steps: tuple[StepResult, ...]
     fired: tuple[FiredRule, ...]
     ruleset: RulesetRef
+    obligations: tuple[Obligation, ...] = ()
 
     @property
     def fired_ids(self) -> tuple[str, ...]:
         return tuple(f.id for f in self.fired)
 
-    def to_json(self) -> dict:
+    def to_json(self, lang: str = DEFAULT_LANGUAGE, fact_id: str | None = None) -> dict:
+        """The decision as the JSON contract (``asprules schema authorization-decision``)."""
+        lang = check_language(lang)
         return {
+            "id": fact_id,
+            "decision": "authorization",
             "status": self.status,
             "risk": self.risk,
+            "risk_name": local_json(self.risk_name),
             "missing": list(self.missing),
-            "violations": [v.to_json() for v in self.violations],
-            "steps": [s.to_json() for s in self.steps],
-            "fired": [f.to_json() for f in self.fired],
+            "violations": [v.to_json(lang) for v in self.violations],
+            "steps": [s.to_json(lang) for s in self.steps],
+            "fired": [f.to_json(lang) for f in self.fired],
+            "obligations": [o.to_json() for o in self.obligations],
             "ruleset": self.ruleset.to_json(),
+            "lang": lang,
         }
 
     def explain(self, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -185,5 +300,6 @@ class AuthorizationDecision(BaseModel):
             mark = "✓" if s.satisfied else "…"
             lines.append(f"    {mark} {s.id} ({s.cite}) {name(s.name, lang)}")
             lines += [f"        - {r}" for r in s.reasons_in(lang)]
+        _obligation_lines(lines, self.obligations, lang)
         lines.append(text("ruleset", lang, id=self.ruleset.id, sha=self.ruleset.sha256[:12]))
         return "\n".join(lines)

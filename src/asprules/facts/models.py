@@ -9,7 +9,11 @@ a silent zero.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Mapping
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated, Any, Iterator, Literal, Mapping
 
 from pydantic import (
     AfterValidator,
@@ -25,7 +29,7 @@ from pydantic import (
 
 from .. import clock
 from ..errors import FactError, Problem
-from ..source import SourceDocument, problems_from_validation
+from ..source import MAX_BYTES, SourceDocument, parse_file, parse_text, problems_from_validation
 
 Environment = Literal["production", "office"]
 OperationKind = Literal[
@@ -266,11 +270,83 @@ def parse_operation(data: Mapping[str, Any] | Operation, *, source: SourceDocume
     return parse_fact(Operation, data, source, "operation")
 
 
-def read_fact_file(path: str) -> SourceDocument:
-    """Parse a YAML or JSON fact file, keeping positions so errors can name the line."""
-    from ..source import parse_file
+STDIN = "-"
 
+
+def read_fact_file(path: str) -> SourceDocument:
+    """Parse a YAML or JSON fact file (``-``: standard input), keeping positions so errors
+    can name the line."""
+    if path == STDIN:
+        return parse_text(_read_stdin(), "<stdin>", error=FactError)
     return parse_file(path, error=FactError)
+
+
+def _read_stdin() -> str:
+    raw = sys.stdin.buffer.read(MAX_BYTES + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read(MAX_BYTES + 1).encode("utf-8")
+    if len(raw) > MAX_BYTES:
+        raise FactError("<stdin>: input too large", [Problem(f"larger than {MAX_BYTES} bytes", file="<stdin>")])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FactError("<stdin>: cannot read", [Problem(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file="<stdin>")]) from None
+
+
+def read_fact_documents(path: str) -> Iterator[tuple[int, SourceDocument | FactError]]:
+    """The facts in a file (``-``: standard input) as ``(line, document or error)``.
+
+    A YAML or JSON file holds one fact (line 1). A JSON Lines file (``.jsonl``/``.ndjson``,
+    or several lines each a whole JSON object) holds one fact a line: each is parsed on its
+    own, positions keep the file's line numbers, and a bad line is its error, so the caller
+    can report it and go on. Blank lines are skipped."""
+    file = "<stdin>" if path == STDIN else path
+    text = _read_stdin() if path == STDIN else _read_text(path)
+    if not _is_jsonl(path, text):
+        try:
+            yield 1, parse_text(text, file, error=FactError)
+        except FactError as exc:
+            yield 1, exc
+        return
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            doc = parse_text(line, file, error=FactError)
+        except FactError as exc:
+            yield number, FactError(exc.summary, [_on_line(p, number) for p in exc.problems])
+            continue
+        positions = {k: (number, col) for k, (_, col) in doc.positions.items()}
+        yield number, SourceDocument(file=file, data=doc.data, positions=positions)
+
+
+def _on_line(problem: Problem, number: int) -> Problem:
+    return replace(problem, line=number)
+
+
+def _read_text(path: str) -> str:
+    """A fact file's text, with parse_file's checks (size, UTF-8); issue 17 hardens this read."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise FactError(f"{p}: cannot read", [Problem(exc.strerror or str(exc), file=str(p))]) from None
+    if len(raw) > MAX_BYTES:
+        raise FactError(f"{p}: file too large", [Problem(f"larger than {MAX_BYTES} bytes", file=str(p))])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FactError(f"{p}: cannot read", [Problem(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(p))]) from None
+
+
+def _is_jsonl(path: str, text: str) -> bool:
+    if path.endswith((".jsonl", ".ndjson")):
+        return True
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < 2 or not lines[0].lstrip().startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(lines[0]), dict)
+    except ValueError:
+        return False
 
 
 def incident_from_file(path: str) -> Incident:
