@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from ..loader import Rulebook
 from .analysis.findings import Finding
 from .coverage import CoverageTracker, coverage_of
 from .scenarios import ScenarioResult, load_scenario_file, run_file, scenario_files
@@ -25,11 +26,13 @@ class TestRun:
         return [r for r in self.results if not r.passed]
 
 
-def run_paths(paths: Iterable[str | Path]) -> TestRun:
+def run_paths(paths: Iterable[str | Path], rules: Rulebook | None = None) -> TestRun:
+    """Run every scenario file under ``paths``; ``rules``: decide with these instead of
+    the rules each file names."""
     results: list[ScenarioResult] = []
     rulebooks = []
     for path in scenario_files(list(paths)):
-        loaded = load_scenario_file(path)
+        loaded = load_scenario_file(path, rules)
         rulebooks.append(loaded.rules)
         results += run_file(loaded)
     return TestRun(results, coverage_of(results, rulebooks))

@@ -126,15 +126,24 @@ def load_scenario_file(path: str | Path, rules: Rulebook | None = None) -> Loade
     except ValidationError as exc:
         raise RulesetError(f"{source.file}: invalid scenario file", problems_from_validation(exc, source)) from None
     if rules is None:
-        rules = _rules_for(spec, Path(path))
+        rules = _rules_for(spec, Path(path), source)
     lines = [(source.locate(("scenarios", i)) or (None,))[0] for i in range(len(spec.scenarios))]
     return LoadedScenarios(source, spec, rules, lines)
 
 
-def _rules_for(spec: ScenarioFile, path: Path) -> Rulebook:
+def _rules_for(spec: ScenarioFile, path: Path, source) -> Rulebook:
     if spec.rules is None:
         return load_rulesets()
     names = [spec.rules] if isinstance(spec.rules, str) else spec.rules
+    missing = [
+        source.problem(("rules",) if isinstance(spec.rules, str) else ("rules", i), f"{n!r} ({path.parent / n}) does not exist")
+        for i, n in enumerate(names)
+        if not (path.parent / n).exists()
+    ]
+    if missing:  # e.g. a scenario file copied away from the rules it names
+        raise RulesetError(
+            f"{source.file}: the rules this scenario file names are not there (relative to the file; or run with --rules)", missing
+        )
     return load_rulesets(*(path.parent / n for n in names))
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from .common import EXIT_FINDINGS, EXIT_OK, add_ci_format
+from .common import EXIT_FINDINGS, EXIT_OK, add_ci_format, rules_of
 
 
 def cmd_test(args) -> int:
     from ..checks.report import render
     from ..checks.scenario_runs import failure_finding, run_paths
 
-    run = run_paths(args.paths)
+    run = run_paths(args.paths or ["."], rules_of(args) if args.rules else None)
     findings = [failure_finding(r) for r in run.failed]
     passed = [(r.name, r.file) for r in run.results if r.passed]
     report = run.coverage.report() if args.coverage or args.min_coverage is not None else []
@@ -26,7 +26,11 @@ def cmd_test(args) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("test", help="run scenario files (*.scenarios.yaml) and report failures and rule coverage")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or directories")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="scenario files or directories (default: the current directory)")
+    p.add_argument(
+        "--rules", action="append", metavar="PATH",
+        help="decide with these rule files or directories (repeatable) instead of the rules each scenario file names",
+    )
     p.add_argument("--coverage", action="store_true", help="report which rules the scenarios exercised")
     p.add_argument("--min-coverage", type=float, metavar="N", help="fail when a ruleset's rule coverage is below N%%")
     add_ci_format(p)

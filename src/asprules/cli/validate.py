@@ -11,8 +11,9 @@ from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, add_ci_format
 def cmd_validate(args) -> int:
     from ..checks.analysis import check_paths
     from ..checks.report import render
-    from ..loader import rule_files
+    from ..loader import bundled_rulesets, rule_files
 
+    args.paths = args.paths or [str(bundled_rulesets())]
     # A ruleset that does not load is exit 2 like in every command; text output then reads
     # as the other commands' errors do (in --lang), the CI formats keep one finding per problem.
     findings, docs = check_paths(args.paths, strict=args.strict, load_errors_as_findings=args.format != "text")
@@ -29,7 +30,7 @@ def cmd_validate(args) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="load rule files and analyse them: gaps, overlaps, masked rows, monotonicity")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="rule files or directories (default: the bundled rulesets)")
     p.add_argument("--strict", action="store_true", help="also fail while any figure has provenance: assumed")
     p.add_argument("--fail-on", choices=("error", "warning"), default="error", help="lowest severity that fails (default: error)")
     add_ci_format(p)
