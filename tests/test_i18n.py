@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import re
 import string
 
@@ -138,11 +140,20 @@ def test_cli_reads_asprules_lang_and_the_flag_wins(capsys, monkeypatch):
     assert "authorization chain:" in capsys.readouterr().out
 
 
-def test_cli_json_output_stays_english(capsys, monkeypatch):
+def test_cli_json_keeps_its_codes_and_renders_its_text_in_the_language(capsys, monkeypatch):
     monkeypatch.setenv("ASPRULES_LANG", "zh")
     assert main(AUTHORIZE + ["--format", "json"]) == 0
-    out = capsys.readouterr().out
-    assert "no technical approval recorded" in out and not CJK.search(out.replace("ruleset", ""))
+    zh = json.loads(capsys.readouterr().out)
+    monkeypatch.setenv("ASPRULES_LANG", "en")
+    assert main(AUTHORIZE + ["--format", "json"]) == 0
+    en = json.loads(capsys.readouterr().out)
+    assert (zh["lang"], en["lang"]) == ("zh", "en")
+    reasons = [(s["reasons"], t["reasons"]) for s, t in zip(zh["steps"], en["steps"]) if s["reasons"]]
+    assert reasons
+    for zh_reasons, en_reasons in reasons:
+        assert [(r["code"], r["params"]) for r in zh_reasons] == [(r["code"], r["params"]) for r in en_reasons]
+        assert all(CJK.search(r["text"]) for r in zh_reasons) and not any(CJK.search(r["text"]) for r in en_reasons)
+    assert any(r["text"] == "no technical approval recorded" for _, en_reasons in reasons for r in en_reasons)
 
 
 def test_cli_unknown_env_language_is_a_usage_error(capsys, monkeypatch):
