@@ -21,7 +21,8 @@ class Problem:
     file: str | None = None
     line: int | None = None  # 1-based
     column: int | None = None  # 1-based
-    code: str | None = None  # pydantic's error type, so i18n can translate the message
+    code: str | None = None  # pydantic's error type or our own, so i18n can translate the message
+    params: tuple[tuple[str, str], ...] = ()  # what a message of ours was made with, for its translation
 
     @property
     def field(self) -> str:
@@ -36,8 +37,9 @@ class Problem:
 
     @property
     def location(self) -> str:
-        where = self.file or "<input>"
-        if self.line is not None:
+        """``file:line:column``; empty for a fact handed in as data (no file to name)."""
+        where = self.file or ""
+        if where and self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
@@ -45,7 +47,10 @@ class Problem:
 
     def __str__(self) -> str:
         key = f" {self.field}:" if self.path else ""
-        return f"{self.location}:{key} {self.message}"
+        where = self.location
+        if not where:  # data from a caller: the field is the place
+            return f"{self.field}: {self.message}" if self.path else self.message
+        return f"{where}:{key} {self.message}"
 
     def to_json(self) -> dict:
         return {
@@ -54,15 +59,18 @@ class Problem:
             "column": self.column,
             "field": self.field,
             "message": self.message,
+            "code": self.code,
         }
 
 
 class AspRulesError(Exception):
     """Base of every error asprules raises on purpose."""
 
-    def __init__(self, summary: str, problems: Iterable[Problem] = ()):
+    def __init__(self, summary: str, problems: Iterable[Problem] = (), *, code: str | None = None, params: tuple[tuple[str, str], ...] = ()):
         self.summary = summary
         self.problems: tuple[Problem, ...] = tuple(problems)
+        self.code = code  # with params: the summary's catalog key, so i18n can translate it
+        self.params = params
         super().__init__(self._render())
 
     def _render(self) -> str:

@@ -89,6 +89,31 @@ EN: dict[str, str] = {
     "error.EvaluationError": "{summary}",
     "error.BackendUnavailable": "{summary}",
     "validate.ok": "ok  {file}  ({kind} {id})",
+    "report.clean": "clean",
+    "report.count": "{count} {severity}{plural}",
+    "report.passed": " ({count} passed)",
+    "report.summary": "{suite}: {counts}",
+    "report.separator": ", ",
+    "severity.error": "error",
+    "severity.warning": "warning",
+    "severity.info": "info",
+    "test.differ": "{name}: {keys} differ",
+    "test.key": "  {field}:",
+    "test.expected": "    expected: {value}",
+    "test.actual": "    actual:   {value}",
+    "test.trace": "  trace:",
+    "test.error": "  error: {error}",
+    "test.below_coverage": "coverage {lowest}% is below --min-coverage {minimum}%",
+    "coverage.line": "coverage {ruleset}: {percent}% ({kinds})",
+    "coverage.missed": "    not exercised: {rules}",
+    "diff.regions": "{count} changed region{plural}",
+    "diff.corpus": "corpus: {changed} of {total} decisions change",
+    "diff.note": "note: {note}",
+    "direction.lower": "lower",
+    "direction.raise": "raise",
+    "direction.more permissive": "more permissive",
+    "direction.more restrictive": "more restrictive",
+    "direction.changed": "changed",
     "hint": "  hint: {hint}",
     "hint.rete_missing.python": (
         "install the rete extra: pip install 'asprules[rete]' (durable-rules builds from source with a C compiler,"
@@ -170,7 +195,47 @@ ZH: dict[str, str] = {
     "problem.timezone_aware": "日期时间须带时区偏移（如 +08:00）",
     "problem.string_too_short": "文本过短",
     "problem.got": "（实际为 {value}）",
+    # types whose English names the allowed values or bounds: the Chinese keeps the English beside it
+    "problem.literal_error": "取值不在允许范围内（{english}）",
+    "problem.enum": "取值不在允许范围内（{english}）",
+    "problem.greater_than": "数值过小（{english}）",
+    "problem.greater_than_equal": "数值过小（{english}）",
+    "problem.less_than": "数值过大（{english}）",
+    "problem.less_than_equal": "数值过大（{english}）",
+    "problem.string_pattern_mismatch": "格式不符（{english}）",
+    "problem.too_short": "项数过少（{english}）",
+    "problem.too_long": "项数过多（{english}）",
+    "problem.value_error": "取值无效（{english}）",
+    "problem.union_tag_invalid": "类型标记无效（{english}）",
+    "problem.condition_shape": "不是有效的条件（{english}）",
+    "problem.wrong_kind": "这看起来是{other}，而不是{what}：请用 `asprules {command}`（asprules.{command}）处理",
+    "summary.invalid_fact": "{what}{ident}无效",
     "validate.ok": "通过  {file}  （{kind} {id}）",
+    "report.clean": "无问题",
+    "report.count": "{count} 个{severity}",
+    "report.passed": "（{count} 项通过）",
+    "report.summary": "{suite}：{counts}",
+    "report.separator": "、",
+    "severity.error": "错误",
+    "severity.warning": "警告",
+    "severity.info": "提示",
+    "test.differ": "{name}：{keys} 与预期不符",
+    "test.key": "  {field}：",
+    "test.expected": "    预期：{value}",
+    "test.actual": "    实际：{value}",
+    "test.trace": "  推理过程：",
+    "test.error": "  错误：{error}",
+    "test.below_coverage": "覆盖率 {lowest}% 低于 --min-coverage {minimum}%",
+    "coverage.line": "覆盖率 {ruleset}：{percent}%（{kinds}）",
+    "coverage.missed": "    未覆盖：{rules}",
+    "diff.regions": "{count} 个输入区域的决策有变化",
+    "diff.corpus": "样本：{total} 个决策中有 {changed} 个变化",
+    "diff.note": "注意：{note}",
+    "direction.lower": "降低",
+    "direction.raise": "升高",
+    "direction.more permissive": "更宽松",
+    "direction.more restrictive": "更严格",
+    "direction.changed": "有变化",
     "hint": "  提示：{hint}",
     "hint.rete_missing.python": (
         "安装 rete 扩展：pip install 'asprules[rete]'（durable-rules 需用 C 编译器从源码构建，仅支持 CPython 3.11 和 3.12）；"
@@ -285,11 +350,13 @@ def problem_text(problem: Problem, lang: str) -> str:
     key = f"problem.{problem.code}" if problem.code else None
     if check_language(lang) == "en" or key not in ZH:
         return str(problem)
-    field = f" {problem.field}:" if problem.path else ""
-    shown = ZH[key]
+    shown = ZH[key].format(english=problem.message, **dict(problem.params))
     got = problem.message.rfind(" (got ")
-    if got >= 0:  # keep the offending value pydantic reported; it is not English
+    if got >= 0 and not problem.params and "{english}" not in ZH[key]:  # keep the offending value pydantic reported; it is not English
         shown += ZH["problem.got"].format(value=problem.message[got + len(" (got ") : -1])
+    if not problem.location:
+        return f"{problem.field}: {shown}" if problem.path else shown
+    field = f" {problem.field}:" if problem.path else ""
     return f"{problem.location}:{field} {shown}"
 
 
@@ -307,7 +374,9 @@ def error_text(exc: AspRulesError, lang: str, face: str = "cli") -> str:
     worded for Python)."""
     kind = f"error.{type(exc).__name__}"
     catalog = CATALOGS[check_language(lang)]
-    summary = catalog.get(kind, "{summary}").format(summary=exc.summary)
+    code = getattr(exc, "code", None)
+    said = catalog[f"summary.{code}"].format(**dict(exc.params)) if code and f"summary.{code}" in catalog else exc.summary  # type: ignore[attr-defined]
+    summary = catalog.get(kind, "{summary}").format(summary=said)
     lines = [text("error", lang, summary=summary)]
     if exc.problems:
         count = len(exc.problems)

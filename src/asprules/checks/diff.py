@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..errors import AspRulesError, FactError, Problem
 from ..decide import fact_parser
+from ..errors import AspRulesError, FactError, Problem
+from ..i18n import DEFAULT_LANGUAGE, EN
+from ..i18n import text as say
 from ..loader import Rulebook
 from .analysis import source_of, zone_and_periods
 from .analysis.authorization_checks import operation_space
@@ -42,9 +44,9 @@ class Change:
     why_new: str = ""
     witness: dict[str, Any] | None = None
 
-    def text(self) -> str:
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
         why = f"  [{self.why_old} → {self.why_new}]" if self.why_old or self.why_new else ""
-        return f"{self.region}: {self.old} → {self.new} ({self.direction}){why}"
+        return f"{self.region}: {self.old} → {self.new} ({_direction(self.direction, lang)}){why}"
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
@@ -58,8 +60,13 @@ class CorpusChange:
     new: dict[str, Any]
     direction: str
 
-    def text(self) -> str:
-        return f"{self.source} {self.fact_id}: {_brief(self.old)} → {_brief(self.new)} ({self.direction})"
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return f"{self.source} {self.fact_id}: {_brief(self.old)} → {_brief(self.new)} ({_direction(self.direction, lang)})"
+
+
+def _direction(direction: str, lang: str) -> str:
+    key = f"direction.{direction}"
+    return say(key, lang) if key in EN else direction
 
 
 @dataclass
@@ -82,13 +89,14 @@ class DiffReport:
             "notes": self.notes,
         }
 
-    def text(self) -> str:
-        lines = [f"{len(self.changes)} changed region{'s' if len(self.changes) != 1 else ''}"]
-        lines += [f"  {c.text()}" for c in self.changes]
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        count = len(self.changes)
+        lines = [say("diff.regions", lang, count=count, plural="s" if count != 1 else "")]
+        lines += [f"  {c.text(lang)}" for c in self.changes]
         if self.corpus_total:
-            lines.append(f"corpus: {len(self.corpus_changes)} of {self.corpus_total} decisions change")
-            lines += [f"  {c.text()}" for c in self.corpus_changes]
-        lines += [f"note: {n}" for n in self.notes]
+            lines.append(say("diff.corpus", lang, changed=len(self.corpus_changes), total=self.corpus_total))
+            lines += [f"  {c.text(lang)}" for c in self.corpus_changes]
+        lines += [say("diff.note", lang, note=n) for n in self.notes]
         return "\n".join(lines)
 
 

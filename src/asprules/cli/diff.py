@@ -16,7 +16,7 @@ def cmd_diff(args) -> int:
     report = diff(load_rulesets(args.old), load_rulesets(args.new), args.scenarios or ())
     failing = (args.only_raise and report.lowered()) or (args.only_restrict and report.loosened())
     if args.format == "text":
-        print(report.text())
+        print(report.text(args.lang))
     else:
         from ..checks.analysis.findings import Finding
         from ..checks.report import render
@@ -33,7 +33,7 @@ def cmd_diff(args) -> int:
             )
             for c in report.changes + report.corpus_changes  # type: ignore[operator]
         ]
-        print(render(findings, args.format, suite="asprules diff", extra=report.to_json()))
+        print(render(findings, args.format, suite="asprules diff", extra=report.to_json(), lang=args.lang))
     return EXIT_FINDINGS if failing else EXIT_OK
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from .. import i18n
 from .common import EXIT_FINDINGS, EXIT_OK, add_ci_format, rules_of
 
 
@@ -12,15 +13,15 @@ def cmd_test(args) -> int:
     from ..checks.scenario_runs import failure_finding, run_paths
 
     run = run_paths(args.paths or ["."], rules_of(args) if args.rules else None)
-    findings = [failure_finding(r) for r in run.failed]
+    findings = [failure_finding(r, args.lang) for r in run.failed]
     passed = [(r.name, r.file) for r in run.results if r.passed]
     report = run.coverage.report() if args.coverage or args.min_coverage is not None else []
-    tail = "\n".join(c.text() for c in report)
+    tail = "\n".join(c.text(args.lang) for c in report)
     below = args.min_coverage is not None and run.coverage.lowest() < args.min_coverage
     if below:
-        tail += f"\ncoverage {run.coverage.lowest():.1f}% is below --min-coverage {args.min_coverage:g}%"
+        tail += "\n" + i18n.text("test.below_coverage", args.lang, lowest=f"{run.coverage.lowest():.1f}", minimum=f"{args.min_coverage:g}")
     extra = {"scenarios": len(run.results), "coverage": [c.to_json() for c in report]}
-    print(render(findings, args.format, suite="asprules test", passed=passed, extra=extra, text_tail=tail.strip("\n")))
+    print(render(findings, args.format, suite="asprules test", passed=passed, extra=extra, text_tail=tail.strip("\n"), lang=args.lang))
     return EXIT_FINDINGS if findings or below else EXIT_OK
 
 

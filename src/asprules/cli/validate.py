@@ -19,11 +19,11 @@ def cmd_validate(args) -> int:
     findings, docs = check_paths(args.paths, strict=args.strict, load_errors_as_findings=args.format != "text")
     files = [str(f) for f in rule_files(args.paths)]
     if not docs:
-        print(render(findings, args.format, suite="asprules validate", extra={"files": files}))
+        print(render(findings, args.format, suite="asprules validate", extra={"files": files}, lang=args.lang))
         return EXIT_ERROR
     loaded = "\n".join(i18n.text("validate.ok", args.lang, file=d.source.file, kind=d.model.kind, id=d.model.id) for d in docs)
     passed = [("valid", f) for f in files if not any(x.file == f and x.severity == "error" for x in findings)]
-    print(render(findings, args.format, suite="asprules validate", passed=passed, extra={"files": files}, text_head=loaded))
+    print(render(findings, args.format, suite="asprules validate", passed=passed, extra={"files": files}, text_head=loaded, lang=args.lang))
     failing = ("error",) if args.fail_on == "error" else ("error", "warning")
     return EXIT_FINDINGS if any(f.severity in failing for f in findings) else EXIT_OK
 

@@ -248,16 +248,61 @@ def parse_fact(model, data: Any, doc: SourceDocument | None, what: str):
         if isinstance(data, model):
             return data
         if not isinstance(data, Mapping):
-            where = doc.file if doc else "<input>"
-            raise FactError(f"invalid {what}", [Problem(f"expected a mapping of fields, got {kind.__name__}", file=where, line=1 if doc else None)])
+            where = doc.file if doc and doc.file else None
+            raise FactError(f"invalid {what}", [Problem(f"expected a mapping of fields, got {kind.__name__}", file=where, line=1 if where else None)])
         data = dict(data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         ident = data.get("id") if isinstance(data.get("id"), str) else None
         label = f"invalid {what}" + (f" {ident!r}" if ident else "")
-        doc = doc or SourceDocument(file="<input>", data=dict(data), positions={})
-        raise FactError(label, problems_from_validation(exc, doc)) from None
+        said = {"code": "invalid_fact", "params": (("what", _ZH_KINDS.get(what, what)), ("ident", f" {ident!r} " if ident else ""))}
+        other = _wrong_kind(model, data)
+        if other is not None:
+            raise _wrong_kind_error(what, other, label, doc, said) from None
+        doc = doc or SourceDocument(file="", data=dict(data), positions={})
+        problems = problems_from_validation(exc, doc)
+        if not doc.file:  # data from a caller: the field is the place, there is no file to name
+            problems = [replace(p, file=None, line=None, column=None) for p in problems]
+        raise FactError(label, problems, **said) from None
+
+
+_ZH_KINDS = {"incident": "故障", "operation": "操作"}  # how Chinese messages name the bundled kinds
+# The bundled fact kinds, and the command and function that decide each.
+_KINDS: tuple[tuple[str, str], ...] = (("incident", "grade"), ("operation", "authorize"))
+
+
+def _wrong_kind(model: type, data: dict) -> str | None:
+    """The other bundled kind ``data`` looks like (most of its keys are that kind's fields,
+    few are this model's), or None: an operation handed to ``grade`` is named as such
+    instead of as twenty missing and unknown fields."""
+    keys = {k for k in data if isinstance(k, str) and k != "id"}
+    if len(keys) < 3:
+        return None
+    mine = set(model.model_fields) - {"id"}
+    for kind, _ in _KINDS:
+        theirs = set(_MODELS[kind].model_fields) - {"id"}
+        if theirs == mine:
+            continue
+        if len(keys & theirs) >= 0.8 * len(keys) and len(keys & mine) <= 0.5 * len(keys):
+            return kind
+    return None
+
+
+def _wrong_kind_error(what: str, other: str, label: str, doc: SourceDocument | None, said: dict) -> FactError:
+    command = dict(_KINDS)[other]
+    params = (("what", _ZH_KINDS.get(what, what)), ("other", _ZH_KINDS[other]), ("command", command))
+    problem = Problem(
+        f"this looks like an {other}, not an {what}: decide it with `asprules {command}` (asprules.{command})",
+        file=doc.file if doc and doc.file else None,
+        line=1 if doc and doc.file else None,
+        code="wrong_kind",
+        params=params,
+    )
+    return FactError(label, [problem], **said)
+
+
+_MODELS: dict[str, type] = {}  # filled below, once both models exist
 
 
 def parse_incident(data: Mapping[str, Any] | Incident, *, source: SourceDocument | None = None) -> Incident:
@@ -269,6 +314,8 @@ def parse_operation(data: Mapping[str, Any] | Operation, *, source: SourceDocume
     """Validate an operation. Raises :class:`FactError` listing every problem."""
     return parse_fact(Operation, data, source, "operation")
 
+
+_MODELS.update(incident=Incident, operation=Operation)
 
 STDIN = "-"
 
