@@ -62,6 +62,9 @@ def test_authorize_cli_output_is_to_json_and_fits_the_schema(path: Path, lang: s
     AUTH.validate(expected)
     code, [printed] = cli_json("authorize", str(path), "--lang", lang)
     assert code == 0 and printed == expected
+    why = asprules.authorize(operation, RULES, why_not=True).to_json(lang, fact_id=operation.id)
+    AUTH.validate(why)
+    assert cli_json("authorize", str(path), "--lang", lang, "--why-not")[1] == [why]
 
 
 @settings(max_examples=20)

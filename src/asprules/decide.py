@@ -80,15 +80,23 @@ def grade(
     return evaluator.with_why_not(fact, decision) if why_not else decision
 
 
-def authorize(operation: Mapping[str, Any] | Operation, rules: Rulebook, *, backend: Backend = "compiled") -> AuthorizationDecision:
-    """Decide whether an operation may run now: ``authorized``, ``pending`` or ``denied``."""
+def authorize(
+    operation: Mapping[str, Any] | Operation, rules: Rulebook, *, backend: Backend = "compiled", why_not: bool = False
+) -> AuthorizationDecision:
+    """Decide whether an operation may run now: ``authorized``, ``pending`` or ``denied``.
+
+    ``why_not=True``: each violation also holds what in its condition matched (the
+    sensitive period, the window left), in the operation's local time."""
     _check_backend(backend)
-    fact = fact_parser(_authorization(rules))(operation)
+    evaluator = _authorization(rules)
+    fact = fact_parser(evaluator)(operation)
     if backend == "rete":
         from .backends import rete
 
-        return rete.authorize(fact, rules.authorization)
-    return rules.authorization.authorize(fact)
+        decision = rete.authorize(fact, evaluator)
+    else:
+        decision = evaluator.authorize(fact)
+    return evaluator.with_why_not(fact, decision) if why_not else decision
 
 
 def grade_many(

@@ -130,6 +130,10 @@ AUTHORIZATION_DECISION = {
                 "properties": {
                     "rule": {"type": "string"}, "cite": {"type": "string"}, "provenance": _PROVENANCE,
                     "message": {"$ref": "#/$defs/LocalText"}, "text": {"type": "string"},
+                    "matched": {
+                        "type": "array", "items": {"$ref": "#/$defs/Reason"},
+                        "description": "authorize(..., why_not=True) / --why-not only: what in the constraint matched",
+                    },
                 },
                 "required": ["rule", "cite", "provenance", "message", "text"],
                 "additionalProperties": False,

@@ -54,7 +54,7 @@ def _decide(args, which: str) -> int:
                 if which == "grading":
                     decision = grade(fact, rules, backend=args.backend, why_not=args.why_not)
                 else:
-                    decision = authorize(fact, rules, backend=args.backend)
+                    decision = authorize(fact, rules, backend=args.backend, why_not=args.why_not)
             except AspRulesError as exc:
                 if not stream:
                     raise
@@ -111,15 +111,15 @@ def register(sub: argparse._SubParsersAction) -> None:
             "--log-mask", action="append", metavar="FIELD", help="input field (dotted path) the log must not hold (repeatable)"
         )
         p.add_argument("--fail-fast", action="store_true", help="JSON Lines: stop at the first bad line (default: report it and go on)")
-        if name == "grade":
-            p.add_argument(
-                "--why-not", action="store_true",
-                help="also say, for each more severe row of the deciding table, the first condition that failed",
-            )
-        else:
+        p.add_argument(
+            "--why-not", action="store_true",
+            help="grade: for each more severe row of the deciding table, the first condition that failed; "
+            "authorize: for each broken constraint, what matched (period, window) in local time",
+        )
+        if name == "authorize":
             p.add_argument(
                 "--exit-status", action="store_true",
                 help=f"exit {EXIT_OK} authorized, {EXIT_PENDING} pending, {EXIT_DENIED} denied (the worst of a JSON Lines file)",
             )
         add_decision_format(p)
-        p.set_defaults(func=fn, why_not=False, exit_status=False)
+        p.set_defaults(func=fn, exit_status=False)

@@ -223,19 +223,25 @@ class StepResult(BaseModel):
 
 
 class Violation(BaseModel):
-    """A hard constraint the operation breaks; any one of them denies it."""
+    """A hard constraint the operation breaks; any one of them denies it. ``matched``
+    (from ``authorize(..., why_not=True)``): what in its condition held — the period a
+    span meets, the window it leaves — in the fact's local time."""
 
     model_config = _FROZEN
     rule: str
     cite: str
     provenance: Literal["handbook", "assumed"]
     message: LocalText
+    matched: tuple[Message, ...] | None = None
 
     def to_json(self, lang: str = DEFAULT_LANGUAGE) -> dict:
-        return {
+        out = {
             "rule": self.rule, "cite": self.cite, "provenance": self.provenance,
             "message": local_json(self.message), "text": _plain_name(self.message, lang),
         }
+        if self.matched is not None:
+            out["matched"] = [reason_json(m, None, lang) for m in self.matched]
+        return out
 
 
 def _plain_name(value: LocalText, lang: str) -> str:
@@ -279,8 +285,9 @@ class AuthorizationDecision(BaseModel):
             "lang": lang,
         }
 
-    def explain(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        """Why this status, for people; ``lang`` is ``"en"`` or ``"zh"``."""
+    def explain(self, lang: str = DEFAULT_LANGUAGE, why_not: bool = False) -> str:
+        """Why this status, for people; ``lang`` is ``"en"`` or ``"zh"``. ``why_not=True``
+        adds, under each broken constraint, what matched (``authorize(..., why_not=True)``)."""
         lang = check_language(lang)
         if lang == "en":  # ids, as in the JSON the reader may compare it with
             shown = self.missing
@@ -294,6 +301,8 @@ class AuthorizationDecision(BaseModel):
         ]
         for v in self.violations:
             lines.append(f"  ✗ {v.rule} ({v.cite}): {name(v.message, lang)}")
+            if why_not and v.matched:
+                lines += [f"      {text('why_not.matched', lang, what=m.render(lang))}" for m in v.matched]
         if self.steps:
             lines.append(text("auth.chain", lang))
         for s in self.steps:
