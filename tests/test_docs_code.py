@@ -4,8 +4,8 @@ What each fence means (the first word is the language, as a code host renders it
 
 - ``python``: executed; the blocks of one page share a namespace, in order.
 - ``pycon``: ``>>>`` sessions, run as doctests (``...`` matches any text) in that namespace.
-- ``console``: lines starting with ``$ `` are run by bash from a scratch copy of the
-  repository's examples, rulesets and docs, with the installed ``asprules`` and ``python``
+- ``console``: lines starting with ``$ `` are run by bash from an empty directory after
+  ``asprules init .`` (the bundled rulesets and the examples) with a copy of the docs, with the installed ``asprules`` and ``python``
   first on PATH; a plain ``asprules …`` command (no pipes or redirections) runs in-process
   through the CLI's ``main``, which is the same code without a second of interpreter start.
   The lines after a command are its expected output (stdout then stderr);
@@ -123,10 +123,12 @@ def test_every_block_has_a_language():
 
 @pytest.fixture
 def scratch(tmp_path, monkeypatch):
-    """A working directory that looks like the repository but cannot be harmed."""
-    for name in ("examples", "rulesets", "docs"):  # copies: a page may edit them (sed -i)
-        shutil.copytree(REPO / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    """An empty directory scaffolded by ``asprules init .`` (the bundled rulesets and the
+    examples, as a user without the repository gets them), with a copy of the docs."""
     monkeypatch.chdir(tmp_path)
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["init", "."]) == 0
+    shutil.copytree(REPO / "docs", tmp_path / "docs")  # a copy: a page may edit it (sed -i)
     monkeypatch.delenv("ASPRULES_LANG", raising=False)
     return tmp_path
 

@@ -219,7 +219,7 @@ ZH: dict[str, str] = {
     "problem.union_tag_invalid": "类型标记无效（{english}）",
     "problem.condition_shape": "不是有效的条件（{english}）",
     "problem.wrong_kind": "这看起来是{other}，而不是{what}：请用 `asprules {command}`（asprules.{command}）处理",
-    "summary.invalid_fact": "{what}{ident}无效",
+    "summary.invalid_fact": "{what}{ident}",
     "validate.ok": "通过  {file}  （{kind} {id}）",
     "report.clean": "无问题",
     "report.count": "{count} 个{severity}",

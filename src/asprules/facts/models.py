@@ -256,7 +256,7 @@ def parse_fact(model, data: Any, doc: SourceDocument | None, what: str):
     except ValidationError as exc:
         ident = data.get("id") if isinstance(data.get("id"), str) else None
         label = f"invalid {what}" + (f" {ident!r}" if ident else "")
-        said = {"code": "invalid_fact", "params": (("what", _ZH_KINDS.get(what, what)), ("ident", f" {ident!r} " if ident else ""))}
+        said = {"code": "invalid_fact", "params": (("what", _ZH_KINDS.get(what, what)), ("ident", f" {ident!r}" if ident else ""))}
         other = _wrong_kind(model, data)
         if other is not None:
             raise _wrong_kind_error(what, other, label, doc, said) from None
