@@ -42,11 +42,11 @@ def test_data_from_a_caller_is_placed_by_its_field_not_a_made_up_file():
 
 def test_a_copied_scenario_file_says_which_rules_it_misses_and_where(tmp_path, capsys):
     copied = tmp_path / "sre.scenarios.yaml"
-    copied.write_text((REPO / "examples/own-schema/sre.scenarios.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    copied.write_text((REPO / "examples/sre/sre.scenarios.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     assert main(["test", str(copied)]) == 2
     err = capsys.readouterr().err
     assert f"{copied}:6:" in err and "rules" in err and "--rules" in err
-    assert main(["test", str(copied), "--rules", str(REPO / "examples/own-schema/rules")]) == 0
+    assert main(["test", str(copied), "--rules", str(REPO / "examples/sre/rules")]) == 0
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,7 @@ _REASON = {
     "required": ["code", "params", "text"],
     "additionalProperties": False,
 }
-_PROVENANCE = {"enum": ["handbook", "assumed"]}
+_PROVENANCE = {"enum": ["handbook", "policy", "assumed"]}
 _FIRED = {
     "type": "object",
     "properties": {
@@ -67,7 +67,7 @@ _OBLIGATION = {
         "due": {**_STR_OR_NULL, "description": "ISO 8601 with its offset, in the customer's zone"},
         "role": _STR_OR_NULL,
         "cite": {"type": "string"},
-        "provenance": _PROVENANCE,
+        "provenance": {"enum": ["handbook", "assumed"]},
         "status": {"enum": ["open", "overdue", "met"]},
     },
     "required": ["id", "kind", "text", "due", "role", "cite", "provenance", "status"],
@@ -88,7 +88,7 @@ _COMMON = {
     "ruleset": {"$ref": "#/$defs/RulesetRef"},
     "lang": {"enum": ["en", "zh"], "description": "the language of every text field"},
 }
-_COMMON_REQUIRED = ["id", "decision", "fired", "obligations", "ruleset", "lang"]
+_COMMON_REQUIRED = ["id", "kind", "fired", "obligations", "ruleset", "lang"]
 _WHY_NOT = {
     "type": "object",
     "properties": {"row": {"type": "string"}, "level": {"type": "string"}, "cite": {"type": "string"}, "failed": {"$ref": "#/$defs/Reason"}},
@@ -100,13 +100,14 @@ GRADE_DECISION = {
     "type": "object",
     "properties": {
         **_COMMON,
-        "decision": {"const": "grade"},
+        "kind": {"const": "grade", "description": "which schema this decision follows"},
         "level": {"type": "string"},
         "level_name": {"$ref": "#/$defs/LocalText"},
         "base_level": {"type": "string"},
         "base_level_name": {"$ref": "#/$defs/LocalText"},
         "major": {"type": "boolean"},
         "table": _STR_OR_NULL,
+        "score": {"type": "number", "description": "the deciding table's total, under hit policy collect sum or count"},
         "why_not": {"type": "array", "items": _WHY_NOT, "description": "grade(..., why_not=True) / --why-not only"},
     },
     "required": [*_COMMON_REQUIRED, "level", "level_name", "base_level", "base_level_name", "major", "table"],
@@ -118,7 +119,7 @@ AUTHORIZATION_DECISION = {
     "type": "object",
     "properties": {
         **_COMMON,
-        "decision": {"const": "authorization"},
+        "kind": {"const": "authorization", "description": "which schema this decision follows"},
         "status": {"enum": ["authorized", "pending", "denied"]},
         "risk": {"type": "string"},
         "risk_name": {"$ref": "#/$defs/LocalText"},

@@ -35,10 +35,15 @@ _STATUS_EXIT = {"authorized": EXIT_OK, "pending": EXIT_PENDING, "denied": EXIT_D
 
 def _decide(args, which: str) -> int:
     rules = rules_of(args)
-    evaluator = rules.grading if which == "grading" else rules.authorization
-    if evaluator is None:  # the same RulesetError as the Python API, before any input is read
-        (grade if which == "grading" else authorize)({}, rules)
-    parse = fact_parser(evaluator)  # the ruleset's fact schema: bundled or declared
+    if which == "grading":  # one decision, or every one with --all; RulesetError before any input is read
+        idents = list(rules.decisions) if args.all_decisions else [args.decision]
+        parsers = {ident: fact_parser(rules.decision(ident)) for ident in idents}
+        if args.all_decisions and not idents:
+            rules.decision(None)  # raises: no grading ruleset loaded
+    else:
+        if rules.authorization is None:
+            authorize({}, rules)  # raises the API's RulesetError
+        parsers = {None: fact_parser(rules.authorization)}  # the ruleset's fact schema: bundled or declared
     log = DecisionLog(args.log, mask=args.log_mask or ()) if args.log else None
     documents = list(read_fact_documents(args.file))
     stream = len(documents) > 1 or args.file.endswith((".jsonl", ".ndjson"))
@@ -50,11 +55,13 @@ def _decide(args, which: str) -> int:
             try:
                 if isinstance(doc, FactError):
                     raise doc
-                fact = parse(doc.data, source=doc)
-                if which == "grading":
-                    decision = grade(fact, rules, backend=args.backend, why_not=args.why_not)
-                else:
-                    decision = authorize(fact, rules, backend=args.backend, why_not=args.why_not)
+                made = {}
+                for ident, parse in parsers.items():
+                    fact = parse(doc.data, source=doc)
+                    if which == "grading":
+                        made[ident] = grade(fact, rules, decision=ident, backend=args.backend, why_not=args.why_not)
+                    else:
+                        made[ident] = authorize(fact, rules, backend=args.backend, why_not=args.why_not)
             except AspRulesError as exc:
                 if not stream:
                     raise
@@ -65,16 +72,23 @@ def _decide(args, which: str) -> int:
                 if args.fail_fast:
                     break
                 continue
-            if log is not None:
-                log.record(fact, decision)
             fact_id = getattr(fact, "id", None)
-            payload = decision.to_json(args.lang, fact_id=fact_id)
-            shown = decision.explain(args.lang, why_not=True) if args.why_not else decision.explain(args.lang)
+            if log is not None:
+                for decision in made.values():
+                    log.record(fact, decision)
+            explained = {k: d.explain(args.lang, why_not=True) if args.why_not else d.explain(args.lang) for k, d in made.items()}
+            if which == "grading" and args.all_decisions:
+                payload = {"id": fact_id, "decisions": {k: d.to_json(args.lang, fact_id=fact_id) for k, d in made.items()}}
+                shown = "\n".join(f"{fact_id} [{k}]: {text}" for k, text in explained.items())
+            else:
+                [(_, decision)] = made.items()
+                payload = decision.to_json(args.lang, fact_id=fact_id)
+                shown = f"{fact_id}: {next(iter(explained.values()))}"
+                if which == "authorization" and args.exit_status:
+                    worst = max(worst, _STATUS_EXIT[decision.status])
             if stream:
                 payload = {"line": number, **payload}
-            emit(payload, f"{fact_id}: {shown}", args.format, one_line=stream)
-            if args.exit_status and which == "authorization":
-                worst = max(worst, _STATUS_EXIT[decision.status])
+            emit(payload, shown, args.format, one_line=stream)
     finally:
         progress.close()
         if log is not None:
@@ -106,6 +120,12 @@ def register(sub: argparse._SubParsersAction) -> None:
             default="compiled",
             help="evaluator: compiled closures (default) or the durable-rules Rete network (the rete extra); see docs/backends.md",
         )
+        if name == "grade":
+            which = p.add_mutually_exclusive_group()
+            which.add_argument(
+                "--decision", metavar="ID", help="the grading ruleset to decide by (its id); needed when several are loaded"
+            )
+            which.add_argument("--all", dest="all_decisions", action="store_true", help="decide by every grading ruleset loaded")
         p.add_argument("--log", metavar="FILE", help="append the decision to this JSONL audit log (see docs/integration.md)")
         p.add_argument(
             "--log-mask", action="append", metavar="FIELD", help="input field (dotted path) the log must not hold (repeatable)"
@@ -122,4 +142,4 @@ def register(sub: argparse._SubParsersAction) -> None:
                 help=f"exit {EXIT_OK} authorized, {EXIT_PENDING} pending, {EXIT_DENIED} denied (the worst of a JSON Lines file)",
             )
         add_decision_format(p)
-        p.set_defaults(func=fn, exit_status=False)
+        p.set_defaults(func=fn, exit_status=False, decision=None, all_decisions=False)

@@ -88,7 +88,7 @@ class FiredRule(BaseModel):
     id: str
     kind: Literal["row", "adjustment", "risk_class", "step", "constraint", "escalation"]
     cite: str
-    provenance: Literal["handbook", "assumed"]
+    provenance: Literal["handbook", "policy", "assumed"]
     title: LocalText | None = None
     detail: str | None = None
     detail_message: Message | None = None  # ``detail`` in any language; absent: ``detail`` as is
@@ -104,7 +104,7 @@ class FiredRule(BaseModel):
         title = f" {name(self.title, lang)}" if self.title else ""
         shown = self.detail_message.render(lang) if self.detail_message else self.detail
         detail = f" — {shown}" if shown else ""
-        mark = "" if self.provenance == "handbook" else text("reference_default", lang)
+        mark = text("reference_default", lang) if self.provenance == "assumed" else ""
         return f"{self.id} ({self.cite}){title}{detail}{mark}"
 
 
@@ -138,6 +138,7 @@ class GradeDecision(BaseModel):
     table: str | None
     fired: tuple[FiredRule, ...]
     ruleset: RulesetRef
+    score: int | float | None = None  # the deciding table's total under collect sum or count
     obligations: tuple[Obligation, ...] = ()
     why_not: tuple[WhyNot, ...] | None = None  # asked for with grade(..., why_not=True)
 
@@ -150,7 +151,7 @@ class GradeDecision(BaseModel):
         lang = check_language(lang)
         out: dict[str, Any] = {
             "id": fact_id,
-            "decision": "grade",
+            "kind": "grade",
             "level": self.level,
             "level_name": local_json(self.level_name),
             "base_level": self.base_level,
@@ -162,6 +163,8 @@ class GradeDecision(BaseModel):
             "ruleset": self.ruleset.to_json(),
             "lang": lang,
         }
+        if self.score is not None:
+            out["score"] = self.score
         if self.why_not is not None:
             out["why_not"] = [w.to_json(lang) for w in self.why_not]
         return out
@@ -172,8 +175,11 @@ class GradeDecision(BaseModel):
         failed (the decision must come from ``grade(..., why_not=True)``)."""
         lines = [text("grade.level", lang, level=self.level, name=name(self.level_name, lang))]
         rows = [f for f in self.fired if f.kind == "row"]
-        if rows:
-            lines.append(text("grade.base_from_table", lang, base=self.base_level, table=self.table))
+        if rows or self.score is not None:
+            if self.score is not None:
+                lines.append(text("grade.base_from_score", lang, base=self.base_level, table=self.table, score=f"{self.score:g}"))
+            else:
+                lines.append(text("grade.base_from_table", lang, base=self.base_level, table=self.table))
             row = text("grade.row", lang)
             lines += [f"    {row} {f.line(lang)}" for f in rows]
         else:
@@ -230,7 +236,7 @@ class Violation(BaseModel):
     model_config = _FROZEN
     rule: str
     cite: str
-    provenance: Literal["handbook", "assumed"]
+    provenance: Literal["handbook", "policy", "assumed"]
     message: LocalText
     matched: tuple[Message, ...] | None = None
 
@@ -272,7 +278,7 @@ class AuthorizationDecision(BaseModel):
         lang = check_language(lang)
         return {
             "id": fact_id,
-            "decision": "authorization",
+            "kind": "authorization",
             "status": self.status,
             "risk": self.risk,
             "risk_name": local_json(self.risk_name),
