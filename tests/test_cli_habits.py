@@ -79,3 +79,18 @@ def test_schema_takes_format_and_lang(capsys):
     assert json.loads(capsys.readouterr().out)["title"].startswith("asprules grade decision")
     assert main(["schema", "nonsense", "--lang", "zh"]) == 2
     assert "规则集无效" in capsys.readouterr().err
+
+
+def test_a_corpus_diff_counts_each_fact_and_a_count_without_total_shows_on_a_terminal():
+    from asprules.checks.diff import diff
+
+    rules = asprules.load_rulesets()
+    seen = []
+    report = diff(rules, rules, [REPO / "examples/scenarios"], step=lambda: seen.append(1))
+    assert len(seen) == report.corpus_total > 0
+    stream = _Tty()
+    bar = Progress(None, "facts", stream=stream)
+    for _ in range(100):
+        bar.step()
+    bar.close()
+    assert "100 facts" in stream.getvalue() and Progress(None, "facts", stream=io.StringIO()).shown is False

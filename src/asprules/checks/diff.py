@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..decide import fact_parser
 from ..errors import AspRulesError, FactError, Problem
@@ -309,9 +309,14 @@ def corpus_facts(paths: Iterable[str | Path]) -> Iterable[tuple[str, str, dict[s
                     yield f"{f}", sc.type, {**spec.base.get(sc.type, {}), **sc.given}  # type: ignore[arg-type]
 
 
-def corpus_changes(old: Rulebook, new: Rulebook, paths: Iterable[str | Path]) -> tuple[int, list[CorpusChange]]:
+def corpus_changes(
+    old: Rulebook, new: Rulebook, paths: Iterable[str | Path], step: Callable[[], None] | None = None
+) -> tuple[int, list[CorpusChange]]:
+    """Decide every fact of the corpus under both rulebooks; ``step`` is called once a fact."""
     total, changed = 0, []
     for source, kind, fact in corpus_facts(paths):
+        if step is not None:
+            step()
         if kind == "incident":
             for ident, old_rb, new_rb in grading_pairs(old, new)[0]:
                 if old_rb.grading is None or new_rb.grading is None:
@@ -349,7 +354,9 @@ def _brief(decision: dict[str, Any]) -> str:
     return " ".join(f"{k}={v}" for k, v in decision.items() if v not in ([], None))
 
 
-def diff(old: Rulebook, new: Rulebook, corpus: Iterable[str | Path] = ()) -> DiffReport:
+def diff(old: Rulebook, new: Rulebook, corpus: Iterable[str | Path] = (), step: Callable[[], None] | None = None) -> DiffReport:
+    """What changes from ``old`` to ``new``: regions of the input space, and the decisions
+    of the corpus facts (``step``: called once a corpus fact, for a progress counter)."""
     report = DiffReport()
     changes, notes = grading_changes(old, new)
     report.changes += changes
@@ -357,5 +364,5 @@ def diff(old: Rulebook, new: Rulebook, corpus: Iterable[str | Path] = ()) -> Dif
     report.changes += authorization_changes(old, new)
     corpus = list(corpus)
     if corpus:
-        report.corpus_total, report.corpus_changes = corpus_changes(old, new, corpus)
+        report.corpus_total, report.corpus_changes = corpus_changes(old, new, corpus, step)
     return report

@@ -27,21 +27,30 @@ def emit(payload: dict, text: str, fmt: str, one_line: bool = False) -> None:
 
 class Progress:
     """``n/total what`` counting up on stderr, only when stderr is a terminal and the work
-    is long (at least :attr:`MIN_TOTAL` items); silent otherwise, so pipes and CI logs
-    stay clean. Redrawn at most every :attr:`EVERY` items."""
+    is long (at least :attr:`MIN_TOTAL` items; ``total=None``: not known, a plain count);
+    silent otherwise, so pipes and CI logs stay clean. Redrawn at most every :attr:`EVERY`
+    items. A dozen lines do this; a progress library would not earn its dependency."""
 
     MIN_TOTAL = 200
     EVERY = 50
 
-    def __init__(self, total: int, what: str, stream=None):
+    def __init__(self, total: int | None, what: str, stream=None):
         self.stream = stream if stream is not None else sys.stderr
         self.total, self.what, self.done = total, what, 0
-        self.shown = total >= self.MIN_TOTAL and _is_terminal(self.stream)
+        self.shown = (total is None or total >= self.MIN_TOTAL) and _is_terminal(self.stream)
 
     def step(self, n: int = 1) -> None:
         self.done += n
         if self.shown and (self.done % self.EVERY == 0 or self.done == self.total):
-            self.stream.write(f"\r{self.done}/{self.total} {self.what}")
+            of = f"/{self.total}" if self.total is not None else ""
+            self.stream.write(f"\r{self.done}{of} {self.what}")
+            self.stream.flush()
+
+    def note(self, text: str) -> None:
+        """A status line for work that cannot be counted (shown on a terminal only)."""
+        if _is_terminal(self.stream):
+            self.shown = True
+            self.stream.write(f"\r{text}")
             self.stream.flush()
 
     def close(self) -> None:

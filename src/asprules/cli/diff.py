@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..loader import bundled_rulesets, load_rulesets
-from .common import EXIT_FINDINGS, EXIT_OK, add_ci_format
+from .common import EXIT_FINDINGS, EXIT_OK, Progress, add_ci_format
 
 
 def cmd_diff(args) -> int:
@@ -13,7 +13,11 @@ def cmd_diff(args) -> int:
 
     if args.new is None:  # one path: what it changes against the bundled rulesets
         args.old, args.new = str(bundled_rulesets()), args.old
-    report = diff(load_rulesets(args.old), load_rulesets(args.new), args.scenarios or ())
+    progress = Progress(None, "corpus facts decided under both")
+    try:
+        report = diff(load_rulesets(args.old), load_rulesets(args.new), args.scenarios or (), step=progress.step)
+    finally:
+        progress.close()
     failing = (args.only_raise and report.lowered()) or (args.only_restrict and report.loosened())
     if args.format == "text":
         print(report.text(args.lang))

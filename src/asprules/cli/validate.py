@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 
 from .. import i18n
-from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, add_ci_format
+from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Progress, add_ci_format
+
+LARGE_RULES = 256 * 1024  # bytes of rule files above which validate's analysis takes seconds
 
 
 def cmd_validate(args) -> int:
@@ -14,9 +16,16 @@ def cmd_validate(args) -> int:
     from ..loader import bundled_rulesets, rule_files
 
     args.paths = args.paths or [str(bundled_rulesets())]
+    progress = Progress(0, "")
+    size = sum(f.stat().st_size for f in rule_files(args.paths) if f.exists())
+    if size >= LARGE_RULES:  # a large table takes seconds to analyse: say so on a terminal
+        progress.note(f"analysing {size // 1024} KiB of rules…")
+    try:
+        findings, docs = check_paths(args.paths, strict=args.strict, load_errors_as_findings=args.format != "text")
+    finally:
+        progress.close()
     # A ruleset that does not load is exit 2 like in every command; text output then reads
     # as the other commands' errors do (in --lang), the CI formats keep one finding per problem.
-    findings, docs = check_paths(args.paths, strict=args.strict, load_errors_as_findings=args.format != "text")
     files = [str(f) for f in rule_files(args.paths)]
     if not docs:
         print(render(findings, args.format, suite="asprules validate", extra={"files": files}, lang=args.lang))
