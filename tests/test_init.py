@@ -57,9 +57,10 @@ def test_the_ci_workflow_and_pre_commit_checks_pass_where_they_land(scaffolded):
             ran += 1
     assert ran == 2  # validate and test; diff needs the pull request's base
     hooks = yaml.safe_load((scaffolded / ".pre-commit-config.yaml").read_text(encoding="utf-8"))["repos"][0]["hooks"]
-    for hook in hooks:
-        assert hook["language"] == "system"
-        assert run(*shlex.split(hook["entry"])[1:]) == 0, hook["entry"]
+    assert [h["language"] for h in hooks] == ["system", "system"]
+    validate, test = (h["entry"] for h in hooks)
+    assert validate == "asprules validate rulesets/" and validate in commands[1]  # the run above, without --format
+    assert run(*shlex.split(test)[1:]) == 0, test
 
 
 def test_the_examples_decide_with_the_copies(scaffolded):

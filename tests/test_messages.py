@@ -52,7 +52,7 @@ def test_a_copied_scenario_file_says_which_rules_it_misses_and_where(tmp_path, c
 @pytest.mark.parametrize(
     "argv",
     [
-        ["validate"],
+        ["validate", str(REPO / "examples/first-rules")],  # small: the bundled ones are validate's default
         ["test", str(REPO / "examples/scenarios")],
         ["diff", str(REPO / "rulesets")],
     ],

@@ -89,6 +89,6 @@ def test_the_sdist_holds_what_its_tests_need_and_they_run_from_it(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(root / "src")}
     collected = _run([sys.executable, "-m", "pytest", "-q", "--collect-only", "-p", "no:cacheprovider"], root, env)
     assert collected.returncode == 0 and " error" not in collected.stdout.splitlines()[-1], collected.stdout[-2000:]
-    ran = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_cli_habits.py", "tests/test_install.py"], root, env)
+    ran = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_install.py"], root, env)
     assert ran.returncode == 0, ran.stdout[-2000:]
     assert "asprules" in _run([sys.executable, "-c", "import asprules; print(asprules.__file__)"], root, env).stdout
