@@ -13,11 +13,11 @@ from typing import Callable, Sequence
 
 from .. import __version__, i18n
 from ..errors import AspRulesError
-from . import decide, diff, init, schema, test, validate
+from . import decide, diff, init, schema, serve, test, validate
 from .common import EXIT_DENIED, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EXIT_PENDING, fail
 
 # In the order `asprules --help` lists them.
-COMMANDS = (decide, validate, test, diff, schema, init)
+COMMANDS = (decide, validate, test, diff, schema, serve, init)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -33,6 +33,12 @@ from .common import (
 _STATUS_EXIT = {"authorized": EXIT_OK, "pending": EXIT_PENDING, "denied": EXIT_DENIED}
 
 
+def decision_payload(fact, decision, lang: str = "en") -> dict:
+    """The JSON of one decision: ``decision.to_json(lang, fact_id=...)`` with the fact's id.
+    What ``--format json`` prints, and what ``asprules serve`` answers for each fact."""
+    return decision.to_json(lang, fact_id=getattr(fact, "id", None))
+
+
 def _decide(args, which: str) -> int:
     rules = rules_of(args)
     if which == "grading":  # one decision, or every one with --all; RulesetError before any input is read
@@ -78,11 +84,11 @@ def _decide(args, which: str) -> int:
                     log.record(fact, decision)
             explained = {k: d.explain(args.lang, why_not=True) if args.why_not else d.explain(args.lang) for k, d in made.items()}
             if which == "grading" and args.all_decisions:
-                payload = {"id": fact_id, "decisions": {k: d.to_json(args.lang, fact_id=fact_id) for k, d in made.items()}}
+                payload = {"id": fact_id, "decisions": {k: decision_payload(fact, d, args.lang) for k, d in made.items()}}
                 shown = "\n".join(f"{fact_id} [{k}]: {text}" for k, text in explained.items())
             else:
                 [(_, decision)] = made.items()
-                payload = decision.to_json(args.lang, fact_id=fact_id)
+                payload = decision_payload(fact, decision, args.lang)
                 shown = f"{fact_id}: {next(iter(explained.values()))}"
                 if which == "authorization" and args.exit_status:
                     worst = max(worst, _STATUS_EXIT[decision.status])
