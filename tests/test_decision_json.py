@@ -96,6 +96,9 @@ def test_obligations_are_always_present_and_fit_the_schema():
     from datetime import datetime, timedelta, timezone
 
     decision = asprules.grade(asprules.incident_from_file(str(INCIDENTS[0])), RULES)
+    assert isinstance(decision.to_json()["obligations"], list)  # the level's own, or none
+    GRADE.validate(decision.to_json())
+    decision = decision.model_copy(update={"obligations": ()})
     assert decision.to_json()["obligations"] == []
     due = datetime(2026, 12, 2, 14, 0, tzinfo=timezone(timedelta(hours=8)))
     owed = asprules.Obligation(
