@@ -61,6 +61,8 @@ EvidenceForm = Literal[
 EVIDENCE_FORMS: tuple[str, ...] = EvidenceForm.__args__  # type: ignore[attr-defined]
 Channel = Literal["email", "sms"]
 CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
+# How remote-access credentials reached the engineer (§1.7.3: by phone or encrypted mail, never by fax)
+CredentialChannel = Literal["phone", "encrypted_email", "email", "fax", "sms", "chat", "in_person"]
 
 # defer_build: validators are built on first use, not at import (CLI cold start)
 _FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, str_strip_whitespace=True, defer_build=True)
@@ -194,6 +196,7 @@ class Approval(BaseModel):
     role: Text
     at: AwareDatetime
     evidence: EvidenceForm | None = None
+    archive_ref: Text | None = None
 
 
 class Notification(BaseModel):
@@ -202,6 +205,16 @@ class Notification(BaseModel):
     model_config = _FROZEN
     channel: Channel
     to: Text
+    at: AwareDatetime
+    role: Text | None = None
+
+
+class Confirmation(BaseModel):
+    """An obligation of an earlier decision done: ``obligation`` names its id."""
+
+    model_config = _FROZEN
+    obligation: Text
+    by: Text
     at: AwareDatetime
 
 
@@ -222,9 +235,14 @@ class Operation(BaseModel):
     scheduled_start: AwareDatetime
     scheduled_end: AwareDatetime
     engineer: Engineer
+    requester: Text | None = None
     approvals: tuple[Approval, ...] = ()
     notifications: tuple[Notification, ...] = ()
+    confirmations: tuple[Confirmation, ...] = ()
     emergency: StrictBool = False
+    laptop_on_customer_network: StrictBool = False
+    designated_port_and_ip: StrictBool = False
+    credentials_via: CredentialChannel | None = None
     site: Text | None = None
     customer: Customer | None = None
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
+from .. import clock
 from ..i18n import LocalText
 
 FORMAT_VERSION = 1
@@ -31,6 +32,26 @@ _DOC = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=80)]
 Cite = Annotated[str, Field(pattern=r"^§[0-9]+(\.[0-9]+)*$", description="Handbook section, e.g. §34.2.2")]
 Scalar = Union[bool, int, float, str]
+
+
+def _duration(text: str) -> str:
+    clock.parse_duration(text)
+    return text
+
+
+def _month_day(text: str) -> str:
+    clock.parse_month_day(text)
+    return text
+
+
+def _week_time(text: str) -> str:
+    clock.parse_week_time(text)
+    return text
+
+
+Duration = Annotated[str, AfterValidator(_duration), Field(description="A positive duration with a unit: 30m, 72h, 14d, 2w")]
+MonthDay = Annotated[str, AfterValidator(_month_day), Field(description="A day of the year, MM-DD")]
+WeekTime = Annotated[str, AfterValidator(_week_time), Field(description="A weekday and local time, like 'Friday 16:00'")]
 COMPARISON_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "between", "present", "contains_any")
 
 
@@ -48,7 +69,7 @@ class _Textual(BaseModel):
     @classmethod
     def _plain_strings_are_english(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            return {k: (_text(v) if k in ("name", "title", "message") else v) for k, v in data.items()}
+            return {k: (_text(v) if k in ("name", "title", "message", "text") else v) for k, v in data.items()}
         return data
 
 
@@ -386,6 +407,9 @@ class Role(_Textual):
     model_config = _DOC
     id: Identifier
     name: Text
+    seats: Annotated[int, Field(ge=1, le=10000)] | None = Field(
+        default=None, description="How many people can hold the role; absent: any number (static analysis reads it)"
+    )
 
 
 class EvidenceExtension(Provenanced):
@@ -394,17 +418,35 @@ class EvidenceExtension(Provenanced):
     forms: Annotated[list[str], Field(min_length=1)]
 
 
+class Separation(BaseModel):
+    """Whom the approvers of a step must differ from (separation of duties)."""
+
+    model_config = _DOC
+    requester: bool = Field(default=False, description="Not the person who requested the operation")
+    engineer: bool = Field(default=False, description="Not the engineer who performs it")
+    steps: list[Identifier] = Field(default=[], description="Not an approver counted for any of these steps")
+
+
 class ApprovalRequirement(BaseModel):
     model_config = _DOC
     roles: Annotated[list[Identifier], Field(min_length=1)]
     evidence: list[str] | None = Field(default=None, description="Accepted forms; absent: any record counts")
     evidence_also: list[EvidenceExtension] = []
+    quorum: Annotated[int, Field(ge=1, le=100, description="Distinct approvers needed (at least 1)")] = 1
+    distinct_from: Separation | None = None
+    valid_for: Duration | None = Field(default=None, description="How long an approval stays valid; a stale one does not count")
+    archived: bool = Field(default=False, description="A record counts only with its archive reference (archive_ref)")
 
 
 class NotificationRequirement(Provenanced):
     model_config = _DOC
     channels: Annotated[list[str], Field(min_length=1)]
+    require: Literal["all", "any"] = Field(default="all", description="Every channel, or any one of them")
+    recipients: list[Identifier] = Field(default=[], description="Roles that must each be notified; empty: anyone")
     lead_minutes: Annotated[int, Field(ge=0, le=525600)] = 0
+    lead_minutes_for: dict[Identifier, Annotated[int, Field(ge=0, le=525600)]] = Field(
+        default={}, description="Lead time per risk class, overriding lead_minutes"
+    )
 
 
 class Qualification(Provenanced):
@@ -425,17 +467,44 @@ class Step(Rule):
         return self
 
 
+class Retrospective(Provenanced):
+    """A step of the chain whose approval may follow the start, within a deadline (an obligation)."""
+
+    model_config = _DOC
+    step: Identifier
+    within: Duration = Field(description="After the scheduled start")
+
+
 class RiskClass(Rule):
     name: Text
     when: Condition | None = Field(default=None, description="Absent: matches every operation (the catch-all)")
     chain: Annotated[list[Identifier], Field(min_length=1, description="Steps to satisfy; never empty, so nothing is authorized by default")]
     ordered: bool = Field(default=True, description="Approvals must be granted in chain order")
+    retrospective: list[Retrospective] = []
 
 
 class Constraint(Rule):
     when: Condition
     unless: Condition | None = None
     message: Text
+    applies_to: list[Identifier] | None = Field(default=None, description="Risk classes; default: all")
+
+
+class DueSpec(BaseModel):
+    model_config = _DOC
+    after: str = Field(description="An instant field of the operation, e.g. scheduled_end")
+    within: Duration
+
+
+class ObligationRule(Rule):
+    """Something an operation that meets ``when`` must do later: the decision carries it as an
+    obligation, met by a ``confirmations`` record of the operation naming its id."""
+
+    when: Condition
+    kind: Identifier = Field(description="report, notify, review, approval, response, resolution, confirm, …")
+    text: Text
+    due: DueSpec
+    role: Identifier | None = None
     applies_to: list[Identifier] | None = Field(default=None, description="Risk classes; default: all")
 
 
@@ -450,6 +519,7 @@ class AuthorizationDocument(Header):
     steps: Annotated[list[Step], Field(min_length=1)]
     risk_classes: Annotated[list[RiskClass], Field(min_length=1)]
     constraints: list[Constraint] = []
+    obligations: list[ObligationRule] = []
 
 
 # --- calendars ----------------------------------------------------------------------
@@ -462,11 +532,63 @@ class Period(Provenanced):
     end: Any = Field(description="A date (inclusive, to local midnight after) or a datetime with offset")
 
 
+class YearlyPeriod(Provenanced):
+    """Every year from one day to another, both included (``12-15`` to ``01-05`` crosses new year)."""
+
+    model_config = _DOC
+    name: Text
+    every: Literal["year"]
+    from_: MonthDay = Field(alias="from")
+    to: MonthDay
+
+
+class WeeklyPeriod(Provenanced):
+    """Every week from a weekday and time to another (``Friday 16:00`` to ``Monday 06:00``)."""
+
+    model_config = _DOC
+    name: Text
+    every: Literal["week"]
+    from_: WeekTime = Field(alias="from")
+    to: WeekTime
+
+
+def _period_shape(value: Any) -> str:
+    every = value.get("every") if isinstance(value, dict) else getattr(value, "every", None)
+    return {"year": "year", "week": "week"}.get(every, "once") if every is not None else "once"  # type: ignore[arg-type]
+
+
+AnyPeriod = Annotated[
+    Union[Annotated[Period, Tag("once")], Annotated[YearlyPeriod, Tag("year")], Annotated[WeeklyPeriod, Tag("week")]],
+    Discriminator(_period_shape),
+]
+
+
 class CalendarDocument(Header):
     model_config = _DOC
     kind: Literal["calendar"]
+    timezone: str | None = Field(default=None, description="Absent: each operation's customer zone (dates of one-off periods then need an offset)")
+    periods: list[AnyPeriod] = []
+
+
+# --- the customer registry ----------------------------------------------------------
+
+
+class RegisteredCustomer(_Textual):
+    model_config = _DOC
+    id: Annotated[str, Field(min_length=1, max_length=256)]
+    name: Text | None = None
     timezone: str
-    periods: list[Period] = []
+    maintenance_window: str | None = Field(default=None, description="Absent: the ruleset's default window")
+    periods: list[AnyPeriod] = Field(default=[], description="The customer's own sensitive periods, in its zone")
+
+
+class CustomerRegistry(Header, Provenanced):
+    """The authoritative customer profiles: an operation or incident names its customer by
+    id, and its own profile may only narrow the window or add periods."""
+
+    model_config = _DOC
+    kind: Literal["customers"]
+    customers: Annotated[list[RegisteredCustomer], Field(min_length=1)]
 
 
 Document = Annotated[
@@ -474,10 +596,11 @@ Document = Annotated[
         Annotated[GradingDocument, Tag("grading")],
         Annotated[AuthorizationDocument, Tag("authorization")],
         Annotated[CalendarDocument, Tag("calendar")],
+        Annotated[CustomerRegistry, Tag("customers")],
     ],
     Discriminator(
         lambda v: v.get("kind") if isinstance(v, dict) else getattr(v, "kind", None),
         custom_error_type="document_kind",
-        custom_error_message="kind must be one of grading, authorization, calendar, facts",
+        custom_error_message="kind must be one of grading, authorization, calendar, customers, facts",
     ),
 ]
