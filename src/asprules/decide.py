@@ -12,6 +12,7 @@ its source.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Callable, Iterable, Iterator, Literal, Mapping
 
 from .engine.decisions import AuthorizationDecision, GradeDecision
@@ -65,6 +66,7 @@ def grade(incident: Mapping[str, Any] | Incident, rules: Rulebook, *, backend: B
     _check_backend(backend)
     evaluator = _grading(rules)
     fact = fact_parser(evaluator)(incident)
+    _registered(evaluator, fact)
     if backend == "rete":
         from .backends import rete  # durable-rules is imported only when asked for
 
@@ -72,15 +74,33 @@ def grade(incident: Mapping[str, Any] | Incident, rules: Rulebook, *, backend: B
     return evaluator.grade(fact)
 
 
-def authorize(operation: Mapping[str, Any] | Operation, rules: Rulebook, *, backend: Backend = "compiled") -> AuthorizationDecision:
-    """Decide whether an operation may run now: ``authorized``, ``pending`` or ``denied``."""
+def evaluation_time(at: datetime | str | None) -> datetime | None:
+    """``at`` as an offset-aware instant (ISO 8601 text is read); :class:`FactError` otherwise."""
+    if at is None or isinstance(at, datetime) and at.tzinfo is not None:
+        return at  # type: ignore[return-value]
+    if isinstance(at, str):
+        try:
+            parsed = datetime.fromisoformat(at)
+        except ValueError:
+            raise FactError("invalid evaluation time", [Problem(f"{at!r} is not an ISO 8601 date-time", path=("at",))]) from None
+        return evaluation_time(parsed)
+    shown = at.isoformat() if isinstance(at, datetime) else repr(at)
+    raise FactError("invalid evaluation time", [Problem(f"{shown} is not an instant with a UTC offset (e.g. 2026-12-01T10:00:00+08:00)", path=("at",))])
+
+
+def authorize(
+    operation: Mapping[str, Any] | Operation, rules: Rulebook, *, at: datetime | str | None = None, backend: Backend = "compiled"
+) -> AuthorizationDecision:
+    """Decide whether an operation may run: ``authorized``, ``pending`` or ``denied``, as of
+    ``at`` (default: its scheduled start; never the wall clock)."""
     _check_backend(backend)
     fact = fact_parser(_authorization(rules))(operation)
+    when = evaluation_time(at)
     if backend == "rete":
         from .backends import rete
 
-        return rete.authorize(fact, rules.authorization)
-    return rules.authorization.authorize(fact)
+        return rete.authorize(fact, rules.authorization, at=when)
+    return rules.authorization.authorize(fact, at=when)
 
 
 def grade_many(
@@ -96,14 +116,28 @@ def grade_many(
     if backend != "compiled":
         return (grade(incident, rules, backend=backend) for incident in incidents)  # type: ignore[arg-type]
     schema = evaluator.ctx.schema
-    return _compiled(incidents, evaluator.grade, Incident if schema is None else schema.model, fact_parser(evaluator))
+    return _compiled(incidents, evaluator.grade, Incident if schema is None else schema.model, fact_parser(evaluator), evaluator)
 
 
-def _compiled(incidents: Iterable[Mapping[str, Any] | Incident], grade, model: type, parse: Callable[[Any], Any]) -> Iterator[GradeDecision]:
+def _registered(evaluator: Any, fact: Any) -> None:
+    """A loaded customer registry refuses a fact whose customer it does not know, or whose
+    own profile would widen the window or change the zone: a :class:`FactError`."""
+    refused = evaluator.ctx.refusal(fact)
+    if refused is not None:
+        ident = getattr(fact, "id", None)
+        raise FactError(f"customer refused{f' for {ident!r}' if ident else ''}", [Problem(refused, path=("customer",))])
+
+
+def _compiled(
+    incidents: Iterable[Mapping[str, Any] | Incident], grade, model: type, parse: Callable[[Any], Any], evaluator: Any = None
+) -> Iterator[GradeDecision]:
+    check = evaluator is not None and evaluator.ctx.registry is not None
     for index, incident in enumerate(incidents):
-        if type(incident) is not model:
-            try:
+        try:
+            if type(incident) is not model:
                 incident = parse(incident)
-            except FactError as exc:
-                raise FactError(f"incident #{index}: {exc.summary}", exc.problems) from None
+            if check:
+                _registered(evaluator, incident)
+        except FactError as exc:
+            raise FactError(f"incident #{index}: {exc.summary}", exc.problems) from None
         yield grade(incident)

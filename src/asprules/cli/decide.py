@@ -28,7 +28,7 @@ def cmd_grade(args) -> int:
 def cmd_authorize(args) -> int:
     rules = rules_of(args)
     operation = fact_from_file(args.file, rules, "authorization")
-    decision = authorize(operation, rules, backend=args.backend)
+    decision = authorize(operation, rules, at=getattr(args, "at", None), backend=args.backend)
     _logged(args, operation, decision)
     payload = {"id": operation.id, **decision.to_json()}
     emit(payload, f"{operation.id}: {decision.explain(args.lang)}", args.format)
@@ -53,5 +53,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument(
             "--log-mask", action="append", metavar="FIELD", help="input field (dotted path) the log must not hold (repeatable)"
         )
+        if name == "authorize":
+            p.add_argument(
+                "--at", metavar="TIME",
+                help="evaluation time, ISO 8601 with offset (default: the operation's scheduled start; never the wall clock)",
+            )
         add_decision_format(p)
         p.set_defaults(func=fn)

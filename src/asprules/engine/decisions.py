@@ -8,6 +8,7 @@ decisions compare equal and the evaluator may share one object between facts.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -105,6 +106,63 @@ class GradeDecision(BaseModel):
         return "\n".join(lines)
 
 
+def iso(at: datetime | None) -> str | None:
+    """An instant as ISO 8601 with its offset, to the minute (seconds when it has them)."""
+    if at is None:
+        return None
+    return at.isoformat(timespec="seconds" if at.second else "minutes")
+
+
+class Obligation(BaseModel):
+    """Something the decision requires to happen later, with its deadline."""
+
+    model_config = _FROZEN
+    id: str  # the rule (level output, risk class, constraint) that imposes it
+    kind: str  # e.g. "report", "notify", "review", "approval", "response", "resolution", "confirm"
+    text: LocalText  # what must happen, in the ruleset's words
+    due: datetime | None = None  # absolute deadline, offset-aware, in the customer's zone
+    role: str | None = None  # who must do it, when a role is named
+    cite: str
+    provenance: Literal["handbook", "assumed"]
+    status: Literal["open", "overdue", "met"] = "open"
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "text": self.text.en,
+            "due": iso(self.due),
+            "role": self.role,
+            "cite": self.cite,
+            "provenance": self.provenance,
+            "status": self.status,
+        }
+
+    def line(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """``written report due 2026-12-02T14:00+08:00 (§35.3)``, with its status unless open."""
+        said = name(self.text, lang) if lang == "en" else (self.text.zh or self.text.en)
+        due = text("obligation.due", lang, due=iso(self.due)) if self.due else text("obligation.no_due", lang)
+        status = "" if self.status == "open" else f" [{self.status}]"
+        return f"{said} {due} ({self.cite}){status}"
+
+
+class CountedApproval(BaseModel):
+    """An approval record that counted for a step, and when it stops counting."""
+
+    model_config = _FROZEN
+    by: str
+    role: str
+    at: datetime
+    expires: datetime | None = None  # None: it does not expire
+    retrospective: bool = False
+
+    def to_json(self) -> dict:
+        out = {"by": self.by, "role": self.role, "at": iso(self.at), "expires": iso(self.expires)}
+        if self.retrospective:
+            out["retrospective"] = True
+        return out
+
+
 class StepResult(BaseModel):
     """One step of the authorization chain and why it is or is not satisfied."""
 
@@ -115,6 +173,7 @@ class StepResult(BaseModel):
     satisfied: bool
     reasons: tuple[str, ...] = ()
     reason_messages: tuple[Message, ...] = ()  # ``reasons`` in any language; absent: ``reasons`` as is
+    approvals: tuple[CountedApproval, ...] = ()  # the records that counted, with their expiry
 
     def reasons_in(self, lang: str = DEFAULT_LANGUAGE) -> tuple[str, ...]:
         if self.reason_messages:
@@ -122,7 +181,13 @@ class StepResult(BaseModel):
         return self.reasons
 
     def to_json(self) -> dict:
-        return {"id": self.id, "cite": self.cite, "satisfied": self.satisfied, "reasons": list(self.reasons)}
+        return {
+            "id": self.id,
+            "cite": self.cite,
+            "satisfied": self.satisfied,
+            "reasons": list(self.reasons),
+            "approvals": [a.to_json() for a in self.approvals],
+        }
 
 
 class Violation(BaseModel):
@@ -133,9 +198,13 @@ class Violation(BaseModel):
     cite: str
     provenance: Literal["handbook", "assumed"]
     message: LocalText
+    detail: str | None = None  # what matched: the period and the operation's local time
 
     def to_json(self) -> dict:
-        return {"rule": self.rule, "cite": self.cite, "provenance": self.provenance, "message": self.message.en}
+        out = {"rule": self.rule, "cite": self.cite, "provenance": self.provenance, "message": self.message.en}
+        if self.detail:
+            out["detail"] = self.detail
+        return out
 
 
 class AuthorizationDecision(BaseModel):
@@ -148,6 +217,9 @@ class AuthorizationDecision(BaseModel):
     steps: tuple[StepResult, ...]
     fired: tuple[FiredRule, ...]
     ruleset: RulesetRef
+    obligations: tuple[Obligation, ...] = ()
+    warnings: tuple[str, ...] = ()  # records the ruleset cannot read: unknown steps, roles, obligations
+    evaluated_at: datetime | None = None  # the evaluation time (default: the scheduled start)
 
     @property
     def fired_ids(self) -> tuple[str, ...]:
@@ -161,6 +233,9 @@ class AuthorizationDecision(BaseModel):
             "violations": [v.to_json() for v in self.violations],
             "steps": [s.to_json() for s in self.steps],
             "fired": [f.to_json() for f in self.fired],
+            "obligations": [o.to_json() for o in self.obligations],
+            "warnings": list(self.warnings),
+            "evaluated_at": iso(self.evaluated_at),
             "ruleset": self.ruleset.to_json(),
         }
 
@@ -179,11 +254,24 @@ class AuthorizationDecision(BaseModel):
         ]
         for v in self.violations:
             lines.append(f"  ✗ {v.rule} ({v.cite}): {name(v.message, lang)}")
+            if v.detail:
+                lines.append(f"        {v.detail}")
         if self.steps:
             lines.append(text("auth.chain", lang))
         for s in self.steps:
             mark = "✓" if s.satisfied else "…"
             lines.append(f"    {mark} {s.id} ({s.cite}) {name(s.name, lang)}")
             lines += [f"        - {r}" for r in s.reasons_in(lang)]
+            for a in s.approvals:
+                until = f", expires {iso(a.expires)}" if a.expires else ""
+                lines.append(f"        + {a.by} ({a.role}) {iso(a.at)}{until}")
+        if self.obligations:
+            lines.append(text("auth.obligations", lang))
+            lines += [f"    {o.line(lang)}" for o in self.obligations]
+        if self.warnings:
+            lines.append(text("auth.warnings", lang))
+            lines += [f"    ! {w}" for w in self.warnings]
+        if self.evaluated_at is not None:
+            lines.append(text("auth.evaluated_at", lang, at=iso(self.evaluated_at)))
         lines.append(text("ruleset", lang, id=self.ruleset.id, sha=self.ruleset.sha256[:12]))
         return "\n".join(lines)

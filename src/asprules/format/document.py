@@ -427,6 +427,13 @@ class Separation(BaseModel):
     steps: list[Identifier] = Field(default=[], description="Not an approver counted for any of these steps")
 
 
+class ArchiveRequirement(Provenanced):
+    """A counted approval without an ``archive_ref`` imposes an obligation to archive it."""
+
+    model_config = _DOC
+    within: Duration = Field(description="After the approval was granted")
+
+
 class ApprovalRequirement(BaseModel):
     model_config = _DOC
     roles: Annotated[list[Identifier], Field(min_length=1)]
@@ -435,7 +442,7 @@ class ApprovalRequirement(BaseModel):
     quorum: Annotated[int, Field(ge=1, le=100, description="Distinct approvers needed (at least 1)")] = 1
     distinct_from: Separation | None = None
     valid_for: Duration | None = Field(default=None, description="How long an approval stays valid; a stale one does not count")
-    archived: bool = Field(default=False, description="A record counts only with its archive reference (archive_ref)")
+    archive: ArchiveRequirement | None = Field(default=None, description="Counted records must be archived (archive_ref) within a time, an obligation")
 
 
 class NotificationRequirement(Provenanced):
