@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -39,6 +40,12 @@ _OPERATION_KEYS = {"status", "risk", "missing", "violations"}
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 
 
+class ObligationExpectation(BaseModel):
+    model_config = _STRICT
+    id: str
+    status: Literal["open", "overdue", "met"] | None = None
+
+
 class Expectation(BaseModel):
     model_config = _STRICT
     level: str | None = None
@@ -52,6 +59,12 @@ class Expectation(BaseModel):
     fired_exactly: list[str] | None = Field(default=None, description="The exact list of rule ids fired, in order")
     not_fired: list[str] | None = None
     error: Literal["FactError", "EvaluationError"] | None = Field(default=None, description="The fact must be refused")
+    obligations: list[ObligationExpectation] | None = Field(
+        default=None, description="The decision's obligations, in order: id and, when given, status"
+    )
+    mentions: list[str] | None = Field(
+        default=None, description="Texts each found in a step reason, a violation's message or detail, or a warning"
+    )
 
 
 class Scenario(BaseModel):
@@ -61,6 +74,7 @@ class Scenario(BaseModel):
     cite: str | None = Field(default=None, pattern=r"^§[0-9]+(\.[0-9]+)*$")
     why: str | None = None
     given: dict[str, Any]
+    at: datetime | None = Field(default=None, description="Evaluation time of an operation (default: its scheduled start)")
     expect: Expectation
 
     @model_validator(mode="after")
@@ -163,7 +177,7 @@ def run_scenario(loaded: LoadedScenarios, index: int) -> ScenarioResult:
         if sc.type == "incident":
             decision = grade(facts, loaded.rules)
         else:
-            decision = authorize(facts, loaded.rules)
+            decision = authorize(facts, loaded.rules, at=sc.at)
     except (FactError, AspRulesError) as exc:
         error = exc
     mismatches = tuple(_compare(sc.expect, decision, error))
@@ -205,4 +219,17 @@ def _compare(expect: Expectation, decision, error: AspRulesError | None) -> list
         present = [r for r in expect.not_fired if r in fired]
         if present:
             out.append(Mismatch("not_fired", expect.not_fired, fired))
+    if expect.obligations is not None:
+        got_obl = [{"id": o["id"], "status": o["status"]} for o in actual.get("obligations", [])]
+        want = [{"id": o.id, "status": o.status} for o in expect.obligations]
+        shown = [{"id": g["id"], "status": g["status"] if w["status"] is not None else None} for g, w in zip(got_obl, want)]
+        if len(got_obl) != len(want) or shown != want:
+            out.append(Mismatch("obligations", want, got_obl))
+    if expect.mentions is not None:
+        said = [r for st in actual.get("steps", []) for r in st["reasons"]]
+        said += [v["message"] for v in actual.get("violations", [])] + [v.get("detail", "") for v in actual.get("violations", [])]
+        said += list(actual.get("warnings", []))
+        absent = [m for m in expect.mentions if not any(m in line for line in said)]
+        if absent:
+            out.append(Mismatch("mentions", absent, said))
     return out
