@@ -255,23 +255,31 @@ class AuthorizationEvaluator:
     def _chain(
         self, risk: RiskClass, op: Operation, extends_evidence: Callable[[str, int], bool], now: datetime, zone, obligations: list[Obligation]
     ) -> list[StepResult]:
-        results = []
         granted_after: datetime | None = None  # when the previous approval step was granted
         previous: str | None = None
         retro = self.retrospective.get(risk.id, {})
+        found: dict[str, tuple[list[Note], tuple[CountedApproval, ...], dict[str, Approval]]] = {}
         for step_id in risk.chain:
             step = self.steps[step_id]
-            reasons: list[Note] = []
-            granted: datetime | None = None
+            why: list[Note] = []
             counted: tuple[CountedApproval, ...] = ()
+            eligible: dict[str, Approval] = {}
             if step.model.approval is not None:
                 not_before = granted_after if risk.ordered else None
-                granted, why, counted = self._approval(step, op, not_before, previous, extends_evidence, now)
+                granted, why, counted, eligible = self._approval(step, op, not_before, previous, extends_evidence, now)
                 if granted is None and step_id in retro:
-                    why, counted = self._retrospective(step, risk, op, extends_evidence, now, zone, retro[step_id], why, obligations)
-                else:
-                    obligations += self._archive_obligations(step, op, counted, now, zone)
-                reasons += why
+                    why, counted, eligible = self._retrospective(step, risk, op, extends_evidence, now, zone, retro[step_id], why, obligations)
+                if granted is not None:
+                    granted_after, previous = granted, step_id
+            found[step_id] = (why, counted, eligible)
+        self._separate(risk, found)
+        results = []
+        for step_id in risk.chain:
+            step = self.steps[step_id]
+            why, counted, _ = found[step_id]
+            reasons: list[Note] = list(why)
+            if not why:
+                obligations += self._archive_obligations(step, op, counted, now, zone)
             if step.model.qualification is not None:
                 need = step.model.qualification.minimum
                 if op.engineer.qualification < need:
@@ -279,8 +287,6 @@ class AuthorizationEvaluator:
                     reasons.append(note("reason.qualification", engineer=op.engineer.id, held=held, need=str(need)))
             if step.model.notification is not None:
                 reasons += self._notifications(step, op, risk.id, now)
-            if granted is not None:
-                granted_after, previous = granted, step_id
             results.append(
                 StepResult(
                     id=step_id, name=step.model.name, cite=step.model.cite, satisfied=not reasons,
@@ -290,17 +296,73 @@ class AuthorizationEvaluator:
             )
         return results
 
-    def _approvers_of(self, step_ids, op: Operation) -> dict[str, str]:
-        """Who approves the named steps with a role they accept: person -> step (separation)."""
-        out: dict[str, str] = {}
-        for sid in step_ids:
-            other = self.steps.get(sid)
-            if other is None:
+    def _separate(self, risk: RiskClass, found: dict) -> None:
+        """Separation of duties between steps of the chain: a person counts for at most one
+        step of each group of steps separated from one another. Who counts where is a
+        matching (people to the approver seats of each step), so that an added approval
+        never takes permission away and a removed one never adds it."""
+        chain = [s for s in risk.chain if self.steps[s].model.approval is not None]
+        links: dict[str, set[str]] = {s: set() for s in chain}
+        for sid in chain:
+            separation = self.steps[sid].model.approval.distinct_from  # type: ignore[union-attr]
+            for other in separation.steps if separation else ():
+                if other in links and other != sid:
+                    links[sid].add(other)
+                    links[other].add(sid)
+        seen: set[str] = set()
+        for sid in chain:
+            if sid in seen or not links[sid]:
                 continue
-            for i, a in enumerate(op.approvals):
-                if a.step == sid and a.role in other.roles:
-                    out.setdefault(_by(a, i), sid)
-        return out
+            group, todo = [], [sid]
+            while todo:
+                cur = todo.pop()
+                if cur in seen:
+                    continue
+                seen.add(cur)
+                group.append(cur)
+                todo += sorted(links[cur])
+            group.sort(key=chain.index)
+            self._match(group, found)
+
+    def _match(self, group: list[str], found: dict) -> None:
+        live = [g for g in group if not found[g][0]]  # steps that failed already stay failed
+        people = {g: sorted(found[g][2], key=lambda who: (found[g][2][who].at, who)) for g in live}
+        owner: dict[str, tuple[str, int]] = {}
+
+        def seat(slot: tuple[str, int], visited: set[str]) -> bool:
+            for who in people[slot[0]]:
+                if who in visited:
+                    continue
+                visited.add(who)
+                if who not in owner or seat(owner[who], visited):
+                    owner[who] = slot
+                    return True
+            return False
+
+        for g in live:
+            for k in range(self.steps[g].model.approval.quorum):  # type: ignore[union-attr]
+                seat((g, k), set())
+        for g in live:
+            mine = sorted((w for w, (step, _) in owner.items() if step == g), key=lambda w: (found[g][2][w].at, w))
+            need = self.steps[g].model.approval.quorum  # type: ignore[union-attr]
+            why, counted, eligible = found[g]
+            if len(mine) >= need:
+                valid = self.steps[g].valid_for
+                retro = bool(counted) and counted[0].retrospective
+                chosen = tuple(
+                    CountedApproval(by=w, role=eligible[w].role, at=eligible[w].at, expires=eligible[w].at + valid if valid else None, retrospective=retro)
+                    for w in mine[:need]
+                )
+                found[g] = (why, chosen, eligible)
+                continue
+            notes: list[Note] = []
+            if need > 1:
+                notes.append(note("reason.quorum", need=str(need), have=str(len(mine)), who=", ".join(mine)) if mine else note("reason.quorum_none", need=str(need)))
+            for who in people[g]:
+                if who not in mine and who in owner:
+                    other = self.steps[owner[who][0]].model
+                    notes.append(note("reason.other_step", by=who, other=_named(other.id, other.name)))
+            found[g] = (notes, (), eligible)
 
     def _approval(
         self,
@@ -312,21 +374,20 @@ class AuthorizationEvaluator:
         now: datetime,
         *,
         after_start_until: datetime | None = None,
-    ) -> tuple[datetime | None, list[Note], tuple[CountedApproval, ...]]:
+    ) -> tuple[datetime | None, list[Note], tuple[CountedApproval, ...], dict[str, Approval]]:
         """When the step's quorum was reached by qualifying approvals, or why it was not.
 
         ``after_start_until``: a retrospective approval, given after the start up to then."""
         records = [a for a in op.approvals if a.step == step.model.id]
         if not records:
-            return None, [step.unrecorded], ()
+            return None, [step.unrecorded], (), {}
         spec = step.model.approval
         assert spec is not None
         forms = self._accepted_forms(step, extends_evidence)
         separation = spec.distinct_from
         why: list[Note] = []
         if separation is not None and separation.requester and not getattr(op, "requester", None):
-            return None, [note("reason.no_requester")], ()
-        others = self._approvers_of(separation.steps, op) if separation is not None and separation.steps else {}
+            return None, [note("reason.no_requester")], (), {}
         good: dict[str, Approval] = {}  # the earliest qualifying record of each distinct approver
         for index, a in enumerate(records):
             who = _by(a, index)
@@ -355,9 +416,6 @@ class AuthorizationEvaluator:
                 why.append(note("reason.self_requested", by=who))
             elif separation is not None and separation.engineer and who == op.engineer.id:
                 why.append(note("reason.self_engineer", by=who))
-            elif who in others:
-                other = self.steps[others[who]].model
-                why.append(note("reason.other_step", by=who, other=_named(other.id, other.name)))
             elif who not in good or a.at < good[who].at:
                 good[who] = a
         chosen = sorted(good.items(), key=lambda item: item[1].at)
@@ -367,7 +425,7 @@ class AuthorizationEvaluator:
                     why.insert(0, note("reason.quorum", need=str(spec.quorum), have=str(len(chosen)), who=", ".join(w for w, _ in chosen)))
                 else:
                     why.insert(0, note("reason.quorum_none", need=str(spec.quorum)))
-            return None, why, ()
+            return None, why, (), good
         counted = tuple(
             CountedApproval(
                 by=w, role=a.role, at=a.at, expires=a.at + step.valid_for if step.valid_for else None,
@@ -375,16 +433,16 @@ class AuthorizationEvaluator:
             )
             for w, a in chosen
         )
-        return chosen[spec.quorum - 1][1].at, [], counted
+        return chosen[spec.quorum - 1][1].at, [], counted, good
 
     def _retrospective(
         self, step: _Step, risk: RiskClass, op: Operation, extends_evidence, now: datetime, zone, rule, before: list[Note], obligations: list[Obligation]
-    ) -> tuple[list[Note], tuple[CountedApproval, ...]]:
+    ) -> tuple[list[Note], tuple[CountedApproval, ...], dict[str, Approval]]:
         """The step may be approved after the start, within ``rule.within``: an obligation
         that is met by then, still open, or overdue (and then the step is not satisfied)."""
         retro, within = rule
         due = op.scheduled_start + within
-        granted, _, counted = self._approval(step, op, None, None, extends_evidence, now, after_start_until=due)
+        granted, _, counted, eligible = self._approval(step, op, None, None, extends_evidence, now, after_start_until=due)
         if granted is not None:
             status = "met"
         elif now > due:
@@ -403,8 +461,8 @@ class AuthorizationEvaluator:
             )
         )
         if status == "overdue":
-            return [*before, note("reason.retro_overdue", due=_fmt(due.astimezone(zone)))], ()
-        return [], counted
+            return [*before, note("reason.retro_overdue", due=_fmt(due.astimezone(zone)))], (), eligible
+        return [], counted, eligible
 
     def _archive_obligations(self, step: _Step, op: Operation, counted, now: datetime, zone) -> list[Obligation]:
         spec = step.model.approval
