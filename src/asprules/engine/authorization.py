@@ -452,10 +452,11 @@ class AuthorizationEvaluator:
         roles = step.model.approval.roles if step.model.approval else []
         who_en = " or ".join(self._role_name(r).en for r in roles)
         who_zh = "或".join(self._role_name(r).zh or self._role_name(r).en for r in roles)
+        has_zh = bool(step.model.name.zh) or any(self._role_name(r).zh for r in roles)
         obligations.append(
             Obligation(
                 id=f"{risk.id}.{step.model.id}", kind="approval",
-                text=LocalText(en=f"{step.model.name.en} by a {who_en}", zh=f"{who_zh}补批（{step.model.name.zh or step.model.name.en}）"),
+                text=LocalText(en=f"{step.model.name.en} by a {who_en}", zh=f"{who_zh}补批（{step.model.name.zh or step.model.name.en}）" if has_zh else None),
                 due=due.astimezone(zone), role=roles[0] if len(roles) == 1 else None,
                 cite=retro.cite, provenance=retro.provenance, status=status,
             )
@@ -478,7 +479,10 @@ class AuthorizationEvaluator:
             out.append(
                 Obligation(
                     id=f"{step.model.id}.archive", kind="archive",
-                    text=LocalText(en=f"archive the {step.model.name.en} granted by {c.by}", zh=f"归档 {c.by} 的{step.model.name.zh or step.model.name.en}"),
+                    text=LocalText(
+                        en=f"archive the {step.model.name.en} granted by {c.by}",
+                        zh=f"归档 {c.by} 的{step.model.name.zh}" if step.model.name.zh else None,
+                    ),
                     due=due.astimezone(zone), role=None, cite=spec.archive.cite, provenance=spec.archive.provenance,
                     status="overdue" if now > due else "open",
                 )

@@ -140,7 +140,7 @@ class Obligation(BaseModel):
 
     def line(self, lang: str = DEFAULT_LANGUAGE) -> str:
         """``written report due 2026-12-02T14:00+08:00 (§35.3)``, with its status unless open."""
-        said = name(self.text, lang) if lang == "en" else (self.text.zh or self.text.en)
+        said = self.text.en if lang == "en" else (self.text.zh or self.text.en)
         due = text("obligation.due", lang, due=iso(self.due)) if self.due else text("obligation.no_due", lang)
         status = "" if self.status == "open" else f" [{self.status}]"
         return f"{said} {due} ({self.cite}){status}"
