@@ -354,3 +354,23 @@ def test_widening_the_customer_profile_inside_the_fact_never_authorizes_more(tmp
     widened = {**data, "customer": own}
     base_status = asprules.authorize(registered, rules).status
     assert RANK[asprules.authorize(widened, rules).status] <= RANK[base_status]
+
+
+# --- diff -------------------------------------------------------------------------------
+
+
+def test_diff_classifies_loosening_and_tightening_of_the_new_requirements(tmp_path):
+    from asprules.checks.diff import diff
+
+    new = (
+        POLICY_TEXT.replace("quorum: 2", "quorum: 1").replace("valid_for: 14d\n  - id: cab", "valid_for: 7d\n  - id: cab")
+        .replace("require: any", "require: all").replace("within: 72h", "within: 96h")
+        .replace("distinct_from: {requester: true, engineer: true}", "distinct_from: {requester: true}")
+    )
+    report = diff(RULES, load_ruleset_texts(new, CALENDAR_TEXT))
+    steps = {c.region: c for c in report.changes if c.kind == "step"}
+    assert "looser quorum, separation from the engineer" in steps["step peer_review"].new
+    assert "stricter approval validity" in steps["step peer_review"].new
+    assert steps["step notice"].direction == "more restrictive"
+    assert any("within 96h, was 72h (more permissive)" in n for n in report.notes)
+    assert any("customer registry bank-customers removed" in n for n in report.notes)
