@@ -36,7 +36,7 @@ from ..source import SourceDocument, parse_file, problems_from_validation
 
 SUFFIX = ".scenarios.yaml"
 _INCIDENT_KEYS = {"level", "base_level", "major"}
-_OPERATION_KEYS = {"status", "risk", "missing", "violations"}
+_OPERATION_KEYS = {"status", "risk", "missing", "violations", "obligations", "mentions"}
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 
 

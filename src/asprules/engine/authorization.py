@@ -62,7 +62,7 @@ class _Obligation:
     model: ObligationRule
     when: Predicate
     applies_to: frozenset[str] | None
-    within: timedelta
+    within: timedelta  # zero: due at the instant itself
 
 
 def _fmt(at: datetime) -> str:
@@ -93,7 +93,10 @@ class AuthorizationEvaluator:
             for c in doc.constraints
         )
         self.obligations = tuple(
-            _Obligation(o, compile_condition(ctx, o.when), frozenset(o.applies_to) if o.applies_to else None, clock.parse_duration(o.due.within))
+            _Obligation(
+                o, compile_condition(ctx, o.when), frozenset(o.applies_to) if o.applies_to else None,
+                clock.parse_duration(o.due.within) if o.due.within else timedelta(0),
+            )
             for o in doc.obligations
         )
         self.retrospective = {

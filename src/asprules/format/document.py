@@ -500,7 +500,7 @@ class Constraint(Rule):
 class DueSpec(BaseModel):
     model_config = _DOC
     after: str = Field(description="An instant field of the operation, e.g. scheduled_end")
-    within: Duration
+    within: Duration | None = Field(default=None, description="After that instant; absent: due at the instant itself")
 
 
 class ObligationRule(Rule):
