@@ -77,6 +77,7 @@ def test_each_counted_approval_says_when_it_expires():
         {"by": "gina", "role": "change_manager", "at": "2026-11-10T11:00+00:00", "expires": "2026-11-24T11:00+00:00"},
     ]
     assert "+ dave (engineer) 2026-11-10T10:00+00:00, expires 2026-11-24T10:00+00:00" in decision.explain()
+    assert "evaluated at 2026-11-18T23:00+00:00" in decision.explain()
 
 
 def test_cli_authorize_takes_the_evaluation_time(tmp_path, capsys):

@@ -87,6 +87,8 @@ EN: dict[str, str] = {
     "auth.evaluated_at": "  evaluated at {at}",
     "obligation.due": "due {due}",
     "obligation.no_due": "no deadline",
+    "obligation.overdue": "overdue",
+    "obligation.met": "met",
     "evidence.none": "no evidence",
     # errors and command-line output
     "error": "error: {summary}",
@@ -149,6 +151,8 @@ ZH: dict[str, str] = {
     "auth.evaluated_at": "  评估时间 {at}",
     "obligation.due": "截止 {due}",
     "obligation.no_due": "无截止时间",
+    "obligation.overdue": "已逾期",
+    "obligation.met": "已完成",
     "evidence.none": "无依据",
     "error": "错误：{summary}",
     "error.count": "（共 {count} 个问题）：",

@@ -34,7 +34,7 @@ def schema(kind: str, rules: Rulebook | None = None) -> dict[str, Any]:
         return {"$schema": SCHEMA_URI, **out}
     if kind == "ruleset":
         out = TypeAdapter(Document).json_schema(by_alias=True)
-        out["title"] = "asprules ruleset (grading, authorization or calendar)"
+        out["title"] = "asprules ruleset (grading, authorization, calendar or customers)"
         _plain_text_allowed(out)
     elif kind == "facts":
         out = FactsDocument.model_json_schema(by_alias=True)

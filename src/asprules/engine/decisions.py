@@ -142,7 +142,7 @@ class Obligation(BaseModel):
         """``written report due 2026-12-02T14:00+08:00 (§35.3)``, with its status unless open."""
         said = self.text.en if lang == "en" else (self.text.zh or self.text.en)
         due = text("obligation.due", lang, due=iso(self.due)) if self.due else text("obligation.no_due", lang)
-        status = "" if self.status == "open" else f" [{self.status}]"
+        status = "" if self.status == "open" else f" [{text(f'obligation.{self.status}', lang)}]"
         return f"{said} {due} ({self.cite}){status}"
 
 
@@ -262,16 +262,17 @@ class AuthorizationDecision(BaseModel):
             mark = "✓" if s.satisfied else "…"
             lines.append(f"    {mark} {s.id} ({s.cite}) {name(s.name, lang)}")
             lines += [f"        - {r}" for r in s.reasons_in(lang)]
-            for a in s.approvals:
-                until = f", expires {iso(a.expires)}" if a.expires else ""
-                lines.append(f"        + {a.by} ({a.role}) {iso(a.at)}{until}")
+            for a in s.approvals:  # those that expire: when the decision stops holding
+                if a.expires is not None:
+                    lines.append(f"        + {a.by} ({a.role}) {iso(a.at)}, expires {iso(a.expires)}")
         if self.obligations:
             lines.append(text("auth.obligations", lang))
             lines += [f"    {o.line(lang)}" for o in self.obligations]
         if self.warnings:
             lines.append(text("auth.warnings", lang))
             lines += [f"    ! {w}" for w in self.warnings]
-        if self.evaluated_at is not None:
+        timed = self.obligations or any(a.expires for s in self.steps for a in s.approvals)
+        if self.evaluated_at is not None and timed:
             lines.append(text("auth.evaluated_at", lang, at=iso(self.evaluated_at)))
         lines.append(text("ruleset", lang, id=self.ruleset.id, sha=self.ruleset.sha256[:12]))
         return "\n".join(lines)
