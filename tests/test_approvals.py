@@ -116,7 +116,9 @@ def test_a_retrospective_approval_is_an_obligation_in_the_customer_zone():
 
 
 def test_every_decision_carries_obligations_even_when_empty():
-    assert asprules.authorize(operation(), asprules.load_rulesets()).to_json()["obligations"] == []
+    assert asprules.authorize(base(), RULES).to_json()["obligations"] == []
+    handbook = asprules.authorize(operation(), asprules.load_rulesets()).to_json()["obligations"]
+    assert [o["id"] for o in handbook] == ["customer.archive", "customer-backup"]
 
 
 # --- the customer registry --------------------------------------------------------------
