@@ -138,7 +138,9 @@ def _check_across(loaded: list[LoadedDocument]) -> list[Problem]:
                     where = "this file" if registered[c.id] is d else registered[c.id].source.file
                     problems.append(d.source.problem(("customers", i, "id"), f"customer {c.id!r} is registered twice (also in {where})"))
                 registered.setdefault(c.id, d)
-    for kind in (GradingDocument, AuthorizationDocument):
+    # Any number of grading rulesets (one decision each, told apart by their ids, which
+    # are unique above); one authorization ruleset.
+    for kind in (AuthorizationDocument,):
         docs = [d for d in loaded if isinstance(d.model, kind)]
         for extra in docs[1:]:
             problems.append(
@@ -170,7 +172,8 @@ def _compiled(loaded: list[LoadedDocument]) -> Rulebook:
     calendars = {d.model.id: d for d in loaded if isinstance(d.model, CalendarDocument)}
     registries = [d for d in loaded if isinstance(d.model, CustomerRegistry)]
     registry = build_registry([d.model for d in registries])  # type: ignore[misc]
-    grading = authorization = None
+    gradings: dict[str, GradingEvaluator] = {}
+    authorization = None
     for d in loaded:
         if isinstance(d.model, (GradingDocument, AuthorizationDocument)):
             used = [calendars[c] for c in d.model.calendars]
@@ -184,11 +187,21 @@ def _compiled(loaded: list[LoadedDocument]) -> Rulebook:
                 version=None if d.model.version is None else str(d.model.version),
             )
             if isinstance(d.model, GradingDocument):
-                grading = GradingEvaluator(d.model, ctx, ref)
+                gradings[d.model.id] = GradingEvaluator(d.model, ctx, ref, where=_where(d.source))
             else:
                 authorization = AuthorizationEvaluator(d.model, ctx, ref)
     declared = tuple(d.schema for d in loaded if isinstance(d.model, FactsDocument) and d.schema is not None)
-    return Rulebook(grading=grading, authorization=authorization, documents=tuple(loaded), fact_schemas=declared)
+    return Rulebook(gradings=gradings, authorization=authorization, documents=tuple(loaded), fact_schemas=declared)
+
+
+def _where(source: SourceDocument):
+    """``path -> (file, line)`` for a key of ``source``: evaluation errors say where."""
+
+    def where(path: tuple) -> tuple[str, int | None]:
+        pos = source.locate(path)
+        return source.file, pos[0] if pos else None
+
+    return where
 
 
 def _context(
