@@ -105,6 +105,7 @@ class AuthorizationEvaluator:
         self.role_ids = frozenset(r.id for r in doc.roles)
         self.role_names = {r.id: r.name for r in doc.roles}
         self.obligation_ids = frozenset(o.id for o in doc.obligations)
+        self.known_obligations = frozenset(self._obligation_ids())
 
     @staticmethod
     def _compile_step(ctx: Context, step: Step) -> _Step:
@@ -240,7 +241,7 @@ class AuthorizationEvaluator:
             role = getattr(n, "role", None)
             if role is not None and role not in self.role_ids:
                 out.append(f"notification to {getattr(n, 'to', '?')} names role {role!r}, which the ruleset does not declare{_suggest(role, self.role_ids)}")
-        known = self._obligation_ids()
+        known = self.known_obligations
         for c in getattr(op, "confirmations", ()):
             if c.obligation not in known:
                 out.append(f"confirmation by {getattr(c, 'by', '?')} names obligation {c.obligation!r}, which no rule of the ruleset imposes")
@@ -353,7 +354,7 @@ class AuthorizationEvaluator:
                 valid = self.steps[g].valid_for
                 retro = bool(counted) and counted[0].retrospective
                 chosen = tuple(
-                    CountedApproval(by=w, role=eligible[w].role, at=eligible[w].at, expires=eligible[w].at + valid if valid else None, retrospective=retro)
+                    CountedApproval.model_construct(by=w, role=eligible[w].role, at=eligible[w].at, expires=eligible[w].at + valid if valid else None, retrospective=retro)
                     for w in mine[:need]
                 )
                 found[g] = (why, chosen, eligible)
@@ -430,7 +431,7 @@ class AuthorizationEvaluator:
                     why.insert(0, note("reason.quorum_none", need=str(spec.quorum)))
             return None, why, (), good
         counted = tuple(
-            CountedApproval(
+            CountedApproval.model_construct(
                 by=w, role=a.role, at=a.at, expires=a.at + step.valid_for if step.valid_for else None,
                 retrospective=after_start_until is not None,
             )
@@ -457,9 +458,9 @@ class AuthorizationEvaluator:
         who_zh = "或".join(self._role_name(r).zh or self._role_name(r).en for r in roles)
         has_zh = bool(step.model.name.zh) or any(self._role_name(r).zh for r in roles)
         obligations.append(
-            Obligation(
+            Obligation.model_construct(
                 id=f"{risk.id}.{step.model.id}", kind="approval",
-                text=LocalText(en=f"{step.model.name.en} by a {who_en}", zh=f"{who_zh}补批（{step.model.name.zh or step.model.name.en}）" if has_zh else None),
+                text=LocalText.model_construct(en=f"{step.model.name.en} by a {who_en}", zh=f"{who_zh}补批（{step.model.name.zh or step.model.name.en}）" if has_zh else None),
                 due=due.astimezone(zone), role=roles[0] if len(roles) == 1 else None,
                 cite=retro.cite, provenance=retro.provenance, status=status,
             )
@@ -480,9 +481,9 @@ class AuthorizationEvaluator:
                 continue
             due = c.at + step.archive_within
             out.append(
-                Obligation(
+                Obligation.model_construct(
                     id=f"{step.model.id}.archive", kind="archive",
-                    text=LocalText(
+                    text=LocalText.model_construct(
                         en=f"archive the {step.model.name.en} granted by {c.by}",
                         zh=f"归档 {c.by} 的{step.model.name.zh}" if step.model.name.zh else None,
                     ),
@@ -498,7 +499,7 @@ class AuthorizationEvaluator:
         due = anchor + ob.within
         done = any(c.obligation == m.id and c.at <= due and c.at <= now for c in getattr(op, "confirmations", ()))
         status = "met" if done else ("overdue" if now > due else "open")
-        return Obligation(
+        return Obligation.model_construct(
             id=m.id, kind=m.kind, text=m.text, due=due.astimezone(zone), role=m.role, cite=m.cite, provenance=m.provenance, status=status
         )
 
