@@ -1,5 +1,5 @@
 """Issue 14: approval policies real change management needs, and a customer profile the
-submitter cannot widen. The bank's change policy (examples/change-policy) is the spec;
+submitter cannot widen. The bank's change policy (examples/approval-policy) is the spec;
 these tests add the Rete parity, the typed errors, the analysis findings, the evaluation
 time, the obligations' JSON and explanation, and the three properties of the issue."""
 
@@ -24,9 +24,9 @@ from asprules.loader import bundled_rulesets, load_ruleset_texts
 from asprules.testing import operations
 from support import REPO, operation
 
-POLICY = REPO / "examples/change-policy"
+POLICY = REPO / "examples/approval-policy"
 RULES = asprules.load_rulesets(POLICY / "rules")
-SCENARIOS = load_scenario_file(POLICY / "change-policy.scenarios.yaml")
+SCENARIOS = load_scenario_file(POLICY / "approval-policy.scenarios.yaml")
 CASES = range(len(SCENARIOS.spec.scenarios))
 
 
