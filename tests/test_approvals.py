@@ -377,3 +377,42 @@ def test_diff_classifies_loosening_and_tightening_of_the_new_requirements(tmp_pa
     assert steps["step notice"].direction == "more restrictive"
     assert any("within 96h, was 72h (more permissive)" in n for n in report.notes)
     assert any("customer registry bank-customers removed" in n for n in report.notes)
+
+
+# --- calendars --------------------------------------------------------------------------
+
+
+def _freeze_status(start: str, end: str, rules: asprules.Rulebook = RULES) -> str:
+    return asprules.authorize(base(scheduled_start=start, scheduled_end=end), rules).status
+
+
+def test_the_weekly_freeze_ends_at_monday_0600_local_across_the_dst_change():
+    # Europe/London leaves summer time on Sunday 2026-10-25: Monday 06:00 local is 06:00 UTC
+    assert _freeze_status("2026-10-26T05:30:00+00:00", "2026-10-26T05:50:00+00:00") == "denied"
+    assert _freeze_status("2026-10-26T06:00:00+00:00", "2026-10-26T06:20:00+00:00") != "denied"
+    # and a week before, in summer time, Friday 16:00 local is 15:00 UTC
+    assert _freeze_status("2026-10-16T15:10:00+00:00", "2026-10-16T15:20:00+00:00") == "denied"
+    assert _freeze_status("2026-10-16T14:40:00+00:00", "2026-10-16T14:50:00+00:00") != "denied"
+
+
+def test_any_closed_calendar_denies():
+    audit = (
+        "asprules: 1\nkind: calendar\nid: audit\ntimezone: Europe/London\nperiods:\n"
+        "  - {name: audit week, start: 2026-11-16, end: 2026-11-20, cite: §1.4.4, provenance: assumed, basis: the auditors' visit}\n"
+    )
+    policy = POLICY_TEXT.replace("calendars: [bank-freezes]", "calendars: [bank-freezes, audit]")
+    rules = load_ruleset_texts(policy, CALENDAR_TEXT, audit, (POLICY / "rules/customers.yaml").read_text())
+    decision = asprules.authorize(base(), rules)
+    assert decision.status == "denied" and "audit week" in decision.violations[0].detail
+    assert asprules.authorize(base(), RULES).status == "authorized"  # without the audit calendar
+
+
+def test_a_yearly_period_on_29_february_occurs_in_leap_years_only():
+    leap = (
+        "asprules: 1\nkind: calendar\nid: bank-freezes\ntimezone: UTC\nperiods:\n"
+        "  - {name: leap day, every: year, from: '02-29', to: '02-29', cite: §1.4.4, provenance: assumed, basis: a test}\n"
+    )
+    rules = load_ruleset_texts(POLICY_TEXT, leap, (POLICY / "rules/customers.yaml").read_text())
+    assert _freeze_status("2028-02-29T22:00:00+00:00", "2028-02-29T22:30:00+00:00", rules) == "denied"
+    assert _freeze_status("2027-02-28T22:00:00+00:00", "2027-02-28T22:30:00+00:00", rules) != "denied"
+    assert _freeze_status("2027-03-01T22:00:00+00:00", "2027-03-01T22:30:00+00:00", rules) != "denied"
