@@ -180,7 +180,13 @@ class AuthorizationEvaluator:
             if waived(i):
                 fired.append(_fired(m, "constraint", m.title, "detail.waived"))
                 continue
-            violations.append(Violation(rule=m.id, cite=m.cite, provenance=m.provenance, message=m.message, detail=self._where(con, op, zone)))
+            where = self._where(con, op, zone)
+            violations.append(
+                Violation(
+                    rule=m.id, cite=m.cite, provenance=m.provenance, message=m.message,
+                    detail=where.english if where else None, detail_message=where.message if where else None,
+                )
+            )
             fired.append(_fired(m, "constraint", m.title, "detail.violated"))
 
         obligations: list[Obligation] = []
@@ -212,11 +218,10 @@ class AuthorizationEvaluator:
 
     # --- what a denial names ---------------------------------------------------------
 
-    def _where(self, con: _Constraint, op: Operation, zone) -> str | None:
+    def _where(self, con: _Constraint, op: Operation, zone) -> Note | None:
         if not con.timed and not con.local:
             return None
-        start, end = op.scheduled_start.astimezone(zone), op.scheduled_end.astimezone(zone)
-        local = f"the operation runs {_fmt(start)} to {_fmt(end)} local time ({zone.key})"
+        start, end = _fmt(op.scheduled_start.astimezone(zone)), _fmt(op.scheduled_end.astimezone(zone))
         for spec in con.timed:
             fields = (spec.field, spec.field) if spec.field is not None else (spec.start, spec.end)
             lo, hi = (getattr(op, f, None) for f in fields)  # type: ignore[arg-type]
@@ -224,8 +229,12 @@ class AuthorizationEvaluator:
                 continue
             period = self.ctx.period_met(op, lo, hi)
             if period is not None:
-                return f"in period {period.name!r} of {period.source} ({_fmt(period.start.astimezone(zone))} to {_fmt(period.end.astimezone(zone))}); {local}"
-        return local
+                return note(
+                    "violation.in_period", period=period.name, source=period.source,
+                    start=_fmt(period.start.astimezone(zone)), end=_fmt(period.end.astimezone(zone)),
+                    op_start=start, op_end=end, zone=zone.key,
+                )
+        return note("violation.local_time", start=start, end=end, zone=zone.key)
 
     # --- records the ruleset cannot read ---------------------------------------------
 

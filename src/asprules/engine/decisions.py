@@ -206,6 +206,7 @@ class Violation(BaseModel):
     provenance: Literal["handbook", "policy", "assumed"]
     message: LocalText
     detail: str | None = None  # what matched: the period and the operation's local time
+    detail_message: Message | None = None  # ``detail`` in any language
 
     def to_json(self) -> dict:
         out = {"rule": self.rule, "cite": self.cite, "provenance": self.provenance, "message": self.message.en}
@@ -262,7 +263,7 @@ class AuthorizationDecision(BaseModel):
         for v in self.violations:
             lines.append(f"  ✗ {v.rule} ({v.cite}): {name(v.message, lang)}")
             if v.detail:
-                lines.append(f"        {v.detail}")
+                lines.append(f"        {v.detail_message.render(lang) if v.detail_message else v.detail}")
         if self.steps:
             lines.append(text("auth.chain", lang))
         for s in self.steps:
