@@ -416,3 +416,13 @@ def test_a_yearly_period_on_29_february_occurs_in_leap_years_only():
     assert _freeze_status("2028-02-29T22:00:00+00:00", "2028-02-29T22:30:00+00:00", rules) == "denied"
     assert _freeze_status("2027-02-28T22:00:00+00:00", "2027-02-28T22:30:00+00:00", rules) != "denied"
     assert _freeze_status("2027-03-01T22:00:00+00:00", "2027-03-01T22:30:00+00:00", rules) != "denied"
+
+
+def test_decision_parts_built_without_revalidation_equal_validated_ones():
+    op = base(emergency=True, approvals=[], notifications=[])
+    decision = asprules.authorize(op, RULES, at="2026-11-19T00:00:00+00:00")
+    (obligation,) = decision.obligations
+    assert asprules.Obligation.model_validate(obligation.model_dump()) == obligation
+    counted = asprules.authorize(base(), RULES).steps[0].approvals[0]
+    assert asprules.CountedApproval.model_validate(counted.model_dump()) == counted
+    assert type(decision).model_validate(decision.model_dump()) == decision

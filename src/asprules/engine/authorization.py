@@ -32,7 +32,7 @@ from ..format.document import (
 )
 from ..i18n import CHANNEL_NAMES, ZH, Note, note
 from .compile import Context, Predicate, compile_condition
-from .decisions import AuthorizationDecision, CountedApproval, FiredRule, Obligation, RulesetRef, StepResult, Violation
+from .decisions import AuthorizationDecision, CountedApproval, built, FiredRule, Obligation, RulesetRef, StepResult, Violation
 
 
 @dataclass(frozen=True)
@@ -363,7 +363,7 @@ class AuthorizationEvaluator:
                 valid = self.steps[g].valid_for
                 retro = bool(counted) and counted[0].retrospective
                 chosen = tuple(
-                    CountedApproval.model_construct(by=w, role=eligible[w].role, at=eligible[w].at, expires=eligible[w].at + valid if valid else None, retrospective=retro)
+                    built(CountedApproval, by=w, role=eligible[w].role, at=eligible[w].at, expires=eligible[w].at + valid if valid else None, retrospective=retro)
                     for w in mine[:need]
                 )
                 found[g] = (why, chosen, eligible)
@@ -440,7 +440,8 @@ class AuthorizationEvaluator:
                     why.insert(0, note("reason.quorum_none", need=str(spec.quorum)))
             return None, why, (), good
         counted = tuple(
-            CountedApproval.model_construct(
+            built(
+                CountedApproval,
                 by=w, role=a.role, at=a.at, expires=a.at + step.valid_for if step.valid_for else None,
                 retrospective=after_start_until is not None,
             )
@@ -467,7 +468,8 @@ class AuthorizationEvaluator:
         who_zh = "或".join(self._role_name(r).zh or self._role_name(r).en for r in roles)
         has_zh = bool(step.model.name.zh) or any(self._role_name(r).zh for r in roles)
         obligations.append(
-            Obligation.model_construct(
+            built(
+                Obligation,
                 id=f"{risk.id}.{step.model.id}", kind="approval",
                 text=LocalText.model_construct(en=f"{step.model.name.en} by a {who_en}", zh=f"{who_zh}补批（{step.model.name.zh or step.model.name.en}）" if has_zh else None),
                 due=due.astimezone(zone), role=roles[0] if len(roles) == 1 else None,
@@ -490,7 +492,8 @@ class AuthorizationEvaluator:
                 continue
             due = c.at + step.archive_within
             out.append(
-                Obligation.model_construct(
+                built(
+                Obligation,
                     id=f"{step.model.id}.archive", kind="archive",
                     text=LocalText.model_construct(
                         en=f"archive the {step.model.name.en} granted by {c.by}",
@@ -508,7 +511,8 @@ class AuthorizationEvaluator:
         due = anchor + ob.within
         done = any(c.obligation == m.id and c.at <= due and c.at <= now for c in getattr(op, "confirmations", ()))
         status = "met" if done else ("overdue" if now > due else "open")
-        return Obligation.model_construct(
+        return built(
+                Obligation,
             id=m.id, kind=m.kind, text=m.text, due=due.astimezone(zone), role=m.role, cite=m.cite, provenance=m.provenance, status=status
         )
 

@@ -153,6 +153,19 @@ class Obligation(BaseModel):
         return f"{said} {due} ({self.cite}){status}"
 
 
+def built(cls: type[BaseModel], **values: object):
+    """A frozen decision part from values the engine already validated, without validating
+    them again (what ``model_construct`` does, minus its per-call bookkeeping; a handbook
+    decision builds several of these). Fields left out take their defaults."""
+    obj = cls.__new__(cls)
+    data = {**_DEFAULTS[cls], **values}
+    object.__setattr__(obj, "__dict__", data)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
 class CountedApproval(BaseModel):
     """An approval record that counted for a step, and when it stops counting."""
 
@@ -168,6 +181,17 @@ class CountedApproval(BaseModel):
         if self.retrospective:
             out["retrospective"] = True
         return out
+
+
+_DEFAULTS: dict[type, dict[str, object]] = {}
+
+
+def _defaults(cls: type[BaseModel]) -> dict[str, object]:
+    return {name: info.default for name, info in cls.model_fields.items() if not info.is_required()}
+
+
+_DEFAULTS[Obligation] = _defaults(Obligation)
+_DEFAULTS[CountedApproval] = _defaults(CountedApproval)
 
 
 class StepResult(BaseModel):
