@@ -60,6 +60,9 @@ def decision_schema(kind: str) -> dict[str, Any]:
             "missing": {"type": "array", "items": {"type": "string"}},
             "violations": {"type": "array", "items": {"type": "object"}},
             "steps": {"type": "array", "items": {"type": "object"}},
+            "obligations": {"type": "array", "items": {"type": "object"}, "description": "What must still happen, each with its deadline"},
+            "warnings": {"type": "array", "items": {"type": "string"}, "description": "Records the ruleset cannot read"},
+            "evaluated_at": {"type": "string", "description": "The evaluation time, ISO 8601 with offset"},
         }
     props = {"id": {"type": ["string", "null"], "description": "The fact's id, echoed"}, **props, "fired": _FIRED, "ruleset": _RULESET}
     return {"type": "object", "required": list(props), "properties": props}
@@ -123,7 +126,9 @@ def openapi_document(snapshot: Snapshot, config: ServiceConfig) -> dict[str, Any
         params = (
             [{"name": "decision", "in": "query", "required": len(ids) > 1, "schema": {"type": "string", "enum": ids},
               "description": "The grading decision to take (a grading ruleset's id; needed when several are served)"}]
-            if kind == "grade" else []
+            if kind == "grade" else
+            [{"name": "at", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"},
+              "description": "The evaluation time, with an offset (default: the operation's scheduled start)"}]
         )
         what = ", ".join(sorted({e.ctx.schema.id if e.ctx.schema is not None else _model(e).__name__ for e in evaluators}))
         paths[f"/v1/{kind}"] = {
