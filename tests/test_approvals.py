@@ -106,9 +106,9 @@ def test_a_retrospective_approval_is_an_obligation_in_the_customer_zone():
     assert obligation.due.utcoffset() == timedelta(hours=8)
     assert obligation.to_json() == {
         "id": "emergency.emergency_approval", "kind": "approval", "text": "emergency approval by a duty manager",
-        "due": "2026-11-22T07:00+08:00", "role": "duty_manager", "cite": "§1.4.4", "provenance": "assumed", "status": "open",
+        "due": "2026-11-22T07:00:00+08:00", "role": "duty_manager", "cite": "§1.4.4", "provenance": "assumed", "status": "open",
     }
-    assert "emergency approval by a duty manager due 2026-11-22T07:00+08:00 (§1.4.4)" in decision.explain()
+    assert "emergency approval by a duty manager [duty_manager] due 2026-11-22T07:00+08:00 (§1.4.4)" in decision.explain()
     assert decision.to_json()["obligations"] == [obligation.to_json()]
     late = asprules.authorize(op, RULES, at="2026-11-23T00:00:00+00:00")
     assert late.status == "pending" and late.obligations[0].status == "overdue"

@@ -43,6 +43,7 @@ __all__ = [
     "GradeDecision",
     "Incident",
     "Notification",
+    "Obligation",
     "Operation",
     "Problem",
     "Rulebook",

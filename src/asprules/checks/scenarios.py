@@ -36,8 +36,8 @@ from ..loader import Rulebook, load_rulesets
 from ..source import SourceDocument, parse_file, problems_from_validation
 
 SUFFIX = ".scenarios.yaml"
-_INCIDENT_KEYS = {"level", "base_level", "major"}
-_OPERATION_KEYS = {"status", "risk", "missing", "violations", "obligations", "mentions"}
+_INCIDENT_KEYS = {"level", "base_level", "major", "outputs"}
+_OPERATION_KEYS = {"status", "risk", "missing", "violations", "mentions"}
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 
 
@@ -52,6 +52,7 @@ class Expectation(BaseModel):
     level: str | None = None
     base_level: str | None = None
     major: bool | None = None
+    outputs: dict[str, Any] | None = Field(default=None, description="Declared outputs and the values they must have (lists as lists)")
     status: Literal["authorized", "pending", "denied"] | None = None
     risk: str | None = None
     missing: list[str] | None = None
@@ -60,8 +61,8 @@ class Expectation(BaseModel):
     fired_exactly: list[str] | None = Field(default=None, description="The exact list of rule ids fired, in order")
     not_fired: list[str] | None = None
     error: Literal["FactError", "EvaluationError"] | None = Field(default=None, description="The fact must be refused")
-    obligations: list[ObligationExpectation] | None = Field(
-        default=None, description="The decision's obligations, in order: id and, when given, status"
+    obligations: list[str | ObligationExpectation] | None = Field(
+        default=None, description="The decision's obligations, exactly and in order: each an id, or an id and its status"
     )
     mentions: list[str] | None = Field(
         default=None, description="Texts each found in a step reason, a violation's message or detail, or a warning"
@@ -224,6 +225,13 @@ def _compare(expect: Expectation, decision, error: AspRulesError | None) -> list
         want = getattr(expect, key)
         if want is not None and actual.get(key) != want:
             out.append(Mismatch(key, want, actual.get(key)))
+    if expect.outputs is not None:
+        got_outputs = actual.get("outputs") or {}
+        for name, want in expect.outputs.items():
+            if name not in got_outputs:
+                out.append(Mismatch(f"outputs.{name}", want, "(not an output of this decision)"))
+            elif got_outputs[name] != want:
+                out.append(Mismatch(f"outputs.{name}", want, got_outputs[name]))
     if expect.missing is not None and list(actual.get("missing", [])) != expect.missing:
         out.append(Mismatch("missing", expect.missing, actual.get("missing")))
     if expect.violations is not None:
@@ -243,7 +251,7 @@ def _compare(expect: Expectation, decision, error: AspRulesError | None) -> list
             out.append(Mismatch("not_fired", expect.not_fired, fired))
     if expect.obligations is not None:
         got_obl = [{"id": o["id"], "status": o["status"]} for o in actual.get("obligations", [])]
-        want = [{"id": o.id, "status": o.status} for o in expect.obligations]
+        want = [{"id": o, "status": None} if isinstance(o, str) else {"id": o.id, "status": o.status} for o in expect.obligations]
         shown = [{"id": g["id"], "status": g["status"] if w["status"] is not None else None} for g, w in zip(got_obl, want)]
         if len(got_obl) != len(want) or shown != want:
             out.append(Mismatch("obligations", want, got_obl))
