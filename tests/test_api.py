@@ -38,7 +38,7 @@ def test_authorizing_is_deterministic_and_thread_safe():
 
 def test_catalog_covers_every_scalar_fact_field():
     # records reached through their own conditions, not through comparisons
-    by_condition = {"approvals", "notifications", "customer.sensitive_periods"}
+    by_condition = {"approvals", "notifications", "confirmations", "customer.sensitive_periods"}  # confirmations: read by obligations
     for model, catalog in ((asprules.Incident, INCIDENT_FIELDS), (asprules.Operation, OPERATION_FIELDS)):
         names = set()
         for name, info in model.model_fields.items():

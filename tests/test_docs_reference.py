@@ -60,7 +60,7 @@ def format_models() -> list[type[BaseModel]]:
         for arg in typing.get_args(annotation):
             visit(arg)
 
-    for kind in (document.GradingDocument, document.AuthorizationDocument, document.CalendarDocument, FactsDocument):
+    for kind in (document.GradingDocument, document.AuthorizationDocument, document.CalendarDocument, document.CustomerRegistry, FactsDocument):
         visit(kind)
     return seen
 

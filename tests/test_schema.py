@@ -26,7 +26,7 @@ def test_cli_prints_the_ruleset_schema(capsys):
     assert out["$schema"].startswith("https://json-schema.org/")
     branches = [out["$defs"][b["$ref"].rsplit("/", 1)[1]] for b in out["oneOf"]]
     kinds = {b["properties"]["kind"]["const"] for b in branches}
-    assert kinds == {"grading", "authorization", "calendar"}
+    assert kinds == {"grading", "authorization", "calendar", "customers"}
 
 
 def test_plain_strings_are_allowed_where_text_goes():

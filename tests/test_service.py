@@ -15,7 +15,7 @@ import pytest
 from asprules.errors import AspRulesError
 from asprules.service.metrics import Metrics
 from asprules.service.rules import RuleSource
-from support import REPO, RULESETS, incident
+from support import REPO, RULESETS, incident, operation
 
 starlette = pytest.importorskip("starlette", reason="the serve extra (pip install -e '.[test,serve]'; .ci/run installs it)")
 
@@ -87,7 +87,10 @@ def test_query_parameters_are_checked(client):
     served = client.get("/v1/rulesets").json()["rulesets"][0]["id"]
     assert client.post(f"/v1/grade?decision={served}", json=incident()).status_code == 200
     error_of(client.post("/v1/grade?decision=another", json=incident()), 404, "NotFound")
-    error_of(client.post("/v1/authorize?at=2026-12-01T10:00:00%2B08:00", json={}), 400, "BadRequest")
+    decided = client.post("/v1/authorize?at=2026-12-03T10:00:00%2B08:00", json=operation())
+    assert decided.status_code == 200
+    assert decided.json()["evaluated_at"] == "2026-12-03T10:00+08:00"  # the evaluation time of issue 14
+    error_of(client.post("/v1/authorize?at=yesterday", json=operation()), 422, "FactError")
 
 
 def test_unknown_routes_and_methods_and_bugs_answer_json(client):

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from .decide import BACKENDS, Backend, authorize, grade, grade_all, grade_many
-from .engine.decisions import AuthorizationDecision, FiredRule, GradeDecision, Obligation, RulesetRef, StepResult, Violation, WhyNot
+from .engine.decisions import AuthorizationDecision, CountedApproval, FiredRule, GradeDecision, Obligation, RulesetRef, StepResult, Violation, WhyNot
 from .errors import AspRulesError, BackendUnavailable, EvaluationError, FactError, Problem, RulesetError
 from .facts.models import (
     Approval,
@@ -29,6 +29,8 @@ from .loader import Rulebook, bundled_rulesets, load_ruleset_texts, load_ruleset
 __version__ = "0.1.0"
 
 __all__ = [
+    "CountedApproval",
+    "Obligation",
     "Approval",
     "AspRulesError",
     "AuthorizationDecision",

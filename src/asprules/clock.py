@@ -195,3 +195,60 @@ def minute_of_day(instant: datetime, tz: ZoneInfo) -> int:
 def overlaps(start: datetime, end: datetime, period_start: datetime, period_end: datetime) -> bool:
     """Half-open overlap: ``[start, end)`` meets ``[period_start, period_end)``."""
     return start < period_end and period_start < end
+
+
+# --- durations ---------------------------------------------------------------------------
+
+_DURATION = re.compile(r"^([0-9]{1,6})(m|h|d|w)$")
+_UNIT_MINUTES = {"m": 1, "h": 60, "d": _DAY, "w": 7 * _DAY}
+
+
+def parse_duration(text: object) -> timedelta:
+    """``30m``, ``72h``, ``14d``, ``2w`` → a timedelta. A number without a unit, a
+    negative or a zero duration is refused with a message fit for a user."""
+    if not isinstance(text, str):
+        raise ValueError(f"a duration is text with a unit, like '72h' or '14d', got {text!r}")
+    m = _DURATION.match(text.strip())
+    if not m:
+        if text.strip().lstrip("-").isdigit():
+            raise ValueError(f"duration {text!r} has no unit: write it like '{text.strip()}h' or '{text.strip()}d' (units m, h, d, w)")
+        raise ValueError(f"duration {text!r} is not a positive number with a unit m, h, d or w (like '72h' or '14d')")
+    amount, unit = int(m.group(1)), m.group(2)
+    if amount == 0:
+        raise ValueError(f"duration {text!r} is zero")
+    return timedelta(minutes=amount * _UNIT_MINUTES[unit])
+
+
+# --- recurring periods -------------------------------------------------------------------
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTH_DAY = re.compile(r"^([0-9]{2})-([0-9]{2})$")
+_WEEK_TIME = re.compile(r"^([A-Za-z]+)\s+([0-9]{1,2}):([0-9]{2})$")
+
+
+def parse_month_day(text: object) -> tuple[int, int]:
+    """``MM-DD`` of a yearly period; 02-29 is allowed (it occurs in leap years), 02-30 is not."""
+    if not isinstance(text, str) or not _MONTH_DAY.match(text.strip()):
+        raise ValueError(f"{text!r} is not a month and day MM-DD (like '12-15')")
+    month, day = (int(g) for g in _MONTH_DAY.match(text.strip()).groups())  # type: ignore[union-attr]
+    try:
+        date(2024, month, day)  # a leap year, so 02-29 is a real day
+    except ValueError:
+        raise ValueError(f"{text!r} is not a day of any year") from None
+    return month, day
+
+
+def parse_week_time(text: object) -> tuple[int, int]:
+    """``Friday 16:00`` → (weekday 0=Monday, minute of day)."""
+    m = _WEEK_TIME.match(text.strip()) if isinstance(text, str) else None
+    if not m or m.group(1).lower() not in WEEKDAYS:
+        raise ValueError(f"{text!r} is not a weekday and time like 'Friday 16:00'")
+    hour, minute = int(m.group(2)), int(m.group(3))
+    if hour > 23 or minute > 59:
+        raise ValueError(f"{text!r} has an impossible time {hour:02d}:{minute:02d}")
+    return WEEKDAYS.index(m.group(1).lower()), hour * 60 + minute
+
+
+def local_start(day: date, minute_of_day: int, tz: ZoneInfo) -> datetime:
+    """The instant the local clock reads ``day`` at ``minute_of_day`` (see :func:`_at_local`)."""
+    return _at_local(day, minute_of_day, tz)

@@ -87,6 +87,7 @@ def grade(
     _check_at(at)
     evaluator = rules.decision(decision)
     fact = fact_parser(evaluator)(incident)
+    _registered(evaluator, fact)
     if backend == "rete":
         if evaluator.requires:
             raise BackendUnavailable(
@@ -116,22 +117,43 @@ def grade_all(
     return {ident: grade(incident, rules, decision=ident, at=at, backend=backend) for ident in rules.gradings}
 
 
+def evaluation_time(at: datetime | str | None) -> datetime | None:
+    """``at`` as an offset-aware instant (ISO 8601 text is read); :class:`FactError` otherwise."""
+    if at is None or isinstance(at, datetime) and at.tzinfo is not None:
+        return at  # type: ignore[return-value]
+    if isinstance(at, str):
+        try:
+            parsed = datetime.fromisoformat(at)
+        except ValueError:
+            raise FactError("invalid evaluation time", [Problem(f"{at!r} is not an ISO 8601 date-time", path=("at",))]) from None
+        return evaluation_time(parsed)
+    shown = at.isoformat() if isinstance(at, datetime) else repr(at)
+    raise FactError("invalid evaluation time", [Problem(f"{shown} is not an instant with a UTC offset (e.g. 2026-12-01T10:00:00+08:00)", path=("at",))])
+
+
 def authorize(
-    operation: Mapping[str, Any] | Operation, rules: Rulebook, *, backend: Backend = "compiled", why_not: bool = False
+    operation: Mapping[str, Any] | Operation,
+    rules: Rulebook,
+    *,
+    at: datetime | str | None = None,
+    backend: Backend = "compiled",
+    why_not: bool = False,
 ) -> AuthorizationDecision:
-    """Decide whether an operation may run now: ``authorized``, ``pending`` or ``denied``.
+    """Decide whether an operation may run: ``authorized``, ``pending`` or ``denied``, as of
+    ``at`` (default: its scheduled start; never the wall clock).
 
     ``why_not=True``: each violation also holds what in its condition matched (the
     sensitive period, the window left), in the operation's local time."""
     _check_backend(backend)
     evaluator = _authorization(rules)
     fact = fact_parser(evaluator)(operation)
+    when = evaluation_time(at)
     if backend == "rete":
         from .backends import rete
 
-        decision = rete.authorize(fact, evaluator)
+        decision = rete.authorize(fact, evaluator, at=when)
     else:
-        decision = evaluator.authorize(fact)
+        decision = evaluator.authorize(fact, at=when)
     return evaluator.with_why_not(fact, decision) if why_not else decision
 
 
@@ -156,14 +178,28 @@ def grade_many(
         return (grade(incident, rules, decision=decision, at=at, backend=backend) for incident in incidents)  # type: ignore[arg-type]
     schema = evaluator.ctx.schema
     decide = evaluator.grade if evaluator.plain else (lambda fact: evaluator.decide(fact, at))
-    return _compiled(incidents, decide, Incident if schema is None else schema.model, fact_parser(evaluator))
+    return _compiled(incidents, decide, Incident if schema is None else schema.model, fact_parser(evaluator), evaluator)
 
 
-def _compiled(incidents: Iterable[Mapping[str, Any] | Incident], grade, model: type, parse: Callable[[Any], Any]) -> Iterator[GradeDecision]:
+def _registered(evaluator: Any, fact: Any) -> None:
+    """A loaded customer registry refuses a fact whose customer it does not know, or whose
+    own profile would widen the window or change the zone: a :class:`FactError`."""
+    refused = evaluator.ctx.refusal(fact)
+    if refused is not None:
+        ident = getattr(fact, "id", None)
+        raise FactError(f"customer refused{f' for {ident!r}' if ident else ''}", [Problem(refused, path=("customer",))])
+
+
+def _compiled(
+    incidents: Iterable[Mapping[str, Any] | Incident], grade, model: type, parse: Callable[[Any], Any], evaluator: Any = None
+) -> Iterator[GradeDecision]:
+    check = evaluator is not None and evaluator.ctx.registry is not None
     for index, incident in enumerate(incidents):
-        if type(incident) is not model or not validated(incident):
-            try:
+        try:
+            if type(incident) is not model or not validated(incident):
                 incident = parse(incident)
-            except FactError as exc:
-                raise FactError(f"incident #{index}: {exc.summary}", exc.problems) from None
+            if check:
+                _registered(evaluator, incident)
+        except FactError as exc:
+            raise FactError(f"incident #{index}: {exc.summary}", exc.problems) from None
         yield grade(incident)

@@ -19,9 +19,9 @@ from annotated_types import Ge, Le, MaxLen, MinLen
 from pydantic import AwareDatetime, BaseModel
 
 from .facts.fields import INCIDENT_FIELDS, OPERATION_FIELDS, FieldType, unwrap
-from .facts.models import Approval, Customer, Engineer, Incident, Notification, Operation, SensitivePeriod
+from .facts.models import Approval, Confirmation, Customer, Engineer, Incident, Notification, Operation, SensitivePeriod
 
-FACT_MODELS: tuple[type[BaseModel], ...] = (Incident, Operation, Customer, SensitivePeriod, Engineer, Approval, Notification)
+FACT_MODELS: tuple[type[BaseModel], ...] = (Incident, Operation, Customer, SensitivePeriod, Engineer, Approval, Notification, Confirmation)
 
 MEANINGS: dict[str, str] = {
     "Engineer": "The engineer who performs an operation.",
@@ -55,6 +55,16 @@ MEANINGS: dict[str, str] = {
     "Operation.approvals": "Approvals granted so far, each naming a step of the chain.",
     "Operation.notifications": "Operation notices sent so far (§32).",
     "Operation.emergency": "Whether the operation is an emergency (the §1.4.4 emergency path).",
+    "Operation.requester": "Who requested the operation; separation of duties keeps them from approving it.",
+    "Operation.confirmations": "Obligations of an earlier decision done, each naming the obligation's id.",
+    "Operation.laptop_on_customer_network": "Whether the engineer's own laptop is connected to the customer's network (§1.4.1).",
+    "Operation.designated_port_and_ip": "Whether the customer designated the port and IP address for that laptop (§1.4.1).",
+    "Operation.credentials_via": "How remote-access credentials reached the engineer (§1.7.3).",
+    "Approval.archive_ref": "Where the permission is archived in the site-information system (§1.4.7).",
+    "Notification.role": "The recipient's role, for notifications that name recipients by role.",
+    "Confirmation.obligation": "The id of the obligation done (as in the decision's obligations).",
+    "Confirmation.by": "Who did it.",
+    "Confirmation.at": "When it was done; it meets the obligation if not after its deadline.",
     "Operation.site": "The site's name, for the record; no bundled rule reads it.",
     "Operation.customer": "The customer's profile: time zone, maintenance window, sensitive periods.",
     "Customer.id": "The customer's identifier.",

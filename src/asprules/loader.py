@@ -18,8 +18,9 @@ from .engine.grading import GradingEvaluator
 from .engine.rulebook import LoadedDocument, Rulebook
 from .errors import Problem, RulesetError
 from .facts.schema import FactsDocument, FactSchema, bundled_schemas, is_facts_source, resolve_schemas
-from .format.calendars import intervals
-from .format.document import AuthorizationDocument, CalendarDocument, GradingDocument
+from .format.calendars import intervals, recurring
+from .format.customers import Registry, build_registry
+from .format.document import AuthorizationDocument, CalendarDocument, CustomerRegistry, GradingDocument
 from .facts.fields import FieldType
 from .format.validate import check_document, output_field, parse_document, with_derived
 from .source import SourceDocument, content_hash, parse_file, parse_text
@@ -210,6 +211,14 @@ def _check_across(loaded: list[LoadedDocument]) -> list[Problem]:
         for i, cal in enumerate(getattr(d.model, "calendars", ())):
             if cal not in calendars:
                 problems.append(d.source.problem(("calendars", i), f"calendar {cal!r} is not among the loaded files"))
+    registered: dict[str, LoadedDocument] = {}
+    for d in loaded:
+        if isinstance(d.model, CustomerRegistry):
+            for i, c in enumerate(d.model.customers):
+                if c.id in registered:
+                    where = "this file" if registered[c.id] is d else registered[c.id].source.file
+                    problems.append(d.source.problem(("customers", i, "id"), f"customer {c.id!r} is registered twice (also in {where})"))
+                registered.setdefault(c.id, d)
     # Any number of grading rulesets (one decision each, told apart by their ids, which
     # are unique above); one authorization ruleset.
     for kind in (AuthorizationDocument,):
@@ -242,6 +251,8 @@ def load_ruleset_texts(*texts: str) -> Rulebook:
 
 def _compiled(loaded: list[LoadedDocument]) -> Rulebook:
     calendars = {d.model.id: d for d in loaded if isinstance(d.model, CalendarDocument)}
+    registries = [d for d in loaded if isinstance(d.model, CustomerRegistry)]
+    registry = build_registry([d.model for d in registries])  # type: ignore[misc]
     built: dict[str, GradingEvaluator] = {}
     authorization = None
     by_model = {id(d.model): d for d in loaded}
@@ -254,10 +265,13 @@ def _compiled(loaded: list[LoadedDocument]) -> Rulebook:
             if isinstance(d.model, GradingDocument) and d.model.requires:
                 known = {m.id: (x.source, m) for x in loaded if isinstance((m := x.model), GradingDocument)}
                 inputs = required_fields(d.model, known)  # type: ignore[arg-type]
-            ctx = _context(d.model, used, d.schema, inputs)  # type: ignore[arg-type]
+            ctx = _context(d.model, used, d.schema, inputs, registry)  # type: ignore[arg-type]
+            hashed = {"ruleset": d.source.data, "calendars": [c.source.data for c in used]}
+            if registries:  # the registry decides, so it is part of what was decided with
+                hashed["customers"] = [r.source.data for r in registries]
             ref = RulesetRef(
                 id=d.model.id,
-                sha256=content_hash({"ruleset": d.source.data, "calendars": [c.source.data for c in used]}),
+                sha256=content_hash(hashed),
                 version=None if d.model.version is None else str(d.model.version),
             )
             if isinstance(d.model, GradingDocument):
@@ -281,7 +295,11 @@ def _where(source: SourceDocument):
 
 
 def _context(
-    model: GradingDocument | AuthorizationDocument, calendars: list[LoadedDocument], schema: FactSchema, inputs: dict[str, FieldType] | None = None
+    model: GradingDocument | AuthorizationDocument,
+    calendars: list[LoadedDocument],
+    schema: FactSchema,
+    inputs: dict[str, FieldType] | None = None,
+    registry: Registry | None = None,
 ) -> Context:
     base = {**schema.catalog, **(inputs or {})}
     zone_name = model.defaults.timezone.value if model.defaults.timezone else FALLBACK_ZONE
@@ -294,4 +312,6 @@ def _context(
         default_window=clock.parse_window(window),
         calendar=tuple(sorted(periods, key=lambda iv: iv.start)),
         schema=schema,
+        recurring=tuple(r for c in calendars for r in recurring(c.model)),  # type: ignore[arg-type]
+        registry=registry,
     )

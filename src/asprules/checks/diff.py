@@ -296,6 +296,9 @@ def _step_changes(old_doc, new_doc) -> list[Change]:
                 looser.append("evidence forms")
             elif fa - fb or (a.evidence is None and b.evidence is not None):
                 tighter.append("evidence forms")
+            more, fewer = approval_policy_changes(a, b)
+            looser += more
+            tighter += fewer
         elif a and not b:
             looser.append("approval dropped")
         elif b and not a:
@@ -303,6 +306,10 @@ def _step_changes(old_doc, new_doc) -> list[Change]:
         na, nb = before.notification, step.notification
         if na and nb and nb.lead_minutes != na.lead_minutes:
             (looser if nb.lead_minutes < na.lead_minutes else tighter).append("notice lead time")
+        if na and nb:
+            more, fewer = notification_policy_changes(na, nb)
+            looser += more
+            tighter += fewer
         qa, qb = before.qualification, step.qualification
         if qa and qb and qb.minimum != qa.minimum:
             (looser if qb.minimum < qa.minimum else tighter).append("qualification")
@@ -312,6 +319,90 @@ def _step_changes(old_doc, new_doc) -> list[Change]:
         what = "; ".join(part for part in (looser and f"looser {', '.join(looser)}", tighter and f"stricter {', '.join(tighter)}") if part)
         out.append(Change("step", f"step {step.id}", "requirements", what or "requirements reworded", direction))
     return out
+
+
+# Issue 14's step requirements, compared key by key: each returns (looser, tighter) labels.
+# What the diff does not yet do with them: region-wise effects (a retrospective step, a
+# freeze calendar or the customer registry changes which operations are decided how —
+# these are reported as notes by :func:`policy_notes`, and a corpus run shows the effect).
+
+
+def approval_policy_changes(a, b) -> tuple[list[str], list[str]]:
+    """Quorum, separation of duties, validity and archiving of one step's approval."""
+    from .. import clock
+
+    looser: list[str] = []
+    tighter: list[str] = []
+    if b.quorum != a.quorum:
+        (looser if b.quorum < a.quorum else tighter).append("quorum")
+    sa, sb = a.distinct_from, b.distinct_from
+    for key in ("requester", "engineer"):
+        was, now = bool(sa and getattr(sa, key)), bool(sb and getattr(sb, key))
+        if was != now:
+            (tighter if now else looser).append(f"separation from the {key}")
+    steps_a, steps_b = set(sa.steps if sa else ()), set(sb.steps if sb else ())
+    if steps_b - steps_a:
+        tighter.append("separation from steps")
+    if steps_a - steps_b:
+        looser.append("separation from steps")
+    va = clock.parse_duration(a.valid_for) if a.valid_for else None
+    vb = clock.parse_duration(b.valid_for) if b.valid_for else None
+    if va != vb:
+        (looser if vb is None or (va is not None and vb > va) else tighter).append("approval validity")
+    if (a.archive is None) != (b.archive is None):
+        (tighter if b.archive is not None else looser).append("archive obligation")
+    return looser, tighter
+
+
+def notification_policy_changes(a, b) -> tuple[list[str], list[str]]:
+    """Channels required (all or any), recipients by role, and lead time per risk class."""
+    looser: list[str] = []
+    tighter: list[str] = []
+    if a.require != b.require:
+        (looser if b.require == "any" else tighter).append("channels required")
+    ra, rb = set(a.recipients), set(b.recipients)
+    if rb - ra:
+        tighter.append("recipients")
+    if ra - rb:
+        looser.append("recipients")
+    for risk in set(a.lead_minutes_for) | set(b.lead_minutes_for):
+        la, lb = a.lead_minutes_for.get(risk, a.lead_minutes), b.lead_minutes_for.get(risk, b.lead_minutes)
+        if la != lb:
+            (looser if lb < la else tighter).append(f"notice lead time for {risk}")
+    return looser, tighter
+
+
+def policy_notes(old: Rulebook, new: Rulebook) -> list[str]:
+    """What changed in retrospective steps, obligations, calendars and the customer registry."""
+    from .. import clock
+    from ..format.document import CalendarDocument, CustomerRegistry
+
+    notes: list[str] = []
+    if old.authorization is not None and new.authorization is not None:
+        retro_a = {(rc.id, r.step): r.within for rc in old.authorization.doc.risk_classes for r in rc.retrospective}
+        retro_b = {(rc.id, r.step): r.within for rc in new.authorization.doc.risk_classes for r in rc.retrospective}
+        for (rc, step) in sorted(set(retro_a) | set(retro_b)):
+            was, now = retro_a.get((rc, step)), retro_b.get((rc, step))
+            if was == now:
+                continue
+            if was is None:
+                notes.append(f"risk class {rc}: step {step} may now be approved retrospectively within {now} (more permissive)")
+            elif now is None:
+                notes.append(f"risk class {rc}: step {step} is no longer approved retrospectively (more restrictive)")
+            else:
+                wider = clock.parse_duration(now) > clock.parse_duration(was)
+                notes.append(f"risk class {rc}: retrospective approval of step {step} within {now}, was {was} ({'more permissive' if wider else 'more restrictive'})")
+        obl_a = {o.id for o in old.authorization.doc.obligations}
+        obl_b = {o.id for o in new.authorization.doc.obligations}
+        notes += [f"obligation {o} added" for o in sorted(obl_b - obl_a)] + [f"obligation {o} removed" for o in sorted(obl_a - obl_b)]
+    for kind, what in ((CalendarDocument, "calendar"), (CustomerRegistry, "customer registry")):
+        docs_a = {d.model.id: d.source.data for d in old.documents if isinstance(d.model, kind)}
+        docs_b = {d.model.id: d.source.data for d in new.documents if isinstance(d.model, kind)}
+        for ident in sorted(set(docs_a) | set(docs_b)):
+            if docs_a.get(ident) != docs_b.get(ident):
+                state = "added" if ident not in docs_a else "removed" if ident not in docs_b else "changed"
+                notes.append(f"{what} {ident} {state}: compare the decisions over a corpus (--scenarios)")
+    return notes
 
 
 # --- over a corpus --------------------------------------------------------------------------
@@ -397,6 +488,7 @@ def diff(old: Rulebook, new: Rulebook, corpus: Iterable[str | Path] = (), step: 
     report.changes += changes
     report.notes += notes
     report.changes += authorization_changes(old, new)
+    report.notes += policy_notes(old, new)
     corpus = list(corpus)
     if corpus:
         report.corpus_total, report.corpus_changes = corpus_changes(old, new, corpus, step)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -35,9 +36,16 @@ from ..loader import Rulebook, load_rulesets
 from ..source import FormatVersion, SourceDocument, parse_file, problems_from_validation
 
 SUFFIX = ".scenarios.yaml"
-_INCIDENT_KEYS = {"level", "base_level", "major", "outputs", "obligations"}
-_OPERATION_KEYS = {"status", "risk", "missing", "violations"}
+# `obligations` belong to both kinds of decision, so they tell neither
+_INCIDENT_KEYS = {"level", "base_level", "major", "outputs"}
+_OPERATION_KEYS = {"status", "risk", "missing", "violations", "mentions"}
 _STRICT = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class ObligationExpectation(BaseModel):
+    model_config = _STRICT
+    id: str
+    status: Literal["open", "overdue", "met"] | None = None
 
 
 class Expectation(BaseModel):
@@ -46,7 +54,6 @@ class Expectation(BaseModel):
     base_level: str | None = None
     major: bool | None = None
     outputs: dict[str, Any] | None = Field(default=None, description="Declared outputs and the values they must have (lists as lists)")
-    obligations: list[str] | None = Field(default=None, description="The ids of the obligations the decision must carry, in order")
     status: Literal["authorized", "pending", "denied"] | None = None
     risk: str | None = None
     missing: list[str] | None = None
@@ -55,6 +62,12 @@ class Expectation(BaseModel):
     fired_exactly: list[str] | None = Field(default=None, description="The exact list of rule ids fired, in order")
     not_fired: list[str] | None = None
     error: Literal["FactError", "EvaluationError"] | None = Field(default=None, description="The fact must be refused")
+    obligations: list[str | ObligationExpectation] | None = Field(
+        default=None, description="The decision's obligations, exactly and in order: each an id, or an id and its status"
+    )
+    mentions: list[str] | None = Field(
+        default=None, description="Texts each found in a step reason, a violation's message or detail, or a warning"
+    )
 
 
 class Scenario(BaseModel):
@@ -65,6 +78,7 @@ class Scenario(BaseModel):
     why: str | None = None
     decision: str | None = Field(default=None, min_length=1, description="The grading ruleset (its id) an incident scenario tests; default: the file's")
     given: dict[str, Any]
+    at: datetime | None = Field(default=None, description="Evaluation time of an operation (default: its scheduled start)")
     expect: Expectation
 
     @model_validator(mode="after")
@@ -204,7 +218,7 @@ def run_scenario(loaded: LoadedScenarios, index: int) -> ScenarioResult:
         if sc.type == "incident":
             decision = grade(facts, loaded.rules, decision=sc.decision or loaded.spec.decision)
         else:
-            decision = authorize(facts, loaded.rules)
+            decision = authorize(facts, loaded.rules, at=sc.at)
     except (FactError, AspRulesError) as exc:
         error = exc
     mismatches = tuple(_compare(sc.expect, decision, error))
@@ -213,6 +227,13 @@ def run_scenario(loaded: LoadedScenarios, index: int) -> ScenarioResult:
 
 def run_file(loaded: LoadedScenarios) -> list[ScenarioResult]:
     return [run_scenario(loaded, i) for i in range(len(loaded.spec.scenarios))]
+
+
+def _said(part: Any) -> str:
+    """The text of one reason, detail or message as the decision JSON carries it."""
+    if isinstance(part, dict):
+        return str(part.get("text") or part.get("en") or "")
+    return "" if part is None else str(part)
 
 
 def _compare(expect: Expectation, decision, error: AspRulesError | None) -> list[Mismatch]:
@@ -236,10 +257,6 @@ def _compare(expect: Expectation, decision, error: AspRulesError | None) -> list
                 out.append(Mismatch(f"outputs.{name}", want, "(not an output of this decision)"))
             elif got_outputs[name] != want:
                 out.append(Mismatch(f"outputs.{name}", want, got_outputs[name]))
-    if expect.obligations is not None:
-        got_ids = [o["id"] for o in actual.get("obligations", [])]
-        if got_ids != expect.obligations:
-            out.append(Mismatch("obligations", expect.obligations, got_ids))
     if expect.missing is not None and list(actual.get("missing", [])) != expect.missing:
         out.append(Mismatch("missing", expect.missing, actual.get("missing")))
     if expect.violations is not None:
@@ -257,4 +274,19 @@ def _compare(expect: Expectation, decision, error: AspRulesError | None) -> list
         present = [r for r in expect.not_fired if r in fired]
         if present:
             out.append(Mismatch("not_fired", expect.not_fired, fired))
+    if expect.obligations is not None:
+        got_obl = [{"id": o["id"], "status": o["status"]} for o in actual.get("obligations", [])]
+        want = [{"id": o, "status": None} if isinstance(o, str) else {"id": o.id, "status": o.status} for o in expect.obligations]
+        shown = [{"id": g["id"], "status": g["status"] if w["status"] is not None else None} for g, w in zip(got_obl, want)]
+        if len(got_obl) != len(want) or shown != want:
+            out.append(Mismatch("obligations", want, got_obl))
+    if expect.mentions is not None:
+        # reasons and details are {code, params, text} in the JSON contract; messages {en, zh} with their text
+        said = [_said(r) for st in actual.get("steps", []) for r in st["reasons"]]
+        for v in actual.get("violations", []):
+            said += [v.get("text") or _said(v["message"]), _said(v.get("detail"))]
+        said += list(actual.get("warnings", []))
+        absent = [m for m in expect.mentions if not any(m in line for line in said)]
+        if absent:
+            out.append(Mismatch("mentions", absent, said))
     return out

@@ -67,7 +67,7 @@ _OBLIGATION = {
         "due": {**_STR_OR_NULL, "description": "ISO 8601 with its offset, in the customer's zone"},
         "role": _STR_OR_NULL,
         "cite": {"type": "string"},
-        "provenance": {"enum": ["handbook", "assumed"]},
+        "provenance": _PROVENANCE,
         "status": {"enum": ["open", "overdue", "met"]},
     },
     "required": ["id", "kind", "text", "due", "role", "cite", "provenance", "status"],
@@ -101,14 +101,20 @@ GRADE_DECISION = {
     "properties": {
         **_COMMON,
         "kind": {"const": "grade", "description": "which schema this decision follows"},
-        "level": {"type": "string"},
-        "level_name": {"$ref": "#/$defs/LocalText"},
-        "base_level": {"type": "string"},
-        "base_level_name": {"$ref": "#/$defs/LocalText"},
+        "level": {**_STR_OR_NULL, "description": "null only for a ruleset that declares outputs and no levels"},
+        "level_name": {"anyOf": [{"$ref": "#/$defs/LocalText"}, {"type": "null"}]},
+        "base_level": _STR_OR_NULL,
+        "base_level_name": {"anyOf": [{"$ref": "#/$defs/LocalText"}, {"type": "null"}]},
         "major": {"type": "boolean"},
         "table": _STR_OR_NULL,
         "score": {"type": "number", "description": "the deciding table's total, under hit policy collect sum or count"},
         "why_not": {"type": "array", "items": _WHY_NOT, "description": "grade(..., why_not=True) / --why-not only"},
+        "outputs": {"type": "object", "description": "a ruleset that declares outputs only: output name → value"},
+        "inputs": {
+            "type": "object",
+            "additionalProperties": {"type": "object", "description": "a grade decision as this schema describes it"},
+            "description": "a ruleset that requires other decisions only: their decisions, by ruleset id",
+        },
     },
     "required": [*_COMMON_REQUIRED, "level", "level_name", "base_level", "base_level_name", "major", "table"],
     "additionalProperties": False,
@@ -135,6 +141,7 @@ AUTHORIZATION_DECISION = {
                         "type": "array", "items": {"$ref": "#/$defs/Reason"},
                         "description": "authorize(..., why_not=True) / --why-not only: what in the constraint matched",
                     },
+                    "detail": {"$ref": "#/$defs/Reason", "description": "what matched: the period and the operation's local time"},
                 },
                 "required": ["rule", "cite", "provenance", "message", "text"],
                 "additionalProperties": False,
@@ -147,13 +154,28 @@ AUTHORIZATION_DECISION = {
                 "properties": {
                     "id": {"type": "string"}, "name": {"$ref": "#/$defs/LocalText"}, "cite": {"type": "string"},
                     "satisfied": {"type": "boolean"}, "reasons": {"type": "array", "items": {"$ref": "#/$defs/Reason"}},
+                    "approvals": {
+                        "type": "array",
+                        "description": "the approval records that counted, each with the instant it stops counting",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "by": {"type": "string"}, "role": {"type": "string"}, "at": {"type": "string"},
+                                "expires": _STR_OR_NULL, "retrospective": {"type": "boolean"},
+                            },
+                            "required": ["by", "role", "at", "expires"],
+                            "additionalProperties": False,
+                        },
+                    },
                 },
                 "required": ["id", "name", "cite", "satisfied", "reasons"],
                 "additionalProperties": False,
             },
         },
+        "warnings": {"type": "array", "items": {"type": "string"}, "description": "records naming a step, role or obligation the ruleset does not have"},
+        "evaluated_at": {**_STR_OR_NULL, "description": "the evaluation time (default: the scheduled start), ISO 8601 with offset"},
     },
-    "required": [*_COMMON_REQUIRED, "status", "risk", "risk_name", "missing", "violations", "steps"],
+    "required": [*_COMMON_REQUIRED, "status", "risk", "risk_name", "missing", "violations", "steps", "warnings", "evaluated_at"],
     "additionalProperties": False,
     "$defs": _DEFS,
 }
@@ -178,7 +200,7 @@ def schema(kind: str, rules: Rulebook | None = None) -> dict[str, Any]:
         out = json.loads(json.dumps(AUTHORIZATION_DECISION))
     elif kind == "ruleset":
         out = TypeAdapter(Document).json_schema(by_alias=True)
-        out["title"] = "asprules ruleset (grading, authorization or calendar)"
+        out["title"] = "asprules ruleset (grading, authorization, calendar or customers)"
         _plain_text_allowed(out)
     elif kind == "facts":
         out = FactsDocument.model_json_schema(by_alias=True)

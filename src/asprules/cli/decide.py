@@ -69,7 +69,7 @@ def _decide(args, which: str) -> int:
                     if which == "grading":
                         made[ident] = grade(fact, rules, decision=ident, at=args.at, backend=args.backend, why_not=args.why_not)
                     else:
-                        made[ident] = authorize(fact, rules, backend=args.backend, why_not=args.why_not)
+                        made[ident] = authorize(fact, rules, at=args.at, backend=args.backend, why_not=args.why_not)
             except AspRulesError as exc:
                 if not stream:
                     raise
@@ -145,10 +145,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                 "--decision", metavar="ID", help="the grading ruleset to decide by (its id); needed when several are loaded"
             )
             which.add_argument("--all", dest="all_decisions", action="store_true", help="decide by every grading ruleset loaded")
-            p.add_argument(
-                "--at", type=_instant, metavar="TIME",
-                help="the moment of grading (ISO 8601 with offset): obligations due from it, and overdue ones marked; default: none",
-            )
+        p.add_argument(
+            "--at", type=_instant, metavar="TIME",
+            help="the moment of grading (ISO 8601 with offset): obligations due from it, and overdue ones marked; default: none"
+            if name == "grade"
+            else "evaluation time, ISO 8601 with offset (default: the operation's scheduled start; never the wall clock)",
+        )
         p.add_argument("--log", metavar="FILE", help="append the decision to this JSONL audit log (see docs/integration.md)")
         p.add_argument(
             "--log-mask", action="append", metavar="FIELD", help="input field (dotted path) the log must not hold (repeatable)"

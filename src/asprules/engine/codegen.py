@@ -112,7 +112,7 @@ class _Emitter:
             return f"(not {self.condition(cond.not_)})"
         if isinstance(cond, Compare):
             return self._compare(cond)
-        if isinstance(cond, InSensitivePeriod) and cond.in_sensitive_period.field is not None:
+        if isinstance(cond, InSensitivePeriod) and cond.in_sensitive_period.field is not None and not self.ctx.customer_dependent:
             return self._instant_in_period(cond)
         return f"{self.bind(compile_condition(self.ctx, cond), 'p')}(f)"
 

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from .. import clock
 from ..facts.fields import FieldType
 from ..facts.schema import FactSchema
-from ..format.calendars import Interval
+from ..format.calendars import Interval, Recurring
+from ..format.customers import Registry
 from ..format.document import (
     AllOf,
     AnyOf,
@@ -48,26 +49,78 @@ class Context:
     calendar: tuple[Interval, ...]
     schema: FactSchema | None = None  # the fact kind decided on; None: the handbook's
 
+    recurring: tuple[Recurring, ...] = ()  # yearly and weekly periods, and those in the customer's zone
+    registry: Registry | None = None  # the authoritative customer profiles, when loaded
+
+    def refusal(self, fact: Any) -> str | None:
+        """Why a loaded customer registry refuses the fact's customer (``None``: it does not)."""
+        return None if self.registry is None else self.registry.refusal(fact)
+
+    def _registered(self, fact: Any):
+        if self.registry is None:
+            return None
+        customer = getattr(fact, "customer", None)
+        ident = getattr(customer, "id", None) if customer is not None else None
+        return self.registry.profiles.get(ident) if ident is not None else None
+
     # A declared fact schema may leave out the customer or parts of it (the loader checks
     # the shape of what it declares); what is absent falls back to the ruleset's defaults.
+    # With a registry loaded, the registered profile decides; a fact whose own profile it
+    # refuses is denied before any of these matter (see :meth:`refusal`).
     def zone_of(self, fact: Any) -> ZoneInfo:
+        profile = self._registered(fact)
+        if profile is not None:
+            return profile.zone
         customer = getattr(fact, "customer", None)
-        if customer is not None and getattr(customer, "timezone", None) is not None:
+        if self.registry is None and customer is not None and getattr(customer, "timezone", None) is not None:
             return clock.zone(customer.timezone)
         return self.default_zone
 
     def window_of(self, fact: Any) -> clock.DailyWindow:
         customer = getattr(fact, "customer", None)
-        if customer is not None and getattr(customer, "maintenance_window", None) is not None:
-            return clock.parse_window(customer.maintenance_window)
+        own = getattr(customer, "maintenance_window", None) if customer is not None else None
+        profile = self._registered(fact)
+        if profile is not None:
+            if own is not None and self.refusal(fact) is None:
+                return clock.parse_window(own)  # a narrower window than the registered one
+            return profile.window or self.default_window
+        if self.registry is None and own is not None:
+            return clock.parse_window(own)
         return self.default_window
 
     def periods_of(self, fact: Any) -> tuple[Interval, ...]:
+        """The fixed intervals: the calendars', the registered customer's, the fact's own."""
         customer = getattr(fact, "customer", None)
+        profile = self._registered(fact)
+        base = self.calendar + profile.fixed if profile is not None else self.calendar
         if customer is None or not getattr(customer, "sensitive_periods", ()):
-            return self.calendar
+            return base
         own = tuple(Interval(p.name, p.start, p.end, "customer") for p in customer.sensitive_periods)
-        return self.calendar + own
+        return base + own
+
+    def periods_meeting(self, fact: Any, lo: datetime, hi: datetime) -> list[Interval]:
+        """Every period that may meet ``[lo, hi]``: the fixed ones and the occurrences of the
+        recurring ones near it (a caller still checks each against the instant or span)."""
+        profile = self._registered(fact)
+        rec = self.recurring + profile.recurring if profile is not None else self.recurring
+        out = list(self.periods_of(fact))
+        if rec:
+            zone = self.zone_of(fact)
+            for r in rec:
+                out += r.occurrences(lo, hi, zone)
+        return out
+
+    def period_met(self, fact: Any, lo: datetime, hi: datetime) -> Interval | None:
+        """The first period the instant ``lo`` (``lo == hi``) or the span ``[lo, hi)`` falls in."""
+        for p in self.periods_meeting(fact, lo, hi):
+            if (p.start <= lo < p.end) if lo == hi else clock.overlaps(lo, hi, p.start, p.end):
+                return p
+        return None
+
+    @property
+    def customer_dependent(self) -> bool:
+        """Whether periods depend on more than the fact's own profile (fast paths skip then)."""
+        return bool(self.recurring) or self.registry is not None
 
 
 def compile_getter(ctx: Context, name: str) -> Getter:
@@ -251,14 +304,14 @@ def _compile_in_period(ctx: Context, cond: InSensitivePeriod) -> Predicate:
 
         def instant_in(fact: Any) -> bool:
             x: datetime | None = get(fact)
-            return x is not None and any(p.start <= x < p.end for p in ctx.periods_of(fact))
+            return x is not None and any(p.start <= x < p.end for p in ctx.periods_meeting(fact, x, x))
 
         return instant_in
     start, end = compile_getter(ctx, spec.start), compile_getter(ctx, spec.end)  # type: ignore[arg-type]
 
     def span_meets(fact: Any) -> bool:
         s, e = start(fact), end(fact)
-        return s is not None and e is not None and any(clock.overlaps(s, e, p.start, p.end) for p in ctx.periods_of(fact))
+        return s is not None and e is not None and any(clock.overlaps(s, e, p.start, p.end) for p in ctx.periods_meeting(fact, s, e))
 
     return span_meets
 

@@ -247,6 +247,52 @@ def _obligation_lines(lines: list[str], obligations: tuple[Obligation, ...], lan
     if obligations:
         lines.append(text("obligations", lang))
         lines += [f"    {o.line(lang)}" for o in obligations]
+def iso(at: datetime | None) -> str | None:
+    """An instant as ISO 8601 with its offset, to the minute (seconds when it has them)."""
+    if at is None:
+        return None
+    return at.isoformat(timespec="seconds" if at.second else "minutes")
+
+
+def built(cls: type[BaseModel], **values: object):
+    """A frozen decision part from values the engine already validated, without validating
+    them again (what ``model_construct`` does, minus its per-call bookkeeping; a handbook
+    decision builds several of these). Fields left out take their defaults."""
+    obj = cls.__new__(cls)
+    data = {**_DEFAULTS[cls], **values}
+    object.__setattr__(obj, "__dict__", data)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+class CountedApproval(BaseModel):
+    """An approval record that counted for a step, and when it stops counting."""
+
+    model_config = _FROZEN
+    by: str
+    role: str
+    at: datetime
+    expires: datetime | None = None  # None: it does not expire
+    retrospective: bool = False
+
+    def to_json(self) -> dict:
+        out = {"by": self.by, "role": self.role, "at": iso(self.at), "expires": iso(self.expires)}
+        if self.retrospective:
+            out["retrospective"] = True
+        return out
+
+
+_DEFAULTS: dict[type, dict[str, object]] = {}
+
+
+def _defaults(cls: type[BaseModel]) -> dict[str, object]:
+    return {name: info.default for name, info in cls.model_fields.items() if not info.is_required()}
+
+
+_DEFAULTS[Obligation] = _defaults(Obligation)
+_DEFAULTS[CountedApproval] = _defaults(CountedApproval)
 
 
 class StepResult(BaseModel):
@@ -259,6 +305,7 @@ class StepResult(BaseModel):
     satisfied: bool
     reasons: tuple[str, ...] = ()
     reason_messages: tuple[Message, ...] = ()  # ``reasons`` in any language; absent: ``reasons`` as is
+    approvals: tuple[CountedApproval, ...] = ()  # the records that counted, with their expiry
 
     def reasons_in(self, lang: str = DEFAULT_LANGUAGE) -> tuple[str, ...]:
         if self.reason_messages:
@@ -270,7 +317,14 @@ class StepResult(BaseModel):
             reasons = [reason_json(m, None, lang) for m in self.reason_messages]
         else:
             reasons = [reason_json(None, r, lang) for r in self.reasons]
-        return {"id": self.id, "name": local_json(self.name), "cite": self.cite, "satisfied": self.satisfied, "reasons": reasons}
+        return {
+            "id": self.id,
+            "name": local_json(self.name),
+            "cite": self.cite,
+            "satisfied": self.satisfied,
+            "reasons": reasons,
+            "approvals": [a.to_json() for a in self.approvals],
+        }
 
 
 class Violation(BaseModel):
@@ -284,12 +338,16 @@ class Violation(BaseModel):
     provenance: Literal["handbook", "policy", "assumed"]
     message: LocalText
     matched: tuple[Message, ...] | None = None
+    detail: str | None = None  # what matched: the period and the operation's local time
+    detail_message: Message | None = None  # ``detail`` in any language
 
     def to_json(self, lang: str = DEFAULT_LANGUAGE) -> dict:
         out = {
             "rule": self.rule, "cite": self.cite, "provenance": self.provenance,
             "message": local_json(self.message), "text": _plain_name(self.message, lang),
         }
+        if self.detail or self.detail_message:
+            out["detail"] = reason_json(self.detail_message, self.detail, lang)
         if self.matched is not None:
             out["matched"] = [reason_json(m, None, lang) for m in self.matched]
         return out
@@ -313,6 +371,8 @@ class AuthorizationDecision(BaseModel):
     fired: tuple[FiredRule, ...]
     ruleset: RulesetRef
     obligations: tuple[Obligation, ...] = ()
+    warnings: tuple[str, ...] = ()  # records the ruleset cannot read: unknown steps, roles, obligations
+    evaluated_at: datetime | None = None  # the evaluation time (default: the scheduled start)
 
     @property
     def fired_ids(self) -> tuple[str, ...]:
@@ -332,6 +392,8 @@ class AuthorizationDecision(BaseModel):
             "steps": [s.to_json(lang) for s in self.steps],
             "fired": [f.to_json(lang) for f in self.fired],
             "obligations": [o.to_json() for o in self.obligations],
+            "warnings": list(self.warnings),
+            "evaluated_at": iso(self.evaluated_at),
             "ruleset": self.ruleset.to_json(),
             "lang": lang,
         }
@@ -352,6 +414,8 @@ class AuthorizationDecision(BaseModel):
         ]
         for v in self.violations:
             lines.append(f"  ✗ {v.rule} ({v.cite}): {name(v.message, lang)}")
+            if v.detail:
+                lines.append(f"        {v.detail_message.render(lang) if v.detail_message else v.detail}")
             if why_not and v.matched:
                 lines += [f"      {text('why_not.matched', lang, what=m.render(lang))}" for m in v.matched]
         if self.steps:
@@ -360,6 +424,15 @@ class AuthorizationDecision(BaseModel):
             mark = "✓" if s.satisfied else "…"
             lines.append(f"    {mark} {s.id} ({s.cite}) {name(s.name, lang)}")
             lines += [f"        - {r}" for r in s.reasons_in(lang)]
+            for a in s.approvals:  # those that expire: when the decision stops holding
+                if a.expires is not None:
+                    lines.append(f"        + {a.by} ({a.role}) {iso(a.at)}, expires {iso(a.expires)}")
         _obligation_lines(lines, self.obligations, lang)
+        if self.warnings:
+            lines.append(text("auth.warnings", lang))
+            lines += [f"    ! {w}" for w in self.warnings]
+        timed = self.obligations or any(a.expires for s in self.steps for a in s.approvals)
+        if self.evaluated_at is not None and timed:
+            lines.append(text("auth.evaluated_at", lang, at=iso(self.evaluated_at)))
         lines.append(text("ruleset", lang, id=self.ruleset.id, sha=self.ruleset.sha256[:12]))
         return "\n".join(lines)

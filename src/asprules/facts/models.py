@@ -69,6 +69,8 @@ EvidenceForm = Literal[
 EVIDENCE_FORMS: tuple[str, ...] = EvidenceForm.__args__  # type: ignore[attr-defined]
 Channel = Literal["email", "sms"]
 CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
+# How remote-access credentials reached the engineer (§1.7.3: by phone or encrypted mail, never by fax)
+CredentialChannel = Literal["phone", "encrypted_email", "email", "fax", "sms", "chat", "in_person"]
 
 # defer_build: validators are built on first use, not at import (CLI cold start)
 # revalidate_instances: a model instance nested in a fact (a Customer built with
@@ -272,6 +274,7 @@ class Approval(Fact):
     role: Text
     at: Instant
     evidence: EvidenceForm | None = None
+    archive_ref: Text | None = None
 
 
 class Notification(Fact):
@@ -280,6 +283,16 @@ class Notification(Fact):
     model_config = _FROZEN
     channel: Channel
     to: Text
+    at: Instant
+    role: Text | None = None
+
+
+class Confirmation(BaseModel):
+    """An obligation of an earlier decision done: ``obligation`` names its id."""
+
+    model_config = _FROZEN
+    obligation: Text
+    by: Text
     at: Instant
 
 
@@ -300,9 +313,14 @@ class Operation(Fact):
     scheduled_start: Instant
     scheduled_end: Instant
     engineer: Engineer
+    requester: Text | None = None
     approvals: tuple[Approval, ...] = ()
     notifications: tuple[Notification, ...] = ()
+    confirmations: tuple[Confirmation, ...] = ()
     emergency: StrictBool = False
+    laptop_on_customer_network: StrictBool = False
+    designated_port_and_ip: StrictBool = False
+    credentials_via: CredentialChannel | None = None
     site: Text | None = None
     customer: Customer | None = None
 

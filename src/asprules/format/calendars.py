@@ -1,4 +1,10 @@
-"""Calendars of sensitive periods (§1.4.4): dates in a zone → absolute intervals."""
+"""Calendars of sensitive periods (§1.4.4): dates in a zone → absolute intervals.
+
+One-off periods in a calendar with a zone become absolute intervals once, at load time.
+Recurring periods (every year, every week) and periods of a calendar that follows the
+customer's zone become :class:`Recurring` rules, expanded into the occurrences near the
+instant or span a condition asks about — never into an endless list.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .. import clock
-from .document import CalendarDocument, LocalText, Period
+from .document import CalendarDocument, LocalText, Period, WeeklyPeriod, YearlyPeriod
 
 
 @dataclass(frozen=True)
@@ -56,9 +62,99 @@ def _name(text: LocalText) -> str:
 
 
 def intervals(doc: CalendarDocument) -> tuple[Interval, ...]:
+    """The calendar's one-off periods as absolute intervals (those that need no customer zone)."""
+    if doc.timezone is None:
+        return ()
     tz = clock.zone(doc.timezone)
     out = []
     for period in doc.periods:
-        start, end = period_bounds(period, tz)
-        out.append(Interval(_name(period.name), start, end, doc.id))
+        if isinstance(period, Period):
+            start, end = period_bounds(period, tz)
+            out.append(Interval(_name(period.name), start, end, doc.id))
     return tuple(sorted(out, key=lambda iv: iv.start))
+
+
+@dataclass(frozen=True)
+class Recurring:
+    """A period whose occurrences depend on the instant asked about, or on the customer's zone.
+
+    ``every``: ``year`` (``first``/``last`` are (month, day), both days included), ``week``
+    (``first``/``last`` are (weekday, minute of day), ``last`` excluded), ``once`` (a one-off
+    period of a calendar without a zone: ``period`` read in the customer's zone)."""
+
+    name: str
+    source: str
+    zone: ZoneInfo | None  # None: the customer's
+    every: str
+    first: tuple[int, int] = (0, 0)
+    last: tuple[int, int] = (0, 0)
+    period: Period | None = None
+
+    def occurrences(self, lo: datetime, hi: datetime, customer_zone: ZoneInfo) -> list[Interval]:
+        """The occurrences that may meet ``[lo, hi]``: those starting within a cycle of it."""
+        tz = self.zone or customer_zone
+        if self.every == "once":
+            assert self.period is not None
+            start, end = period_bounds(self.period, tz)
+            return [Interval(self.name, start, end, self.source)]
+        first_day, last_day = lo.astimezone(tz).date(), hi.astimezone(tz).date()
+        out = []
+        if self.every == "year":
+            for year in range(first_day.year - 1, last_day.year + 1):
+                start_day = _day_of(year, self.first)
+                end_year = year + 1 if self.last < self.first else year
+                end_day = _day_of(end_year, self.last)
+                if start_day is None or end_day is None:
+                    continue  # 02-29 in a year without it
+                out.append(Interval(self.name, clock.local_start(start_day, 0, tz), clock.local_start(end_day + timedelta(days=1), 0, tz), self.source))
+            return out
+        day = first_day - timedelta(days=first_day.weekday() + 7)  # a Monday before the span
+        while day <= last_day:
+            start_day = day + timedelta(days=self.first[0])
+            span = (self.last[0] - self.first[0]) % 7
+            if span == 0 and self.last[1] <= self.first[1]:
+                span = 7
+            end_day = start_day + timedelta(days=span)
+            out.append(Interval(self.name, clock.local_start(start_day, self.first[1], tz), clock.local_start(end_day, self.last[1], tz), self.source))
+            day += timedelta(days=7)
+        return out
+
+
+def _day_of(year: int, month_day: tuple[int, int]) -> date | None:
+    try:
+        return date(year, *month_day)
+    except ValueError:
+        return None
+
+
+def recurring(doc: CalendarDocument, source: str | None = None) -> tuple[Recurring, ...]:
+    """The calendar's periods that are not fixed intervals: yearly, weekly, and one-off
+    periods of a calendar that follows the customer's zone."""
+    tz = clock.zone(doc.timezone) if doc.timezone else None
+    src = source or doc.id
+    out = []
+    for period in doc.periods:
+        name = _name(period.name)
+        if isinstance(period, YearlyPeriod):
+            out.append(Recurring(name, src, tz, "year", clock.parse_month_day(period.from_), clock.parse_month_day(period.to)))
+        elif isinstance(period, WeeklyPeriod):
+            out.append(Recurring(name, src, tz, "week", clock.parse_week_time(period.from_), clock.parse_week_time(period.to)))
+        elif tz is None:
+            out.append(Recurring(name, src, None, "once", period=period))
+    return tuple(out)
+
+
+def customer_periods(periods, customer_id: str, tz: ZoneInfo) -> tuple[tuple[Interval, ...], tuple[Recurring, ...]]:
+    """A registered customer's own periods, read in its zone: fixed intervals and recurring ones."""
+    fixed = []
+    rec = []
+    source = f"customer {customer_id}"
+    for period in periods:
+        if isinstance(period, Period):
+            start, end = period_bounds(period, tz)
+            fixed.append(Interval(_name(period.name), start, end, source))
+        elif isinstance(period, YearlyPeriod):
+            rec.append(Recurring(_name(period.name), source, tz, "year", clock.parse_month_day(period.from_), clock.parse_month_day(period.to)))
+        else:
+            rec.append(Recurring(_name(period.name), source, tz, "week", clock.parse_week_time(period.from_), clock.parse_week_time(period.to)))
+    return tuple(fixed), tuple(rec)

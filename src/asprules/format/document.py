@@ -20,8 +20,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
 
+from .. import clock
 from ..i18n import LocalText
 from ..source import FormatVersion
 
@@ -43,6 +44,26 @@ Cite = Annotated[
 ]
 Provenance = Literal["handbook", "policy", "assumed"]
 Scalar = Union[bool, int, float, str]
+
+
+def _duration(text: str) -> str:
+    clock.parse_duration(text)
+    return text
+
+
+def _month_day(text: str) -> str:
+    clock.parse_month_day(text)
+    return text
+
+
+def _week_time(text: str) -> str:
+    clock.parse_week_time(text)
+    return text
+
+
+PositiveDuration = Annotated[str, AfterValidator(_duration), Field(description="A positive duration with a unit: 30m, 72h, 14d, 2w")]
+MonthDay = Annotated[str, AfterValidator(_month_day), Field(description="A day of the year, MM-DD")]
+WeekTime = Annotated[str, AfterValidator(_week_time), Field(description="A weekday and local time, like 'Friday 16:00'")]
 COMPARISON_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "between", "present", "contains_any")
 
 
@@ -499,6 +520,9 @@ class Role(_Textual):
     model_config = _DOC
     id: Identifier
     name: Text
+    seats: Annotated[int, Field(ge=1, le=10000)] | None = Field(
+        default=None, description="How many people can hold the role; absent: any number (static analysis reads it)"
+    )
 
 
 class EvidenceExtension(Provenanced):
@@ -507,17 +531,42 @@ class EvidenceExtension(Provenanced):
     forms: Annotated[list[str], Field(min_length=1)]
 
 
+class Separation(BaseModel):
+    """Whom the approvers of a step must differ from (separation of duties)."""
+
+    model_config = _DOC
+    requester: bool = Field(default=False, description="Not the person who requested the operation")
+    engineer: bool = Field(default=False, description="Not the engineer who performs it")
+    steps: list[Identifier] = Field(default=[], description="Not an approver counted for any of these steps")
+
+
+class ArchiveRequirement(Provenanced):
+    """A counted approval without an ``archive_ref`` imposes an obligation to archive it."""
+
+    model_config = _DOC
+    within: PositiveDuration = Field(description="After the approval was granted")
+
+
 class ApprovalRequirement(BaseModel):
     model_config = _DOC
     roles: Annotated[list[Identifier], Field(min_length=1)]
     evidence: list[str] | None = Field(default=None, description="Accepted forms; absent: any record counts")
     evidence_also: list[EvidenceExtension] = []
+    quorum: Annotated[int, Field(ge=1, le=100, description="Distinct approvers needed (at least 1)")] = 1
+    distinct_from: Separation | None = None
+    valid_for: PositiveDuration | None = Field(default=None, description="How long an approval stays valid; a stale one does not count")
+    archive: ArchiveRequirement | None = Field(default=None, description="Counted records must be archived (archive_ref) within a time, an obligation")
 
 
 class NotificationRequirement(Provenanced):
     model_config = _DOC
     channels: Annotated[list[str], Field(min_length=1)]
+    require: Literal["all", "any"] = Field(default="all", description="Every channel, or any one of them")
+    recipients: list[Identifier] = Field(default=[], description="Roles that must each be notified; empty: anyone")
     lead_minutes: Annotated[int, Field(ge=0, le=525600)] = 0
+    lead_minutes_for: dict[Identifier, Annotated[int, Field(ge=0, le=525600)]] = Field(
+        default={}, description="Lead time per risk class, overriding lead_minutes"
+    )
 
 
 class Qualification(Provenanced):
@@ -538,17 +587,44 @@ class Step(Rule):
         return self
 
 
+class Retrospective(Provenanced):
+    """A step of the chain whose approval may follow the start, within a deadline (an obligation)."""
+
+    model_config = _DOC
+    step: Identifier
+    within: PositiveDuration = Field(description="After the scheduled start")
+
+
 class RiskClass(Rule):
     name: Text
     when: Condition | None = Field(default=None, description="Absent: matches every operation (the catch-all)")
     chain: Annotated[list[Identifier], Field(min_length=1, description="Steps to satisfy; never empty, so nothing is authorized by default")]
     ordered: bool = Field(default=True, description="Approvals must be granted in chain order")
+    retrospective: list[Retrospective] = []
 
 
 class Constraint(Rule):
     when: Condition
     unless: Condition | None = None
     message: Text
+    applies_to: list[Identifier] | None = Field(default=None, description="Risk classes; default: all")
+
+
+class DueSpec(BaseModel):
+    model_config = _DOC
+    after: str = Field(description="An instant field of the operation, e.g. scheduled_end")
+    within: PositiveDuration | None = Field(default=None, description="After that instant; absent: due at the instant itself")
+
+
+class ObligationRule(Rule):
+    """Something an operation that meets ``when`` must do later: the decision carries it as an
+    obligation, met by a ``confirmations`` record of the operation naming its id."""
+
+    when: Condition
+    kind: Identifier = Field(description="report, notify, review, approval, response, resolution, confirm, …")
+    text: Text
+    due: DueSpec
+    role: Identifier | None = None
     applies_to: list[Identifier] | None = Field(default=None, description="Risk classes; default: all")
 
 
@@ -563,6 +639,7 @@ class AuthorizationDocument(Header):
     steps: Annotated[list[Step], Field(min_length=1)]
     risk_classes: Annotated[list[RiskClass], Field(min_length=1)]
     constraints: list[Constraint] = []
+    obligations: list[ObligationRule] = []
 
 
 # --- calendars ----------------------------------------------------------------------
@@ -575,11 +652,63 @@ class Period(Provenanced):
     end: Any = Field(description="A date (inclusive, to local midnight after) or a datetime with offset")
 
 
+class YearlyPeriod(Provenanced):
+    """Every year from one day to another, both included (``12-15`` to ``01-05`` crosses new year)."""
+
+    model_config = _DOC
+    name: Text
+    every: Literal["year"]
+    from_: MonthDay = Field(alias="from")
+    to: MonthDay
+
+
+class WeeklyPeriod(Provenanced):
+    """Every week from a weekday and time to another (``Friday 16:00`` to ``Monday 06:00``)."""
+
+    model_config = _DOC
+    name: Text
+    every: Literal["week"]
+    from_: WeekTime = Field(alias="from")
+    to: WeekTime
+
+
+def _period_shape(value: Any) -> str:
+    every = value.get("every") if isinstance(value, dict) else getattr(value, "every", None)
+    return {"year": "year", "week": "week"}.get(every, "once") if every is not None else "once"  # type: ignore[arg-type]
+
+
+AnyPeriod = Annotated[
+    Union[Annotated[Period, Tag("once")], Annotated[YearlyPeriod, Tag("year")], Annotated[WeeklyPeriod, Tag("week")]],
+    Discriminator(_period_shape),
+]
+
+
 class CalendarDocument(Header):
     model_config = _DOC
     kind: Literal["calendar"]
+    timezone: str | None = Field(default=None, description="Absent: each operation's customer zone (dates of one-off periods then need an offset)")
+    periods: list[AnyPeriod] = []
+
+
+# --- the customer registry ----------------------------------------------------------
+
+
+class RegisteredCustomer(_Textual):
+    model_config = _DOC
+    id: Annotated[str, Field(min_length=1, max_length=256)]
+    name: Text | None = None
     timezone: str
-    periods: list[Period] = []
+    maintenance_window: str | None = Field(default=None, description="Absent: the ruleset's default window")
+    periods: list[AnyPeriod] = Field(default=[], description="The customer's own sensitive periods, in its zone")
+
+
+class CustomerRegistry(Header, Provenanced):
+    """The authoritative customer profiles: an operation or incident names its customer by
+    id, and its own profile may only narrow the window or add periods."""
+
+    model_config = _DOC
+    kind: Literal["customers"]
+    customers: Annotated[list[RegisteredCustomer], Field(min_length=1)]
 
 
 Document = Annotated[
@@ -587,10 +716,11 @@ Document = Annotated[
         Annotated[GradingDocument, Tag("grading")],
         Annotated[AuthorizationDocument, Tag("authorization")],
         Annotated[CalendarDocument, Tag("calendar")],
+        Annotated[CustomerRegistry, Tag("customers")],
     ],
     Discriminator(
         lambda v: v.get("kind") if isinstance(v, dict) else getattr(v, "kind", None),
         custom_error_type="document_kind",
-        custom_error_message="kind must be one of grading, authorization, calendar, facts",
+        custom_error_message="kind must be one of grading, authorization, calendar, customers, facts",
     ),
 ]

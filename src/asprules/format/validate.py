@@ -26,6 +26,8 @@ from .document import (
     AuthorizationDocument,
     CalendarDocument,
     Compare,
+    CustomerRegistry,
+    Period,
     Condition,
     DerivedValue,
     Document,
@@ -97,6 +99,8 @@ def check_document(
         problems += [] if schema is None else _check_needs(scope, document, schema)
     elif isinstance(document, CalendarDocument):
         problems = _check_calendar(source, document)
+    elif isinstance(document, CustomerRegistry):
+        problems = _check_registry(source, document)
     else:
         raise TypeError(type(document))
     return problems + check_cites(source, document.cite_pattern)
@@ -584,10 +588,22 @@ def _check_authorization(source: SourceDocument, doc: AuthorizationDocument, bas
                 epath = spath + ("approval", "evidence_also", ei)
                 check_condition(scope, ext.when, epath + ("when",))
                 _check_forms(scope, ext.forms, epath + ("forms",))
+            separation = step.approval.distinct_from
+            for i, other in enumerate(separation.steps if separation else ()):
+                if other not in scope.steps:
+                    scope.report(spath + ("approval", "distinct_from", "steps", i), f"undefined step {other!r}; defined: {', '.join(sorted(scope.steps))}")
+                elif other == step.id:
+                    scope.report(spath + ("approval", "distinct_from", "steps", i), "a step cannot be separated from itself; use quorum for distinct approvers")
         if step.notification is not None:
             for ci, channel in enumerate(step.notification.channels):
                 if channel not in CHANNELS:
                     scope.report(spath + ("notification", "channels", ci), f"channel {channel!r} is not one of {', '.join(CHANNELS)}")
+            for ri, role in enumerate(step.notification.recipients):
+                if role not in scope.roles:
+                    scope.report(spath + ("notification", "recipients", ri), f"undefined role {role!r}; defined: {', '.join(sorted(scope.roles))}")
+            for rid in step.notification.lead_minutes_for:
+                if rid not in {rc.id for rc in doc.risk_classes}:
+                    scope.report(spath + ("notification", "lead_minutes_for", rid), f"undefined risk class {rid!r}")
     risk_ids = {rc.id for rc in doc.risk_classes}
     for ri, rc in enumerate(doc.risk_classes):
         rpath: Path = ("risk_classes", ri)
@@ -603,6 +619,13 @@ def _check_authorization(source: SourceDocument, doc: AuthorizationDocument, bas
             if step_id in seen:
                 scope.report(rpath + ("chain", ci), f"step {step_id!r} appears twice in the chain")
             seen.add(step_id)
+        by_id = {s.id: s for s in doc.steps}
+        for ti, retro in enumerate(rc.retrospective):
+            tpath = rpath + ("retrospective", ti, "step")
+            if retro.step not in rc.chain:
+                scope.report(tpath, f"step {retro.step!r} is not in the chain of risk class {rc.id!r}")
+            elif by_id.get(retro.step) is not None and by_id[retro.step].approval is None:
+                scope.report(tpath, f"step {retro.step!r} requires no approval, so it cannot be approved retrospectively")
     if doc.risk_classes[-1].when is not None:
         scope.report(
             ("risk_classes", len(doc.risk_classes) - 1),
@@ -617,6 +640,16 @@ def _check_authorization(source: SourceDocument, doc: AuthorizationDocument, bas
         for i, rid in enumerate(con.applies_to or ()):
             if rid not in risk_ids:
                 scope.report(cpath + ("applies_to", i), f"undefined risk class {rid!r}")
+    for oi, ob in enumerate(doc.obligations):
+        opath: Path = ("obligations", oi)
+        rule_ids.append((opath, ob.id))
+        check_condition(scope, ob.when, opath + ("when",))
+        _check_instant(scope, ob.due.after, opath + ("due", "after"))
+        if ob.role is not None and ob.role not in scope.roles:
+            scope.report(opath + ("role",), f"undefined role {ob.role!r}; defined: {', '.join(sorted(scope.roles))}")
+        for i, rid in enumerate(ob.applies_to or ()):
+            if rid not in risk_ids:
+                scope.report(opath + ("applies_to", i), f"undefined risk class {rid!r}")
     _check_unique_ids(scope, rule_ids)
     return scope.problems
 
@@ -628,16 +661,54 @@ def _check_calendar(source: SourceDocument, doc: CalendarDocument) -> list[Probl
     from .calendars import period_bounds  # the one place that reads period dates
 
     scope = _Scope(source, {})
-    try:
-        tz = clock.zone(doc.timezone)
-    except ValueError as exc:
-        scope.report(("timezone",), str(exc))
-        return scope.problems
-    for i, period in enumerate(doc.periods):
+    tz = None
+    if doc.timezone is not None:
         try:
-            period_bounds(period, tz)
+            tz = clock.zone(doc.timezone)
+        except ValueError as exc:
+            scope.report(("timezone",), str(exc))
+            return scope.problems
+    for i, period in enumerate(doc.periods):
+        if not isinstance(period, Period):
+            continue  # yearly and weekly periods are checked as they are parsed
+        try:
+            if tz is None:
+                _offsets_only(period)
+            else:
+                period_bounds(period, tz)
         except ValueError as exc:
             scope.report(("periods", i), str(exc))
+    return scope.problems
+
+
+def _offsets_only(period) -> None:
+    """A one-off period of a calendar without a zone is read in each customer's zone; its
+    order is checked in a zone of the farthest offsets so that no customer sees it reversed."""
+    from .calendars import period_bounds
+
+    for name in ("Pacific/Kiritimati", "Etc/GMT+12"):
+        period_bounds(period, clock.zone(name))
+
+
+def _check_registry(source: SourceDocument, doc: CustomerRegistry) -> list[Problem]:
+    from .calendars import period_bounds
+
+    scope = _Scope(source, {})
+    for i, customer in enumerate(doc.customers):
+        path: Path = ("customers", i)
+        try:
+            tz = clock.zone(customer.timezone)
+        except ValueError as exc:
+            scope.report(path + ("timezone",), str(exc))
+            continue
+        if customer.maintenance_window is not None:
+            _check_window_text(scope, customer.maintenance_window, path + ("maintenance_window",))
+        for j, period in enumerate(customer.periods):
+            if isinstance(period, Period):
+                try:
+                    period_bounds(period, tz)
+                except ValueError as exc:
+                    scope.report(path + ("periods", j), str(exc))
     return scope.problems
 
 
@@ -705,6 +776,25 @@ def _check_needs(scope: _Scope, doc: GradingDocument | AuthorizationDocument, sc
         missing = shape(fields.get("approvals"), _APPROVAL) if fields.get("approvals") and fields["approvals"].type == "list" else ["a list of records"]
         if missing:
             need(("steps",), f"approval steps read approvals, which must be a list of records with {', '.join(missing)}")
+    approvals = fields.get("approvals")
+    if approvals is not None and approvals.type == "list":
+        got = approvals.fields or {}
+        if any(s.approval and (s.approval.quorum > 1 or s.approval.distinct_from) for s in doc.steps) and "by" not in got:
+            need(("steps",), "a quorum or separation of duties counts approvers: approvals need a text field by")
+        if any(s.approval and s.approval.archive for s in doc.steps) and "archive_ref" not in got:
+            need(("steps",), "an archive requirement reads approvals' archive_ref: declare it an optional text")
+    if any(s.approval and s.approval.distinct_from and s.approval.distinct_from.requester for s in doc.steps):
+        requester = fields.get("requester")
+        if requester is None or requester.type != "text":
+            need(("steps",), "separation from the requester reads requester: declare it a text field")
+    if any(s.approval and s.approval.distinct_from and s.approval.distinct_from.engineer for s in doc.steps):
+        engineer = fields.get("engineer")
+        if engineer is None or engineer.type != "record" or "id" not in (engineer.fields or {}):
+            need(("steps",), "separation from the engineer reads engineer.id: declare engineer a record with an id")
+    if doc.obligations:
+        confirmations = fields.get("confirmations")
+        if confirmations is None or confirmations.type != "list" or shape(confirmations, {"obligation": "text", "at": "instant"}):
+            need(("obligations",), "obligations are met by confirmations: declare a list of records with obligation: text, at: instant")
     if any(s.notification for s in doc.steps):
         notes = fields.get("notifications")
         missing = shape(notes, _NOTIFICATION) if notes and notes.type == "list" else ["a list of records"]

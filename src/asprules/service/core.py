@@ -253,9 +253,9 @@ class Service:
         """The keyword arguments of ``grade``/``authorize`` that the query string asks for.
 
         ``decision=`` names the grading decision (a grading ruleset's id; needed when
-        several are loaded). ``at=`` is where an authorization's evaluation time goes once
-        ``authorize`` takes one. Any other parameter is refused, so a typo cannot be
-        silently ignored.
+        several are loaded). ``at=`` is an authorization's evaluation time (ISO 8601 with an
+        offset; default: the operation's scheduled start). Any other parameter is refused,
+        so a typo cannot be silently ignored.
         """
         known = {"grade": {"decision"}, "authorize": {"at"}}[kind]
         unknown = sorted(set(query) - known)
@@ -271,9 +271,7 @@ class Service:
                 raise RequestError(404, "NotFound", f"unknown grading decision {decision!r}",
                                    [Problem(f"served: {', '.join(rules.gradings) or 'none'}", path=("decision",))])
             return {"decision": decision}
-        if "at" in query:
-            raise RequestError(400, "BadRequest", "at= is not supported yet", [Problem("authorization decides at the operation's scheduled start", path=("at",))])
-        return {}
+        return {"at": query["at"]} if "at" in query else {}
 
     @staticmethod
     def _decide(kind: Kind, fact: Any, rules: Any, options: dict[str, Any]) -> GradeDecision | AuthorizationDecision:

@@ -113,7 +113,9 @@ def openapi_document(snapshot: Snapshot, config: ServiceConfig) -> dict[str, Any
         params = (
             [{"name": "decision", "in": "query", "required": len(ids) > 1, "schema": {"type": "string", "enum": ids},
               "description": "The grading decision to take (a grading ruleset's id; needed when several are served)"}]
-            if kind == "grade" else []
+            if kind == "grade" else
+            [{"name": "at", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"},
+              "description": "The evaluation time, with an offset (default: the operation's scheduled start)"}]
         )
         what = ", ".join(sorted({e.ctx.schema.id if e.ctx.schema is not None else _model(e).__name__ for e in evaluators}))
         paths[f"/v1/{kind}"] = {

@@ -8,6 +8,7 @@ engine lives and dies with its :class:`~asprules.loader.Rulebook`. See ``docs/ba
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from typing import Any
 
 from ...engine.authorization import AuthorizationEvaluator
@@ -47,8 +48,8 @@ def grade(incident: Incident, evaluator: GradingEvaluator) -> GradeDecision:
     return grader(evaluator).grade(incident)
 
 
-def authorize(operation: Operation, evaluator: AuthorizationEvaluator) -> AuthorizationDecision:
-    return authorizer(evaluator).authorize(operation)
+def authorize(operation: Operation, evaluator: AuthorizationEvaluator, at: datetime | None = None) -> AuthorizationDecision:
+    return authorizer(evaluator).authorize(operation, at)
 
 
 __all__ = ["authorize", "authorizer", "durable_engine", "grade", "grader"]

@@ -164,6 +164,13 @@ def _repeat_levels(evaluator: GradingEvaluator, esc: RepeatFaults) -> frozenset[
     return frozenset(esc.applies_to) if esc.applies_to else frozenset(lv.id for lv in evaluator.levels if lv.major)
 
 
+def _registered(evaluator: Any, fact: Any) -> None:
+    """A loaded customer registry refuses an incident it cannot decide on (as ``grade`` does)."""
+    refused = evaluator.ctx.refusal(fact)
+    if refused is not None:
+        raise FactError(f"customer refused for {getattr(fact, 'id', '?')!r}", [Problem(refused, path=("customer",))])
+
+
 def faults_within(openings: Iterable[datetime], opened: datetime, days: float) -> int:
     """Faults opened at a site less than ``days`` before ``opened``, up to it (itself included)."""
     since = opened - timedelta(days=days)
@@ -178,6 +185,7 @@ def escalated_grade(
     in stream order, up to and including this one. ``decision``: the grading ruleset (its
     id), needed when several are loaded."""
     evaluator = rules.decision(decision)
+    _registered(evaluator, snapshot)
     decision = evaluator.grade(snapshot)
     hours_open = ((snapshot.recovered_at or at) - snapshot.started_at).total_seconds() / 3600
 
@@ -467,6 +475,7 @@ class IncidentTimeline:
     def _update(self, ident: str, ev: Any, recovered: bool = False) -> LevelChange | None:
         state = self._open[ident]
         snapshot = self.snapshot(ident, recovered=recovered)
+        _registered(self.evaluator, snapshot)
         decision = self._grader.grade(snapshot)
         hits = self._match_escalations(ident, state, decision)
         level, causes = _escalate(self.evaluator, decision, hits.__contains__)

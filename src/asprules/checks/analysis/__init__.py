@@ -14,11 +14,12 @@ that depends on them is confirmed on a concrete witness fact before it is report
 from __future__ import annotations
 
 import gc
+from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
 from ...errors import RulesetError
-from ...format.calendars import intervals
+from ...format.calendars import intervals, recurring
 from ...format.document import CalendarDocument
 from ...loader import LoadedDocument, Rulebook, load_rulesets, rule_files
 from .findings import SEVERITIES, Finding, Severity, from_problem
@@ -32,8 +33,12 @@ def zone_and_periods(rulebook: Rulebook, model) -> tuple:
 
     zone = clock.zone(model.defaults.timezone.value if model.defaults.timezone else FALLBACK_ZONE)
     cals = {d.model.id: d.model for d in rulebook.documents if isinstance(d.model, CalendarDocument)}
-    periods = tuple(sorted((iv for c in model.calendars for iv in intervals(cals[c])), key=lambda iv: iv.start))
-    return zone, periods
+    found = [iv for c in model.calendars for iv in intervals(cals[c])]
+    # Recurring periods (and those in the customer's zone) are modelled by their occurrences
+    # in the default zone over the years around the witness template's date.
+    lo, hi = datetime(2025, 1, 1, tzinfo=zone), datetime(2028, 1, 1, tzinfo=zone)
+    found += [iv for c in model.calendars for r in recurring(cals[c]) for iv in r.occurrences(lo, hi, zone) if iv.end > lo and iv.start < hi]
+    return zone, tuple(sorted(found, key=lambda iv: iv.start))
 
 
 def source_of(rulebook: Rulebook, model):
@@ -66,10 +71,10 @@ def analyse(rulebook: Rulebook) -> list[Finding]:
 
 
 def _analyse(rulebook: Rulebook) -> list[Finding]:
-    from .authorization_checks import check_authorization
+    from .authorization_checks import check_authorization, check_calendars
     from .grading_checks import check_grading
 
-    findings: list[Finding] = []
+    findings: list[Finding] = check_calendars(rulebook.documents)
     for decision in rulebook.decisions:  # every grading ruleset, one at a time
         evaluator = rulebook.decision(decision)
         if evaluator.requires:

@@ -8,7 +8,18 @@ out of ``asprules validate`` as error findings. Here, on the box model of operat
   classes before it match wherever it does (first match wins);
 * ``dead-constraint`` — a constraint whose ``when`` can never hold, or whose ``unless``
   holds wherever ``when`` does;
-* ``unused-step`` — a step that no chain and no ``has_approval`` names.
+* ``unused-step`` — a step that no chain and no ``has_approval`` names;
+* ``unreachable-quorum`` — a step needs more distinct approvers than its roles have seats
+  (``seats`` on the roles), or than remain once the approvers of the steps it must be
+  separated from are taken out, so it can never be satisfied.
+
+And on the calendars (:func:`check_calendars`), for grading and authorization alike:
+
+* ``unreferenced-calendar`` — a calendar file that is loaded but named by no ruleset's
+  ``calendars:`` (a forgotten line would silently turn a freeze off);
+* ``unreachable-period`` — a period that can never decide anything: its calendar is
+  referenced only by rulesets without an ``in_sensitive_period`` condition, or a one-off
+  period lies wholly inside another period of the same calendar.
 """
 
 from __future__ import annotations
@@ -20,7 +31,8 @@ from ...errors import AspRulesError
 from ...facts.fields import OPERATION_FIELDS
 from ...facts.schema import FactSchema
 from ...facts.models import Engineer, Operation, parse_operation
-from ...format.document import AllOf, AnyOf, HasApproval, NotOf
+from ...format.calendars import period_bounds
+from ...format.document import AllOf, AnyOf, CalendarDocument, HasApproval, InSensitivePeriod, NotOf, Period
 from ...format.validate import with_derived
 from ...source import SourceDocument
 from .boxes import Space, meet, number_bounds, uncovered
@@ -118,6 +130,125 @@ def check_authorization(ev: AuthorizationEvaluator, source: SourceDocument, zone
     for si, step in enumerate(doc.steps):
         if step.id not in named:
             out.append(Finding("unused-step", "warning", f"step {step.id} is in no chain and no has_approval condition", rule=step.id, **place(("steps", si))))
+    out += _quorum_findings(doc, place)
+    return out
+
+
+def _quorum_findings(doc, place) -> list[Finding]:
+    """Quorums the declared seats of the roles can never supply."""
+    seats = {r.id: r.seats for r in doc.roles}
+    by_id = {s.id: s for s in doc.steps}
+
+    def supply(step) -> int | None:
+        counts = [seats.get(r) for r in step.approval.roles]
+        return None if any(c is None for c in counts) else sum(counts)  # type: ignore[misc]
+
+    out = []
+    for si, step in enumerate(doc.steps):
+        if step.approval is None:
+            continue
+        have = supply(step)
+        if have is None:
+            continue
+        need = step.approval.quorum
+        taken = 0
+        separation = step.approval.distinct_from
+        for other_id in separation.steps if separation else ():
+            other = by_id.get(other_id)
+            if other is not None and other.approval is not None and set(other.approval.roles) <= set(step.approval.roles):
+                taken += other.approval.quorum  # those people hold only roles this step accepts too
+        if need > have - taken:
+            why = f"its roles ({', '.join(step.approval.roles)}) have {have} seats"
+            if taken:
+                why += f", {taken} of them taken by the approvers it must be separated from"
+            out.append(
+                Finding(
+                    "unreachable-quorum", "warning", f"step {step.id} needs {need} distinct approvers, but {why}: it can never be satisfied",
+                    rule=step.id, **place(("steps", si, "approval", "quorum")),
+                )
+            )
+    return out
+
+
+def _uses_periods(cond) -> bool:
+    match cond:
+        case InSensitivePeriod():
+            return True
+        case AllOf():
+            return any(_uses_periods(c) for c in cond.all)
+        case AnyOf():
+            return any(_uses_periods(c) for c in cond.any)
+        case NotOf():
+            return _uses_periods(cond.not_)
+        case _:
+            return False
+
+
+def _conditions(doc) -> list:
+    """Every condition of a grading or authorization document."""
+    out = []
+    for t in getattr(doc, "tables", ()):
+        out += [t.applies_when] + [r.when for r in t.rows]
+    out += [a.when for a in getattr(doc, "adjustments", ())]
+    out += [rc.when for rc in getattr(doc, "risk_classes", ())]
+    for c in getattr(doc, "constraints", ()):
+        out += [c.when, c.unless]
+    out += [o.when for o in getattr(doc, "obligations", ())]
+    for s in getattr(doc, "steps", ()):
+        out += [e.when for e in (s.approval.evidence_also if s.approval else ())]
+    return [c for c in out if c is not None]
+
+
+def check_calendars(documents) -> list[Finding]:
+    """Calendars loaded but not referenced, and periods that can never decide anything."""
+    calendars = [d for d in documents if isinstance(d.model, CalendarDocument)]
+    rulesets = [d for d in documents if hasattr(d.model, "calendars") and not isinstance(d.model, CalendarDocument)]
+    out: list[Finding] = []
+    for cal in calendars:
+        users = [r for r in rulesets if cal.model.id in r.model.calendars]
+        pos = cal.source.locate(("id",))
+        where = {"file": cal.source.file, "line": pos[0] if pos else None, "column": pos[1] if pos else None}
+        if not users:
+            out.append(
+                Finding(
+                    "unreferenced-calendar", "warning",
+                    f"calendar {cal.model.id} is loaded but no ruleset names it in calendars:, so none of its periods applies",
+                    rule=cal.model.id, **where,
+                )
+            )
+            continue
+        if not any(_uses_periods(c) for r in users for c in _conditions(r.model)):
+            names = ", ".join(r.model.id for r in users)
+            out.append(
+                Finding(
+                    "unreachable-period", "warning",
+                    f"calendar {cal.model.id} is referenced by {names}, but no condition there asks for a sensitive period (in_sensitive_period)",
+                    rule=cal.model.id, **where,
+                )
+            )
+        out += _covered_periods(cal)
+    return out
+
+
+def _covered_periods(cal) -> list[Finding]:
+    if cal.model.timezone is None:
+        return []
+    from ... import clock
+
+    tz = clock.zone(cal.model.timezone)
+    fixed = [(i, p, *period_bounds(p, tz)) for i, p in enumerate(cal.model.periods) if isinstance(p, Period)]
+    out = []
+    for i, p, start, end in fixed:
+        cover = next((q for j, q, s, e in fixed if j != i and s <= start and end <= e and not (s == start and e == end and j > i)), None)
+        if cover is not None:
+            pos = cal.source.locate(("periods", i))
+            out.append(
+                Finding(
+                    "unreachable-period", "info",
+                    f"period {p.name.en!r} of calendar {cal.model.id} lies wholly inside period {cover.name.en!r}, so it never decides anything",
+                    rule=cal.model.id, file=cal.source.file, line=pos[0] if pos else None, column=pos[1] if pos else None,
+                )
+            )
     return out
 
 
