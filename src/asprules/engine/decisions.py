@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from ..format.document import LocalText
-from ..i18n import DEFAULT_LANGUAGE, Message, check_language, name, text
+from ..i18n import DEFAULT_LANGUAGE, Message, check_language, name, printable, text
 
 # defer_build: validators are built on first use, not at import (CLI cold start)
 _FROZEN = ConfigDict(frozen=True, extra="forbid", defer_build=True)
@@ -426,11 +426,11 @@ class AuthorizationDecision(BaseModel):
             lines += [f"        - {r}" for r in s.reasons_in(lang)]
             for a in s.approvals:  # those that expire: when the decision stops holding
                 if a.expires is not None:
-                    lines.append(f"        + {a.by} ({a.role}) {iso(a.at)}, expires {iso(a.expires)}")
+                    lines.append(f"        + {printable(a.by)} ({printable(a.role)}) {iso(a.at)}, expires {iso(a.expires)}")
         _obligation_lines(lines, self.obligations, lang)
         if self.warnings:
             lines.append(text("auth.warnings", lang))
-            lines += [f"    ! {w}" for w in self.warnings]
+            lines += [f"    ! {printable(w)}" for w in self.warnings]  # they quote the fact's records
         timed = self.obligations or any(a.expires for s in self.steps for a in s.approvals)
         if self.evaluated_at is not None and timed:
             lines.append(text("auth.evaluated_at", lang, at=iso(self.evaluated_at)))
