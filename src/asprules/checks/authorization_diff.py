@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import json
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Callable, Iterable, Sequence
@@ -424,34 +425,40 @@ def authorization_changes(old: Rulebook, new: Rulebook) -> AuthorizationDiff:
     shared = _shared_constraints(sides, dnfs)
     first = [(i, box) for i, box in items if i not in shared]
     tree = collapse(_decided(build_tree(space.full_box(), first), sides), space.full_box())
-    candidates = [leaf.box for leaf in leaves(tree) if _changed(*leaf.outcome)]
     groups: dict[tuple, list] = {}
-    for box in merge_boxes(candidates):
-        sub = [(i, clipped) for i, b in items if (clipped := _clip(b, box)) is not None]
-        for leaf in leaves(collapse(_decided(build_tree(box, sub), sides), box)):
-            if _changed(*leaf.outcome):
-                groups.setdefault(leaf.outcome, []).append(leaf.box)
+    for leaf in leaves(tree):
+        if _changed(*leaf.outcome):
+            groups.setdefault(leaf.outcome, []).append(leaf.box)
+    shared_items = [(i, box) for i, box in items if i in shared and i in _when_ids(sides)]
+    bands: list[tuple[tuple, str, list]] = []  # (outcome, region in words, boxes to find a witness in)
+    for outcome, boxes in groups.items():
+        boxes = sorted(_merged(boxes), key=_volume, reverse=True)
+        region = describe_box(space, _hull(boxes), labels)
+        if len(boxes) > 1:
+            region += f" ({len(boxes)} parts)"
+        meets = sorted({_constraint_id(sides, i) for i, sb in shared_items if any(_clip(sb, b) for b in boxes)})
+        if meets:
+            region += f" (except where {', '.join(meets)} denies in both versions)"
+        bands.append((outcome, region, boxes))
     template = evs[1].ctx.schema.example() if evs[1].ctx.schema is not None and not evs[1].ctx.schema.bundled else TEMPLATE
-    search = _WitnessSearch(sides, space, WitnessBuilder(space, template, evs[1].ctx.default_zone, periods), docs)
+    search = _WitnessSearch(sides, space, WitnessBuilder(space, template, evs[1].ctx.default_zone, periods), shared)
     out = AuthorizationDiff([], [])
-    for (before, after), boxes in groups.items():
+    for (before, after), region, boxes in bands:
         looser, stricter, details = compare(before, after)
         direction = LOOSER if looser else STRICTER if stricter else CHANGED
         if looser and stricter:
-            details.append("(also stricter elsewhere in the same band: see the + lines)")
-        place = _place(sides, before, after)
-        band = _band_name(sides, before, after)
-        for box in merge_boxes(boxes):
-            fact = search.find(box, (before, after), "looser" if looser else "stricter" if stricter else "neutral")
-            if fact is None:
-                out.unreached += 1
-                continue
-            out.changes.append(
-                Change(
-                    "authorization", describe_box(space, box, labels), before.summary(), after.summary(), direction,
-                    witness=fact, band=band, details=tuple(details), **place,
-                )
+            details.append("(also stricter: see the + lines)")
+        want = "looser" if looser else "stricter" if stricter else "neutral"
+        fact = next((f for f in (search.find(b, (before, after), want) for b in boxes[:MAX_BOXES]) if f is not None), None)
+        if fact is None:
+            out.unreached += 1
+            continue
+        out.changes.append(
+            Change(
+                "authorization", region, before.summary(), after.summary(), direction,
+                witness=fact, band=_band_name(sides, before, after), details=tuple(details), **_place(sides, before, after),
             )
+        )
     if out.unreached:
         out.notes.append(
             f"{out.unreached} authorization region{'s' if out.unreached != 1 else ''} of the model no operation reaches "
@@ -466,9 +473,40 @@ def _decided(tree, sides: list[_Side]):
     return tree
 
 
+@lru_cache(maxsize=4096)
 def _changed(before: Demand, after: Demand) -> bool:
+    """Whether a region changes what is authorized (a new risk class only counts where
+    something is authorized at all)."""
     looser, stricter, _ = compare(before, after)
-    return looser or stricter or before.risk != after.risk
+    return looser or stricter or (before.risk != after.risk and not (before.denied_by and after.denied_by))
+
+
+def _hull(boxes: list):
+    """The least box around ``boxes``: what every part of a band has in common."""
+    return tuple((min(b[k][0] for b in boxes), max(b[k][1] for b in boxes)) for k in range(len(boxes[0])))
+
+
+def _when_ids(sides: list[_Side]) -> set[int]:
+    return {i for side in sides for i in side.when_ids}
+
+
+def _constraint_id(sides: list[_Side], rule: int) -> str:
+    for side in sides:
+        if rule in side.when_ids:
+            return side.doc.constraints[side.when_ids.index(rule)].id
+    raise KeyError(rule)
+
+
+def _merged(boxes: list) -> list:
+    """Boxes joined where they touch (a long list is left as it is: joining is quadratic)."""
+    return merge_boxes(boxes) if len(boxes) <= MAX_MERGE else boxes
+
+
+def _volume(box) -> int:
+    out = 1
+    for lo, hi in box:
+        out *= hi - lo
+    return out
 
 
 def _clip(box, within):
@@ -477,14 +515,17 @@ def _clip(box, within):
 
 
 def _shared_constraints(sides: list[_Side], dnfs: list) -> set[int]:
-    """Rule indices of constraints the two versions share unchanged (same ``when``,
-    ``unless`` and ``applies_to`` on the shared space)."""
+    """Rule indices of constraints the two versions share unchanged and that apply to every
+    risk class (same ``when`` and ``unless`` on the shared space, no ``applies_to``): where
+    one denies, both versions deny, so they cannot make a change and stay out of the tree."""
     old, new = sides
 
     def key(side: _Side, i: int) -> tuple:
         con = side.doc.constraints[i]
         unless = side.unless_ids[i]
-        return (repr(dnfs[side.when_ids[i]]), repr(dnfs[unless]) if unless is not None else None, frozenset(con.applies_to or ()))
+        if con.applies_to:
+            return (side.name, i)  # never shared: which risk class it meets may change
+        return (repr(dnfs[side.when_ids[i]]), repr(dnfs[unless]) if unless is not None else None)
 
     waiting: dict[tuple, list[int]] = {}
     for i in range(len(old.doc.constraints)):
@@ -564,22 +605,37 @@ def _place(sides: list[_Side], before: Demand, after: Demand) -> dict[str, Any]:
 
 # --- witnesses ---------------------------------------------------------------------------------
 
-MAX_TRIES = 160  # candidate operations tried per band (times × record plans)
+MAX_TRIES = 160  # candidate operations tried per box (times × record plans)
+MAX_BOXES = 12  # boxes of one band tried for a witness, largest first
+MAX_MERGE = 300  # boxes joined into bands at most (merge_boxes is quadratic)
 
 
 class _WitnessSearch:
     """An operation in a band that both versions decide as the band says."""
 
-    def __init__(self, sides: list[_Side], space: Space, builder: WitnessBuilder, docs: list[AuthorizationDocument]):
-        self.sides, self.space, self.builder = sides, space, builder
+    def __init__(self, sides: list[_Side], space: Space, builder: WitnessBuilder, shared: set[int]):
+        self.sides, self.space, self.builder, self.shared = sides, space, builder, frozenset(shared)
         self.zone = sides[1].ev.ctx.default_zone
         self.minutes = sorted(_boundary_minutes(sides))
         self.days = _period_days(sides, self.zone)
 
     def find(self, box, signature: tuple[Demand, Demand], want: str) -> dict[str, Any] | None:
-        base = self.builder.fact(lowest_point(box))
-        if base is None:
-            return None
+        for base in self._bases(box):
+            found = self._find(base, box, signature, want)
+            if found is not None:
+                return found
+        return None
+
+    def _bases(self, box) -> Iterable[dict[str, Any]]:
+        """Facts in ``box``: the template moved only where the box asks, then its lowest point."""
+        template = self.builder.template
+        near = tuple(_piece_near(dim, lo, hi, _get(template, dim.name)) for dim, (lo, hi) in zip(self.space.order, box))
+        for point, start in ((near, template), (lowest_point(box), None)):
+            fact = self.builder.fact(point, start)
+            if fact is not None:
+                yield fact
+
+    def _find(self, base: dict[str, Any], box, signature: tuple[Demand, Demand], want: str) -> dict[str, Any] | None:
         extra = self._atoms(box)
         target, other = (signature[1], signature[0]) if want != "stricter" else (signature[0], signature[1])
         tries = 0
@@ -602,7 +658,7 @@ class _WitnessSearch:
             ops = [side.parse(fact) for side in self.sides]
         except AspRulesError:
             return False
-        holds = frozenset(self.sides[0].holds(ops[0]) | self.sides[1].holds(ops[1]))
+        holds = frozenset(self.sides[0].holds(ops[0]) | self.sides[1].holds(ops[1])) - self.shared
         if (self.sides[0].demand(holds), self.sides[1].demand(holds)) != signature:
             return False
         old, new = (side.ev.authorize(op).status for side, op in zip(self.sides, ops))
@@ -641,6 +697,28 @@ class _WitnessSearch:
             for m in self.minutes:
                 at = _at(day, m, self.zone)
                 yield at, at + timedelta(minutes=1)
+
+
+def _get(fact: dict[str, Any], dotted: str) -> Any:
+    node: Any = fact
+    for part in dotted.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _piece_near(dim, lo: int, hi: int, value: Any) -> int:
+    """The piece of ``[lo, hi)`` holding ``value`` (the template's), else ``lo``."""
+    if value is None or dim.opaque or ":" in dim.name or "∋" in dim.name:
+        return lo
+    for piece in range(lo, hi):
+        try:
+            if dim.contains(piece, value):
+                return piece
+        except TypeError:
+            return lo
+    return lo
 
 
 def _plan(plan: RecordPlan, target: Demand, other: Demand) -> None:
