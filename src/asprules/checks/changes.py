@@ -40,7 +40,7 @@ class Change:
 
     def text(self) -> str:
         why = f"  [{self.why_old} → {self.why_new}]" if self.why_old or self.why_new else ""
-        head = f"{self.band}: " if self.band else ""
+        head = (f"{self.decision}: " if self.decision else "") + (f"{self.band}: " if self.band else "")
         out = f"{head}{self.region}: {self.old} → {self.new} ({self.direction}){why}"
         return out + "".join(f"\n      {d}" for d in self.details)
 

@@ -8,7 +8,8 @@ A corpus is scenario files (each scenario's ``decision:``, else its file's, and 
 ``ruleset.id`` say what decided it, ``input`` is the fact). A row that cannot be read or
 decided — not JSON, a fact its schema refuses, a decision one version does not have —
 is a :class:`~.changes.BadRow` with its file and line: counted, listed, and the replay
-goes on.
+goes on. A bare incident, where several grading decisions are loaded, is decided by each
+decision both versions have.
 
 :func:`replay` is the one entry point, so a columnar path for large JSONL corpora can
 stand in for it (same arguments, same :class:`Replay`).
@@ -155,20 +156,30 @@ def replay(old: Rulebook, new: Rulebook, paths: Iterable[str | Path], judge_leve
     change its direction (:func:`asprules.checks.diff.judge_levels`)."""
     out = Replay()
     for item in corpus_facts(paths, out.add_bad):
-        try:
-            change = _decide(old, new, item, judge_levels)
-        except AspRulesError as exc:
-            problem = exc.problems[0] if exc.problems else None
-            where = f"{problem.field}: " if problem is not None and problem.path else ""
-            out.add_bad(BadRow(item.file, item.line, f"{where}{problem.message if problem else exc}"))
-            continue
-        if isinstance(change, BadRow):
-            out.add_bad(change)
-            continue
-        out.total += 1
-        if change is not None:
-            out.changes.append(change)
+        for one in _written_for(old, new, item):
+            try:
+                change = _decide(old, new, one, judge_levels)
+            except AspRulesError as exc:
+                problem = exc.problems[0] if exc.problems else None
+                where = f"{problem.field}: " if problem is not None and problem.path else ""
+                out.add_bad(BadRow(item.file, item.line, f"{where}{problem.message if problem else exc}"))
+                continue
+            if isinstance(change, BadRow):
+                out.add_bad(change)
+                continue
+            out.total += 1
+            if change is not None:
+                out.changes.append(change)
     return out
+
+
+def _written_for(old: Rulebook, new: Rulebook, item: CorpusFact) -> list[CorpusFact]:
+    """An incident that names no decision, where several are loaded, is decided by each
+    decision both versions have; one that names its decision, by that one only."""
+    if item.type != "incident" or item.decision is not None or (len(old.gradings) <= 1 and len(new.gradings) <= 1):
+        return [item]
+    common = [d for d in old.gradings if d in new.gradings]
+    return [CorpusFact(item.file, item.line, item.type, d, item.fact) for d in common] or [item]
 
 
 def _decide(old: Rulebook, new: Rulebook, item: CorpusFact, judge_levels) -> CorpusChange | BadRow | None:
