@@ -266,8 +266,8 @@ def _band(old_doc, new_doc, cause: str | None, new_level: str, source) -> tuple[
         return f"{new_level} band", {"file": source.file, "line": pos[0] if pos else None, "rule": None}
     before, after = olds.get(cause), news.get(cause)
     rule = (after or before)[1]  # type: ignore[index]
-    title = getattr(rule, "title", None)
-    name = (title.en if title is not None else None) or getattr(rule, "level", None) or cause
+    title = None if isinstance(rule, str) else getattr(rule, "title", None)
+    name = (title.en if title is not None else None) or (None if isinstance(rule, str) else getattr(rule, "level", None)) or cause
     if before is None:
         what = f"new rule {cause}"
     elif after is None:
