@@ -42,7 +42,6 @@ from ..format.document import (
     AnyOf,
     AuthorizationDocument,
     Compare,
-    HasApproval,
     InSensitivePeriod,
     InWindow,
     InWindowSpec,

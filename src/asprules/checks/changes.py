@@ -9,7 +9,7 @@ placed at the file and line of the changed rule on the new side.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 # Directions. The gates: --only-raise fails on LOWERING ones, --only-restrict on LOOSENING ones.
@@ -153,4 +153,4 @@ def _grouped(cond: Any) -> str:
     return f"({text})" if " and " in text or " or " in text or " inside " in text else text
 
 
-__all__ = ["BadRow", "Change", "CorpusChange", "condition_words", "field"]
+__all__ = ["BadRow", "Change", "CorpusChange", "condition_words"]
