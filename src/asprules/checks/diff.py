@@ -163,6 +163,10 @@ def _grading_changes(old: Rulebook, new: Rulebook, decision: str | None) -> tupl
         return [], [] if old.grading is new.grading else ["only one side has a grading ruleset"]
     if old.grading.ref.sha256 == new.grading.ref.sha256:
         return [], []  # the same rules and calendars: nothing can change
+    if old.grading.requires or new.grading.requires:
+        return [], ["a version reads other decisions (requires); compare them over a corpus (--scenarios)"]
+    if not old.grading.levels or not new.grading.levels:
+        return [], ["a version gives outputs only (no levels); compare them over a corpus (--scenarios)"]
     levels = level_changes(old, new, decision)
     if old.grading.doc.derived != new.grading.doc.derived:
         return levels, ["derived values differ between the versions; compare them over a corpus (--scenarios)"]
@@ -179,16 +183,21 @@ def _grading_changes(old: Rulebook, new: Rulebook, decision: str | None) -> tupl
     for leaf in leaves(tree):
         before = models[0].outcome(frozenset(r for r in leaf.rules if r < offset))
         after = models[1].outcome(frozenset(r - offset for r in leaf.rules if r >= offset))
-        # a band is what decides on each side and the level it gives, by id (not by rank)
-        leaf.outcome = (models[0].level(before.final), models[1].level(after.final), models[0].decided_by(before), models[1].decided_by(after))
+        # a band is what decides on each side and the level it gives, by id (not by rank),
+        # with the row's declared outputs when only they change
+        old_level, new_level = models[0].level(before.final), models[1].level(after.final)
+        shown = _outputs_changed(models, before, after) if old_level == new_level else None
+        leaf.outcome = (*(shown or (old_level, new_level)), models[0].decided_by(before), models[1].decided_by(after), shown is not None)
     tree = collapse(tree, space.full_box())
     builder = WitnessBuilder(space, models[1].witnesses.template, zone, periods)
     groups: dict[tuple, list] = {}
     for leaf in leaves(tree):
-        old_level, new_level, why_old, why_new = leaf.outcome
+        old_level, new_level, why_old, why_new, outputs_only = leaf.outcome
         if old_level == new_level:
             continue
-        if "(no table)" in (old_level, new_level):
+        if outputs_only:
+            direction = CHANGED
+        elif "(no table)" in (old_level, new_level):
             direction = UNJUDGED if new_level == "(no table)" else CHANGED
         else:
             direction = judge_levels(old.grading, new.grading, old_level, new_level)
@@ -326,16 +335,37 @@ def _shown(v: Any) -> str:
     return str(v)
 
 
+def _outputs_changed(models: list[GradingModel], before, after) -> tuple[str, str] | None:
+    """Same level, different outputs (a ruleset with levels and outputs): the two outputs as
+    ``level {outputs}`` texts, or None when they agree (or no table applies)."""
+    if before.table < 0 or after.table < 0 or not (models[0].ev.outputs or models[1].ev.outputs):
+        return None
+    shown = []
+    for model, outcome in zip(models, (before, after)):
+        hits = model.decided(outcome)[1]
+        shown.append((model.level(outcome.final), model.ev.outputs_of(outcome.table, hits) or {}))
+    if shown[0][1] == shown[1][1]:
+        return None
+    return tuple(f"{level} {_brief_outputs(values)}" for level, values in shown)  # type: ignore[return-value]
+
+
+def _brief_outputs(values: dict[str, Any]) -> str:
+    return "{" + ", ".join(f"{k}={v!r}" for k, v in values.items()) + "}"
+
+
 def _confirm_grading(fact, old: Rulebook, new: Rulebook, old_level: str, new_level: str) -> dict[str, Any] | None:
     if fact is None:
         return None
     try:
-        got = (
-            old.grading.grade(fact_parser(old.grading)(fact)).level,  # type: ignore[union-attr]
-            new.grading.grade(fact_parser(new.grading)(fact)).level,  # type: ignore[union-attr]
+        decided = (
+            old.grading.grade(fact_parser(old.grading)(fact)),  # type: ignore[union-attr]
+            new.grading.grade(fact_parser(new.grading)(fact)),  # type: ignore[union-attr]
         )
     except AspRulesError:
         return None
+    got = tuple(d.level for d in decided)
+    if " {" in old_level:  # an outputs change: the level and its outputs, as shown
+        got = tuple(f"{d.level} {_brief_outputs(d.outputs or {})}" for d in decided)
     return fact if got == (old_level, new_level) else None
 
 

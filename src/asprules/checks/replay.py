@@ -191,12 +191,18 @@ def _decide(old: Rulebook, new: Rulebook, item: CorpusFact, judge_levels) -> Cor
             if grader is None:
                 return BadRow(item.file, item.line, why or "no grading ruleset")
             graders.append(grader)
-        a, b = (g.grade(fact_parser(g)(item.fact)) for g in graders)
-        if a.level == b.level:
+        a, b = (g.decide(fact_parser(g)(item.fact)) for g in graders)
+        if a.level == b.level and a.outputs == b.outputs:
             return None
         label = {"decision": item.decision} if item.decision else {}
-        direction = judge_levels(graders[0], graders[1], a.level, b.level)
-        return CorpusChange(item.source, fact_id, {**label, "level": a.level}, {**label, "level": b.level}, direction, item.decision)
+        before, after = {**label, "level": a.level}, {**label, "level": b.level}
+        if a.outputs != b.outputs:
+            before["outputs"], after["outputs"] = a.to_json().get("outputs"), b.to_json().get("outputs")
+        if a.level == b.level or a.level is None or b.level is None:
+            direction = CHANGED  # the outputs changed (or a version gives outputs only)
+        else:
+            direction = judge_levels(graders[0], graders[1], a.level, b.level)
+        return CorpusChange(item.source, fact_id, before, after, direction, item.decision)
     if old.authorization is None or new.authorization is None:
         return BadRow(item.file, item.line, f"the {'old' if old.authorization is None else 'new'} rules have no authorization ruleset")
     a = old.authorization.authorize(fact_parser(old.authorization)(item.fact))
