@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Iterator, Literal, Mapping
 from .engine.decisions import AuthorizationDecision, GradeDecision
 from .engine.rulebook import Rulebook
 from .errors import BackendUnavailable, FactError, Problem, RulesetError
-from .facts.models import Incident, Operation, parse_incident, parse_operation, read_fact_file
+from .facts.models import Incident, Operation, parse_incident, parse_operation, read_fact_file, validated
 
 Backend = Literal["compiled", "rete"]
 BACKENDS: tuple[str, ...] = ("compiled", "rete")
@@ -146,7 +146,7 @@ def grade_many(
 
 def _compiled(incidents: Iterable[Mapping[str, Any] | Incident], grade, model: type, parse: Callable[[Any], Any]) -> Iterator[GradeDecision]:
     for index, incident in enumerate(incidents):
-        if type(incident) is not model:
+        if type(incident) is not model or not validated(incident):
             try:
                 incident = parse(incident)
             except FactError as exc:

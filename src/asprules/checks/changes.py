@@ -12,6 +12,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..i18n import printable
+
 # Directions. The gates: --only-raise fails on LOWERING ones, --only-restrict on LOOSENING ones.
 RAISE, LOWER, UNJUDGED = "raise", "lower", "not comparable"
 LOOSER, STRICTER, CHANGED = "more permissive", "more restrictive", "changed"
@@ -62,7 +64,7 @@ class CorpusChange:
     decision: str | None = None
 
     def text(self) -> str:
-        return f"{self.source} {self.fact_id}: {_brief(self.old)} → {_brief(self.new)} ({self.direction})"
+        return f"{printable(self.source)} {printable(self.fact_id)}: {_brief(self.old)} → {_brief(self.new)} ({self.direction})"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -77,7 +79,8 @@ class BadRow:
     message: str
 
     def text(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+        where = f"{printable(self.file)}:{self.line}" if self.line else printable(self.file)
+        return f"{where}: {printable(self.message)}"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from ..decide import fact_parser
-from ..errors import AspRulesError
+from ..errors import AspRulesError, FactError
 from ..loader import Rulebook
 from .changes import CHANGED, LOOSER, STRICTER, BadRow, CorpusChange
 
@@ -62,8 +62,7 @@ class Replay:
 
 def corpus_facts(paths: Iterable[str | Path], on_bad: Callable[[BadRow], None]) -> Iterator[CorpusFact]:
     """The facts of scenario files and JSONL files; unreadable rows go to ``on_bad``."""
-    from ..source import parse_file
-    from .scenarios import ScenarioFile, scenario_files
+    from .scenarios import read_scenario_file, scenario_files
 
     for raw in paths:
         p = Path(raw)
@@ -77,9 +76,8 @@ def corpus_facts(paths: Iterable[str | Path], on_bad: Callable[[BadRow], None]) 
             continue
         for f in files:
             try:
-                source = parse_file(f)
-                spec = ScenarioFile.model_validate(source.data)
-            except (AspRulesError, ValueError) as exc:
+                source, spec = read_scenario_file(f)
+            except AspRulesError as exc:
                 on_bad(BadRow(str(f), None, f"not a scenario file: {str(exc).splitlines()[0]}"))
                 continue
             for i, sc in enumerate(spec.scenarios):
@@ -92,29 +90,26 @@ def corpus_facts(paths: Iterable[str | Path], on_bad: Callable[[BadRow], None]) 
 
 
 def _jsonl(path: Path, on_bad: Callable[[BadRow], None]) -> Iterator[CorpusFact]:
+    from ..source import read_text
+
     try:
-        handle = path.open(encoding="utf-8", errors="strict")
-    except OSError as exc:
-        on_bad(BadRow(str(path), None, f"cannot read: {exc.strerror or exc}"))
+        text = read_text(path, FactError)  # read like every fact file: a regular file, its size checked first
+    except AspRulesError as exc:
+        on_bad(BadRow(str(path), None, exc.problems[0].message if exc.problems else str(exc)))
         return
-    with handle:
-        n = 0
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
         try:
-            for n, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    on_bad(BadRow(str(path), n, f"not JSON: {exc.msg} (column {exc.colno})"))
-                    continue
-                fact = _row_fact(str(path), n, row)
-                if isinstance(fact, BadRow):
-                    on_bad(fact)
-                else:
-                    yield fact
-        except UnicodeDecodeError:
-            on_bad(BadRow(str(path), n + 1, "not UTF-8 text"))
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            on_bad(BadRow(str(path), n, f"not JSON: {exc.msg} (column {exc.colno})"))
+            continue
+        fact = _row_fact(str(path), n, row)
+        if isinstance(fact, BadRow):
+            on_bad(fact)
+        else:
+            yield fact
 
 
 def _row_fact(file: str, line: int, row: Any) -> CorpusFact | BadRow:
