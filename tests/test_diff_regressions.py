@@ -207,17 +207,30 @@ def test_an_unordered_chain_loosens():
     assert any("- approvals in order technical → customer" in c.details for c in report.changes)
 
 
-def test_an_added_unless_with_any_role_loosens():
-    new = AUTH.replace(
+def added_unless(spec: str) -> str:
+    return AUTH.replace(
         """    message:
       en: "an operation with major impact must run wholly inside""",
-        """    unless: {has_approval: {step: emergency, roles: []}}
+        f"""    unless: {{has_approval: {spec}}}
     message:
       en: "an operation with major impact must run wholly inside""",
     )
-    report = loosens(AUTH, new)
+
+
+def test_an_added_unless_with_any_role_loosens():
+    report = loosens(AUTH, added_unless("{step: emergency}"))
     assert all(c.rule == "major-impact-outside-window" for c in report.changes)
     assert any("approval emergency recorded by anyone" in c.region for c in report.changes)
+
+
+def test_an_added_unless_with_an_empty_role_list_is_refused_not_passed(tmp_path, capsys):
+    (tmp_path / "o").mkdir(), (tmp_path / "n").mkdir()
+    a = write(tmp_path / "o", "a.yaml", AUTH)
+    b = write(tmp_path / "n", "a.yaml", added_unless("{step: emergency, roles: []}"))
+    for d in (a.parent, b.parent):
+        write(d, "c.yaml", CAL)
+    assert main(["diff", str(a.parent), str(b.parent), "--only-restrict"]) == 2  # bad input, never a silent pass
+    assert "roles: [] lets no approval qualify" in capsys.readouterr().err
 
 
 # --- 4. corpus replay --------------------------------------------------------------------------
