@@ -263,9 +263,10 @@ def test_bad_corpus_rows_are_listed_with_file_and_line_and_the_diff_goes_on(tmp_
     assert [c.fact_id for c in report.corpus_changes] == ["T1", "T5"]
     (tmp_path / "o").mkdir(), (tmp_path / "n").mkdir()
     a, b = write(tmp_path / "o", "g.yaml", SEV), write(tmp_path / "n", "g.yaml", SEV.replace("ge: 60}", "ge: 45}"))
-    assert main(["diff", str(a), str(b), "--scenarios", str(corpus)]) == 0
-    out = capsys.readouterr().out
-    assert "corpus: 3 bad rows skipped" in out and f"{corpus}:2: not JSON" in out
+    assert main(["diff", str(a), str(b), "--scenarios", str(corpus)]) == 2  # everything else is reported, then: bad input
+    captured = capsys.readouterr()
+    assert "corpus: 3 bad rows skipped" in captured.out and f"{corpus}:2: not JSON" in captured.out
+    assert "T5" in captured.out and f"3 corpus rows could not be decided (first: {corpus}:2: not JSON" in captured.err
 
 
 # --- 5. gates say what broke them, at the changed rule's line ---------------------------------

@@ -8,11 +8,12 @@ from BRANCH. Revisions are read from git objects: no second checkout.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..errors import Problem, RulesetError
 from ..loader import Rulebook, load_rulesets
-from .common import EXIT_FINDINGS, EXIT_OK, add_ci_format
+from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, add_ci_format
 
 
 def rulebooks(args) -> tuple[Rulebook, Rulebook]:
@@ -51,6 +52,11 @@ def cmd_diff(args) -> int:
         from ..checks.report import render
 
         print(render(_findings(report, breaking, args.format), args.format, suite="asprules diff", extra={**report.to_json(), "breaking": len(breaking)}))
+    if report.bad_count:
+        # the diff went on and printed everything it could decide; the corpus is still bad input
+        first = report.bad_rows[0].text() if report.bad_rows else ""
+        print(f"error: {report.bad_count} corpus row{'s' if report.bad_count != 1 else ''} could not be decided (first: {first})", file=sys.stderr)
+        return EXIT_ERROR
     return EXIT_FINDINGS if breaking else EXIT_OK
 
 
