@@ -21,11 +21,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..decide import fact_parser
 from ..errors import AspRulesError
 from ..format.document import AllOf, AnyOf, Compare, NotOf
+from ..i18n import DEFAULT_LANGUAGE
+from ..i18n import text as say
 from ..loader import Rulebook
 from .analysis import source_of, zone_and_periods
 from .analysis.boxes import build_tree, collapse, leaves, merge_boxes
@@ -76,18 +78,20 @@ class DiffReport:
             "notes": self.notes,
         }
 
-    def text(self) -> str:
-        lines = [f"{len(self.changes)} changed region{'s' if len(self.changes) != 1 else ''}"]
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The report in ``lang`` (band names and regions are the rules' own words)."""
+        count = len(self.changes)
+        lines = [say("diff.regions", lang, count=count, plural="s" if count != 1 else "")]
         lines += [f"  {c.text()}" for c in self.changes]
         if self.corpus_total or self.bad_count:
-            lines.append(f"corpus: {len(self.corpus_changes)} of {self.corpus_total} decisions change")
+            lines.append(say("diff.corpus", lang, changed=len(self.corpus_changes), total=self.corpus_total))
             lines += [f"  {c.text()}" for c in self.corpus_changes]
         if self.bad_count:
             lines.append(f"corpus: {self.bad_count} bad row{'s' if self.bad_count != 1 else ''} skipped")
             lines += [f"  {b.text()}" for b in self.bad_rows]
             if self.bad_count > len(self.bad_rows):
                 lines.append(f"  … and {self.bad_count - len(self.bad_rows)} more")
-        lines += [f"note: {n}" for n in self.notes]
+        lines += [say("diff.note", lang, note=n) for n in self.notes]
         return "\n".join(lines)
 
 
@@ -372,12 +376,13 @@ def _confirm_grading(fact, old: Rulebook, new: Rulebook, old_level: str, new_lev
 # --- over a corpus --------------------------------------------------------------------------
 
 
-def corpus_changes(old: Rulebook, new: Rulebook, paths: Iterable[str | Path]) -> Replay:
-    """Every corpus fact decided by both versions (:func:`.replay.replay`)."""
-    return replay(old, new, paths, judge_levels)
+def corpus_changes(old: Rulebook, new: Rulebook, paths: Iterable[str | Path], step: Callable[[], None] | None = None) -> Replay:
+    """Every corpus fact decided by both versions (:func:`.replay.replay`); ``step`` is
+    called once per fact decided (a progress counter)."""
+    return replay(old, new, paths, judge_levels, step)
 
 
-def diff(old: Rulebook, new: Rulebook, corpus: Iterable[str | Path] = ()) -> DiffReport:
+def diff(old: Rulebook, new: Rulebook, corpus: Iterable[str | Path] = (), step: Callable[[], None] | None = None) -> DiffReport:
     """What changes from ``old`` to ``new``: bands of the input space, and over ``corpus``."""
     report = DiffReport()
     changes, notes = grading_changes(old, new)
@@ -388,7 +393,7 @@ def diff(old: Rulebook, new: Rulebook, corpus: Iterable[str | Path] = ()) -> Dif
     report.notes += auth.notes
     corpus = list(corpus)
     if corpus:
-        found = corpus_changes(old, new, corpus)
+        found = corpus_changes(old, new, corpus, step)
         report.corpus_total, report.corpus_changes = found.total, found.changes
         report.bad_rows, report.bad_count = found.bad, found.bad_count
     return report

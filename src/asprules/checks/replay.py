@@ -144,7 +144,10 @@ def _grader(rules: Rulebook, decision: str | None, side: str):
     return (found, None) if found is not None else (None, f"decision {decision!r} is not in the {side} rules")
 
 
-def replay(old: Rulebook, new: Rulebook, paths: Iterable[str | Path], judge_levels: Callable[[Any, Any, str, str], str]) -> Replay:
+def replay(
+    old: Rulebook, new: Rulebook, paths: Iterable[str | Path], judge_levels: Callable[[Any, Any, str, str], str],
+    step: Callable[[], None] | None = None,
+) -> Replay:
     """Decide every corpus fact under both versions; list the decisions that change.
 
     ``judge_levels(old_grader, new_grader, old_level, new_level)`` gives a grading
@@ -163,6 +166,8 @@ def replay(old: Rulebook, new: Rulebook, paths: Iterable[str | Path], judge_leve
                 out.add_bad(change)
                 continue
             out.total += 1
+            if step is not None:
+                step()  # a progress counter
             if change is not None:
                 out.changes.append(change)
     return out

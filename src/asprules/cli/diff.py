@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from ..errors import Problem, RulesetError
-from ..loader import Rulebook, load_rulesets
-from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, add_ci_format
+from ..loader import Rulebook, bundled_rulesets, load_rulesets
+from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Progress, add_ci_format
 
 
 def rulebooks(args) -> tuple[Rulebook, Rulebook]:
@@ -21,6 +21,8 @@ def rulebooks(args) -> tuple[Rulebook, Rulebook]:
     from ..checks.revisions import load_revision, merge_base, worktree_rule_paths
 
     spec = list(args.spec or ())
+    if len(spec) == 1 and not args.base and Path(spec[0]).exists():  # one path: against the bundled rulesets
+        return load_rulesets(bundled_rulesets()), load_rulesets(spec[0])
     if args.base:
         fork = merge_base(args.base)
         return load_revision(fork, spec, label=args.base), load_rulesets(*worktree_rule_paths(spec))
@@ -38,10 +40,14 @@ def cmd_diff(args) -> int:
     from ..checks.diff import diff
 
     old, new = rulebooks(args)
-    report = diff(old, new, args.scenarios or ())
+    progress = Progress(None, "corpus facts decided under both")
+    try:
+        report = diff(old, new, args.scenarios or (), step=progress.step)
+    finally:
+        progress.close()
     breaking = report.breaking(only_raise=args.only_raise, only_restrict=args.only_restrict)
     if args.format == "text":
-        print(report.text())
+        print(report.text(args.lang))
         if breaking:
             gates = " and ".join(g for g, on in (("--only-raise", args.only_raise), ("--only-restrict", args.only_restrict)) if on)
             print(f"{gates}: broken by {len(breaking)}:")
@@ -51,7 +57,8 @@ def cmd_diff(args) -> int:
     else:
         from ..checks.report import render
 
-        print(render(_findings(report, breaking, args.format), args.format, suite="asprules diff", extra={**report.to_json(), "breaking": len(breaking)}))
+        findings = _findings(report, breaking, args.format)
+        print(render(findings, args.format, suite="asprules diff", extra={**report.to_json(), "breaking": len(breaking)}, lang=args.lang))
     if report.bad_count:
         # the diff went on and printed everything it could decide; the corpus is still bad input
         first = report.bad_rows[0].text() if report.bad_rows else ""
