@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
 
 import pytest
 import yaml
@@ -20,7 +21,8 @@ def _commands() -> list[list[str]]:
         for line in block.splitlines():
             line = line.strip().removeprefix("run: ")
             if line.startswith("asprules "):
-                line = line.split(" > ")[0].replace("base/rulesets/", "rulesets/")
+                # the pull request's base is this checkout's own HEAD here: the same rules
+                line = line.split(" > ")[0].replace("base/rulesets/", "rulesets/").replace('"origin/${GITHUB_BASE_REF}"', "HEAD")
                 argv = shlex.split(line)[1:]
                 if argv not in out:
                     out.append(argv)
@@ -30,6 +32,8 @@ def _commands() -> list[list[str]]:
 @pytest.mark.parametrize("argv", _commands(), ids=" ".join)
 def test_every_command_in_the_ci_guide_passes_on_the_bundled_rules(argv, monkeypatch, capsys):
     monkeypatch.chdir(REPO)
+    if "--base" in argv and subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True).returncode != 0:
+        pytest.skip("not a git checkout")
     assert main(argv) == 0, capsys.readouterr().out[-2000:]
 
 

@@ -101,5 +101,7 @@ def test_a_step_accepting_more_roles_is_more_permissive(tmp_path):
     a = write(tmp_path / "o", "a.yaml", AUTH.replace("CHAIN", "manager, customer"))
     b = write(tmp_path / "n", "a.yaml", AUTH.replace("CHAIN", "manager, customer").replace("approval: {roles: [manager]}", "approval: {roles: [manager, customer]}"))
     (change,) = diff(asprules.load_rulesets(a), asprules.load_rulesets(b)).changes
-    assert (change.region, change.new, change.direction) == ("step manager", "looser roles", "more permissive")
+    assert (change.region, change.direction) == ("major_impact = true", "more permissive")
+    assert change.details == ("- approval manager by manager",)  # by customer|manager now: implied no more
+    assert change.rule == "manager" and change.line == 8  # the step that changed, on the new side
     assert main(["diff", str(a), str(b), "--only-restrict", "--format", "github"]) == 1

@@ -367,7 +367,8 @@ def test_diff_compares_two_versions_on_a_declared_schema(tmp_path, capsys):
     path.write_text(path.read_text(encoding="utf-8").replace("gt: 25}", "gt: 20}"), encoding="utf-8")
     main(["diff", str(OWN / "rules"), str(new), "--scenarios", str(OWN)])
     out = capsys.readouterr().out
-    assert "users_affected_pct > 20, ≤ 25: SEV3 → SEV2 (raise)" in out and "corpus: 0 of 40 decisions change" in out
+    assert "users_affected_pct 25→20: data_breach = false, users_affected_pct > 20, ≤ 25 (9 parts): SEV3 → SEV2 (raise)" in out
+    assert "corpus: 0 of 20 decisions change" in out  # each scenario against the decision it was written for
 
 
 # --- the generated grader on a declared schema equals the closures ----------------------------

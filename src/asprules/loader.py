@@ -315,3 +315,24 @@ def _context(
         recurring=tuple(r for c in calendars for r in recurring(c.model)),  # type: ignore[arg-type]
         registry=registry,
     )
+
+
+def load_named_texts(named: Iterable[tuple[str, str]]) -> Rulebook:
+    """Like :func:`load_ruleset_texts`, each text with the name its problems and findings
+    cite (``rules/grading.yaml@main``): rule files read from git objects keep a real
+    ``file:line``.
+
+    >>> rb = load_named_texts([("g.yaml@HEAD", open(bundled_rulesets() / "grading.yaml").read())])
+    >>> rb.files
+    ('g.yaml@HEAD',)
+    """
+    problems: list[Problem] = []
+    sources: list[SourceDocument] = []
+    for name, text in named:
+        try:
+            sources.append(parse_text(text, name))
+        except RulesetError as exc:
+            problems += exc.problems
+    if not sources and not problems:
+        raise RulesetError("no rule files", [Problem("no rule files were given")])
+    return _compiled(_checked(sources, problems))

@@ -1,15 +1,20 @@
 """``asprules diff OLD NEW``: what a rule change does, before anyone approves it.
 
-Symbolically: both grading rulesets are translated into one box model (the same cuts,
-so their regions line up), and every region where the final level differs is reported
-with its old and new level and the rules that decided each, e.g.
-``outage_minutes 30–60, affected_users_pct ≥ 50: L3 → L2``. For authorization, every
-region of operations where the risk class, the chain of steps or the constraints that
-apply differ, and every step whose requirements changed, is reported and marked
-``more permissive`` or ``more restrictive``.
+Symbolically, per grading decision (ruleset id): both versions are translated into one
+box model (the same cuts, so their regions line up), and every satisfiable band where
+the final level differs is reported with its old and new level, named by the rule that
+changed (``L2 band: outage_minutes 30→45``) and placed at that rule's file and line on
+the new side. Levels are compared by id: a level one side does not declare is reported
+as added or removed, and a band's direction is judged by the declared order of each
+side that declares both levels (``not comparable`` when neither does, or they disagree).
 
-Over a corpus (scenario files, or JSONL with one incident or operation per line) it
-decides every fact under both versions and lists the decisions that change.
+Authorization is compared by what it requires (:mod:`.authorization_diff`).
+
+Over a corpus (:mod:`.replay`) every fact is decided under both versions against the
+decision it was written for; rows that cannot be decided are listed and counted.
+
+The gates: ``--only-raise`` fails on a band or corpus fact graded less severe or not
+comparable, ``--only-restrict`` on one the new rules authorize and the old did not.
 """
 
 from __future__ import annotations
@@ -19,59 +24,20 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..decide import fact_parser
-from ..errors import AspRulesError, FactError, Problem
-from ..i18n import DEFAULT_LANGUAGE, EN, printable
+from ..errors import AspRulesError
+from ..format.document import AllOf, AnyOf, Compare, NotOf
+from ..i18n import DEFAULT_LANGUAGE
 from ..i18n import text as say
 from ..loader import Rulebook
-from ..source import SourceDocument, parse_lines
 from .analysis import source_of, zone_and_periods
-from .analysis.authorization_checks import operation_space
 from .analysis.boxes import build_tree, collapse, leaves, merge_boxes
 from .analysis.grading_checks import GradingModel, grading_space
 from .analysis.witness import WitnessBuilder, lowest_point
+from .authorization_diff import authorization_changes
+from .changes import CHANGED, LOOSENING, LOWER, LOWERING, RAISE, UNJUDGED, BadRow, Change, CorpusChange, condition_words
+from .replay import Replay, replay
 
-STATUS_ORDER = {"denied": 0, "pending": 1, "authorized": 2}  # larger is more permissive
-
-
-@dataclass(frozen=True)
-class Change:
-    kind: str  # "grading" | "authorization" | "step"
-    region: str
-    old: str
-    new: str
-    direction: str  # "raise" | "lower" | "more permissive" | "more restrictive" | "changed"
-    why_old: str = ""
-    why_new: str = ""
-    witness: dict[str, Any] | None = None
-    decision: str | None = None  # the grading ruleset, when several are compared
-
-    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        why = f"  [{self.why_old} → {self.why_new}]" if self.why_old or self.why_new else ""
-        where = f"{self.decision}: " if self.decision else ""
-        return f"{where}{self.region}: {self.old} → {self.new} ({_direction(self.direction, lang)}){why}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "decision" or v is not None}
-
-
-@dataclass
-class CorpusChange:
-    source: str
-    fact_id: str
-    old: dict[str, Any]
-    new: dict[str, Any]
-    direction: str
-
-    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        return (
-            f"{printable(self.source)} {printable(self.fact_id)}: {_brief(self.old)} → {_brief(self.new)}"
-            f" ({_direction(self.direction, lang)})"
-        )
-
-
-def _direction(direction: str, lang: str) -> str:
-    key = f"direction.{direction}"
-    return say(key, lang) if key in EN else direction
+MAX_MERGE = 300  # boxes joined into one band at most (merge_boxes is quadratic)
 
 
 @dataclass
@@ -79,33 +45,95 @@ class DiffReport:
     changes: list[Change] = field(default_factory=list)
     corpus_total: int = 0
     corpus_changes: list[CorpusChange] = field(default_factory=list)
+    bad_rows: list[BadRow] = field(default_factory=list)
+    bad_count: int = 0
     notes: list[str] = field(default_factory=list)
 
     def lowered(self) -> bool:
-        return any(c.direction == "lower" for c in self.changes) or any(c.direction == "lower" for c in self.corpus_changes)
+        return bool(self.breaking(only_raise=True))
 
     def loosened(self) -> bool:
-        return any(c.direction == "more permissive" for c in self.changes + self.corpus_changes)  # type: ignore[operator]
+        return bool(self.breaking(only_restrict=True))
+
+    def breaking(self, *, only_raise: bool = False, only_restrict: bool = False) -> list[Change | CorpusChange]:
+        """The bands and corpus facts that break the gates asked for."""
+        out: list[Change | CorpusChange] = []
+        for c in [*self.changes, *self.corpus_changes]:
+            grading = isinstance(c, CorpusChange) and "level" in c.old or isinstance(c, Change) and c.kind in ("grading", "levels")
+            if only_raise and grading and c.direction in LOWERING:
+                out.append(c)
+            elif only_restrict and not grading and c.direction in LOOSENING:
+                out.append(c)
+        return out
 
     def to_json(self) -> dict[str, Any]:
         return {
             "regions": [c.to_json() for c in self.changes],
-            "corpus": {"decisions": self.corpus_total, "changed": [c.__dict__ for c in self.corpus_changes]},
+            "corpus": {
+                "decisions": self.corpus_total,
+                "changed": [c.to_json() for c in self.corpus_changes],
+                "bad_rows": self.bad_count,
+                "bad": [b.to_json() for b in self.bad_rows],
+            },
             "notes": self.notes,
         }
 
     def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The report in ``lang`` (band names and regions are the rules' own words)."""
         count = len(self.changes)
         lines = [say("diff.regions", lang, count=count, plural="s" if count != 1 else "")]
-        lines += [f"  {c.text(lang)}" for c in self.changes]
-        if self.corpus_total:
+        lines += [f"  {c.text()}" for c in self.changes]
+        if self.corpus_total or self.bad_count:
             lines.append(say("diff.corpus", lang, changed=len(self.corpus_changes), total=self.corpus_total))
-            lines += [f"  {c.text(lang)}" for c in self.corpus_changes]
+            lines += [f"  {c.text()}" for c in self.corpus_changes]
+        if self.bad_count:
+            lines.append(f"corpus: {self.bad_count} bad row{'s' if self.bad_count != 1 else ''} skipped")
+            lines += [f"  {b.text()}" for b in self.bad_rows]
+            if self.bad_count > len(self.bad_rows):
+                lines.append(f"  … and {self.bad_count - len(self.bad_rows)} more")
         lines += [say("diff.note", lang, note=n) for n in self.notes]
         return "\n".join(lines)
 
 
 # --- grading, symbolically -------------------------------------------------------------
+
+
+def judge_levels(old_grader, new_grader, old_level: str, new_level: str) -> str:
+    """``raise`` / ``lower`` by the declared order of each side that declares both levels;
+    ``not comparable`` when neither does or the two orders disagree."""
+    votes = set()
+    for grader in (old_grader, new_grader):
+        rank = grader.rank
+        if old_level in rank and new_level in rank and rank[old_level] != rank[new_level]:
+            votes.add(RAISE if rank[new_level] < rank[old_level] else LOWER)
+    return votes.pop() if len(votes) == 1 else UNJUDGED
+
+
+def level_changes(old: Rulebook, new: Rulebook, decision: str | None = None) -> list[Change]:
+    """Levels one side declares and the other does not, and levels whose order changed."""
+    a, b = old.grading, new.grading
+    if a is None or b is None:
+        return []
+    source = source_of(new, b.doc)
+    out = []
+    old_ids, new_ids = [lv.id for lv in a.doc.levels], [lv.id for lv in b.doc.levels]
+    for i, lv in enumerate(b.doc.levels):
+        if lv.id not in old_ids:
+            pos = source.locate(("levels", i))
+            out.append(Change("levels", f"level {lv.id}", "—", lv.id, "added", file=source.file, line=pos[0] if pos else None, rule=lv.id, decision=decision))
+    for lv in a.doc.levels:
+        if lv.id not in new_ids:
+            pos = source.locate(("levels",))
+            out.append(Change("levels", f"level {lv.id}", lv.id, "—", "removed", file=source.file, line=pos[0] if pos else None, rule=lv.id, decision=decision))
+    common_old = [x for x in old_ids if x in new_ids]
+    common_new = [x for x in new_ids if x in old_ids]
+    if common_old != common_new:
+        pos = source.locate(("levels",))
+        out.append(
+            Change("levels", "level order", " > ".join(common_old), " > ".join(common_new), UNJUDGED, file=source.file,
+                   line=pos[0] if pos else None, decision=decision, details=("the versions rank these levels differently",))
+        )
+    return out
 
 
 def grading_pairs(old: Rulebook, new: Rulebook) -> tuple[list[tuple[str | None, Rulebook, Rulebook]], list[str]]:
@@ -124,17 +152,17 @@ def grading_pairs(old: Rulebook, new: Rulebook) -> tuple[list[tuple[str | None, 
 
 
 def grading_changes(old: Rulebook, new: Rulebook) -> tuple[list[Change], list[str]]:
-    """Changed regions of every grading ruleset present on both sides."""
+    """Changed bands (and levels) of every grading ruleset present on both sides."""
     pairs, notes = grading_pairs(old, new)
     changes: list[Change] = []
     for ident, a, b in pairs:
-        found, said = _grading_changes(a, b)
-        changes += [Change(**{**c.__dict__, "decision": ident}) for c in found] if ident else found
+        found, said = _grading_changes(a, b, ident)
+        changes += found
         notes += [f"{ident}: {n}" for n in said] if ident else said
     return changes, notes
 
 
-def _grading_changes(old: Rulebook, new: Rulebook) -> tuple[list[Change], list[str]]:
+def _grading_changes(old: Rulebook, new: Rulebook, decision: str | None) -> tuple[list[Change], list[str]]:
     if old.grading is None or new.grading is None:
         return [], [] if old.grading is new.grading else ["only one side has a grading ruleset"]
     if old.grading.ref.sha256 == new.grading.ref.sha256:
@@ -143,10 +171,11 @@ def _grading_changes(old: Rulebook, new: Rulebook) -> tuple[list[Change], list[s
         return [], ["a version reads other decisions (requires); compare them over a corpus (--scenarios)"]
     if not old.grading.levels or not new.grading.levels:
         return [], ["a version gives outputs only (no levels); compare them over a corpus (--scenarios)"]
+    levels = level_changes(old, new, decision)
     if old.grading.doc.derived != new.grading.doc.derived:
-        return [], ["derived values differ between the versions; compare them over a corpus (--scenarios)"]
+        return levels, ["derived values differ between the versions; compare them over a corpus (--scenarios)"]
     if old.grading.ctx.fields != new.grading.ctx.fields:
-        return [], ["the versions decide on different fact schemas; compare them over a corpus (--scenarios)"]
+        return levels, ["the versions decide on different fact schemas; compare them over a corpus (--scenarios)"]
     zone, periods = zone_and_periods(new, new.grading.doc)
     space = grading_space(new.grading.doc, bool(periods), new.grading.ctx.schema)
     models = [
@@ -156,38 +185,158 @@ def _grading_changes(old: Rulebook, new: Rulebook) -> tuple[list[Change], list[s
     offset = len(models[0].rules)
     tree = build_tree(space.full_box(), models[0].items() + models[1].items(offset))
     for leaf in leaves(tree):
-        leaf.outcome = (
-            models[0].outcome(frozenset(r for r in leaf.rules if r < offset)),
-            models[1].outcome(frozenset(r - offset for r in leaf.rules if r >= offset)),
-        )
+        before = models[0].outcome(frozenset(r for r in leaf.rules if r < offset))
+        after = models[1].outcome(frozenset(r - offset for r in leaf.rules if r >= offset))
+        # a band is what decides on each side and the level it gives, by id (not by rank),
+        # with the row's declared outputs when only they change
+        old_level, new_level = models[0].level(before.final), models[1].level(after.final)
+        shown = _outputs_changed(models, before, after) if old_level == new_level else None
+        leaf.outcome = (*(shown or (old_level, new_level)), models[0].decided_by(before), models[1].decided_by(after), shown is not None)
     tree = collapse(tree, space.full_box())
     builder = WitnessBuilder(space, models[1].witnesses.template, zone, periods)
     groups: dict[tuple, list] = {}
     for leaf in leaves(tree):
-        before, after = leaf.outcome
-        if before.final == after.final and (before.table < 0) == (after.table < 0):
-            said = _outputs_changed(models, before, after)
-            if said is not None:
-                groups.setdefault((*said, "changed", models[0].decided_by(before), models[1].decided_by(after)), []).append(leaf.box)
+        old_level, new_level, why_old, why_new, outputs_only = leaf.outcome
+        if old_level == new_level:
             continue
-        old_level, new_level = models[0].level(before.final), models[1].level(after.final)
-        if before.table < 0 or after.table < 0:
-            direction = "changed"
+        if outputs_only:
+            direction = CHANGED
+        elif "(no table)" in (old_level, new_level):
+            direction = UNJUDGED if new_level == "(no table)" else CHANGED
         else:
-            direction = "raise" if models[1].ev.rank.get(old_level, 99) > after.final else "lower"
-        key = (old_level, new_level, direction, models[0].decided_by(before), models[1].decided_by(after))
-        groups.setdefault(key, []).append(leaf.box)
+            direction = judge_levels(old.grading, new.grading, old_level, new_level)
+        cause = _cause(old.grading.doc, new.grading.doc, why_old, why_new)
+        groups.setdefault((old_level, new_level, direction, cause), []).append((leaf.box, why_old, why_new))
     changes = []
-    for (old_level, new_level, direction, why_old, why_new), boxes in groups.items():
-        for box in merge_boxes(boxes):
-            fact = builder.fact(lowest_point(box))
-            changes.append(
-                Change(
-                    "grading", models[1].region(box), old_level, new_level, direction,
-                    why_old, why_new, _confirm_grading(fact, old, new, old_level, new_level),
-                )
+    for (old_level, new_level, direction, cause), parts in groups.items():
+        boxes = [b for b, _, _ in parts]
+        merged = merge_boxes(boxes) if len(boxes) <= MAX_MERGE else boxes
+        merged.sort(key=_volume, reverse=True)
+        witness = None
+        for box in merged[:12]:
+            witness = _confirm_grading(builder.fact(lowest_point(box)), old, new, old_level, new_level)
+            if witness is not None:
+                break
+        region = models[1].region(_hull(merged)) + (f" ({len(merged)} parts)" if len(merged) > 1 else "")
+        whys_old = sorted({w for _, w, _ in parts})
+        whys_new = sorted({w for _, _, w in parts})
+        band, place = _band(old.grading.doc, new.grading.doc, cause, new_level, source_of(new, new.grading.doc))
+        details = () if witness is not None else ("no witness confirmed this band: a condition the model cannot decide is involved; it still counts for the gates",)
+        changes.append(
+            Change(
+                "grading", region, old_level, new_level, direction, _whys(whys_old), _whys(whys_new),
+                witness, band=band, details=details, decision=decision, **place,
             )
-    return changes, []
+        )
+    return levels + changes, []
+
+
+def _whys(whys: list[str]) -> str:
+    """The rules deciding a band: the shortest combination, and how many others."""
+    first = min(whys, key=len)
+    return first if len(whys) == 1 else f"{first} (+{len(whys) - 1} other combinations)"
+
+
+def _volume(box) -> int:
+    out = 1
+    for lo, hi in box:
+        out *= hi - lo
+    return out
+
+
+def _hull(boxes: list):
+    return tuple((min(b[k][0] for b in boxes), max(b[k][1] for b in boxes)) for k in range(len(boxes[0])))
+
+
+def _rules_by_id(doc) -> dict[str, tuple[tuple, Any]]:
+    """Every row and adjustment of a grading document by id, with its path."""
+    out: dict[str, tuple[tuple, Any]] = {}
+    for ti, t in enumerate(doc.tables):
+        for ri, row in enumerate(t.rows):
+            out.setdefault(row.id, (("tables", ti, "rows", ri), row))
+        out.setdefault(f"{t.id} default", (("tables", ti, "default"), t.default))
+    for ai, adj in enumerate(doc.adjustments):
+        out.setdefault(adj.id, (("adjustments", ai), adj))
+    return out
+
+
+def _cause(old_doc, new_doc, why_old: str, why_new: str) -> str | None:
+    """The rule that makes a band: the first deciding rule (new side, then old) whose
+    definition differs between the versions."""
+    olds, news = _rules_by_id(old_doc), _rules_by_id(new_doc)
+    for ident in [*why_new.split(" + "), *why_old.split(" + ")]:
+        a, b = olds.get(ident), news.get(ident)
+        if (a is None) != (b is None) or (a is not None and b is not None and a[1] != b[1]):
+            return ident
+    return None
+
+
+def _band(old_doc, new_doc, cause: str | None, new_level: str, source) -> tuple[str, dict[str, Any]]:
+    """The band's name (``L2 band: outage_minutes 30→45``) and the changed rule's place."""
+    olds, news = _rules_by_id(old_doc), _rules_by_id(new_doc)
+    if cause is None:
+        pos = source.locate(("tables",))
+        return f"{new_level} band", {"file": source.file, "line": pos[0] if pos else None, "rule": None}
+    before, after = olds.get(cause), news.get(cause)
+    rule = (after or before)[1]  # type: ignore[index]
+    title = None if isinstance(rule, str) else getattr(rule, "title", None)
+    name = (title.en if title is not None else None) or (None if isinstance(rule, str) else getattr(rule, "level", None)) or cause
+    if before is None:
+        what = f"new rule {cause}"
+    elif after is None:
+        what = f"rule {cause} removed"
+    else:
+        what = _what_changed(before[1], after[1]) or f"rule {cause} changed"
+    path = after[0] if after is not None else ("tables",)
+    pos = source.locate(path)
+    return f"{name} band: {what}", {"file": source.file, "line": pos[0] if pos else None, "rule": cause}
+
+
+def _what_changed(a: Any, b: Any) -> str | None:
+    """Threshold edits between two versions of a rule, e.g. ``affected_users_pct 5→10``."""
+    parts: list[str] = []
+    if getattr(a, "level", None) != getattr(b, "level", None):
+        parts.append(f"level {a.level}→{b.level}")
+    if isinstance(a, str) or isinstance(b, str):
+        return f"default {a}→{b}" if a != b else None
+    cond_a, cond_b = getattr(a, "when", None), getattr(b, "when", None)
+    if cond_a != cond_b:
+        edits = _edits(cond_a, cond_b)
+        parts += edits if edits is not None else [f"condition {condition_words(cond_a)} → {condition_words(cond_b)}"]
+    for key in ("raise_", "lower", "cap", "floor", "applies_to"):
+        if getattr(a, key, None) != getattr(b, key, None):
+            parts.append(f"{key.rstrip('_')} {getattr(a, key, None)}→{getattr(b, key, None)}")
+    return ", ".join(parts) or None
+
+
+def _edits(a: Any, b: Any) -> list[str] | None:
+    """Operand edits of two conditions of the same shape; ``None`` when the shapes differ."""
+    if type(a) is not type(b):
+        return None
+    if isinstance(a, Compare):
+        if a.field != b.field or a.operator != b.operator:
+            return None
+        return [] if a.operand == b.operand else [f"{a.field} {_shown(a.operand)}→{_shown(b.operand)}"]
+    if isinstance(a, (AllOf, AnyOf)):
+        xs, ys = (a.all, b.all) if isinstance(a, AllOf) else (a.any, b.any)
+        if len(xs) != len(ys):
+            return None
+        out: list[str] = []
+        for x, y in zip(xs, ys):
+            got = _edits(x, y)
+            if got is None:
+                return None
+            out += got
+        return out
+    if isinstance(a, NotOf):
+        return _edits(a.not_, b.not_)
+    return [] if a == b else None
+
+
+def _shown(v: Any) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(map(str, v)) + "]"
+    return str(v)
 
 
 def _outputs_changed(models: list[GradingModel], before, after) -> tuple[str, str] | None:
@@ -224,63 +373,24 @@ def _confirm_grading(fact, old: Rulebook, new: Rulebook, old_level: str, new_lev
     return fact if got == (old_level, new_level) else None
 
 
-# --- authorization, symbolically -----------------------------------------------------------
+# --- authorization step policies, key by key -----------------------------------------------
+# Issue 14's requirements (quorum, separation, validity, archiving, notice modes) are not yet
+# requirement kinds of :mod:`.authorization_diff`; until they are, each changed step is
+# classified here, so loosening one of them still fails --only-restrict.
 
 
-def authorization_changes(old: Rulebook, new: Rulebook) -> list[Change]:
+def step_policy_changes(old: Rulebook, new: Rulebook) -> list[Change]:
+    """One change per step whose approval, notice or qualification policy changed."""
     if old.authorization is None or new.authorization is None:
         return []
     if old.authorization.ref.sha256 == new.authorization.ref.sha256:
         return []
-    evs = [old.authorization, new.authorization]
-    out = _step_changes(evs[0].doc, evs[1].doc)
-    docs = [ev.doc for ev in evs]
-    if evs[0].ctx.fields != evs[1].ctx.fields:
-        return []  # different fact schemas: a shared space would misread one side (compare over a corpus)
-    space = operation_space(docs[1], True, evs[1].ctx.schema)
-    dnfs: list[list] = []
-    layout = []
-    for doc in docs:
-        rc_ids = [len(dnfs) + i for i in range(len(doc.risk_classes))]
-        dnfs += [space.dnf(rc.when) for rc in doc.risk_classes]
-        con_ids = [len(dnfs) + i for i in range(len(doc.constraints))]
-        dnfs += [space.dnf(c.when) for c in doc.constraints]
-        layout.append((doc, rc_ids, con_ids))
-    for dnf in dnfs:
-        space.register(dnf)
-    space.freeze()
-    items = [(i, box) for i, dnf in enumerate(dnfs) for box in space.items(dnf)]
-    tree = build_tree(space.full_box(), items)
-
-    def decide(doc, rc_ids, con_ids, holds):
-        rc = next(doc.risk_classes[k] for k, r in enumerate(rc_ids) if r in holds or doc.risk_classes[k].when is None)
-        cons = frozenset(doc.constraints[k].id for k, r in enumerate(con_ids) if r in holds)
-        return rc.id, tuple(rc.chain), cons
-
-    for leaf in leaves(tree):
-        (rc0, chain0, cons0), (rc1, chain1, cons1) = (decide(*lay, leaf.rules) for lay in layout)
-        # only what changes matters: the constraints both versions apply are left out
-        leaf.outcome = (rc0, chain0, rc1, chain1, cons0 - cons1, cons1 - cons0)
-    tree = collapse(tree, space.full_box())
-    groups: dict[tuple, list] = {}
-    for leaf in leaves(tree):
-        rc0, chain0, rc1, chain1, dropped, added = leaf.outcome
-        if (rc0, chain0) != (rc1, chain1) or dropped or added:
-            groups.setdefault(leaf.outcome, []).append(leaf.box)
-    for (rc0, chain0, rc1, chain1, dropped, added), boxes in groups.items():
-        fewer_steps = not set(chain0) <= set(chain1) or (set(chain1) == set(chain0) and len(chain1) < len(chain0))
-        looser = fewer_steps or bool(dropped)
-        tighter = bool(set(chain1) - set(chain0)) or bool(added)
-        direction = "more permissive" if looser else ("more restrictive" if tighter else "changed")
-        old_text = f"{rc0} [{', '.join(chain0)}]" + (f" with {', '.join(sorted(dropped))}" if dropped else "")
-        new_text = f"{rc1} [{', '.join(chain1)}]" + (f" with {', '.join(sorted(added))}" if added else "")
-        for box in merge_boxes(boxes):
-            region = space.describe(box) or "every operation"
-            out.append(Change("authorization", region, old_text, new_text, direction))
-    return out
+    return _step_changes(old.authorization.doc, new.authorization.doc)
 
 
 def _step_changes(old_doc, new_doc) -> list[Change]:
+    """Roles, evidence, lead times and qualifications are compared region by region in
+    :mod:`.authorization_diff`; only issue 14's step policies are judged here."""
     out = []
     old_steps = {s.id: s for s in old_doc.steps}
     for step in new_doc.steps:
@@ -288,36 +398,19 @@ def _step_changes(old_doc, new_doc) -> list[Change]:
         if before is None or before == step:
             continue
         looser, tighter = [], []
-        a, b = before.approval, step.approval
-        if a and b:
-            (looser if set(b.roles) - set(a.roles) else tighter if set(a.roles) - set(b.roles) else []).append("roles")
-            fa, fb = set(a.evidence or ()), set(b.evidence or ())
-            if a.evidence is not None and (b.evidence is None or fb - fa):
-                looser.append("evidence forms")
-            elif fa - fb or (a.evidence is None and b.evidence is not None):
-                tighter.append("evidence forms")
-            more, fewer = approval_policy_changes(a, b)
+        if before.approval and step.approval:
+            more, fewer = approval_policy_changes(before.approval, step.approval)
             looser += more
             tighter += fewer
-        elif a and not b:
-            looser.append("approval dropped")
-        elif b and not a:
-            tighter.append("approval added")
-        na, nb = before.notification, step.notification
-        if na and nb and nb.lead_minutes != na.lead_minutes:
-            (looser if nb.lead_minutes < na.lead_minutes else tighter).append("notice lead time")
-        if na and nb:
-            more, fewer = notification_policy_changes(na, nb)
+        if before.notification and step.notification:
+            more, fewer = notification_policy_changes(before.notification, step.notification)
             looser += more
             tighter += fewer
-        qa, qb = before.qualification, step.qualification
-        if qa and qb and qb.minimum != qa.minimum:
-            (looser if qb.minimum < qa.minimum else tighter).append("qualification")
-        elif qa and not qb:
-            looser.append("qualification dropped")
-        direction = "more permissive" if looser else ("more restrictive" if tighter else "changed")
+        if not (looser or tighter):
+            continue
+        direction = "more permissive" if looser else "more restrictive"
         what = "; ".join(part for part in (looser and f"looser {', '.join(looser)}", tighter and f"stricter {', '.join(tighter)}") if part)
-        out.append(Change("step", f"step {step.id}", "requirements", what or "requirements reworded", direction))
+        out.append(Change("step", f"step {step.id}", "requirements", what, direction, rule=step.id))
     return out
 
 
@@ -408,88 +501,29 @@ def policy_notes(old: Rulebook, new: Rulebook) -> list[str]:
 # --- over a corpus --------------------------------------------------------------------------
 
 
-def corpus_facts(paths: Iterable[str | Path]) -> Iterable[tuple[str, str, dict[str, Any], SourceDocument | None]]:
-    """(source, type, fact, its document) from scenario files and JSONL exports.
-
-    Files are read as fact files are (regular files, size checked first); a JSONL line
-    that is not a JSON object, or a YAML file that is not a scenario file, is a typed error."""
-    from .scenarios import read_scenario_file, scenario_files
-
-    for raw in paths:
-        p = Path(raw)
-        if p.suffix == ".jsonl":
-            for doc in parse_lines(p, FactError):
-                line = doc.positions.get((), (None,))[0]
-                yield f"{p}:{line}", ("operation" if "scheduled_start" in doc.data else "incident"), doc.data, doc
-            continue
-        for f in scenario_files([p]):
-            _, spec = read_scenario_file(f)
-            for sc in spec.scenarios:
-                if sc.expect.error is None:
-                    yield f"{f}", sc.type, {**spec.base.get(sc.type, {}), **sc.given}, None  # type: ignore[arg-type]
-
-
-def corpus_changes(
-    old: Rulebook, new: Rulebook, paths: Iterable[str | Path], step: Callable[[], None] | None = None
-) -> tuple[int, list[CorpusChange]]:
-    """Decide every fact of the corpus under both rulebooks; ``step`` is called once a fact."""
-    total, changed = 0, []
-    for source, kind, fact, doc in corpus_facts(paths):
-        if step is not None:
-            step()
-        if kind == "incident":
-            for ident, old_rb, new_rb in grading_pairs(old, new)[0]:
-                if old_rb.grading is None or new_rb.grading is None:
-                    continue
-                old_eval, new_eval = old_rb.grading, new_rb.grading
-                a = old_eval.decide(fact_parser(old_eval)(fact, source=doc))
-                b = new_eval.decide(fact_parser(new_eval)(fact, source=doc))
-                total += 1
-                if a.level == b.level and a.outputs == b.outputs:
-                    continue
-                label = {"decision": ident} if ident else {}
-                before, after = {**label, "level": a.level}, {**label, "level": b.level}
-                if a.outputs != b.outputs:
-                    before["outputs"], after["outputs"] = a.to_json().get("outputs"), b.to_json().get("outputs")
-                if a.level == b.level or a.level is None or b.level is None or b.level not in new_rb.grading.rank:
-                    direction = "changed"
-                else:
-                    direction = "raise" if new_rb.grading.rank[b.level] < new_rb.grading.rank.get(a.level, 99) else "lower"
-                changed.append(CorpusChange(source, str(fact.get("id", "?")), before, after, direction))
-            continue
-        else:
-            if old.authorization is None or new.authorization is None:
-                continue
-            a = old.authorization.authorize(fact_parser(old.authorization)(fact, source=doc))
-            b = new.authorization.authorize(fact_parser(new.authorization)(fact, source=doc))
-            before = {"status": a.status, "missing": list(a.missing), "violations": sorted(v.rule for v in a.violations)}
-            after = {"status": b.status, "missing": list(b.missing), "violations": sorted(v.rule for v in b.violations)}
-            if before == after:
-                total += 1
-                continue
-            looser = STATUS_ORDER[b.status] > STATUS_ORDER[a.status] or (
-                a.status == b.status and set(b.missing) < set(a.missing)
-            ) or set(before["violations"]) > set(after["violations"])
-            direction = "more permissive" if looser else "more restrictive"
-        total += 1
-        changed.append(CorpusChange(source, str(fact.get("id", "?")), before, after, direction))
-    return total, changed
-
-
-def _brief(decision: dict[str, Any]) -> str:
-    return " ".join(f"{k}={v}" for k, v in decision.items() if v not in ([], None))
+def corpus_changes(old: Rulebook, new: Rulebook, paths: Iterable[str | Path], step: Callable[[], None] | None = None) -> Replay:
+    """Every corpus fact decided by both versions (:func:`.replay.replay`); ``step`` is
+    called once per fact decided (a progress counter)."""
+    return replay(old, new, paths, judge_levels, step)
 
 
 def diff(old: Rulebook, new: Rulebook, corpus: Iterable[str | Path] = (), step: Callable[[], None] | None = None) -> DiffReport:
-    """What changes from ``old`` to ``new``: regions of the input space, and the decisions
-    of the corpus facts (``step``: called once a corpus fact, for a progress counter)."""
+    """What changes from ``old`` to ``new``: bands of the input space, and over ``corpus``."""
     report = DiffReport()
     changes, notes = grading_changes(old, new)
     report.changes += changes
     report.notes += notes
-    report.changes += authorization_changes(old, new)
+    auth = authorization_changes(old, new)
+    report.changes += auth.changes
+    report.notes += auth.notes
+    report.changes += step_policy_changes(old, new)
     report.notes += policy_notes(old, new)
     corpus = list(corpus)
     if corpus:
-        report.corpus_total, report.corpus_changes = corpus_changes(old, new, corpus, step)
+        found = corpus_changes(old, new, corpus, step)
+        report.corpus_total, report.corpus_changes = found.total, found.changes
+        report.bad_rows, report.bad_count = found.bad, found.bad_count
     return report
+
+
+__all__ = ["BadRow", "Change", "CorpusChange", "DiffReport", "corpus_changes", "diff", "grading_changes", "judge_levels", "level_changes"]
