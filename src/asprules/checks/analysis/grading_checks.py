@@ -28,9 +28,14 @@ from ...facts.models import Incident, parse_incident
 from ...format.document import GradingDocument
 from ...format.validate import with_derived
 from ...source import SourceDocument
-from .boxes import Leaf, Space, build_tree, collapse, leaves, merge_boxes, number_bounds, uncovered
+from .budget import DEFAULT_BUDGET, Budget, BudgetExceeded
+from .dimensions import number_bounds
+from .dnf import DNF, Space
+from .regions import Leaf, Pruning, build_tree, collapse, leaves, meet, merge_boxes, query, uncovered
 from .findings import Finding
 from .witness import WitnessBuilder, lowest_point
+
+FIRST_HIT = ("first", "priority")  # hit policies decided by one row: later matches never matter
 
 # Impact measures (§34.2): more of a number, or true for a flag, is never less severe.
 MEASURES = {
@@ -63,7 +68,9 @@ MAX_PER_KIND = 5  # witnesses listed per finding kind and rule; the rest are cou
 
 
 class Outcome(NamedTuple):
-    tables: tuple[tuple[int, ...] | None, ...]  # per table: matching rows in evaluation order, None if it does not apply
+    # per table: matching rows in evaluation order (under a first-hit policy only the first),
+    # None if it does not apply
+    tables: tuple[tuple[int, ...] | None, ...]
     table: int  # the deciding table, -1: none applies
     base: int
     final: int
@@ -73,17 +80,27 @@ class Outcome(NamedTuple):
 class GradingModel:
     """One grading ruleset as a region tree with an outcome on every leaf."""
 
-    def __init__(self, evaluator: GradingEvaluator, source: SourceDocument, zone, periods, space: Space | None = None):
+    def __init__(
+        self, evaluator: GradingEvaluator, source: SourceDocument, zone, periods, space: Space | None = None,
+        budget: Budget = DEFAULT_BUDGET,
+    ):
         """With a shared ``space`` (see :mod:`asprules.checks.diff`) the caller registers every
-        model's conditions and then calls :meth:`finish` on each with the same tree."""
+        model's conditions and then builds one tree over all of them.
+
+        A condition or tree that would pass ``budget`` is not modelled exactly: the
+        condition becomes an opaque one, the tree is not built (``tree`` is ``None``);
+        :attr:`unchecked` says what was left out, for the ``budget`` finding."""
         self.ev = evaluator
+        self.budget = budget
+        self.unchecked: list[tuple[str, tuple, str]] = []  # (rule or table id, path, what was not checked)
         self.doc: GradingDocument = evaluator.doc
         self.source = source
         schema = evaluator.ctx.schema
         self.parse: Callable[[Any], Any] = parse_incident if schema is None or schema.bundled else schema.parse
         self.template = TEMPLATE if schema is None or schema.bundled else schema.example()
         self.witnesses = WitnessBuilder(space, self.template, zone, periods) if space else None
-        self.space = space or grading_space(self.doc, bool(periods), schema)
+        self.space = space or grading_space(self.doc, bool(periods), schema, budget)
+        self.first_hit = frozenset(ti for ti, t in enumerate(self.ev.tables) if t.model.hit_policy in FIRST_HIT)
         # rules: [applies_when per table] + [rows per table, evaluation order] + [adjustments]
         self.rules: list[tuple[str, Any, Callable[[Any], bool]]] = []
         self.applies_rule: list[int] = []
@@ -92,32 +109,64 @@ class GradingModel:
         for ti, t in enumerate(self.ev.tables):
             self.applies_rule.append(len(self.rules))
             self.rules.append(("applies", t.model.id, t.applies))
-            dnfs.append(self.space.dnf(t.model.applies_when))
+            dnfs.append(self._dnf(t.model.applies_when, t.model.id, ("tables", ti, "applies_when")))
         for ti, t in enumerate(self.ev.tables):
             ids = []
             for row, pred, _rank in t.rows:
                 ids.append(len(self.rules))
                 self.rules.append(("row", row.id, pred))
-                dnfs.append(self.space.dnf(row.when))
+                dnfs.append(self._dnf(row.when, row.id, _row_path(self, ti, row.id) + ("when",)))
             self.row_rules.append(ids)
         self.adj_rule = []
-        for adj in self.ev.adjustments:
+        for ai, adj in enumerate(self.ev.adjustments):
             self.adj_rule.append(len(self.rules))
             self.rules.append(("adjustment", adj.model.id, adj.when))
-            dnfs.append(self.space.dnf(adj.model.when))
+            dnfs.append(self._dnf(adj.model.when, adj.model.id, ("adjustments", ai, "when")))
         self.row_of = {r: (ti, k) for ti, ids in enumerate(self.row_rules) for k, r in enumerate(ids)}
         self.dnfs = dnfs
         for dnf in dnfs:
             self.space.register(dnf)
+        self.tree = None
+        self.leaves: list[Leaf] = []
         if space is None:
             self.space.freeze()
-            self.tree = build_tree(self.space.full_box(), self.items())
-            self.leaves = list(leaves(self.tree))
-            for leaf in self.leaves:
-                leaf.outcome = self.outcome(leaf.rules)
-            # monotonicity only needs what decided and the final level: far fewer regions
-            self.decisions = collapse(self.tree, self.space.full_box(), self.decided)
             self.witnesses = WitnessBuilder(self.space, self.template, zone, periods)
+            self._build_tree()
+
+    def _dnf(self, cond, rule: str, path: tuple) -> DNF:
+        """The condition's boxes; past the budget, an opaque condition (and a note)."""
+        try:
+            return self.space.dnf(cond)
+        except BudgetExceeded as exc:
+            self.unchecked.append((rule, path, f"its condition is modelled as opaque: {exc}"))
+            return self.space.opaque(cond, f"{exc}")
+
+    def pruning(self, offset: int = 0) -> Pruning:
+        """What :func:`build_tree` may leave out: rows of a table that cannot apply, and
+        rows of a first-hit table below a row that already matches the whole region."""
+        ordered: dict[int, tuple[int, int]] = {}
+        gated: dict[int, int] = {}
+        for ti, ids in enumerate(self.row_rules):
+            for k, rule in enumerate(ids):
+                gated[rule + offset] = self.applies_rule[ti] + offset
+                if ti in self.first_hit:
+                    ordered[rule + offset] = (ti + offset, k)
+        return Pruning(ordered, gated)
+
+    def _build_tree(self) -> None:
+        full = self.space.full_box()
+        try:
+            items = self.items()
+            self.tree = build_tree(full, items, pruning=self.pruning(), limit=self.budget.regions)
+        except BudgetExceeded as exc:
+            self.unchecked.append((self.doc.id, ("tables",), f"{exc}; overlaps, masked rows, monotonicity and dead adjustments were not checked"))
+            self.tree = None
+            return
+        self.leaves = list(leaves(self.tree))
+        for leaf in self.leaves:
+            leaf.outcome = self.outcome(leaf.rules)
+        # monotonicity only needs what decided and the final level: far fewer regions
+        self.decisions = collapse(self.tree, full, self.decided)
 
     def decided_by(self, o: Outcome) -> str:
         """The row (or default) and the adjustments that made the level, as text."""
@@ -154,6 +203,8 @@ class GradingModel:
                 per_table.append(None)
                 continue
             hits = tuple(matched.get(ti, ()))
+            if ti in self.first_hit:
+                hits = hits[:1]
             per_table.append(hits)
             rank = t.rows[hits[0]][2] if hits else t.default_rank
             if rank < base:
@@ -203,23 +254,40 @@ class GradingModel:
         return self.ev.levels[rank].id if rank < len(self.ev.levels) else "(no table)"
 
 
-def grading_space(doc: GradingDocument, has_calendar: bool, schema: FactSchema | None = None) -> Space:
+def grading_space(
+    doc: GradingDocument, has_calendar: bool, schema: FactSchema | None = None, budget: Budget = DEFAULT_BUDGET
+) -> Space:
     """The analysis' dimensions for a grading ruleset on the handbook's incident, or on
     the declared ``schema`` (its monotonicity measures: those of :data:`MEASURES` it has)."""
     if schema is None or schema.bundled and schema.model is Incident:
-        return Space(with_derived(INCIDENT_FIELDS, doc.derived), dict(doc.derived), number_bounds(Incident), MEASURES, has_calendar)
+        return Space(
+            with_derived(INCIDENT_FIELDS, doc.derived), dict(doc.derived), number_bounds(Incident), MEASURES, has_calendar, budget
+        )
     fields = with_derived(schema.catalog, doc.derived)
     measures = {name: up for name, up in MEASURES.items() if name in schema.catalog}
-    return Space(fields, dict(doc.derived), schema.number_bounds(), measures, has_calendar)
+    return Space(fields, dict(doc.derived), schema.number_bounds(), measures, has_calendar, budget)
 
 
 def check_grading(model: GradingModel) -> list[Finding]:
+    """Every grading check; ``budget`` findings for what the model could not cover."""
     out: list[Finding] = []
     out += _gaps(model)
-    out += _overlaps_and_masking(model)
-    out += _monotonicity(model)
-    out += _dead_adjustments(model)
+    if model.tree is not None:
+        out += _overlaps_and_masking(model)
+        out += _monotonicity(model)
+        out += _dead_adjustments(model)
+    out += _budget_findings(model)
     return out
+
+
+def _budget_findings(model: GradingModel) -> list[Finding]:
+    return [
+        Finding(
+            "budget", "info", f"{rule}: not checked exactly — {what}",
+            rule=rule, **model.place(path),
+        )
+        for rule, path, what in model.unchecked
+    ]
 
 
 def _confirmed(model: GradingModel, leaves_: list[Leaf], limit: int = MAX_PER_KIND) -> tuple[list[tuple[Leaf, dict]], int]:
@@ -298,31 +366,31 @@ def _overlaps_and_masking(model: GradingModel) -> list[Finding]:
                     )
                 )
             continue
-        decides: set[int] = set()
-        matches: dict[int, list[Leaf]] = {}
-        for leaf in model.leaves:
-            hits = leaf.outcome.tables[ti]
-            if not hits:
-                continue
-            decides.add(hits[0])
-            for h in hits:
-                matches.setdefault(h, []).append(leaf)
+        decides = {hits[0] for leaf in model.leaves if (hits := leaf.outcome.tables[ti])}
         for k, (row, _, _) in enumerate(rows):
             if k in decides:
                 continue
             place = model.place(_row_path(model, ti, row.id))
-            if k not in matches:
+            # the parts of leaves where the table applies and the row matches; under a
+            # first-hit policy the tree is not split at a row below one that matches
+            met = [
+                (leaf, part)
+                for box in model.items_of(model.row_rules[ti][k])
+                for leaf in query(model.tree, box)
+                if leaf.outcome.tables[ti] is not None and (part := meet(leaf.box, box)) is not None
+            ]
+            if not met:
                 out.append(Finding("unreachable-row", "warning", f"row {row.id} of table {t.model.id!r} can never match: its condition is unsatisfiable (within the table's applies_when)", rule=row.id, **place))
                 continue
-            maskers = sorted({rows[leaf.outcome.tables[ti][0]][0].id for leaf in matches[k]})
-            fact, ok = model.witness(matches[k][0])
+            maskers = sorted({rows[leaf.outcome.tables[ti][0]][0].id for leaf, _ in met if leaf.outcome.tables[ti]})
+            fact, ok = model.witness(met[0][0], lowest_point(met[0][1]))
             order = "earlier rows" if t.model.hit_policy == "first" else "more severe (priority) rows"
             out.append(
                 Finding(
                     "masked-row", "warning" if ok else "info",
                     f"row {row.id} of table {t.model.id!r} never decides: {order} {', '.join(maskers)} match wherever it does"
                     + ("" if ok else " (not confirmed on a concrete incident)"),
-                    rule=row.id, region=model.region(_around(matches[k][0].box, [leaf.box for leaf in matches[k]])), witness=(fact,) if fact else (), **place,
+                    rule=row.id, region=model.region(_around(met[0][1], [part for _, part in met])), witness=(fact,) if fact else (), **place,
                 )
             )
     return out
