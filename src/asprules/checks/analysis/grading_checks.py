@@ -31,7 +31,7 @@ from ...source import SourceDocument
 from .budget import DEFAULT_BUDGET, Budget, BudgetExceeded
 from .dimensions import number_bounds
 from .dnf import DNF, Space
-from .regions import Leaf, Pruning, build_tree, collapse, leaves, meet, merge_boxes, query, uncovered
+from .regions import Leaf, Pruning, build_tree, collapse, leaves, mark, meet, merge_boxes, query, uncovered
 from .findings import Finding
 from .witness import WitnessBuilder, lowest_point
 
@@ -65,6 +65,8 @@ TEMPLATE: dict[str, Any] = {
     "customer_complaint": False,
 }
 MAX_PER_KIND = 5  # witnesses listed per finding kind and rule; the rest are counted
+MAX_AROUND = 500  # parts of a masked row's region joined to describe it in words
+MAX_TRIES = 3  # witness pairs tried per pair of deciding rules before giving up on it
 
 
 class Outcome(NamedTuple):
@@ -220,11 +222,27 @@ class GradingModel:
     # -- witnesses ------------------------------------------------------------------
 
     def holds(self, fact: dict[str, Any]) -> frozenset[int] | None:
+        """The rules that decide ``fact``: the tables that apply, their matching rows (under a
+        first-hit policy the first only: :meth:`outcome` needs no more), the adjustments."""
         try:
             incident = self.parse(fact)
         except AspRulesError:
             return None
-        return frozenset(i for i, (_, _, pred) in enumerate(self.rules) if pred(incident))
+        rules = self.rules
+        out = []
+        for ti, ids in enumerate(self.row_rules):
+            applies = self.applies_rule[ti]
+            if not rules[applies][2](incident):
+                continue
+            out.append(applies)
+            first = ti in self.first_hit
+            for r in ids:
+                if rules[r][2](incident):
+                    out.append(r)
+                    if first:
+                        break
+        out += [r for r in self.adj_rule if rules[r][2](incident)]
+        return frozenset(out)
 
     def witness(self, leaf: Leaf, point=None, start=None) -> tuple[dict[str, Any] | None, bool]:
         """A fact in ``leaf`` and whether the compiled rules confirm it lies there."""
@@ -337,8 +355,10 @@ def _gaps(model: GradingModel) -> list[Finding]:
 
 
 def _row_path(model: GradingModel, ti: int, row_id: str):
-    ri = next(i for i, r in enumerate(model.doc.tables[ti].rows) if r.id == row_id)
-    return ("tables", ti, "rows", ri)
+    index = model.__dict__.get("_row_index")
+    if index is None:
+        index = model._row_index = {(tj, r.id): ri for tj, t in enumerate(model.doc.tables) for ri, r in enumerate(t.rows)}
+    return ("tables", ti, "rows", index[(ti, row_id)])
 
 
 def _overlaps_and_masking(model: GradingModel) -> list[Finding]:
@@ -373,129 +393,86 @@ def _overlaps_and_masking(model: GradingModel) -> list[Finding]:
             place = model.place(_row_path(model, ti, row.id))
             # the parts of leaves where the table applies and the row matches; under a
             # first-hit policy the tree is not split at a row below one that matches
+            boxes = model.items_of(model.row_rules[ti][k])
             met = [
-                (leaf, part)
-                for box in model.items_of(model.row_rules[ti][k])
-                for leaf in query(model.tree, box)
-                if leaf.outcome.tables[ti] is not None and (part := meet(leaf.box, box)) is not None
+                (leaf, box)
+                for box in boxes
+                for leaf in query(model.tree, box)  # every leaf it yields meets the box
+                if leaf.outcome.tables[ti] is not None
             ]
             if not met:
                 out.append(Finding("unreachable-row", "warning", f"row {row.id} of table {t.model.id!r} can never match: its condition is unsatisfiable (within the table's applies_when)", rule=row.id, **place))
                 continue
             maskers = sorted({rows[leaf.outcome.tables[ti][0]][0].id for leaf, _ in met if leaf.outcome.tables[ti]})
-            fact, ok = model.witness(met[0][0], lowest_point(met[0][1]))
+            parts = [part for leaf, box in met[:MAX_AROUND] if (part := meet(leaf.box, box)) is not None]
+            fact, ok = model.witness(met[0][0], lowest_point(parts[0]))
             order = "earlier rows" if t.model.hit_policy == "first" else "more severe (priority) rows"
             out.append(
                 Finding(
                     "masked-row", "warning" if ok else "info",
                     f"row {row.id} of table {t.model.id!r} never decides: {order} {', '.join(maskers)} match wherever it does"
                     + ("" if ok else " (not confirmed on a concrete incident)"),
-                    rule=row.id, region=model.region(_around(met[0][1], [part for _, part in met])), witness=(fact,) if fact else (), **place,
+                    rule=row.id, region=model.region(_around(parts[0], parts)), witness=(fact,) if fact else (), **place,
                 )
             )
     return out
 
 
 def _monotonicity(model: GradingModel) -> list[Finding]:
-    """Compare the two sides of every split on a measure; subtrees whose finals cannot
-    get less severe across the split are skipped whole, so a monotone table costs little."""
+    """For every region and measure, look at the regions just above it on that measure;
+    subtrees whose finals cannot be less severe are skipped whole (their mark), so a
+    monotone table costs about one pruned query per region and measure."""
     out = []
-    seen: set[tuple] = set()
-    full = model.space.full_box()
+    tree = model.decisions
+    mark(tree, _leaf_finals, lambda spans: (min(s[0] for s in spans), max(s[1] for s in spans)))
+    regions = [leaf for leaf in leaves(tree) if leaf.outcome.table >= 0]
     for d, dim in enumerate(model.space.order):
         if not dim.worse_when_larger:
             continue
         reported = 0
-        for a, b in _crossings(model.decisions, full, d):
+        tries: dict[tuple, int] = {}
+        for a in regions:
             if reported >= MAX_PER_KIND:
                 break
-            key = (d, _why(model, a), _why(model, b))
-            if key in seen:
+            face = a.box[d][1]
+            if face >= dim.size:
                 continue
-            pair = _pair(model, a, b, d)
-            if pair is None:
-                continue
-            seen.add(key)
-            reported += 1
-            low, high, lvl_low, lvl_high = pair
-            face = b.box[d][0]
-            out.append(
-                Finding(
-                    "non-monotone", "error",
-                    f"worsening {dim.label} ({dim.describe(face - 1, face)} → {dim.describe(face, face + 1)}) lowers the level "
-                    f"{lvl_low} → {lvl_high} ({_why(model, a)} vs {_why(model, b)})",
-                    rule=_why(model, b), region=model.region(a.box), witness=(low, high),
-                    **model.place(_deciding_path(model, b)),
+            above = a.box[:d] + ((face, face + 1),) + a.box[d + 1 :]
+            final = a.outcome.final
+            for b in query(tree, above, skip=lambda node, final=final: _finals(node)[1] <= final):
+                key = (_why(model, a), _why(model, b))
+                if tries.get(key, 0) >= MAX_TRIES:
+                    continue
+                pair = _pair(model, a, b, d)
+                if pair is None:
+                    tries[key] = tries.get(key, 0) + 1
+                    continue
+                tries[key] = MAX_TRIES  # reported once
+                reported += 1
+                low, high, lvl_low, lvl_high = pair
+                out.append(
+                    Finding(
+                        "non-monotone", "error",
+                        f"worsening {dim.label} ({dim.describe(face - 1, face)} → {dim.describe(face, face + 1)}) lowers the level "
+                        f"{lvl_low} → {lvl_high} ({key[0]} vs {key[1]})",
+                        rule=key[1], region=model.region(a.box), witness=(low, high),
+                        **model.place(_deciding_path(model, b)),
+                    )
                 )
-            )
+                if reported >= MAX_PER_KIND:
+                    break
     return out
+
+
+def _leaf_finals(leaf: Leaf) -> tuple[float, float]:
+    if leaf.outcome.table < 0:
+        return math.inf, -1
+    return leaf.outcome.final, leaf.outcome.final
 
 
 def _finals(node) -> tuple[float, float]:
     """(most severe, least severe) final rank below ``node``; no-table leaves never count."""
-    if isinstance(node, Leaf):
-        if node.outcome.table < 0:
-            return math.inf, -1
-        return node.outcome.final, node.outcome.final
-    if node.mark is None:
-        spans = [_finals(c) for c in node.children]
-        node.mark = (min(s[0] for s in spans), max(s[1] for s in spans))
-    return node.mark
-
-
-def _children(node, box):
-    d = node.dim
-    for k, child in enumerate(node.children):
-        yield child, box[:d] + ((node.bounds[k], node.bounds[k + 1]),) + box[d + 1 :]
-
-
-def _crossings(tree, box, d):
-    """Leaf pairs (below, above) touching across a split on ``d`` where the upper is less severe."""
-    stack = [(tree, box)]
-    while stack:
-        node, nbox = stack.pop()
-        if isinstance(node, Leaf):
-            continue
-        kids = list(_children(node, nbox))
-        if node.dim == d:
-            for (a, abox), (b, bbox) in zip(kids, kids[1:]):
-                yield from _cross(a, abox, b, bbox, d)
-        stack += reversed(kids)
-
-
-def _cross(a, abox, b, bbox, d):
-    for e, ((alo, ahi), (blo, bhi)) in enumerate(zip(abox, bbox)):
-        if e != d and (alo >= bhi or blo >= ahi):
-            return
-    if _finals(b)[1] <= _finals(a)[0]:
-        return
-    if isinstance(a, Leaf) and isinstance(b, Leaf):
-        yield a, b
-        return
-    if not isinstance(a, Leaf) and not isinstance(b, Leaf) and a.dim == b.dim != d and a.bounds == b.bounds:
-        # both sides split alike (common for siblings built from the same rules): pair them up
-        for (ca, cabox), (cb, cbbox) in zip(_children(a, abox), _children(b, bbox)):
-            yield from _cross(ca, cabox, cb, cbbox, d)
-        return
-    if not isinstance(a, Leaf):
-        for child, cbox in _facing(a, abox, bbox, d, upper=True):
-            yield from _cross(child, cbox, b, bbox, d)
-    else:
-        for child, cbox in _facing(b, bbox, abox, d, upper=False):
-            yield from _cross(a, abox, child, cbox, d)
-
-
-def _facing(node, box, other, d, upper):
-    """Children of ``node`` on the shared face: the last (or first) along ``d``, else
-    those meeting ``other``'s extent in the node's split dimension."""
-    e, bounds = node.dim, node.bounds
-    if e == d:
-        k = len(node.children) - 1 if upper else 0
-        return [(node.children[k], box[:e] + ((bounds[k], bounds[k + 1]),) + box[e + 1 :])]
-    lo, hi = other[e]
-    first = max(0, bisect_right(bounds, lo) - 1)
-    last = min(len(node.children), bisect_left(bounds, hi))
-    return [(node.children[k], box[:e] + ((bounds[k], bounds[k + 1]),) + box[e + 1 :]) for k in range(first, last)]
+    return _leaf_finals(node) if isinstance(node, Leaf) else node.mark
 
 
 def _around(box, boxes):

@@ -60,70 +60,82 @@ def build_tree(
     ``rules`` then holds the rules that decide it, not every rule that holds. Raises
     :class:`~.budget.BudgetExceeded` when the tree would have more than ``limit`` nodes.
     """
-    count = [0]
-    return _build(box, items, covered, pruning, {}, limit if limit is not None else math.inf, count)
-
-
-def _build(box, items, covered, pruning, settled, limit, count) -> Node | Leaf:
-    count[0] += 1
-    if count[0] > limit:
-        raise BudgetExceeded("regions of the tree", int(limit))
-    partial = []
-    full = []
-    for item in items:
-        r = item[1]
-        for (lo, hi), (blo, bhi) in zip(r, box):
-            if lo > blo or hi < bhi:
-                partial.append(item)
-                break
-        else:
-            full.append(item[0])
-    if full:
-        covered = covered | frozenset(full)
-    if pruning is not None and partial:
-        ordered, gated = pruning
-        for rule in full:
-            group = ordered.get(rule)
-            if group is not None and group[1] < settled.get(group[0], math.inf):
-                settled = {**settled, group[0]: group[1]}
-        live = None
-        kept = []
+    limit_ = limit if limit is not None else math.inf
+    count = 0
+    root: list[Node | Leaf | None] = [None]
+    # an explicit stack: a pruned tree may be as deep as the table is long
+    stack: list[tuple] = [(box, items, covered, {}, root, 0)]
+    while stack:
+        box, items, covered, settled, slot, at = stack.pop()
+        count += 1
+        if count > limit_:
+            raise BudgetExceeded("regions of the tree", int(limit_))
+        partial = []
+        full = []
+        for item in items:
+            r = item[1]
+            for (lo, hi), (blo, bhi) in zip(r, box):
+                if lo > blo or hi < bhi:
+                    partial.append(item)
+                    break
+            else:
+                full.append(item[0])
+        if full:
+            covered = covered | frozenset(full)
+        if pruning is not None and partial:
+            partial, settled = _prune(pruning, full, partial, covered, settled)
+        if not partial:
+            slot[at] = Leaf(box, covered)
+            continue
+        first = partial[0][1]
+        d = next(k for k, ((lo, hi), (blo, bhi)) in enumerate(zip(first, box)) if lo > blo or hi < bhi)
+        blo, bhi = box[d]
+        # Without pruning every partial item's edge on ``d`` is a cut, so each dimension is
+        # split once on a path. With pruning only the first item's edges are: the part it
+        # covers drops the items below it at once, the rest never meets it again.
+        cuts = set()
+        for _, r in partial[:1] if pruning is not None else partial:
+            lo, hi = r[d]
+            if lo > blo:
+                cuts.add(lo)
+            if hi < bhi:
+                cuts.add(hi)
+        bounds = [blo] + sorted(cuts) + [bhi]
+        parts: list[list[tuple[int, Box]]] = [[] for _ in range(len(bounds) - 1)]
         for item in partial:
-            rule = item[0]
-            group = ordered.get(rule)
-            if group is not None and group[1] > settled.get(group[0], math.inf):
-                continue
-            gate = gated.get(rule)
-            if gate is not None and gate not in covered:
-                if live is None:
-                    live = {it[0] for it in partial}
-                if gate not in live:
-                    continue
-            kept.append(item)
-        partial = kept
-    if not partial:
-        return Leaf(box, covered)
-    first = partial[0][1]
-    d = next(k for k, ((lo, hi), (blo, bhi)) in enumerate(zip(first, box)) if lo > blo or hi < bhi)
-    blo, bhi = box[d]
-    cuts = set()
-    for _, r in partial:
-        lo, hi = r[d]
-        if lo > blo:
-            cuts.add(lo)
-        if hi < bhi:
-            cuts.add(hi)
-    bounds = [blo] + sorted(cuts) + [bhi]
-    parts: list[list[tuple[int, Box]]] = [[] for _ in range(len(bounds) - 1)]
+            lo, hi = item[1][d]
+            for k in range(max(0, bisect_right(bounds, lo) - 1), min(len(parts), bisect_left(bounds, hi))):
+                parts[k].append(item)
+        node = Node(d, bounds, [None] * len(parts))
+        slot[at] = node
+        for k in range(len(parts)):
+            stack.append((box[:d] + ((bounds[k], bounds[k + 1]),) + box[d + 1 :], parts[k], covered, settled, node.children, k))
+    return root[0]  # type: ignore[return-value]
+
+
+def _prune(pruning: Pruning, full: list[int], partial: list, covered: frozenset[int], settled: dict[int, int]):
+    """Partial items that can still change the outcome below a node, and the first-hit
+    position settled per group there."""
+    ordered, gated = pruning
+    for rule in full:
+        group = ordered.get(rule)
+        if group is not None and group[1] < settled.get(group[0], math.inf):
+            settled = {**settled, group[0]: group[1]}
+    live = None
+    kept = []
     for item in partial:
-        lo, hi = item[1][d]
-        for k in range(bisect_right(bounds, lo) - 1, bisect_left(bounds, hi)):
-            parts[k].append(item)
-    children = [
-        _build(box[:d] + ((bounds[k], bounds[k + 1]),) + box[d + 1 :], parts[k], covered, pruning, settled, limit, count)
-        for k in range(len(parts))
-    ]
-    return Node(d, bounds, children)
+        rule = item[0]
+        group = ordered.get(rule)
+        if group is not None and group[1] > settled.get(group[0], math.inf):
+            continue
+        gate = gated.get(rule)
+        if gate is not None and gate not in covered:
+            if live is None:
+                live = {it[0] for it in partial}
+            if gate not in live:
+                continue
+        kept.append(item)
+    return kept, settled
 
 
 def uncovered(box: Box, covers: list[Box], limit: int = 1) -> list[Box]:
@@ -212,18 +224,41 @@ def meet(a: Box, b: Box) -> Box | None:
 def collapse(node: Node | Leaf, box: Box, key: Callable[[Any], Any] = lambda outcome: outcome) -> Node | Leaf:
     """A copy of the tree where siblings with equal ``key(outcome)`` are merged, bottom up,
     so regions are as large as they can be. The leaves of ``node`` are left as they are."""
-    if isinstance(node, Leaf):
-        return node
-    d = node.dim
-    children = [
-        collapse(c, box[:d] + ((node.bounds[k], node.bounds[k + 1]),) + box[d + 1 :], key) for k, c in enumerate(node.children)
-    ]
-    first = children[0]
-    if isinstance(first, Leaf):
-        want = key(first.outcome)
-        if all(isinstance(c, Leaf) and key(c.outcome) == want for c in children[1:]):
-            return Leaf(box, first.rules, first.outcome)
-    return Node(d, node.bounds, children)
+    done: dict[int, Node | Leaf] = {}
+    stack: list[tuple[Node | Leaf, Box, bool]] = [(node, box, False)]
+    while stack:  # post-order without recursion: pruned trees can be deep
+        n, b, ready = stack.pop()
+        if isinstance(n, Leaf):
+            done[id(n)] = n
+            continue
+        d = n.dim
+        if not ready:
+            stack.append((n, b, True))
+            stack.extend((c, b[:d] + ((n.bounds[k], n.bounds[k + 1]),) + b[d + 1 :], False) for k, c in enumerate(n.children))
+            continue
+        children = [done.pop(id(c)) for c in n.children]
+        first = children[0]
+        if isinstance(first, Leaf):
+            want = key(first.outcome)
+            if all(isinstance(c, Leaf) and key(c.outcome) == want for c in children[1:]):
+                done[id(n)] = Leaf(b, first.rules, first.outcome)
+                continue
+        done[id(n)] = Node(d, n.bounds, children)
+    return done[id(node)]
+
+
+def mark(tree: Node | Leaf, summary: Callable[[Leaf], Any], join: Callable[[list[Any]], Any]) -> None:
+    """Set every node's ``mark`` to ``join`` of its children's, leaves giving ``summary``."""
+    stack: list[tuple[Node | Leaf, bool]] = [(tree, False)]
+    while stack:
+        n, ready = stack.pop()
+        if isinstance(n, Leaf):
+            continue
+        if not ready:
+            stack.append((n, True))
+            stack.extend((c, False) for c in n.children)
+            continue
+        n.mark = join([c.mark if isinstance(c, Node) else summary(c) for c in n.children])
 
 
 def leaves(tree: Node | Leaf) -> Iterable[Leaf]:
