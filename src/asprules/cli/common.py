@@ -12,6 +12,7 @@ from ..errors import AspRulesError, Problem
 from ..loader import Rulebook, load_rulesets
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_BUDGET = 6  # validate: the analysis hit a budget and could not check everything (failing findings still exit 1)
 
 
 def emit(payload: dict, text: str, fmt: str) -> None:

@@ -24,6 +24,7 @@ class Budget:
 
     conjunctions: int = 4096  # boxes one condition may expand to (``all`` over ``any`` multiplies)
     regions: int = 200_000  # nodes of one region tree
+    splits: int = 100_000  # steps of one search for uncovered regions (gaps, masked classes)
 
 
 DEFAULT_BUDGET = Budget()
@@ -32,7 +33,8 @@ DEFAULT_BUDGET = Budget()
 class BudgetExceeded(Exception):
     """A count passed its budget; ``what`` says which, in words."""
 
-    def __init__(self, what: str, limit: int):
+    def __init__(self, what: str, limit: int, at: int | None = None):
         super().__init__(f"{what} would pass the budget of {limit:,}")
         self.what = what
         self.limit = limit
+        self.at = at  # the rule (item) being split on when the count ran out, if known

@@ -65,7 +65,7 @@ TEMPLATE: dict[str, Any] = {
     "customer_complaint": False,
 }
 MAX_PER_KIND = 5  # witnesses listed per finding kind and rule; the rest are counted
-MAX_AROUND = 500  # parts of a masked row's region joined to describe it in words
+MAX_AROUND = 64  # parts of a masked row's region joined to describe it in words
 MAX_TRIES = 3  # witness pairs tried per pair of deciding rules before giving up on it
 
 
@@ -140,7 +140,9 @@ class GradingModel:
         try:
             return self.space.dnf(cond)
         except BudgetExceeded as exc:
-            self.unchecked.append((rule, path, f"its condition is modelled as opaque: {exc}"))
+            self.unchecked.append(
+                (rule, path, f"{rule}: the {exc}; it is modelled as an opaque condition, so findings that depend on it are reported only where a concrete incident confirms them")
+            )
             return self.space.opaque(cond, f"{exc}")
 
     def pruning(self, offset: int = 0) -> Pruning:
@@ -161,7 +163,18 @@ class GradingModel:
             items = self.items()
             self.tree = build_tree(full, items, pruning=self.pruning(), limit=self.budget.regions)
         except BudgetExceeded as exc:
-            self.unchecked.append((self.doc.id, ("tables",), f"{exc}; overlaps, masked rows, monotonicity and dead adjustments were not checked"))
+            rule, path = self.doc.id, ("tables",)
+            if exc.at is not None and exc.at in self.row_of:
+                ti, k = self.row_of[exc.at]
+                rule, path = self.ev.tables[ti].model.id, ("tables", ti)
+                where = f"table {rule!r} (splitting at row {self.ev.tables[ti].rows[k][0].id})"
+            elif exc.at is not None:
+                where = f"{self.rules[exc.at][0]} {self.rules[exc.at][1]}"
+            else:
+                where = f"ruleset {self.doc.id!r}"
+            self.unchecked.append(
+                (rule, path, f"{where}: the {exc}; overlaps, masked rows, monotonicity and dead adjustments were not checked")
+            )
             self.tree = None
             return
         self.leaves = list(leaves(self.tree))
@@ -301,7 +314,7 @@ def check_grading(model: GradingModel) -> list[Finding]:
 def _budget_findings(model: GradingModel) -> list[Finding]:
     return [
         Finding(
-            "budget", "info", f"{rule}: not checked exactly — {what}",
+            "budget", "info", f"not checked exactly: {what}",
             rule=rule, **model.place(path),
         )
         for rule, path, what in model.unchecked
@@ -325,7 +338,12 @@ def _confirmed(model: GradingModel, leaves_: list[Leaf], limit: int = MAX_PER_KI
 def _gaps(model: GradingModel) -> list[Finding]:
     out = []
     applies = [b for ti in range(len(model.ev.tables)) for b in model.items_of(model.applies_rule[ti])]
-    nowhere = uncovered(model.space.full_box(), applies, limit=MAX_PER_KIND)
+    steps = model.budget.splits
+    try:
+        nowhere = uncovered(model.space.full_box(), applies, limit=MAX_PER_KIND, steps=steps)
+    except BudgetExceeded as exc:
+        model.unchecked.append((model.doc.id, ("tables",), f"ruleset {model.doc.id!r}: the {exc}; incidents no table applies to were not searched"))
+        nowhere = []
     for box in nowhere:
         fact = model.witness_where(box, lambda o: o.table < 0)
         out.append(
@@ -341,7 +359,11 @@ def _gaps(model: GradingModel) -> list[Finding]:
         if not default.major:
             continue
         rows = [b for r in model.row_rules[ti] for b in model.items_of(r)]
-        falls = [g for b in model.items_of(model.applies_rule[ti]) for g in uncovered(b, rows, limit=MAX_PER_KIND)]
+        try:
+            falls = [g for b in model.items_of(model.applies_rule[ti]) for g in uncovered(b, rows, limit=MAX_PER_KIND, steps=steps)]
+        except BudgetExceeded as exc:
+            model.unchecked.append((t.model.id, ("tables", ti), f"table {t.model.id!r}: the {exc}; regions falling to its major default were not searched"))
+            falls = []
         for box in falls[:MAX_PER_KIND]:
             fact = model.witness_where(box, lambda o, ti=ti: o.tables[ti] == ())
             out.append(

@@ -68,8 +68,6 @@ def build_tree(
     while stack:
         box, items, covered, settled, slot, at = stack.pop()
         count += 1
-        if count > limit_:
-            raise BudgetExceeded("regions of the tree", int(limit_))
         partial = []
         full = []
         for item in items:
@@ -87,6 +85,8 @@ def build_tree(
         if not partial:
             slot[at] = Leaf(box, covered)
             continue
+        if count > limit_:
+            raise BudgetExceeded("regions of the tree", int(limit_), at=partial[0][0])
         first = partial[0][1]
         d = next(k for k, ((lo, hi), (blo, bhi)) in enumerate(zip(first, box)) if lo > blo or hi < bhi)
         blo, bhi = box[d]
@@ -138,36 +138,44 @@ def _prune(pruning: Pruning, full: list[int], partial: list, covered: frozenset[
     return kept, settled
 
 
-def uncovered(box: Box, covers: list[Box], limit: int = 1) -> list[Box]:
-    """Disjoint parts of ``box`` that none of ``covers`` meets (at most ``limit`` of them)."""
+def uncovered(box: Box, covers: list[Box], limit: int = 1, steps: int | None = None) -> list[Box]:
+    """Disjoint parts of ``box`` that none of ``covers`` meets (at most ``limit`` of them).
+
+    Raises :class:`~.budget.BudgetExceeded` after more than ``steps`` splits.
+    """
     out: list[Box] = []
-    _uncovered(box, covers, limit, out)
-    return out
-
-
-def _uncovered(box: Box, covers: list[Box], limit: int, out: list[Box]) -> None:
-    meeting = []
-    for r in covers:
-        inside = True
-        for (lo, hi), (blo, bhi) in zip(r, box):
-            if lo >= bhi or hi <= blo:
-                break
-            if lo > blo or hi < bhi:
-                inside = False
+    budget = steps if steps is not None else math.inf
+    done = 0
+    stack: list[tuple[Box, list[Box]]] = [(box, covers)]
+    while stack and len(out) < limit:
+        box, covers = stack.pop()
+        done += 1
+        if done > budget:
+            raise BudgetExceeded("splits of the search for uncovered regions", int(budget))
+        meeting = []
+        for r in covers:
+            inside = True
+            for (lo, hi), (blo, bhi) in zip(r, box):
+                if lo >= bhi or hi <= blo:
+                    break
+                if lo > blo or hi < bhi:
+                    inside = False
+            else:
+                if inside:
+                    break
+                meeting.append(r)
         else:
-            if inside:
-                return
-            meeting.append(r)
-    if not meeting:
-        out.append(box)
-        return
-    first = meeting[0]
-    d = next(k for k, ((lo, hi), (blo, bhi)) in enumerate(zip(first, box)) if lo > blo or hi < bhi)
-    blo, bhi = box[d]
-    lo, hi = first[d]
-    for a, b in ((blo, max(blo, lo)), (max(blo, lo), min(bhi, hi)), (min(bhi, hi), bhi)):
-        if a < b and len(out) < limit:
-            _uncovered(box[:d] + ((a, b),) + box[d + 1 :], meeting, limit, out)
+            if not meeting:
+                out.append(box)
+                continue
+            first = meeting[0]
+            d = next(k for k, ((lo, hi), (blo, bhi)) in enumerate(zip(first, box)) if lo > blo or hi < bhi)
+            blo, bhi = box[d]
+            lo, hi = first[d]
+            parts = [(a, b) for a, b in ((blo, max(blo, lo)), (max(blo, lo), min(bhi, hi)), (min(bhi, hi), bhi)) if a < b]
+            for a, b in reversed(parts):
+                stack.append((box[:d] + ((a, b),) + box[d + 1 :], meeting))
+    return out
 
 
 def merge_boxes(boxes: list[Box], limit: int = 1_000_000) -> list[Box]:
