@@ -81,14 +81,25 @@ def mixed_8(n: int, seed: int = 2) -> str:
 
 
 def any_groups(groups: int, seed: int = 3) -> str:
+    """``all`` of ``groups`` groups, each "a long outage or many users" at its own figures."""
     rng = random.Random(seed)
-    fields = list(NUMBERS)
+    parts = [
+        f"{{any: [{{field: outage_minutes, ge: {rng.randrange(10, 600)}}}, {{field: affected_users_pct, ge: {rng.randrange(1, 100)}}}]}}"
+        for _ in range(groups)
+    ]
+    rows = [_row(0, "L1", parts), _row(1, "L3", ["{field: outage_minutes, ge: 30}"])]
+    return "\n".join(HEAD + rows) + "\n"
+
+
+def any_flags(groups: int, seed: int = 5) -> str:
+    """``all`` of ``groups`` groups over different fields: 2^groups distinct boxes, past the budget."""
+    rng = random.Random(seed)
+    fields = list(NUMBERS) + list(FLAGS)
     parts = []
-    for _ in range(groups):
-        a, b = rng.sample(fields, 2)
-        parts.append(
-            f"{{any: [{{field: {a}, ge: {rng.randrange(*NUMBERS[a])}}}, {{field: {b}, lt: {rng.randrange(*NUMBERS[b])}}}]}}"
-        )
+    for g in range(groups):
+        a, b = fields[g % len(fields)], fields[(g * 3 + 1) % len(fields)]
+        alt = [f"{{field: {f}, ge: {rng.randrange(*NUMBERS[f])}}}" if f in NUMBERS else f"{{field: {f}, eq: true}}" for f in (a, b)]
+        parts.append("{any: [" + ", ".join(alt) + "]}")
     rows = [_row(0, "L1", parts), _row(1, "L3", ["{field: outage_minutes, ge: 30}"])]
     return "\n".join(HEAD + rows) + "\n"
 
@@ -99,7 +110,7 @@ def numbers_4(n: int, seed: int = 4) -> str:
     return "\n".join(HEAD + rows) + "\n"
 
 
-CASES = {"priority-3": priority_3, "mixed-8": mixed_8, "any-groups": any_groups, "numbers-4": numbers_4}
+CASES = {"priority-3": priority_3, "mixed-8": mixed_8, "any-groups": any_groups, "any-flags": any_flags, "numbers-4": numbers_4}
 
 
 def run(cmd: list[str]) -> tuple[float, float, int]:
@@ -156,7 +167,10 @@ def main(argv: list[str] | None = None) -> dict:
                 print(f"{name:11} fit: time ∝ rows^{_slope(xs, ts):.2f}, memory ∝ rows^{_slope(xs, ms):.2f} (log-log least squares)")
                 results[name] = list(zip(xs, ts, ms))
             return results
-        cases = [("priority-3", 1000, 10.0, 1024), ("mixed-8", 1000, 10.0, 1024), ("any-groups", 20, 2.0, 1024), ("numbers-4", 80, 10.0, 1024)]
+        cases = [
+            ("priority-3", 1000, 10.0, 1024), ("mixed-8", 1000, 10.0, 1024), ("any-groups", 20, 2.0, 1024),
+            ("any-flags", 20, 2.0, 1024), ("numbers-4", 80, 10.0, 1024),
+        ]
         for name, n, limit_s, limit_mib in cases:
             path = Path(tmp) / f"{name}.yaml"
             path.write_text(CASES[name](n), encoding="utf-8")

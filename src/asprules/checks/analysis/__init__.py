@@ -21,9 +21,11 @@ from ...errors import RulesetError
 from ...format.calendars import intervals
 from ...format.document import CalendarDocument
 from ...loader import LoadedDocument, Rulebook, load_rulesets, rule_files
+from . import budget as _budget
+from .budget import Budget
 from .findings import SEVERITIES, Finding, Severity, from_problem
 
-__all__ = ["Finding", "Severity", "SEVERITIES", "analyse", "analyse_paths", "assumed_figures", "check_paths", "grading_model"]
+__all__ = ["Budget", "Finding", "Severity", "SEVERITIES", "analyse", "analyse_paths", "assumed_figures", "check_paths", "grading_model"]
 
 
 def zone_and_periods(rulebook: Rulebook, model) -> tuple:
@@ -40,7 +42,7 @@ def source_of(rulebook: Rulebook, model):
     return next(d.source for d in rulebook.documents if d.model is model)
 
 
-def grading_model(rulebook: Rulebook):
+def grading_model(rulebook: Rulebook, budget: Budget | None = None):
     """The box model of the loaded grading ruleset (``None`` if there is none)."""
     from .grading_checks import GradingModel
 
@@ -48,34 +50,37 @@ def grading_model(rulebook: Rulebook):
         return None
     doc = rulebook.grading.doc
     zone, periods = zone_and_periods(rulebook, doc)
-    return GradingModel(rulebook.grading, source_of(rulebook, doc), zone, periods)
+    return GradingModel(rulebook.grading, source_of(rulebook, doc), zone, periods, budget=budget or _budget.DEFAULT_BUDGET)
 
 
-def analyse(rulebook: Rulebook) -> list[Finding]:
-    """Every finding of the static checks on loaded, valid rulesets."""
+def analyse(rulebook: Rulebook, budget: Budget | None = None) -> list[Finding]:
+    """Every finding of the static checks on loaded, valid rulesets.
+
+    ``budget`` bounds the work (default :data:`.budget.DEFAULT_BUDGET`); what it stops is
+    reported as ``budget`` findings, never as an exception."""
     # The analysis allocates many small short-lived objects; with a large ruleset loaded,
     # each cyclic collection would rescan all of it. Pause the collector, restore it after.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _analyse(rulebook)
+        return _analyse(rulebook, budget or _budget.DEFAULT_BUDGET)
     finally:
         if paused:
             gc.enable()
 
 
-def _analyse(rulebook: Rulebook) -> list[Finding]:
+def _analyse(rulebook: Rulebook, budget: Budget) -> list[Finding]:
     from .authorization_checks import check_authorization
     from .grading_checks import check_grading
 
     findings: list[Finding] = []
-    model = grading_model(rulebook)
+    model = grading_model(rulebook, budget)
     if model is not None:
         findings += check_grading(model)
     if rulebook.authorization is not None:
         doc = rulebook.authorization.doc
         zone, periods = zone_and_periods(rulebook, doc)
-        findings += check_authorization(rulebook.authorization, source_of(rulebook, doc), zone, periods)
+        findings += check_authorization(rulebook.authorization, source_of(rulebook, doc), zone, periods, budget)
     return findings
 
 

@@ -23,7 +23,7 @@ from ...facts.models import Engineer, Operation, parse_operation
 from ...format.document import AllOf, AnyOf, HasApproval, NotOf
 from ...format.validate import with_derived
 from ...source import SourceDocument
-from .budget import DEFAULT_BUDGET, BudgetExceeded
+from .budget import DEFAULT_BUDGET, Budget, BudgetExceeded
 from .dimensions import number_bounds
 from .dnf import Space
 from .regions import meet, uncovered
@@ -46,16 +46,21 @@ TEMPLATE: dict[str, Any] = {
 }
 
 
-def operation_space(doc, has_calendar: bool, schema: FactSchema | None = None) -> Space:
+def operation_space(doc, has_calendar: bool, schema: FactSchema | None = None, budget: Budget = DEFAULT_BUDGET) -> Space:
+    """The analysis' dimensions for an authorization ruleset."""
     if schema is None or schema.bundled and schema.model is Operation:
         bounds = {**number_bounds(Operation), **number_bounds(Engineer, "engineer.")}
-        return Space(with_derived(OPERATION_FIELDS, doc.derived), dict(doc.derived), bounds, {}, has_calendar)
-    return Space(with_derived(schema.catalog, doc.derived), dict(doc.derived), schema.number_bounds(), {}, has_calendar)
+        return Space(with_derived(OPERATION_FIELDS, doc.derived), dict(doc.derived), bounds, {}, has_calendar, budget)
+    return Space(with_derived(schema.catalog, doc.derived), dict(doc.derived), schema.number_bounds(), {}, has_calendar, budget)
 
 
-def check_authorization(ev: AuthorizationEvaluator, source: SourceDocument, zone, periods) -> list[Finding]:
+def check_authorization(
+    ev: AuthorizationEvaluator, source: SourceDocument, zone, periods, budget: Budget = DEFAULT_BUDGET
+) -> list[Finding]:
+    """Masked risk classes, dead constraints, unused steps; ``budget`` findings for what
+    could not be checked within ``budget``."""
     doc = ev.doc
-    space = operation_space(doc, bool(periods), ev.ctx.schema)
+    space = operation_space(doc, bool(periods), ev.ctx.schema, budget)
     notes: list[Finding] = []
 
     def place(path) -> dict[str, Any]:
@@ -81,17 +86,16 @@ def check_authorization(ev: AuthorizationEvaluator, source: SourceDocument, zone
     space.freeze()
     try:
         boxes = [space.items(dnf) for dnf in dnfs]
-        return _checks(ev, space, boxes, source, zone, periods, place) + notes
+        return _checks(ev, space, boxes, zone, periods, place, budget.splits) + notes
     except BudgetExceeded as exc:
         note(doc.id, ("risk_classes",), f"authorization ruleset {doc.id!r}: the {exc}; masked risk classes and dead constraints were not checked")
         return _unused_steps(doc, place) + notes
 
 
-def _checks(ev: AuthorizationEvaluator, space: Space, boxes, source: SourceDocument, zone, periods, place) -> list[Finding]:
+def _checks(ev: AuthorizationEvaluator, space: Space, boxes, zone, periods, place, steps: int) -> list[Finding]:
     doc = ev.doc
     schema = ev.ctx.schema
     declared = schema is not None and not schema.bundled
-    steps = DEFAULT_BUDGET.splits
     builder = WitnessBuilder(space, schema.example() if declared else TEMPLATE, zone, periods)  # type: ignore[union-attr]
     parse = schema.parse if declared else parse_operation  # type: ignore[union-attr]
 

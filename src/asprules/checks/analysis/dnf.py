@@ -402,7 +402,14 @@ def _and_single(conjs: list[Conj]) -> DNF:
 
 
 def _and(left: DNF, right: DNF, space: Space) -> DNF:
+    """The conjunction of two unions of boxes, without repeating a box.
+
+    ``all`` over ``any`` groups multiplies: two groups of two alternatives on the same
+    fields give four boxes, most of them equal once thresholds are intersected. Equal
+    boxes are kept once, so the count grows with the distinct results, not 2^groups.
+    """
     out: DNF = []
+    seen: set = set()
     for a in left:
         for b in right:
             merged = dict(a)
@@ -425,8 +432,9 @@ def _and(left: DNF, right: DNF, space: Space) -> DNF:
                         break
                     merged[name] = both
             if not empty:
-                out.append(merged)
+                key = tuple(sorted(merged.items(), key=lambda kv: kv[0]))
+                if key not in seen:
+                    seen.add(key)
+                    out.append(merged)
         space._check_size(len(out))
     return out
-
-

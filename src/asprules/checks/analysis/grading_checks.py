@@ -130,6 +130,8 @@ class GradingModel:
             self.space.register(dnf)
         self.tree = None
         self.leaves: list[Leaf] = []
+        self._items: dict[int, list] = {}
+        self.has_items = False  # whether every rule's boxes are known (gaps need them)
         if space is None:
             self.space.freeze()
             self.witnesses = WitnessBuilder(self.space, self.template, zone, periods)
@@ -161,6 +163,10 @@ class GradingModel:
         full = self.space.full_box()
         try:
             items = self.items()
+        except BudgetExceeded as exc:
+            self.unchecked.append((self.doc.id, ("tables",), f"ruleset {self.doc.id!r}: the {exc}; no check of the box model was run"))
+            return
+        try:
             self.tree = build_tree(full, items, pruning=self.pruning(), limit=self.budget.regions)
         except BudgetExceeded as exc:
             rule, path = self.doc.id, ("tables",)
@@ -169,7 +175,8 @@ class GradingModel:
                 rule, path = self.ev.tables[ti].model.id, ("tables", ti)
                 where = f"table {rule!r} (splitting at row {self.ev.tables[ti].rows[k][0].id})"
             elif exc.at is not None:
-                where = f"{self.rules[exc.at][0]} {self.rules[exc.at][1]}"
+                kind, ident, _ = self.rules[exc.at]
+                where = f"ruleset {self.doc.id!r} (splitting at {'the applies_when of table' if kind == 'applies' else kind} {ident})"
             else:
                 where = f"ruleset {self.doc.id!r}"
             self.unchecked.append(
@@ -200,9 +207,10 @@ class GradingModel:
     def items(self, offset: int = 0) -> list:
         """Every rule's boxes as (rule index + offset, box); the space must be frozen."""
         items = [(i + offset, box) for i, dnf in enumerate(self.dnfs) for box in self.space.items(dnf)]
-        self._items: dict[int, list] = {}
+        self._items = {}
         for i, box in items:
             self._items.setdefault(i - offset, []).append(box)
+        self.has_items = True
         return items
 
     def outcome(self, holds: frozenset[int]) -> Outcome:
@@ -302,7 +310,8 @@ def grading_space(
 def check_grading(model: GradingModel) -> list[Finding]:
     """Every grading check; ``budget`` findings for what the model could not cover."""
     out: list[Finding] = []
-    out += _gaps(model)
+    if model.has_items:
+        out += _gaps(model)
     if model.tree is not None:
         out += _overlaps_and_masking(model)
         out += _monotonicity(model)

@@ -108,7 +108,7 @@ def build_tree(
                 parts[k].append(item)
         node = Node(d, bounds, [None] * len(parts))
         slot[at] = node
-        for k in range(len(parts)):
+        for k in reversed(range(len(parts))):  # the first child first: budget notes name the earliest rows
             stack.append((box[:d] + ((bounds[k], bounds[k + 1]),) + box[d + 1 :], parts[k], covered, settled, node.children, k))
     return root[0]  # type: ignore[return-value]
 
