@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Iterator, Literal, Mapping
 
+from .backends import BACKENDS
 from .engine.decisions import AuthorizationDecision, GradeDecision
 from .engine.rulebook import Rulebook
 from .errors import BackendUnavailable, FactError, Problem, RulesetError
 from .facts.models import Incident, Operation, parse_incident, parse_operation, read_fact_file
 
 Backend = Literal["compiled", "rete"]
-BACKENDS: tuple[str, ...] = ("compiled", "rete")
 
 
 def _check_backend(backend: str) -> None:

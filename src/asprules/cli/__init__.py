@@ -7,13 +7,20 @@ A new command is a module here with ``register(sub)`` and one entry in :data:`CO
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Callable, Sequence
 
-from .. import i18n
-from ..errors import AspRulesError
-from . import decide, diff, schema, test, validate
-from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, fail
+# pydantic looks up plugins (the entry points of every installed distribution) when it
+# builds its first model; the command line uses none, and the scan and the import of
+# importlib.metadata were a tenth of `asprules grade FILE` (docs/performance.md). A value
+# already set is kept: PYDANTIC_DISABLE_PLUGINS= (empty) loads plugins again.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
+from .. import i18n  # noqa: E402  (after the line above: i18n builds the first model)
+from ..errors import AspRulesError  # noqa: E402
+from . import decide, diff, schema, test, validate  # noqa: E402
+from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, fail  # noqa: E402
 
 # In the order `asprules --help` lists them.
 COMMANDS = (decide, validate, test, diff, schema)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from .. import i18n
 from ..checks.report import FORMATS
 from ..errors import AspRulesError, Problem
-from ..loader import Rulebook, load_rulesets
+
+if TYPE_CHECKING:
+    from ..loader import Rulebook
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_BUDGET = 6  # validate: the analysis hit a budget and could not check everything (failing findings still exit 1)
@@ -41,6 +44,8 @@ def fail(exc: AspRulesError, fmt: str, lang: str = i18n.DEFAULT_LANGUAGE) -> int
 
 def rules_of(args) -> Rulebook:
     """The rulebook named by ``--rules`` (repeatable), else the bundled rulesets."""
+    from ..loader import load_rulesets
+
     return load_rulesets(*args.rules) if args.rules else load_rulesets()
 
 

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import argparse
 
-from ..audit import DecisionLog
-from ..decide import BACKENDS, authorize, fact_from_file, grade
+from ..backends import BACKENDS
 from .common import EXIT_OK, add_decision_format, add_rules, emit, rules_of
 
 
 def _logged(args, fact, decision) -> None:
     if args.log:
+        from ..audit import DecisionLog
+
         with DecisionLog(args.log, mask=args.log_mask or ()) as log:
             log.record(fact, decision)
 
 
 def cmd_grade(args) -> int:
+    from ..decide import fact_from_file, grade  # imported here: `asprules --help` stays light
+
     rules = rules_of(args)
     incident = fact_from_file(args.file, rules, "grading")  # validated against the ruleset's fact schema
     decision = grade(incident, rules, backend=args.backend)
@@ -26,6 +29,8 @@ def cmd_grade(args) -> int:
 
 
 def cmd_authorize(args) -> int:
+    from ..decide import authorize, fact_from_file
+
     rules = rules_of(args)
     operation = fact_from_file(args.file, rules, "authorization")
     decision = authorize(operation, rules, backend=args.backend)

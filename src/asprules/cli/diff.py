@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from ..loader import load_rulesets
 from .common import EXIT_FINDINGS, EXIT_OK, add_ci_format
 
 
 def cmd_diff(args) -> int:
     from ..checks.diff import diff
+
+    from ..loader import load_rulesets
 
     report = diff(load_rulesets(args.old), load_rulesets(args.new), args.scenarios or ())
     failing = (args.only_raise and report.lowered()) or (args.only_restrict and report.loosened())

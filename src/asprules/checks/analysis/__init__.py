@@ -15,21 +15,24 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
+
 
 from ...errors import RulesetError
-from ...format.calendars import intervals
-from ...format.document import CalendarDocument
-from ...loader import LoadedDocument, Rulebook, load_rulesets, rule_files
 from . import budget as _budget
 from .budget import Budget
 from .findings import SEVERITIES, Finding, Severity, from_problem
+
+if TYPE_CHECKING:
+    from ...loader import LoadedDocument, Rulebook
 
 __all__ = ["Budget", "Finding", "Severity", "SEVERITIES", "analyse", "analyse_paths", "assumed_figures", "check_paths", "grading_model"]
 
 
 def zone_and_periods(rulebook: Rulebook, model) -> tuple:
     from ... import clock
+    from ...format.calendars import intervals
+    from ...format.document import CalendarDocument
     from ...loader import FALLBACK_ZONE
 
     zone = clock.zone(model.defaults.timezone.value if model.defaults.timezone else FALLBACK_ZONE)
@@ -125,6 +128,8 @@ def check_paths(
     :class:`~asprules.errors.RulesetError` when a path does not exist, and for load problems
     too unless ``load_errors_as_findings``.
     """
+    from ...loader import load_rulesets, rule_files
+
     paths = list(paths)
     rule_files(paths)  # a missing path is a usage error, not a finding
     try:
