@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .decide import BACKENDS, Backend, authorize, grade, grade_many
+    from .decide import BACKENDS, Backend, authorize, grade, grade_all, grade_many
     from .engine.decisions import AuthorizationDecision, FiredRule, GradeDecision, RulesetRef, StepResult, Violation
     from .errors import AspRulesError, BackendUnavailable, EvaluationError, FactError, Problem, RulesetError
     from .facts.models import (
@@ -36,6 +36,7 @@ _LAZY = {
     "Backend": "asprules.decide",
     "authorize": "asprules.decide",
     "grade": "asprules.decide",
+    "grade_all": "asprules.decide",
     "grade_many": "asprules.decide",
     "AuthorizationDecision": "asprules.engine.decisions",
     "FiredRule": "asprules.engine.decisions",
@@ -113,6 +114,7 @@ __all__ = [
     "authorize",
     "bundled_rulesets",
     "grade",
+    "grade_all",
     "grade_many",
     "incident_from_file",
     "load_ruleset_texts",
