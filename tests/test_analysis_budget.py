@@ -98,3 +98,22 @@ def test_merge_boxes_joins_touching_boxes_in_one_dimension(n):
     assert merged[0] == ((0, n), (0, 1)) and ((0, 1), (5, 6)) in merged and len(merged) == 2
     grid = [((i, i + 1), (j, j + 1)) for i in range(n) for j in range(3)]
     assert merge_boxes(grid) == [((0, n), (0, 3))]
+
+
+def test_derived_cycle_through_a_later_operand_is_found(tmp_path):
+    """The walk follows every operand: a cycle behind the first one used to go unseen."""
+    extra = "derived:\n  a: {add: [base, loop]}\n  base: {mul: [outage_minutes, 2]}\n  loop: {add: [a, 1]}\n"
+    with pytest.raises(asprules.RulesetError) as err:
+        asprules.load_ruleset_texts(grading_text(row("r1", "L1", "{field: a, ge: 1}"), extra=extra))
+    assert any("derived values form a cycle through 'a': 'a' → 'loop' → 'a'" in p.message for p in err.value.problems)
+
+
+def test_derived_cycle_check_is_linear_on_a_long_chain():
+    from asprules.format.validate import _cycles
+
+    n = 20_000
+    graph = {f"d{i}": [f"d{i - 1}"] if i else [] for i in range(n)}
+    assert _cycles(graph) == []
+    graph["d0"] = [f"d{n - 1}"]
+    (cycle,) = _cycles(graph)
+    assert len(cycle) == n

@@ -33,6 +33,8 @@ def cmd_grade(args) -> int:
 
 def _grade_all(args, rules) -> int:
     """Every grading decision loaded; each reads the file against its own fact schema."""
+    from ..decide import fact_from_file, grade
+
     decisions = {}
     for ident in rules.decisions:
         incident = fact_from_file(args.file, rules, "grading", decision=ident)

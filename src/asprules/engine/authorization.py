@@ -50,6 +50,7 @@ class AuthorizationEvaluator:
             (rc, compile_condition(ctx, rc.when)) for rc in doc.risk_classes
         )
         self.steps = {s.id: self._compile_step(ctx, s) for s in doc.steps}
+        self._parts = _Parts()
         self.constraints = tuple(
             _Constraint(
                 c,
@@ -97,7 +98,10 @@ class AuthorizationEvaluator:
         ``violates(i)`` / ``waived(i)``: constraint ``i``'s ``when`` / ``unless`` holds;
         ``extends_evidence(step, i)``: the step's ``evidence_also[i].when`` holds."""
         risk = self.risk_classes[risk_index][0]
-        fired = [FiredRule(id=risk.id, kind="risk_class", cite=risk.cite, provenance=risk.provenance, title=risk.name)]
+        # The parts that depend on the rules alone are built (and validated) once per rule and
+        # shared by every decision; only what depends on the operation is new (see _parts).
+        parts = self._parts
+        fired = [parts.risk(risk)]
 
         violations: list[Violation] = []
         for i, con in enumerate(self.constraints):
@@ -105,18 +109,17 @@ class AuthorizationEvaluator:
                 continue
             if not violates(i):
                 continue
-            m = con.model
             if waived(i):
-                fired.append(_fired(m, "constraint", m.title, "detail.waived"))
+                fired.append(parts.fired(con.model, "constraint", con.model.title, "detail.waived"))
                 continue
-            violations.append(Violation(rule=m.id, cite=m.cite, provenance=m.provenance, message=m.message))
-            fired.append(_fired(m, "constraint", m.title, "detail.violated"))
+            violations.append(parts.violation(con.model))
+            fired.append(parts.fired(con.model, "constraint", con.model.title, "detail.violated"))
 
         results = self._chain(risk, op, extends_evidence)
         for r in results:
             if r.satisfied:
                 s = self.steps[r.id].model
-                fired.append(_fired(s, "step", s.name, "detail.satisfied"))
+                fired.append(parts.fired(s, "step", s.name, "detail.satisfied"))
         missing = tuple(r.id for r in results if not r.satisfied)
         status = "denied" if violations else ("pending" if missing else "authorized")
         return AuthorizationDecision(
@@ -151,9 +154,12 @@ class AuthorizationEvaluator:
                 reasons += _notifications(step, op)
             if granted is not None:
                 granted_after, previous = granted, step_id
+            if not reasons:
+                results.append(self._parts.satisfied(step.model))
+                continue
             results.append(
                 StepResult(
-                    id=step_id, name=step.model.name, cite=step.model.cite, satisfied=not reasons,
+                    id=step_id, name=step.model.name, cite=step.model.cite, satisfied=False,
                     reasons=tuple(r.english for r in reasons), reason_messages=tuple(r.message for r in reasons),
                 )
             )
@@ -206,6 +212,41 @@ _NO_EVIDENCE = LocalText(en=repr("no evidence"), zh=ZH["evidence.none"])
 
 
 _DETAILS = {key: note(key) for key in ("detail.satisfied", "detail.violated", "detail.waived")}
+
+
+class _Parts:
+    """Decision parts that depend on a rule alone, built once per rule on first use."""
+
+    def __init__(self) -> None:
+        self._fired: dict[tuple[str, str, str], FiredRule] = {}
+        self._violations: dict[str, Violation] = {}
+        self._satisfied: dict[str, StepResult] = {}
+        self._risk: dict[str, FiredRule] = {}
+
+    def risk(self, rc) -> FiredRule:
+        hit = self._risk.get(rc.id)
+        if hit is None:
+            hit = self._risk[rc.id] = FiredRule(id=rc.id, kind="risk_class", cite=rc.cite, provenance=rc.provenance, title=rc.name)
+        return hit
+
+    def fired(self, rule, kind: str, title: LocalText | None, detail: str) -> FiredRule:
+        key = (kind, rule.id, detail)
+        hit = self._fired.get(key)
+        if hit is None:
+            hit = self._fired[key] = _fired(rule, kind, title, detail)
+        return hit
+
+    def violation(self, m) -> Violation:
+        hit = self._violations.get(m.id)
+        if hit is None:
+            hit = self._violations[m.id] = Violation(rule=m.id, cite=m.cite, provenance=m.provenance, message=m.message)
+        return hit
+
+    def satisfied(self, step) -> StepResult:
+        hit = self._satisfied.get(step.id)
+        if hit is None:
+            hit = self._satisfied[step.id] = StepResult(id=step.id, name=step.name, cite=step.cite, satisfied=True)
+        return hit
 
 
 def _fired(rule, kind: str, title: LocalText | None, detail: str) -> FiredRule:

@@ -139,22 +139,28 @@ def check_paths(
     except RulesetError as exc:
         if not load_errors_as_findings:
             raise
-        return [from_problem(p, rule=_rule_at(p)) for p in exc.problems], ()
+        parsed: dict[str, object] = {}  # each file is parsed once, however many problems it has
+        return [from_problem(p, rule=_rule_at(p, parsed)) for p in exc.problems], ()
     findings = analyse(rulebook)
     if strict:
         findings += assumed_figures(rulebook.documents)
     return findings, rulebook.documents
 
 
-def _rule_at(problem) -> str | None:
-    """The id of the innermost rule (row, step, …) around a problem's field, if any."""
+def _rule_at(problem, parsed: dict[str, object]) -> str | None:
+    """The id of the innermost rule (row, step, …) around a problem's field, if any;
+    ``parsed`` keeps each file's data (``None``: it does not parse) between calls."""
     from ...source import parse_file
 
     if not problem.file or not problem.path:
         return None
-    try:
-        node = parse_file(problem.file).data
-    except RulesetError:
+    if problem.file not in parsed:
+        try:
+            parsed[problem.file] = parse_file(problem.file).data
+        except RulesetError:
+            parsed[problem.file] = None
+    node = parsed[problem.file]
+    if node is None:
         return None
     found = None
     for part in problem.path:
