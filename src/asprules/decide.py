@@ -30,7 +30,16 @@ def _check_backend(backend: str) -> None:
 
 def fact_parser(evaluator: Any) -> Callable[[Any], Any]:
     """How facts for this evaluator are validated: its ruleset's declared fact schema, or
-    the handbook's model when it decides on a bundled kind."""
+    the handbook's model when it decides on a bundled kind (worked out once per evaluator)."""
+    known = evaluator.__dict__.get("_fact_parser")
+    if known is not None:
+        return known
+    parse = _fact_parser(evaluator)
+    evaluator.__dict__["_fact_parser"] = parse
+    return parse
+
+
+def _fact_parser(evaluator: Any) -> Callable[[Any], Any]:
     schema = evaluator.ctx.schema
     if schema is None or schema.model is Incident:
         return parse_incident
@@ -63,6 +72,9 @@ def grade(
     ruleset ``decision`` names (its id; may be omitted when exactly one is loaded). Raises
     :class:`FactError` for bad input and :class:`RulesetError` when ``decision`` names no
     loaded ruleset or several are loaded and none is named — never a deep traceback."""
+    if backend == "compiled":  # the common case first, with nothing in between
+        evaluator = rules.decision(decision)
+        return evaluator.grade(fact_parser(evaluator)(incident))
     _check_backend(backend)
     evaluator = rules.decision(decision)
     fact = fact_parser(evaluator)(incident)
