@@ -11,6 +11,7 @@ tests for absence explicitly.
 from __future__ import annotations
 
 import operator
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
@@ -209,11 +210,38 @@ def _compile_in_period(ctx: Context, cond: InSensitivePeriod) -> Predicate:
         return instant_in
     start, end = compile_getter(ctx, spec.start), compile_getter(ctx, spec.end)  # type: ignore[arg-type]
 
+    calendar = _PeriodIndex(ctx.calendar)
+
     def span_meets(fact: Any) -> bool:
         s, e = start(fact), end(fact)
-        return s is not None and e is not None and any(clock.overlaps(s, e, p.start, p.end) for p in ctx.periods_of(fact))
+        if s is None or e is None:
+            return False
+        periods = ctx.periods_of(fact)
+        if periods is ctx.calendar:  # no periods of the customer's own: the index of the calendar's
+            return calendar.meets(s.timestamp(), e.timestamp())
+        return any(clock.overlaps(s, e, p.start, p.end) for p in periods)
 
     return span_meets
+
+
+class _PeriodIndex:
+    """Sensitive periods as sorted UTC seconds, so a span is tested by one bisection
+    instead of comparing zone-aware instants with every period."""
+
+    def __init__(self, periods: tuple[Interval, ...]):
+        spans = sorted((p.start.timestamp(), p.end.timestamp()) for p in periods)
+        self.starts = [a for a, _ in spans]
+        self.reach: list[float] = []  # the latest end among the periods up to each one
+        latest = float("-inf")
+        for _, b in spans:
+            latest = max(latest, b)
+            self.reach.append(latest)
+
+    def meets(self, s: float, e: float) -> bool:
+        """Whether ``[s, e)`` meets some ``[start, end)``: of the periods starting before
+        ``e``, one must end after ``s``."""
+        k = bisect_left(self.starts, e)
+        return k > 0 and self.reach[k - 1] > s
 
 
 def approval_matches(step: str, roles: frozenset[str] | None, forms: frozenset[str] | None) -> Callable[[Any, Any], bool]:
