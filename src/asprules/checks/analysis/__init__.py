@@ -13,7 +13,6 @@ that depends on them is confirmed on a concrete witness fact before it is report
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -62,15 +61,12 @@ def analyse(rulebook: Rulebook, budget: Budget | None = None) -> list[Finding]:
 
     ``budget`` bounds the work (default :data:`.budget.DEFAULT_BUDGET`); what it stops is
     reported as ``budget`` findings, never as an exception."""
+    from ...source import paused_gc
+
     # The analysis allocates many small short-lived objects; with a large ruleset loaded,
     # each cyclic collection would rescan all of it. Pause the collector, restore it after.
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return _analyse(rulebook, budget or _budget.DEFAULT_BUDGET)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _analyse(rulebook: Rulebook, budget: Budget) -> list[Finding]:
