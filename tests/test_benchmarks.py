@@ -31,3 +31,12 @@ def test_declared_schema_benchmark_runs_and_both_sides_agree(capsys):
     ratios = load("declared_schema").main(["--facts", "300", "--repeat", "2"])
     assert set(ratios) == {"grade", "validate + grade"} and all(lo <= med for lo, med in ratios.values())
     assert "ratio declared / built-in" in capsys.readouterr().out
+
+
+def test_service_benchmark_runs_with_no_error(capsys):
+    import pytest
+
+    pytest.importorskip("uvicorn", reason="the serve extra")
+    figures = load("service").main(["--clients", "2", "--requests", "40", "--repeat", "1"])
+    assert {"requests/s", "p50 ms", "p99 ms", "ratio"} <= set(figures) and figures["requests/s"][0] > 0
+    assert "no error" in capsys.readouterr().out

@@ -19,11 +19,11 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from .. import i18n  # noqa: E402  (after the line above: i18n builds the first model)
 from ..errors import AspRulesError  # noqa: E402
-from . import decide, diff, schema, test, validate  # noqa: E402
+from . import decide, diff, schema, serve, test, validate  # noqa: E402
 from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, fail  # noqa: E402
 
 # In the order `asprules --help` lists them.
-COMMANDS = (decide, validate, test, diff, schema)
+COMMANDS = (decide, validate, test, diff, schema, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

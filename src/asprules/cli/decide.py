@@ -16,6 +16,12 @@ def _logged(args, fact, decision) -> None:
             log.record(fact, decision)
 
 
+def decision_payload(fact, decision) -> dict:
+    """The JSON of one decision: the fact's id and the decision's ``to_json()``. What
+    ``--format json`` prints, and what ``asprules serve`` answers for each fact."""
+    return {"id": getattr(fact, "id", None), **decision.to_json()}
+
+
 def cmd_grade(args) -> int:
     from ..decide import fact_from_file, grade  # imported here: `asprules --help` stays light
 
@@ -26,7 +32,7 @@ def cmd_grade(args) -> int:
     incident = fact_from_file(args.file, rules, "grading", decision=args.decision)
     decision = grade(incident, rules, decision=args.decision, backend=args.backend)
     _logged(args, incident, decision)
-    payload = {"id": incident.id, **decision.to_json()}
+    payload = decision_payload(incident, decision)
     emit(payload, f"{incident.id}: {decision.explain(args.lang)}", args.format)
     return EXIT_OK
 
@@ -53,7 +59,7 @@ def cmd_authorize(args) -> int:
     operation = fact_from_file(args.file, rules, "authorization")
     decision = authorize(operation, rules, backend=args.backend)
     _logged(args, operation, decision)
-    payload = {"id": operation.id, **decision.to_json()}
+    payload = decision_payload(operation, decision)
     emit(payload, f"{operation.id}: {decision.explain(args.lang)}", args.format)
     return EXIT_OK
 
