@@ -156,13 +156,13 @@ class GradingModel:
     def pruning(self, offset: int = 0) -> Pruning:
         """What :func:`build_tree` may leave out: rows of a table that cannot apply, and
         rows of a first-hit table below a row that already matches the whole region."""
-        ordered: dict[int, tuple[int, int]] = {}
+        ordered: dict[int, tuple[Any, int]] = {}
         gated: dict[int, int] = {}
         for ti, ids in enumerate(self.row_rules):
             for k, rule in enumerate(ids):
                 gated[rule + offset] = self.applies_rule[ti] + offset
                 if ti in self.first_hit:
-                    ordered[rule + offset] = (ti + offset, k)
+                    ordered[rule + offset] = ((offset, ti), k)  # groups of two models never meet
         return Pruning(ordered, gated)
 
     def _build_tree(self) -> None:

@@ -40,7 +40,7 @@ class Pruning(NamedTuple):
     to matter (a table's rows need its ``applies_when``).
     """
 
-    ordered: dict[int, tuple[int, int]]
+    ordered: dict[int, tuple[Any, int]]
     gated: dict[int, int]
 
 
@@ -113,7 +113,7 @@ def build_tree(
     return root[0]  # type: ignore[return-value]
 
 
-def _prune(pruning: Pruning, full: list[int], partial: list, covered: frozenset[int], settled: dict[int, int]):
+def _prune(pruning: Pruning, full: list[int], partial: list, covered: frozenset[int], settled: dict[Any, int]):
     """Partial items that can still change the outcome below a node, and the first-hit
     position settled per group there."""
     ordered, gated = pruning
