@@ -150,13 +150,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--fit", action="store_true", help="fit time and memory against rows, 10…10,000")
     parser.add_argument("--sizes", default="10,30,100,300,1000,3000,10000")
+    parser.add_argument("--cases", default="priority-3,mixed-8,numbers-4", help="which tables --fit grows")
     args = parser.parse_args(argv)
     ref = measure([sys.executable, "-c", "import pydantic"], args.repeat)
     print(f"reference python -c 'import pydantic': {ref['wall'][0]:.3f} s wall min, {ref['cpu'][1]:.3f} s CPU median")
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         if args.fit:
-            for name in ("priority-3", "mixed-8", "numbers-4"):
+            for name in args.cases.split(","):
                 xs, ts, ms = [], [], []
                 for n in (int(s) for s in args.sizes.split(",")):
                     path = Path(tmp) / f"{name}-{n}.yaml"

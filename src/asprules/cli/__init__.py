@@ -1,6 +1,7 @@
 """The ``asprules`` command line: one module per command, each with a ``register``.
 
-Exit codes: 0 decided (or clean), 1 findings, 2 usage, load or input error.
+Exit codes: 0 decided (or clean), 1 findings, 2 usage, load or input error, 6 `validate`
+whose analysis hit a budget (see `common.EXIT_BUDGET`).
 A new command is a module here with ``register(sub)`` and one entry in :data:`COMMANDS`.
 """
 
