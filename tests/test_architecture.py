@@ -24,7 +24,7 @@ FLOORS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("engine", ("asprules.engine",)),
     ("format", ("asprules.format",)),
     ("facts", ("asprules.facts",)),
-    ("ground", ("asprules.source", "asprules.i18n", "asprules.clock")),
+    ("ground", ("asprules.source", "asprules.i18n", "asprules.clock", "asprules.journal")),
     ("errors", ("asprules.errors",)),
 )
 # The faces are the public surface; they may use one another (``__main__`` runs ``cli``).

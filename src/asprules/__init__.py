@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .decide import BACKENDS, Backend, authorize, grade, grade_all, grade_many
-    from .engine.decisions import AuthorizationDecision, FiredRule, GradeDecision, RulesetRef, StepResult, Violation
+    from .engine.decisions import AuthorizationDecision, FiredRule, GradeDecision, Obligation, RulesetRef, StepResult, Violation
     from .errors import AspRulesError, BackendUnavailable, EvaluationError, FactError, Problem, RulesetError
     from .facts.models import (
         Approval,
@@ -41,6 +41,7 @@ _LAZY = {
     "AuthorizationDecision": "asprules.engine.decisions",
     "FiredRule": "asprules.engine.decisions",
     "GradeDecision": "asprules.engine.decisions",
+    "Obligation": "asprules.engine.decisions",
     "RulesetRef": "asprules.engine.decisions",
     "StepResult": "asprules.engine.decisions",
     "Violation": "asprules.engine.decisions",
@@ -103,6 +104,7 @@ __all__ = [
     "GradeDecision",
     "Incident",
     "Notification",
+    "Obligation",
     "Operation",
     "Problem",
     "Rulebook",

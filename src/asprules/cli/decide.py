@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 
 from ..backends import BACKENDS
 from .common import EXIT_OK, add_decision_format, add_rules, emit, rules_of
@@ -30,7 +31,7 @@ def cmd_grade(args) -> int:
         return _grade_all(args, rules)
     # validated against the fact schema of the ruleset that decides
     incident = fact_from_file(args.file, rules, "grading", decision=args.decision)
-    decision = grade(incident, rules, decision=args.decision, backend=args.backend)
+    decision = grade(incident, rules, decision=args.decision, at=args.at, backend=args.backend)
     _logged(args, incident, decision)
     payload = decision_payload(incident, decision)
     emit(payload, f"{incident.id}: {decision.explain(args.lang)}", args.format)
@@ -44,7 +45,7 @@ def _grade_all(args, rules) -> int:
     decisions = {}
     for ident in rules.decisions:
         incident = fact_from_file(args.file, rules, "grading", decision=ident)
-        decisions[ident] = grade(incident, rules, decision=ident, backend=args.backend)
+        decisions[ident] = grade(incident, rules, decision=ident, at=args.at, backend=args.backend)
         _logged(args, incident, decisions[ident])
     payload = {"id": incident.id, "decisions": {k: d.to_json() for k, d in decisions.items()}}
     shown = "\n".join(f"{incident.id} [{k}]: {d.explain(args.lang)}" for k, d in decisions.items())
@@ -62,6 +63,17 @@ def cmd_authorize(args) -> int:
     payload = decision_payload(operation, decision)
     emit(payload, f"{operation.id}: {decision.explain(args.lang)}", args.format)
     return EXIT_OK
+
+
+def _instant(text: str) -> datetime:
+    """``--at``: an ISO 8601 time with its offset (the moment of grading)."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
+    if value.utcoffset() is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no offset; write e.g. 2026-12-02T10:00+08:00")
+    return value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -84,6 +96,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                 "--decision", metavar="ID", help="the grading ruleset to decide by (its id); needed when several are loaded"
             )
             which.add_argument("--all", dest="all_decisions", action="store_true", help="decide by every grading ruleset loaded")
+            p.add_argument(
+                "--at", type=_instant, metavar="TIME",
+                help="the moment of grading (ISO 8601 with offset): obligations due from it, and overdue ones marked; default: none",
+            )
         p.add_argument("--log", metavar="FILE", help="append the decision to this JSONL audit log (see docs/integration.md)")
         p.add_argument(
             "--log-mask", action="append", metavar="FIELD", help="input field (dotted path) the log must not hold (repeatable)"

@@ -44,12 +44,33 @@ _FIRED = {
 }
 
 
+_OBLIGATIONS = {
+    "type": "array",
+    "description": "What the decision requires next, with absolute deadlines in the customer's zone (issue 19)",
+    "items": {
+        "type": "object",
+        "required": ["id", "kind", "text", "due", "role", "cite", "provenance", "status"],
+        "properties": {
+            "id": {"type": "string"},
+            "kind": {"type": "string"},
+            "text": {"type": "string"},
+            "due": {"type": ["string", "null"], "format": "date-time"},
+            "role": {"type": ["string", "null"]},
+            "cite": {"type": "string"},
+            "provenance": {"enum": ["handbook", "policy", "assumed"]},
+            "status": {"enum": ["open", "overdue", "met"]},
+        },
+    },
+}
+
+
 def decision_schema(kind: str) -> dict[str, Any]:
     """The JSON Schema of one decision body as the service (and ``--format json``) writes it."""
     if kind == "grade":
         props = {
-            "level": {"type": "string"},
-            "base_level": {"type": "string"},
+            # null only for a ruleset that declares outputs and no levels
+            "level": {"type": ["string", "null"]},
+            "base_level": {"type": ["string", "null"]},
             "major": {"type": "boolean"},
             "table": {"type": ["string", "null"]},
         }
@@ -62,7 +83,13 @@ def decision_schema(kind: str) -> dict[str, Any]:
             "steps": {"type": "array", "items": {"type": "object"}},
         }
     props = {"id": {"type": ["string", "null"], "description": "The fact's id, echoed"}, **props, "fired": _FIRED, "ruleset": _RULESET}
-    return {"type": "object", "required": list(props), "properties": props}
+    required = list(props)
+    if kind == "grade":
+        # also, only when the ruleset has them (issue 19): "outputs" (declared outputs → values)
+        # and "inputs" (the decisions a chained ruleset requires, by ruleset id)
+        props["obligations"] = _OBLIGATIONS
+        required.append("obligations")
+    return {"type": "object", "required": required, "properties": props}
 
 
 _ERROR = {
