@@ -19,7 +19,7 @@ from .backends import BACKENDS
 from .engine.decisions import AuthorizationDecision, GradeDecision
 from .engine.rulebook import Rulebook
 from .errors import BackendUnavailable, FactError, Problem, RulesetError
-from .facts.models import Incident, Operation, parse_incident, parse_operation, read_fact_file
+from .facts.models import Incident, Operation, parse_incident, parse_operation, read_fact_file, validated
 
 Backend = Literal["compiled", "rete"]
 
@@ -159,7 +159,7 @@ def grade_many(
 
 def _compiled(incidents: Iterable[Mapping[str, Any] | Incident], grade, model: type, parse: Callable[[Any], Any]) -> Iterator[GradeDecision]:
     for index, incident in enumerate(incidents):
-        if type(incident) is not model:
+        if type(incident) is not model or not validated(incident):
             try:
                 incident = parse(incident)
             except FactError as exc:

@@ -14,6 +14,7 @@ the command line, and by callers who pass ``lang=language_from_env()``.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from typing import Annotated, Mapping, NamedTuple, Union
 
@@ -191,9 +192,27 @@ def language_from_env(environ: Mapping[str, str] | None = None) -> str:
     return check_language(value, ENV_VAR) if value else DEFAULT_LANGUAGE
 
 
+# Characters that would let a value from a ticket rewrite the report it is printed in:
+# C0 and C1 controls (newlines, carriage returns, ANSI escape sequences), Unicode line and
+# paragraph separators and the bidirectional overrides and isolates (which reorder text).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(value: str) -> str:
+    """``value`` with every character that could forge or reorder output lines escaped
+    (``\\n``, ``\\x1b``, ``\\u202e``); text output shows values from facts through here."""
+    if not _UNPRINTABLE.search(value):
+        return value
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
+
+
+def _shown(value: object) -> object:
+    return printable(value) if isinstance(value, str) else value
+
+
 def text(key: str, lang: str, **args: object) -> str:
-    """The catalog entry ``key`` in ``lang``, formatted with ``args``."""
-    return CATALOGS[check_language(lang)][key].format(**args)
+    """The catalog entry ``key`` in ``lang``, formatted with ``args`` (made printable)."""
+    return CATALOGS[check_language(lang)][key].format(**{k: _shown(v) for k, v in args.items()})
 
 
 def name(value: LocalText | None, lang: str) -> str:
@@ -225,7 +244,7 @@ class Message(BaseModel):
 
     def render(self, lang: str = DEFAULT_LANGUAGE) -> str:
         lang = check_language(lang)
-        shown = {k: (_plain(v, lang) if isinstance(v, LocalText) else v) for k, v in self.args}
+        shown = {k: printable(_plain(v, lang) if isinstance(v, LocalText) else v) for k, v in self.args}
         return CATALOGS[lang][self.key].format(**shown)
 
 

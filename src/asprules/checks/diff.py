@@ -14,14 +14,15 @@ decides every fact under both versions and lists the decisions that change.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..errors import AspRulesError, FactError, Problem
+from ..errors import AspRulesError, FactError
 from ..decide import fact_parser
+from ..i18n import printable
 from ..loader import Rulebook
+from ..source import SourceDocument, parse_lines
 from .analysis import source_of, zone_and_periods
 from .analysis.authorization_checks import operation_space
 from .analysis.boxes import build_tree, collapse, leaves, merge_boxes
@@ -61,7 +62,7 @@ class CorpusChange:
     direction: str
 
     def text(self) -> str:
-        return f"{self.source} {self.fact_id}: {_brief(self.old)} → {_brief(self.new)} ({self.direction})"
+        return f"{printable(self.source)} {printable(self.fact_id)}: {_brief(self.old)} → {_brief(self.new)} ({self.direction})"
 
 
 @dataclass
@@ -306,38 +307,37 @@ def _step_changes(old_doc, new_doc) -> list[Change]:
 # --- over a corpus --------------------------------------------------------------------------
 
 
-def corpus_facts(paths: Iterable[str | Path]) -> Iterable[tuple[str, str, dict[str, Any]]]:
-    """(source, type, fact) from scenario files and JSONL exports."""
-    from ..source import parse_file
-    from .scenarios import ScenarioFile, scenario_files
+def corpus_facts(paths: Iterable[str | Path]) -> Iterable[tuple[str, str, dict[str, Any], SourceDocument | None]]:
+    """(source, type, fact, its document) from scenario files and JSONL exports.
+
+    Files are read as fact files are (regular files, size checked first); a JSONL line
+    that is not a JSON object, or a YAML file that is not a scenario file, is a typed error."""
+    from .scenarios import read_scenario_file, scenario_files
 
     for raw in paths:
         p = Path(raw)
         if p.suffix == ".jsonl":
-            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
-                if line.strip():
-                    try:
-                        fact = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise FactError(f"{p}:{n}: not JSON", [Problem(str(exc), file=str(p), line=n)]) from None
-                    yield f"{p}:{n}", ("operation" if "scheduled_start" in fact else "incident"), fact
+            for doc in parse_lines(p, FactError):
+                line = doc.positions.get((), (None,))[0]
+                yield f"{p}:{line}", ("operation" if "scheduled_start" in doc.data else "incident"), doc.data, doc
             continue
         for f in scenario_files([p]):
-            spec = ScenarioFile.model_validate(parse_file(f).data)
+            _, spec = read_scenario_file(f)
             for sc in spec.scenarios:
                 if sc.expect.error is None:
-                    yield f"{f}", sc.type, {**spec.base.get(sc.type, {}), **sc.given}  # type: ignore[arg-type]
+                    yield f"{f}", sc.type, {**spec.base.get(sc.type, {}), **sc.given}, None  # type: ignore[arg-type]
 
 
 def corpus_changes(old: Rulebook, new: Rulebook, paths: Iterable[str | Path]) -> tuple[int, list[CorpusChange]]:
     total, changed = 0, []
-    for source, kind, fact in corpus_facts(paths):
+    for source, kind, fact, doc in corpus_facts(paths):
         if kind == "incident":
             for ident, old_rb, new_rb in grading_pairs(old, new)[0]:
                 if old_rb.grading is None or new_rb.grading is None:
                     continue
                 old_eval, new_eval = old_rb.grading, new_rb.grading
-                a, b = old_eval.decide(fact_parser(old_eval)(fact)), new_eval.decide(fact_parser(new_eval)(fact))
+                a = old_eval.decide(fact_parser(old_eval)(fact, source=doc))
+                b = new_eval.decide(fact_parser(new_eval)(fact, source=doc))
                 total += 1
                 if a.level == b.level and a.outputs == b.outputs:
                     continue
@@ -354,8 +354,8 @@ def corpus_changes(old: Rulebook, new: Rulebook, paths: Iterable[str | Path]) ->
         else:
             if old.authorization is None or new.authorization is None:
                 continue
-            a = old.authorization.authorize(fact_parser(old.authorization)(fact))
-            b = new.authorization.authorize(fact_parser(new.authorization)(fact))
+            a = old.authorization.authorize(fact_parser(old.authorization)(fact, source=doc))
+            b = new.authorization.authorize(fact_parser(new.authorization)(fact, source=doc))
             before = {"status": a.status, "missing": list(a.missing), "violations": sorted(v.rule for v in a.violations)}
             after = {"status": b.status, "missing": list(b.missing), "violations": sorted(v.rule for v in b.violations)}
             if before == after:

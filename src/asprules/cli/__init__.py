@@ -1,7 +1,8 @@
 """The ``asprules`` command line: one module per command, each with a ``register``.
 
-Exit codes: 0 decided (or clean), 1 findings, 2 usage, load or input error, 6 `validate`
-whose analysis hit a budget (see `common.EXIT_BUDGET`).
+Exit codes: 0 decided (or clean), 1 findings, 2 usage, load or input error, 3 internal
+error (a bug: one line asking for a report; the traceback only with ``--debug``), 6 ``validate``
+whose analysis hit a budget (see ``common.EXIT_BUDGET``).
 A new command is a module here with ``register(sub)`` and one entry in :data:`COMMANDS`.
 """
 
@@ -21,7 +22,7 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 from .. import i18n  # noqa: E402  (after the line above: i18n builds the first model)
 from ..errors import AspRulesError  # noqa: E402
 from . import decide, diff, schema, serve, test, validate  # noqa: E402
-from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, fail  # noqa: E402
+from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, fail, internal_error, safe_output  # noqa: E402
 
 # In the order `asprules --help` lists them.
 COMMANDS = (decide, validate, test, diff, schema, serve)
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="asprules",
         description="Grade major faults and authorize high-risk operations from declarative rulesets.",
     )
+    parser.add_argument("--debug", action="store_true", help="on an internal error, print its traceback")
     sub = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.register(sub)
@@ -39,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    safe_output()
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
@@ -53,9 +56,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(exc, args.format, args.lang)
     except BrokenPipeError:  # e.g. `asprules ... | head`
         return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: anything the input can cause is an AspRulesError
+        return internal_error(exc, args.debug)
 
 
-__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "build_parser", "main"]
+__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "build_parser", "main"]
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

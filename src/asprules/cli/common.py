@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import sys
 from typing import TYPE_CHECKING
@@ -15,7 +16,54 @@ if TYPE_CHECKING:
     from ..loader import Rulebook
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERNAL = 3  # a bug in asprules, never the input's fault: see internal_error()
 EXIT_BUDGET = 6  # validate: the analysis hit a budget and could not check everything (failing findings still exit 1)
+
+
+def internal_error(exc: BaseException, debug: bool) -> int:
+    """Report an unexpected exception: one line asking for a bug report (the traceback
+    too with ``--debug``); exit 3, so CI can tell a crash from findings (1) or bad input (2)."""
+    if debug:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+    print(
+        f"asprules: internal error ({type(exc).__name__}{': ' + detail if detail else ''}); this is a bug in asprules,"
+        + " please report it to its maintainers"
+        + (" with the traceback above" if debug else " with the output of the same command run with --debug"),
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL
+
+
+def _escaped(exc: UnicodeEncodeError) -> tuple[str, int]:
+    """Characters the output's encoding lacks, as JSON ``\\uXXXX`` escapes (surrogate pairs
+    beyond the BMP): valid inside JSON strings, and readable in text."""
+    out = []
+    for ch in exc.object[exc.start : exc.end]:
+        code = ord(ch)
+        if code > 0xFFFF:
+            code -= 0x10000
+            out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out), exc.end
+
+
+codecs.register_error("asprules-escape", _escaped)
+
+
+def safe_output() -> None:
+    """Make stdout and stderr unable to fail on a character their encoding lacks
+    (``PYTHONIOENCODING=cp1252``, a Windows console or redirection): it is escaped."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if encoding not in ("utf8", "utf8sig") and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="asprules-escape")
+            except (ValueError, OSError):  # a closed or detached stream: nothing to print on
+                pass
 
 
 def emit(payload: dict, text: str, fmt: str) -> None:

@@ -6,6 +6,7 @@ import argparse
 from datetime import datetime
 
 from ..backends import BACKENDS
+from ..i18n import printable
 from .common import EXIT_OK, add_decision_format, add_rules, emit, rules_of
 
 
@@ -34,7 +35,7 @@ def cmd_grade(args) -> int:
     decision = grade(incident, rules, decision=args.decision, at=args.at, backend=args.backend)
     _logged(args, incident, decision)
     payload = decision_payload(incident, decision)
-    emit(payload, f"{incident.id}: {decision.explain(args.lang)}", args.format)
+    emit(payload, f"{printable(incident.id)}: {decision.explain(args.lang)}", args.format)
     return EXIT_OK
 
 
@@ -61,7 +62,7 @@ def cmd_authorize(args) -> int:
     decision = authorize(operation, rules, backend=args.backend)
     _logged(args, operation, decision)
     payload = decision_payload(operation, decision)
-    emit(payload, f"{operation.id}: {decision.explain(args.lang)}", args.format)
+    emit(payload, f"{printable(operation.id)}: {decision.explain(args.lang)}", args.format)
     return EXIT_OK
 
 

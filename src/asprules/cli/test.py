@@ -24,10 +24,21 @@ def cmd_test(args) -> int:
     return EXIT_FINDINGS if findings or below else EXIT_OK
 
 
+def percent(text: str) -> float:
+    """A percentage from 0 to 100; ``nan`` (which no coverage is below) and ``inf`` are refused."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 100:  # false for nan too
+        raise argparse.ArgumentTypeError(f"a percentage from 0 to 100, got {text!r}")
+    return value
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("test", help="run scenario files (*.scenarios.yaml) and report failures and rule coverage")
     p.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or directories")
     p.add_argument("--coverage", action="store_true", help="report which rules the scenarios exercised")
-    p.add_argument("--min-coverage", type=float, metavar="N", help="fail when a ruleset's rule coverage is below N%%")
+    p.add_argument("--min-coverage", type=percent, metavar="N", help="fail when a ruleset's rule coverage is below N%% (0 to 100)")
     add_ci_format(p)
     p.set_defaults(func=cmd_test)

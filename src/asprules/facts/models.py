@@ -9,14 +9,18 @@ a silent zero.
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Annotated, Any, Literal, Mapping
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     StrictBool,
     StrictInt,
     ValidationError,
@@ -63,12 +67,64 @@ Channel = Literal["email", "sms"]
 CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
 
 # defer_build: validators are built on first use, not at import (CLI cold start)
-_FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, str_strip_whitespace=True, defer_build=True)
+# revalidate_instances: a model instance nested in a fact (a Customer built with
+# model_construct, say) is validated again like a dict would be, never trusted as it is.
+_FROZEN = ConfigDict(
+    frozen=True, extra="forbid", allow_inf_nan=False, str_strip_whitespace=True, defer_build=True, revalidate_instances="always"
+)
+
+
+class Fact(BaseModel):
+    """Base of every fact model (the handbook's and the declared ones): it remembers that
+    validation made it. ``model_construct`` skips validation and ``model_copy(update=…)``
+    skips it for the update, so evaluation takes such an instance as a mapping of fields
+    to validate, never on trust."""
+
+    model_config = _FROZEN
+    _validated: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="after")
+    def _mark_validated(self) -> Any:
+        self.__pydantic_private__["_validated"] = True  # type: ignore[index]
+        return self
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
+        copy = super().model_copy(update=update, deep=deep)
+        if update:
+            copy.__pydantic_private__["_validated"] = False  # type: ignore[index]
+        return copy
+
+
+def validated(fact: Any) -> bool:
+    """Whether ``fact`` is a fact model instance that validation made (see :class:`Fact`)."""
+    private = getattr(fact, "__pydantic_private__", None)
+    return bool(private and private.get("_validated"))
 
 Text = Annotated[str, Field(min_length=1, max_length=256)]
 Count = Annotated[StrictInt, Field(ge=0, le=10**12)]
 Minutes = Annotated[float, Field(strict=True, ge=0, le=10**9)]
 Percent = Annotated[float, Field(strict=True, ge=0, le=100)]
+
+
+_ISO_DATETIME = re.compile(r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
+
+
+def _iso_only(value: Any) -> Any:
+    """A date-time is an ISO 8601 text (or a ``datetime``, as a YAML timestamp reads), never
+    a number: pydantic would read ``20261203`` (meant as yyyymmdd) as Unix seconds in 1970,
+    ``1763600000000`` as milliseconds, and the text ``"1763600000"`` as seconds too."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        if not _ISO_DATETIME.match(value):
+            raise ValueError(f"a date-time is ISO 8601 text with an offset, like 2026-11-18T14:00:00+08:00; got {value[:40]!r}")
+        return value
+    kind = "number" if isinstance(value, (int, float)) and not isinstance(value, bool) else type(value).__name__
+    raise ValueError(f"a date-time is ISO 8601 text with an offset, like 2026-11-18T14:00:00+08:00, not a {kind}")
+
+
+# The one date-time type of every fact (and of every declared ``instant`` field).
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_only), AfterValidator(clock.check_range)]
 
 
 def _check_zone(name: str) -> str:
@@ -103,18 +159,36 @@ def schedule_order(record: Any) -> Any:
     return record
 
 
+# Two measures of one outage may differ by rounding to whole minutes, no more.
+OUTAGE_TOLERANCE_MINUTES = 1.0
+
+
 def incident_timeline(record: Any) -> Any:
     """``recovered_at`` and ``as_of`` not before ``started_at``; ``outage_minutes`` derived
-    from them when absent (an error when it cannot be)."""
+    from them when absent (an error when it cannot be); when both are given, equal to the
+    time to ``recovered_at``, or not longer than the time to ``as_of`` (within a minute)."""
     for name in ("recovered_at", "as_of"):
         value = getattr(record, name)
         if value is not None and value < record.started_at:
             raise ValueError(f"{name} is before started_at")
+    end = record.recovered_at or record.as_of
     if record.outage_minutes is None:
-        end = record.recovered_at or record.as_of
         if end is None:
             raise ValueError("outage unknown: give outage_minutes, recovered_at or as_of")
         object.__setattr__(record, "outage_minutes", (end - record.started_at).total_seconds() / 60.0)
+    elif end is not None:
+        # Both measures given: they must tell the same outage, or which one decides is a
+        # guess. Recovered: the outage is the time to recovery. Only observed (as_of): the
+        # fault may have recovered before, but cannot have lasted longer than that.
+        elapsed = (end - record.started_at).total_seconds() / 60.0
+        recovered = record.recovered_at is not None
+        excess = record.outage_minutes - elapsed
+        if excess > OUTAGE_TOLERANCE_MINUTES or (recovered and -excess > OUTAGE_TOLERANCE_MINUTES):
+            name, relation = ("recovered_at", "the time to recovery") if recovered else ("as_of", "at most the time to as_of")
+            raise ValueError(
+                f"outage_minutes {record.outage_minutes:g} disagrees with started_at and {name}: "
+                f"it must be {relation} ({elapsed:g} minutes)"
+            )
     return record
 
 
@@ -126,20 +200,20 @@ CHECKS: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-class SensitivePeriod(BaseModel):
+class SensitivePeriod(Fact):
     """A sensitive communication-assurance period (敏感通信保障期, §1.4.4)."""
 
     model_config = _FROZEN
     name: Text
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
 
     @model_validator(mode="after")
     def _ordered(self) -> SensitivePeriod:
         return period_order(self)
 
 
-class Customer(BaseModel):
+class Customer(Fact):
     """A customer's profile; absent parts fall back to the ruleset's defaults."""
 
     model_config = _FROZEN
@@ -149,15 +223,15 @@ class Customer(BaseModel):
     sensitive_periods: tuple[SensitivePeriod, ...] = ()
 
 
-class Incident(BaseModel):
+class Incident(Fact):
     """A fault to grade (重大故障定级, §34)."""
 
     model_config = _FROZEN
     id: Text
     environment: Environment
-    started_at: AwareDatetime
-    recovered_at: AwareDatetime | None = None
-    as_of: AwareDatetime | None = Field(
+    started_at: Instant
+    recovered_at: Instant | None = None
+    as_of: Instant | None = Field(
         default=None, description="When the facts were observed; gives the outage so far of an unrecovered fault."
     )
     outage_minutes: Minutes | None = Field(
@@ -179,33 +253,33 @@ class Incident(BaseModel):
         return incident_timeline(self)
 
 
-class Engineer(BaseModel):
+class Engineer(Fact):
     model_config = _FROZEN
     id: Text
     qualification: Annotated[StrictInt, Field(ge=0, le=99, description="Skill qualification level (§8)")]
 
 
-class Approval(BaseModel):
+class Approval(Fact):
     """One granted approval. ``step`` names a step of the ruleset's chain."""
 
     model_config = _FROZEN
     step: Text
     by: Text
     role: Text
-    at: AwareDatetime
+    at: Instant
     evidence: EvidenceForm | None = None
 
 
-class Notification(BaseModel):
+class Notification(Fact):
     """An operation notice sent (操作知会, §32)."""
 
     model_config = _FROZEN
     channel: Channel
     to: Text
-    at: AwareDatetime
+    at: Instant
 
 
-class Operation(BaseModel):
+class Operation(Fact):
     """An operation on customer equipment to authorize (高危操作, Part 7)."""
 
     model_config = _FROZEN
@@ -219,8 +293,8 @@ class Operation(BaseModel):
     customer_present: StrictBool
     other_vendor_equipment: StrictBool
     within_approved_scope: StrictBool
-    scheduled_start: AwareDatetime
-    scheduled_end: AwareDatetime
+    scheduled_start: Instant
+    scheduled_end: Instant
     engineer: Engineer
     approvals: tuple[Approval, ...] = ()
     notifications: tuple[Notification, ...] = ()
@@ -234,19 +308,25 @@ class Operation(BaseModel):
 
 
 def parse_fact(model, data: Any, doc: SourceDocument | None, what: str):
-    """Validate ``data`` against a fact model; one :class:`FactError` listing every problem."""
+    """Validate ``data`` against a fact model; one :class:`FactError` listing every problem.
+
+    An instance of the model is taken as it is only when validation made it (:class:`Fact`);
+    one made by ``model_construct`` is validated like the mapping of its fields."""
     # Exact-type checks first: isinstance() on a pydantic model class and on the Mapping
     # ABC are slow enough to show when a ticketing system sends millions of plain dicts.
     kind = type(data)
-    if kind is model:
+    if kind is model and validated(data):
         return data
     if kind is not dict:
-        if isinstance(data, model):
-            return data
-        if not isinstance(data, Mapping):
+        if isinstance(data, BaseModel):
+            if isinstance(data, model) and validated(data):
+                return data
+            data = dict(data.__dict__)  # its fields, validated below as any mapping would be
+        elif not isinstance(data, Mapping):
             where = doc.file if doc else "<input>"
             raise FactError(f"invalid {what}", [Problem(f"expected a mapping of fields, got {kind.__name__}", file=where, line=1 if doc else None)])
-        data = dict(data)
+        else:
+            data = dict(data)
     try:
         return model.__pydantic_validator__.validate_python(data)  # model_validate without its wrapper
     except ValidationError as exc:
