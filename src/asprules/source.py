@@ -272,7 +272,7 @@ class _Builder:
 
     The composer's node tree (a Python object per key, value and item, then walked again
     to convert it) was most of the load time of a large table; this reads each event
-    once and keeps every check of :class:`_StrictComposition` and :func:`_convert`:
+    once and keeps every check the composer and its conversion made:
     anchors, aliases, depth, node count, safe tags, merge keys, text keys, duplicates,
     number length and bad scalars. Plain scalars repeat (``ge``, ``L1``, ``true``), so
     each distinct one is resolved and constructed once.
@@ -509,68 +509,7 @@ _SAFE_SCALAR_TAGS = {
 }
 
 
-def _convert(node, path, positions, problems: ProblemList, loader, file, depth):
-    if depth > MAX_DEPTH:
-        line, col = _pos(node.start_mark)
-        problems.add(Problem(f"nested deeper than {MAX_DEPTH} levels", path=path, file=file, line=line, column=col))
-        return None
-    if isinstance(node, yaml.MappingNode):
-        if node.tag != "tag:yaml.org,2002:map":
-            _bad_tag(node, path, problems, file)
-            return None
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                _bad_tag(key_node, path, problems, file, "YAML merge keys (<<) are not allowed")
-                continue
-            key = _convert(key_node, path, positions, problems, loader, file, depth + 1)
-            if not isinstance(key, (str, int)):
-                line, col = _pos(key_node.start_mark)
-                problems.add(Problem(f"mapping keys must be text, got {key!r}", path=path, file=file, line=line, column=col))
-                continue
-            child = path + (key,)
-            line, col = _pos(key_node.start_mark)
-            if key in out:
-                problems.add(Problem(f"duplicate key {key!r}", path=child, file=file, line=line, column=col))
-                continue
-            positions[child] = (line, col)
-            out[key] = _convert(value_node, child, positions, problems, loader, file, depth + 1)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        if node.tag != "tag:yaml.org,2002:seq":
-            _bad_tag(node, path, problems, file)
-            return None
-        items = []
-        for i, item in enumerate(node.value):
-            child = path + (i,)
-            positions[child] = _pos(item.start_mark)
-            items.append(_convert(item, child, positions, problems, loader, file, depth + 1))
-        return items
-    if node.tag not in _SAFE_SCALAR_TAGS:
-        _bad_tag(node, path, problems, file)
-        return None
-    if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
-        # hex and base-60 integers would otherwise build huge ints (slowly, for base 60)
-        # that no rule needs and that repr() and json refuse to print
-        line, col = _pos(node.start_mark)
-        problems.add(Problem(f"number {node.value[:24]!r}… is longer than {MAX_NUMBER_CHARS} characters", path=path, file=file, line=line, column=col))
-        return None
-    try:
-        return loader.construct_object(node, deep=True)
-    except Exception as exc:  # PyYAML's scalar constructors fail every which way: `!!int ''` (IndexError), `!!bool x` (KeyError)…
-        line, col = _pos(node.start_mark)
-        kind = node.tag.rsplit(":", 1)[-1]
-        reason = f": {exc}" if isinstance(exc, (ValueError, OverflowError, yaml.YAMLError)) else ""
-        problems.add(Problem(f"bad scalar {node.value!r}: not a valid {kind}{reason}", path=path, file=file, line=line, column=col))
-        return None
-
-
 _NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
-
-
-def _bad_tag(node, path, problems: ProblemList, file, message=None):
-    line, col = _pos(node.start_mark)
-    problems.add(Problem(message or f"YAML tag {node.tag!r} is not allowed", path=path, file=file, line=line, column=col))
 
 
 def problems_from_validation(exc: ValidationError, doc: SourceDocument) -> list[Problem]:
