@@ -663,8 +663,7 @@ def test_an_error_survives_a_stderr_that_is_not_utf8(tmp_path: Path) -> None:
 
 
 def _crash(monkeypatch: pytest.MonkeyPatch) -> None:
-    # the command imports grade when it runs (cold start), so the library's is the one to break
-    from asprules import decide
+    from asprules.cli import decide
 
     def broken(*_a: Any, **_k: Any) -> Any:
         raise KeyError("boom")

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 import asprules
 from asprules.backends.rete.timeline import IncidentTimeline, escalated_grade
 from asprules.errors import FactError, RulesetError
-from support import RULESETS, incident, write
+from support import RULESETS, incident, needs_rete, write
+
+pytestmark = needs_rete
 
 RULES = asprules.load_rulesets(RULESETS)
 START = datetime(2026, 11, 18, 6, 0, tzinfo=timezone(timedelta(hours=8)))

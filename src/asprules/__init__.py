@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .decide import BACKENDS, Backend, authorize, grade, grade_all, grade_many
-    from .engine.decisions import AuthorizationDecision, FiredRule, GradeDecision, Obligation, RulesetRef, StepResult, Violation
+    from .engine.decisions import AuthorizationDecision, FiredRule, GradeDecision, Obligation, RulesetRef, StepResult, Violation, WhyNot
     from .errors import AspRulesError, BackendUnavailable, EvaluationError, FactError, Problem, RulesetError
     from .facts.models import (
         Approval,
@@ -45,6 +45,7 @@ _LAZY = {
     "RulesetRef": "asprules.engine.decisions",
     "StepResult": "asprules.engine.decisions",
     "Violation": "asprules.engine.decisions",
+    "WhyNot": "asprules.engine.decisions",
     "AspRulesError": "asprules.errors",
     "BackendUnavailable": "asprules.errors",
     "EvaluationError": "asprules.errors",
@@ -113,6 +114,7 @@ __all__ = [
     "SensitivePeriod",
     "StepResult",
     "Violation",
+    "WhyNot",
     "authorize",
     "bundled_rulesets",
     "grade",

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from ..errors import AspRulesError, FactError
 from ..decide import fact_parser
-from ..i18n import printable
+from ..errors import AspRulesError, FactError, Problem
+from ..i18n import DEFAULT_LANGUAGE, EN, printable
+from ..i18n import text as say
 from ..loader import Rulebook
 from ..source import SourceDocument, parse_lines
 from .analysis import source_of, zone_and_periods
@@ -44,10 +45,10 @@ class Change:
     witness: dict[str, Any] | None = None
     decision: str | None = None  # the grading ruleset, when several are compared
 
-    def text(self) -> str:
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
         why = f"  [{self.why_old} → {self.why_new}]" if self.why_old or self.why_new else ""
         where = f"{self.decision}: " if self.decision else ""
-        return f"{where}{self.region}: {self.old} → {self.new} ({self.direction}){why}"
+        return f"{where}{self.region}: {self.old} → {self.new} ({_direction(self.direction, lang)}){why}"
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "decision" or v is not None}
@@ -61,8 +62,16 @@ class CorpusChange:
     new: dict[str, Any]
     direction: str
 
-    def text(self) -> str:
-        return f"{printable(self.source)} {printable(self.fact_id)}: {_brief(self.old)} → {_brief(self.new)} ({self.direction})"
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return (
+            f"{printable(self.source)} {printable(self.fact_id)}: {_brief(self.old)} → {_brief(self.new)}"
+            f" ({_direction(self.direction, lang)})"
+        )
+
+
+def _direction(direction: str, lang: str) -> str:
+    key = f"direction.{direction}"
+    return say(key, lang) if key in EN else direction
 
 
 @dataclass
@@ -85,13 +94,14 @@ class DiffReport:
             "notes": self.notes,
         }
 
-    def text(self) -> str:
-        lines = [f"{len(self.changes)} changed region{'s' if len(self.changes) != 1 else ''}"]
-        lines += [f"  {c.text()}" for c in self.changes]
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        count = len(self.changes)
+        lines = [say("diff.regions", lang, count=count, plural="s" if count != 1 else "")]
+        lines += [f"  {c.text(lang)}" for c in self.changes]
         if self.corpus_total:
-            lines.append(f"corpus: {len(self.corpus_changes)} of {self.corpus_total} decisions change")
-            lines += [f"  {c.text()}" for c in self.corpus_changes]
-        lines += [f"note: {n}" for n in self.notes]
+            lines.append(say("diff.corpus", lang, changed=len(self.corpus_changes), total=self.corpus_total))
+            lines += [f"  {c.text(lang)}" for c in self.corpus_changes]
+        lines += [say("diff.note", lang, note=n) for n in self.notes]
         return "\n".join(lines)
 
 
@@ -328,9 +338,14 @@ def corpus_facts(paths: Iterable[str | Path]) -> Iterable[tuple[str, str, dict[s
                     yield f"{f}", sc.type, {**spec.base.get(sc.type, {}), **sc.given}, None  # type: ignore[arg-type]
 
 
-def corpus_changes(old: Rulebook, new: Rulebook, paths: Iterable[str | Path]) -> tuple[int, list[CorpusChange]]:
+def corpus_changes(
+    old: Rulebook, new: Rulebook, paths: Iterable[str | Path], step: Callable[[], None] | None = None
+) -> tuple[int, list[CorpusChange]]:
+    """Decide every fact of the corpus under both rulebooks; ``step`` is called once a fact."""
     total, changed = 0, []
     for source, kind, fact, doc in corpus_facts(paths):
+        if step is not None:
+            step()
         if kind == "incident":
             for ident, old_rb, new_rb in grading_pairs(old, new)[0]:
                 if old_rb.grading is None or new_rb.grading is None:
@@ -374,7 +389,9 @@ def _brief(decision: dict[str, Any]) -> str:
     return " ".join(f"{k}={v}" for k, v in decision.items() if v not in ([], None))
 
 
-def diff(old: Rulebook, new: Rulebook, corpus: Iterable[str | Path] = ()) -> DiffReport:
+def diff(old: Rulebook, new: Rulebook, corpus: Iterable[str | Path] = (), step: Callable[[], None] | None = None) -> DiffReport:
+    """What changes from ``old`` to ``new``: regions of the input space, and the decisions
+    of the corpus facts (``step``: called once a corpus fact, for a progress counter)."""
     report = DiffReport()
     changes, notes = grading_changes(old, new)
     report.changes += changes
@@ -382,5 +399,5 @@ def diff(old: Rulebook, new: Rulebook, corpus: Iterable[str | Path] = ()) -> Dif
     report.changes += authorization_changes(old, new)
     corpus = list(corpus)
     if corpus:
-        report.corpus_total, report.corpus_changes = corpus_changes(old, new, corpus)
+        report.corpus_total, report.corpus_changes = corpus_changes(old, new, corpus, step)
     return report

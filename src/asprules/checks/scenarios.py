@@ -136,7 +136,7 @@ def read_scenario_file(path: str | Path) -> tuple[SourceDocument, ScenarioFile]:
 def load_scenario_file(path: str | Path, rules: Rulebook | None = None) -> LoadedScenarios:
     source, spec = read_scenario_file(path)
     if rules is None:
-        rules = _rules_for(spec, Path(path))
+        rules = _rules_for(spec, Path(path), source)
     lines = [(source.locate(("scenarios", i)) or (None,))[0] for i in range(len(spec.scenarios))]
     problems = _decision_problems(source, spec, rules)
     if problems:
@@ -160,10 +160,19 @@ def _decision_problems(source: SourceDocument, spec: ScenarioFile, rules: Rulebo
     return out
 
 
-def _rules_for(spec: ScenarioFile, path: Path) -> Rulebook:
+def _rules_for(spec: ScenarioFile, path: Path, source) -> Rulebook:
     if spec.rules is None:
         return load_rulesets()
     names = [spec.rules] if isinstance(spec.rules, str) else spec.rules
+    missing = [
+        source.problem(("rules",) if isinstance(spec.rules, str) else ("rules", i), f"{n!r} ({path.parent / n}) does not exist")
+        for i, n in enumerate(names)
+        if not (path.parent / n).exists()
+    ]
+    if missing:  # e.g. a scenario file copied away from the rules it names
+        raise RulesetError(
+            f"{source.file}: the rules this scenario file names are not there (relative to the file; or run with --rules)", missing
+        )
     return load_rulesets(*(path.parent / n for n in names))
 
 

@@ -1,8 +1,9 @@
 """The ``asprules`` command line: one module per command, each with a ``register``.
 
 Exit codes: 0 decided (or clean), 1 findings, 2 usage, load or input error, 3 internal
-error (a bug: one line asking for a report; the traceback only with ``--debug``), 6 ``validate``
-whose analysis hit a budget (see ``common.EXIT_BUDGET``).
+error (a bug: one line asking for a report; the traceback only with ``--debug``);
+``authorize --exit-status``: 4 pending, 5 denied (:mod:`.common`). 6 ``validate`` whose analysis
+hit a budget (``common.EXIT_BUDGET``).
 A new command is a module here with ``register(sub)`` and one entry in :data:`COMMANDS`.
 """
 
@@ -19,13 +20,13 @@ from typing import Callable, Sequence
 # already set is kept: PYDANTIC_DISABLE_PLUGINS= (empty) loads plugins again.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-from .. import i18n  # noqa: E402  (after the line above: i18n builds the first model)
+from .. import __version__, i18n  # noqa: E402  (after the line above: i18n builds the first model)
 from ..errors import AspRulesError  # noqa: E402
-from . import decide, diff, schema, serve, test, validate  # noqa: E402
-from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, fail, internal_error, safe_output  # noqa: E402
+from . import decide, diff, init, schema, serve, test, validate  # noqa: E402
+from .common import EXIT_DENIED, EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_PENDING, fail, internal_error, safe_output  # noqa: E402
 
 # In the order `asprules --help` lists them.
-COMMANDS = (decide, validate, test, diff, schema, serve)
+COMMANDS = (decide, validate, test, diff, schema, serve, init)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Grade major faults and authorize high-risk operations from declarative rulesets.",
     )
     parser.add_argument("--debug", action="store_true", help="on an internal error, print its traceback")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.register(sub)
@@ -62,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return internal_error(exc, args.debug)
 
 
-__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "build_parser", "main"]
+__all__ = ["EXIT_DENIED", "EXIT_ERROR", "EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_PENDING", "build_parser", "main"]
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

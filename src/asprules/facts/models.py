@@ -9,9 +9,13 @@ a silent zero.
 
 from __future__ import annotations
 
+import json
 import re
+import sys
+from dataclasses import replace
 from datetime import datetime
-from typing import Annotated, Any, Literal, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Iterator, Literal, Mapping
 
 from pydantic import (
     AfterValidator,
@@ -29,7 +33,7 @@ from pydantic import (
 
 from .. import clock
 from ..errors import FactError, Problem
-from ..source import SourceDocument, problems_from_validation
+from ..source import MAX_BYTES, SourceDocument, parse_file, parse_text, problems_from_validation, read_text
 
 Environment = Literal["production", "office"]
 OperationKind = Literal[
@@ -323,8 +327,8 @@ def parse_fact(model, data: Any, doc: SourceDocument | None, what: str):
                 return data
             data = dict(data.__dict__)  # its fields, validated below as any mapping would be
         elif not isinstance(data, Mapping):
-            where = doc.file if doc else "<input>"
-            raise FactError(f"invalid {what}", [Problem(f"expected a mapping of fields, got {kind.__name__}", file=where, line=1 if doc else None)])
+            where = doc.file if doc and doc.file else None
+            raise FactError(f"invalid {what}", [Problem(f"expected a mapping of fields, got {kind.__name__}", file=where, line=1 if where else None)])
         else:
             data = dict(data)
     try:
@@ -332,8 +336,53 @@ def parse_fact(model, data: Any, doc: SourceDocument | None, what: str):
     except ValidationError as exc:
         ident = data.get("id") if isinstance(data.get("id"), str) else None
         label = f"invalid {what}" + (f" {ident!r}" if ident else "")
-        doc = doc or SourceDocument(file="<input>", data=dict(data), positions={})
-        raise FactError(label, problems_from_validation(exc, doc)) from None
+        said = {"code": "invalid_fact", "params": (("what", _ZH_KINDS.get(what, what)), ("ident", f" {ident!r}" if ident else ""))}
+        other = _wrong_kind(model, data)
+        if other is not None:
+            raise _wrong_kind_error(what, other, label, doc, said) from None
+        doc = doc or SourceDocument(file="", data=dict(data), positions={})
+        problems = problems_from_validation(exc, doc)
+        if not doc.file:  # data from a caller: the field is the place, there is no file to name
+            problems = [replace(p, file=None, line=None, column=None) for p in problems]
+        raise FactError(label, problems, **said) from None
+
+
+_ZH_KINDS = {"incident": "故障", "operation": "操作"}  # how Chinese messages name the bundled kinds
+# The bundled fact kinds, and the command and function that decide each.
+_KINDS: tuple[tuple[str, str], ...] = (("incident", "grade"), ("operation", "authorize"))
+
+
+def _wrong_kind(model: type, data: dict) -> str | None:
+    """The other bundled kind ``data`` looks like (most of its keys are that kind's fields,
+    few are this model's), or None: an operation handed to ``grade`` is named as such
+    instead of as twenty missing and unknown fields."""
+    keys = {k for k in data if isinstance(k, str) and k != "id"}
+    if len(keys) < 3:
+        return None
+    mine = set(model.model_fields) - {"id"}
+    for kind, _ in _KINDS:
+        theirs = set(_MODELS[kind].model_fields) - {"id"}
+        if theirs == mine:
+            continue
+        if len(keys & theirs) >= 0.8 * len(keys) and len(keys & mine) <= 0.5 * len(keys):
+            return kind
+    return None
+
+
+def _wrong_kind_error(what: str, other: str, label: str, doc: SourceDocument | None, said: dict) -> FactError:
+    command = dict(_KINDS)[other]
+    params = (("what", _ZH_KINDS.get(what, what)), ("other", _ZH_KINDS[other]), ("command", command))
+    problem = Problem(
+        f"this looks like an {other}, not an {what}: decide it with `asprules {command}` (asprules.{command})",
+        file=doc.file if doc and doc.file else None,
+        line=1 if doc and doc.file else None,
+        code="wrong_kind",
+        params=params,
+    )
+    return FactError(label, [problem], **said)
+
+
+_MODELS: dict[str, type] = {}  # filled below, once both models exist
 
 
 def parse_incident(data: Mapping[str, Any] | Incident, *, source: SourceDocument | None = None) -> Incident:
@@ -346,11 +395,75 @@ def parse_operation(data: Mapping[str, Any] | Operation, *, source: SourceDocume
     return parse_fact(Operation, data, source, "operation")
 
 
-def read_fact_file(path: str) -> SourceDocument:
-    """Parse a YAML or JSON fact file, keeping positions so errors can name the line."""
-    from ..source import parse_file
+_MODELS.update(incident=Incident, operation=Operation)
 
+STDIN = "-"
+
+
+def read_fact_file(path: str) -> SourceDocument:
+    """Parse a YAML or JSON fact file (``-``: standard input), keeping positions so errors
+    can name the line."""
+    if path == STDIN:
+        return parse_text(_read_stdin(), "<stdin>", error=FactError)
     return parse_file(path, error=FactError)
+
+
+def _read_stdin() -> str:
+    raw = sys.stdin.buffer.read(MAX_BYTES + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read(MAX_BYTES + 1).encode("utf-8")
+    if len(raw) > MAX_BYTES:
+        raise FactError("<stdin>: input too large", [Problem(f"larger than {MAX_BYTES} bytes", file="<stdin>")])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FactError("<stdin>: cannot read", [Problem(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file="<stdin>")]) from None
+
+
+def read_fact_documents(path: str) -> Iterator[tuple[int, SourceDocument | FactError]]:
+    """The facts in a file (``-``: standard input) as ``(line, document or error)``.
+
+    A YAML or JSON file holds one fact (line 1). A JSON Lines file (``.jsonl``/``.ndjson``,
+    or several lines each a whole JSON object) holds one fact a line: each is parsed on its
+    own, positions keep the file's line numbers, and a bad line is its error, so the caller
+    can report it and go on. Blank lines are skipped."""
+    file = "<stdin>" if path == STDIN else path
+    text = _read_stdin() if path == STDIN else _read_text(path)
+    if not _is_jsonl(path, text):
+        try:
+            yield 1, parse_text(text, file, error=FactError)
+        except FactError as exc:
+            yield 1, exc
+        return
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            doc = parse_text(line, file, error=FactError)
+        except FactError as exc:
+            yield number, FactError(exc.summary, [_on_line(p, number) for p in exc.problems])
+            continue
+        positions = {k: (number, col) for k, (_, col) in doc.positions.items()}
+        yield number, SourceDocument(file=file, data=doc.data, positions=positions)
+
+
+def _on_line(problem: Problem, number: int) -> Problem:
+    return replace(problem, line=number)
+
+
+def _read_text(path: str) -> str:
+    """A fact file's text: a regular file, its size checked before a byte is read."""
+    return read_text(path, FactError)
+
+
+def _is_jsonl(path: str, text: str) -> bool:
+    if path.endswith((".jsonl", ".ndjson")):
+        return True
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < 2 or not lines[0].lstrip().startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(lines[0]), dict)
+    except ValueError:
+        return False
 
 
 def incident_from_file(path: str) -> Incident:

@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any, Callable
 
 from ...errors import BackendUnavailable, EvaluationError, Problem
+from ...i18n import hints
 
 Action = Callable[[Any], None]
 
@@ -34,8 +35,9 @@ def durable_engine() -> ModuleType:
         return importlib.import_module("durable.engine")
     except Exception as exc:  # ImportError, or an undefined symbol in the C core (CPython 3.13)
         raise BackendUnavailable(
-            "the rete backend needs durable-rules, which cannot be imported here",
-            [Problem(f"import durable.engine failed: {type(exc).__name__}: {exc}"), Problem("use backend='compiled'")],
+            "the rete backend and incident timelines need durable-rules, which cannot be imported here",
+            [Problem(f"import durable.engine failed: {type(exc).__name__}: {exc}", code="rete_missing")],
+            **hints("hint.rete_missing"),
         ) from None
 
 

@@ -31,6 +31,7 @@ from typing import Any
 from ...engine.compile import Context, Getter, Predicate, compile_condition, compile_getter
 from ...errors import BackendUnavailable, Problem
 from ...format.document import AllOf, AnyOf, Compare, Condition, HasApproval, InSensitivePeriod, InWindow, LocalTime, NotOf
+from ...i18n import hints
 
 Expression = dict[str, Any]
 GUARD: Expression = {"x_fact": 1}
@@ -110,7 +111,8 @@ class Encoding:
             if isinstance(x, float) and "e" in repr(x).lower():
                 raise BackendUnavailable(
                     "the rete backend cannot express this ruleset",
-                    [Problem(f"the number {x!r} (field {cond.field}) needs an exponent, which durable-rules' JSON reader rejects; use backend='compiled'")],
+                    [Problem(f"the number {x!r} (field {cond.field}) needs an exponent, which durable-rules' JSON reader rejects")],
+                    **hints("hint.use_compiled"),
                 )
         ftype = self.ctx.fields.get(cond.field)
         if ftype is not None and ftype.kind == "list":
