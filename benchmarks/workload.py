@@ -111,3 +111,64 @@ def synthetic_ruleset_text(rows: list[tuple[str, int, int, bool | None]]) -> str
         ],
     }
     return json.dumps(doc, ensure_ascii=False, indent=1)
+
+
+# --- varied operations -------------------------------------------------------------------
+
+_KINDS = ("cutover", "upgrade", "config_change", "data_export", "inspection", "log_tracing")
+_MODIFIES = ("program", "config", "data", "log")
+_ZONES = ("Asia/Shanghai", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC")
+_STEPS = (("management", "service_manager"), ("technical", "technical_authorization_team"), ("customer", "customer"))
+
+
+def operation_dict(rng: random.Random, n: int) -> dict[str, Any]:
+    """One operation as a change system would send it: its own customer, zone, times and approvals.
+
+    Start times are spread over two years at minute resolution (so no two decisions share a
+    time), approvals are given for a random prefix of the chain at random hours before the
+    start, some customers have their own sensitive periods and maintenance windows.
+    """
+    start = _EPOCH + timedelta(minutes=rng.randrange(_SPAN_MINUTES))
+    length = timedelta(minutes=rng.choice((15, 30, 60, 90, 180, 240, 600)))
+    zone = rng.choice(_ZONES)
+    customer: dict[str, Any] = {"id": f"CUST-{rng.randrange(500):03d}", "timezone": zone}
+    if rng.random() < 0.3:
+        day = start + timedelta(days=rng.randrange(-20, 20))
+        customer["sensitive_periods"] = [
+            {"name": "own freeze", "start": day.isoformat(), "end": (day + timedelta(days=rng.randrange(1, 10))).isoformat()}
+        ]
+    if rng.random() < 0.3:
+        customer["maintenance_window"] = rng.choice(("00:00-06:00", "22:00-04:00", "01:00-05:00"))
+    approvals = []
+    for step, role in _STEPS[: rng.randrange(len(_STEPS) + 1)]:
+        at = start - timedelta(hours=rng.randrange(1, 24 * 14), minutes=rng.randrange(60))
+        approval = {"step": step, "by": f"person-{rng.randrange(100)}", "role": role if rng.random() < 0.9 else "engineer", "at": at.isoformat()}
+        if step == "customer" and rng.random() < 0.7:
+            approval["evidence"] = rng.choice(("fax", "email", "recording", "verbal"))
+        approvals.append(approval)
+    notifications = []
+    if rng.random() < 0.7:
+        notifications.append({"channel": rng.choice(("email", "sms")), "to": "noc@customer.example", "at": (start - timedelta(hours=rng.randrange(1, 72))).isoformat()})
+    return {
+        "id": f"OP-{n}",
+        "kind": rng.choice(_KINDS),
+        "major_impact": rng.random() < 0.3,
+        "modifies": sorted(rng.sample(_MODIFIES, rng.randrange(len(_MODIFIES) + 1))),
+        "remote": rng.random() < 0.3,
+        "third_party": rng.random() < 0.2,
+        "customer_present": rng.random() < 0.6,
+        "other_vendor_equipment": rng.random() < 0.05,
+        "within_approved_scope": rng.random() < 0.97,
+        "scheduled_start": start.isoformat(),
+        "scheduled_end": (start + length).isoformat(),
+        "engineer": {"id": f"ENG-{rng.randrange(200):03d}", "qualification": rng.randrange(1, 6)},
+        "approvals": approvals,
+        "notifications": notifications,
+        "site": f"SITE-{rng.randrange(50)}",
+        "customer": customer,
+    }
+
+
+def operation_dicts(count: int, seed: int = 7) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    return [operation_dict(rng, i) for i in range(count)]

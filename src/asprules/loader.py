@@ -23,7 +23,7 @@ from .format.customers import Registry, build_registry
 from .format.document import AuthorizationDocument, CalendarDocument, CustomerRegistry, GradingDocument
 from .facts.fields import FieldType
 from .format.validate import check_document, output_field, parse_document, with_derived
-from .source import SourceDocument, content_hash, parse_file, parse_text
+from .source import SourceDocument, content_hash, parse_file, parse_text, paused_gc
 
 RULE_SUFFIXES = (".yaml", ".yml")
 SCENARIO_SUFFIX = ".scenarios.yaml"
@@ -234,19 +234,21 @@ def _check_across(loaded: list[LoadedDocument]) -> list[Problem]:
 
 def load_rulesets(*paths: str | Path) -> Rulebook:
     """Load, validate and compile rule files or directories (default: the bundled ones)."""
-    return _compiled(load_documents(paths or (bundled_rulesets(),)))
+    with paused_gc():
+        return _compiled(load_documents(paths or (bundled_rulesets(),)))
 
 
 def load_ruleset_texts(*texts: str) -> Rulebook:
     """Like :func:`load_rulesets`, from YAML text held in memory (named ``<text 1>``, …)."""
     problems: list[Problem] = []
     sources: list[SourceDocument] = []
-    for i, text in enumerate(texts, 1):
-        try:
-            sources.append(parse_text(text, f"<text {i}>"))
-        except RulesetError as exc:
-            problems += exc.problems
-    return _compiled(_checked(sources, problems))
+    with paused_gc():
+        for i, text in enumerate(texts, 1):
+            try:
+                sources.append(parse_text(text, f"<text {i}>"))
+            except RulesetError as exc:
+                problems += exc.problems
+        return _compiled(_checked(sources, problems))
 
 
 def _compiled(loaded: list[LoadedDocument]) -> Rulebook:

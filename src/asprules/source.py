@@ -9,11 +9,13 @@ last one win, are reported because in a rule file they are always a mistake.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
 import re
 import stat
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Iterator, Literal
@@ -217,9 +219,36 @@ def parse_text(text: str, file: str = "<string>", error: type[AspRulesError] = R
     """Parse YAML (or JSON) text. Raises ``error`` naming file, line and column."""
     if len(text) > MAX_BYTES:
         raise error(f"{file}: file too large", [Problem(f"larger than {MAX_BYTES} bytes", file=file)])
+    with paused_gc():
+        return _parse_text(text, file, error)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic garbage collector off for a while, as it was afterwards.
+
+    Parsing, validating and compiling a large table allocate millions of small objects that
+    are not cyclic garbage; each automatic collection rescans all of them (64 % of parse
+    time, 40 % of loading a 10,000-row table). What is collectable is collected later.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_text(text: str, file: str, error: type[AspRulesError]) -> SourceDocument:
+    positions: dict[SourcePath, Position] = {}
+    problems = ProblemList()
     try:
         loader = _StrictComposer(_pairs_joined(text))  # the reader already refuses control characters here
-        root = loader.get_single_node()
+        try:
+            data = _Builder(loader, file, problems, positions).document()
+        finally:
+            loader.dispose()
     except _Rejected as exc:
         line, col = _pos(exc.mark)
         raise error(f"{file}: cannot parse", [Problem(exc.message, file=file, line=line, column=col)]) from None
@@ -234,17 +263,154 @@ def parse_text(text: str, file: str = "<string>", error: type[AspRulesError] = R
         raise error(f"{file}: cannot parse", [Problem(f"not valid Unicode text ({exc.reason} at {exc.start})", file=file)]) from None
     except RecursionError:
         raise error(f"{file}: cannot parse", [Problem("nested too deeply", file=file)]) from None
-
-    positions: dict[SourcePath, Position] = {}
-    problems = ProblemList()
-    if root is None:
-        data = None
-    else:
-        positions[()] = _pos(root.start_mark)
-        data = _convert(root, (), positions, problems, loader, file, 0)
-    loader.dispose()
     problems.raise_if_any(error, f"{file}: cannot parse")
     return SourceDocument(file=file, data=data, positions=positions)
+
+
+class _Builder:
+    """Plain data and positions straight from the parser's events.
+
+    The composer's node tree (a Python object per key, value and item, then walked again
+    to convert it) was most of the load time of a large table; this reads each event
+    once and keeps every check the composer and its conversion made:
+    anchors, aliases, depth, node count, safe tags, merge keys, text keys, duplicates,
+    number length and bad scalars. Plain scalars repeat (``ge``, ``L1``, ``true``), so
+    each distinct one is resolved and constructed once.
+    """
+
+    def __init__(self, loader, file: str, problems: ProblemList, positions: dict[SourcePath, Position]):
+        self.loader = loader
+        self.file = file
+        self.problems = problems
+        self.positions = positions
+        self.nodes = 0
+        self.scalars: dict[tuple[str, bool, str | None], tuple[str, Any]] = {}
+
+    def document(self) -> Any:
+        loader = self.loader
+        loader.get_event()  # stream start
+        if loader.check_event(yaml.StreamEndEvent):
+            return None
+        loader.get_event()  # document start
+        first = loader.peek_event()
+        self.positions[()] = _pos(first.start_mark)
+        data = self.value((), 0, self.problems, self.positions)
+        loader.get_event()  # document end
+        if not loader.check_event(yaml.StreamEndEvent):
+            event = loader.get_event()
+            raise yaml.composer.ComposerError(
+                "expected a single document in the stream", first.start_mark, "but found another document", event.start_mark
+            )
+        loader.get_event()
+        return data
+
+    def value(self, path: SourcePath, depth: int, problems: ProblemList, positions: dict) -> Any:
+        loader = self.loader
+        event = loader.get_event()
+        if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
+            raise _Rejected(event.start_mark, "YAML anchors and aliases are not allowed in asprules files")
+        if depth >= MAX_DEPTH:
+            raise _Rejected(event.start_mark, f"nested deeper than {MAX_DEPTH} levels")
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Rejected(event.start_mark, f"more than {MAX_NODES} YAML nodes (keys, values and items)")
+        if isinstance(event, yaml.ScalarEvent):
+            return self.scalar(event, path, problems)
+        if isinstance(event, yaml.MappingStartEvent):
+            tag = event.tag if event.tag not in (None, "!") else loader.resolve(yaml.MappingNode, None, event.implicit)
+            if tag != "tag:yaml.org,2002:map":
+                self.bad_tag(tag, event, path, problems)
+                self.rest(yaml.MappingEndEvent, depth)
+                return None
+            out: dict[Any, Any] = {}
+            while not loader.check_event(yaml.MappingEndEvent):
+                key_event = loader.peek_event()
+                key_pos = _pos(key_event.start_mark)
+                if isinstance(key_event, yaml.ScalarEvent) and key_event.tag in (None, "!") and self.resolve(key_event)[0] == "tag:yaml.org,2002:merge":
+                    self.value(path, depth + 1, ProblemList(), {})  # the key, counted and checked
+                    problems.add(Problem("YAML merge keys (<<) are not allowed", path=path, file=self.file, line=key_pos[0], column=key_pos[1]))
+                    self.value(path, depth + 1, ProblemList(), {})
+                    continue
+                scalar_key = isinstance(key_event, yaml.ScalarEvent)
+                key = self.value(path, depth + 1, problems if scalar_key else ProblemList(), positions if scalar_key else {})
+                if not isinstance(key, (str, int)):
+                    problems.add(Problem(f"mapping keys must be text, got {key!r}", path=path, file=self.file, line=key_pos[0], column=key_pos[1]))
+                    self.value(path, depth + 1, ProblemList(), {})
+                    continue
+                child = path + (key,)
+                if key in out:
+                    problems.add(Problem(f"duplicate key {key!r}", path=child, file=self.file, line=key_pos[0], column=key_pos[1]))
+                    self.value(child, depth + 1, ProblemList(), {})
+                    continue
+                positions[child] = key_pos
+                out[key] = self.value(child, depth + 1, problems, positions)
+            loader.get_event()
+            return out
+        if isinstance(event, yaml.SequenceStartEvent):
+            tag = event.tag if event.tag not in (None, "!") else loader.resolve(yaml.SequenceNode, None, event.implicit)
+            if tag != "tag:yaml.org,2002:seq":
+                self.bad_tag(tag, event, path, problems)
+                self.rest(yaml.SequenceEndEvent, depth)
+                return None
+            items = []
+            i = 0
+            while not loader.check_event(yaml.SequenceEndEvent):
+                child = path + (i,)
+                positions[child] = _pos(loader.peek_event().start_mark)
+                items.append(self.value(child, depth + 1, problems, positions))
+                i += 1
+            loader.get_event()
+            return items
+        raise yaml.composer.ComposerError(None, None, f"unexpected {type(event).__name__}", event.start_mark)
+
+    def rest(self, end: type, depth: int) -> None:
+        """Consume a collection whose tag is refused, still checking what it holds."""
+        while not self.loader.check_event(end):
+            self.value((), depth + 1, ProblemList(), {})
+        self.loader.get_event()
+
+    def resolve(self, event) -> tuple[str, Any]:
+        """(tag, value) of a scalar; ``value`` is ``_UNBUILT`` until constructed."""
+        key = (event.value, event.implicit[0], event.tag)
+        hit = self.scalars.get(key)
+        if hit is None:
+            tag = event.tag if event.tag not in (None, "!") else self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            hit = self.scalars[key] = (tag, _UNBUILT)
+        return hit
+
+    def scalar(self, event, path: SourcePath, problems: ProblemList) -> Any:
+        tag, value = self.resolve(event)
+        if value is not _UNBUILT:
+            return value
+        if tag not in _SAFE_SCALAR_TAGS:
+            self.bad_tag(tag, event, path, problems)
+            return None
+        if tag in _NUMBER_TAGS and len(event.value) > MAX_NUMBER_CHARS:
+            # hex and base-60 integers would otherwise build huge ints (slowly, for base 60)
+            # that no rule needs and that repr() and json refuse to print
+            line, col = _pos(event.start_mark)
+            problems.add(Problem(f"number {event.value[:24]!r}… is longer than {MAX_NUMBER_CHARS} characters", path=path, file=self.file, line=line, column=col))
+            return None
+        if tag == "tag:yaml.org,2002:str":
+            return event.value
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        try:
+            value = self.loader.yaml_constructors[tag](self.loader, node)
+        except Exception as exc:  # PyYAML's scalar constructors fail every which way: `!!int ''` (IndexError), `!!bool x` (KeyError)…
+            line, col = _pos(event.start_mark)
+            kind = tag.rsplit(":", 1)[-1]
+            reason = f": {exc}" if isinstance(exc, (ValueError, OverflowError, yaml.YAMLError)) else ""
+            problems.add(Problem(f"bad scalar {event.value!r}: not a valid {kind}{reason}", path=path, file=self.file, line=line, column=col))
+            return None
+        self.scalars[(event.value, event.implicit[0], event.tag)] = (tag, value)
+        return value
+
+    def bad_tag(self, tag: str, event, path: SourcePath, problems: ProblemList) -> None:
+        line, col = _pos(event.start_mark)
+        problems.add(Problem(f"YAML tag {tag!r} is not allowed", path=path, file=self.file, line=line, column=col))
+
+
+_UNBUILT = object()
 
 
 def _kind_of(mode: int) -> str:
@@ -343,68 +509,7 @@ _SAFE_SCALAR_TAGS = {
 }
 
 
-def _convert(node, path, positions, problems: ProblemList, loader, file, depth):
-    if depth > MAX_DEPTH:
-        line, col = _pos(node.start_mark)
-        problems.add(Problem(f"nested deeper than {MAX_DEPTH} levels", path=path, file=file, line=line, column=col))
-        return None
-    if isinstance(node, yaml.MappingNode):
-        if node.tag != "tag:yaml.org,2002:map":
-            _bad_tag(node, path, problems, file)
-            return None
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                _bad_tag(key_node, path, problems, file, "YAML merge keys (<<) are not allowed")
-                continue
-            key = _convert(key_node, path, positions, problems, loader, file, depth + 1)
-            if not isinstance(key, (str, int)):
-                line, col = _pos(key_node.start_mark)
-                problems.add(Problem(f"mapping keys must be text, got {key!r}", path=path, file=file, line=line, column=col))
-                continue
-            child = path + (key,)
-            line, col = _pos(key_node.start_mark)
-            if key in out:
-                problems.add(Problem(f"duplicate key {key!r}", path=child, file=file, line=line, column=col))
-                continue
-            positions[child] = (line, col)
-            out[key] = _convert(value_node, child, positions, problems, loader, file, depth + 1)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        if node.tag != "tag:yaml.org,2002:seq":
-            _bad_tag(node, path, problems, file)
-            return None
-        items = []
-        for i, item in enumerate(node.value):
-            child = path + (i,)
-            positions[child] = _pos(item.start_mark)
-            items.append(_convert(item, child, positions, problems, loader, file, depth + 1))
-        return items
-    if node.tag not in _SAFE_SCALAR_TAGS:
-        _bad_tag(node, path, problems, file)
-        return None
-    if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
-        # hex and base-60 integers would otherwise build huge ints (slowly, for base 60)
-        # that no rule needs and that repr() and json refuse to print
-        line, col = _pos(node.start_mark)
-        problems.add(Problem(f"number {node.value[:24]!r}… is longer than {MAX_NUMBER_CHARS} characters", path=path, file=file, line=line, column=col))
-        return None
-    try:
-        return loader.construct_object(node, deep=True)
-    except Exception as exc:  # PyYAML's scalar constructors fail every which way: `!!int ''` (IndexError), `!!bool x` (KeyError)…
-        line, col = _pos(node.start_mark)
-        kind = node.tag.rsplit(":", 1)[-1]
-        reason = f": {exc}" if isinstance(exc, (ValueError, OverflowError, yaml.YAMLError)) else ""
-        problems.add(Problem(f"bad scalar {node.value!r}: not a valid {kind}{reason}", path=path, file=file, line=line, column=col))
-        return None
-
-
 _NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
-
-
-def _bad_tag(node, path, problems: ProblemList, file, message=None):
-    line, col = _pos(node.start_mark)
-    problems.add(Problem(message or f"YAML tag {node.tag!r} is not allowed", path=path, file=file, line=line, column=col))
 
 
 def problems_from_validation(exc: ValidationError, doc: SourceDocument) -> list[Problem]:

@@ -2,3 +2,5 @@
 
 :mod:`.rete` runs them on durable-rules' Rete network and keeps incident timelines.
 """
+
+BACKENDS: tuple[str, ...] = ("compiled", "rete")  # the names ``backend=`` accepts

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from typing import Any, Iterable, Sequence
-from xml.sax.saxutils import escape, quoteattr
 
 from ..i18n import DEFAULT_LANGUAGE, text
 from .analysis.findings import SEVERITIES, Finding
@@ -96,6 +95,10 @@ def _prop(text: str) -> str:
 
 
 def _junit(findings: Sequence[Finding], suite: str, passed: list[tuple[str, str | None]]) -> str:
+    # imported here: xml.sax.saxutils pulls in urllib.request, ssl and email, a sixth of
+    # the command line's start, and only junit output needs it
+    from xml.sax.saxutils import escape, quoteattr
+
     failures = [f for f in findings if f.severity == "error"]
     cases = []
     for name, file in passed:

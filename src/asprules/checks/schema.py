@@ -9,12 +9,14 @@ editors (``# yaml-language-server: $schema=../docs/schema/ruleset.schema.json``)
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
 
-from ..engine.rulebook import Rulebook
 from ..errors import Problem, RulesetError
+
+if TYPE_CHECKING:
+    from ..engine.rulebook import Rulebook
 
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 KINDS = ("ruleset", "facts", "incident", "operation", "scenarios", "grade-decision", "authorization-decision")

@@ -2,20 +2,28 @@
 
 Exit codes: 0 decided (or clean), 1 findings, 2 usage, load or input error, 3 internal
 error (a bug: one line asking for a report; the traceback only with ``--debug``);
-``authorize --exit-status``: 4 pending, 5 denied (:mod:`.common`).
+``authorize --exit-status``: 4 pending, 5 denied (:mod:`.common`). 6 ``validate`` whose analysis
+hit a budget (``common.EXIT_BUDGET``).
 A new command is a module here with ``register(sub)`` and one entry in :data:`COMMANDS`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Callable, Sequence
 
-from .. import __version__, i18n
-from ..errors import AspRulesError
-from . import decide, diff, init, schema, serve, test, validate
-from .common import EXIT_DENIED, EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_PENDING, fail, internal_error, safe_output
+# pydantic looks up plugins (the entry points of every installed distribution) when it
+# builds its first model; the command line uses none, and the scan and the import of
+# importlib.metadata were a tenth of `asprules grade FILE` (docs/performance.md). A value
+# already set is kept: PYDANTIC_DISABLE_PLUGINS= (empty) loads plugins again.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
+from .. import __version__, i18n  # noqa: E402  (after the line above: i18n builds the first model)
+from ..errors import AspRulesError  # noqa: E402
+from . import decide, diff, init, schema, serve, test, validate  # noqa: E402
+from .common import EXIT_DENIED, EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_PENDING, fail, internal_error, safe_output  # noqa: E402
 
 # In the order `asprules --help` lists them.
 COMMANDS = (decide, validate, test, diff, schema, serve, init)

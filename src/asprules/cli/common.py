@@ -6,15 +6,19 @@ import argparse
 import codecs
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from .. import i18n
 from ..checks.report import FORMATS
 from ..errors import AspRulesError, Problem
-from ..loader import Rulebook, load_rulesets
+
+if TYPE_CHECKING:
+    from ..loader import Rulebook
 
 # 0 decided or clean, 1 findings (or bad lines in a JSON Lines run), 2 bad input, usage or rules.
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERNAL = 3  # a bug in asprules, never the input's fault: see internal_error()
+EXIT_BUDGET = 6  # validate: the analysis hit a budget and could not check everything (failing findings still exit 1)
 
 
 def internal_error(exc: BaseException, debug: bool) -> int:
@@ -133,6 +137,8 @@ def fail(exc: AspRulesError, fmt: str, lang: str = i18n.DEFAULT_LANGUAGE) -> int
 
 def rules_of(args) -> Rulebook:
     """The rulebook named by ``--rules`` (repeatable), else the bundled rulesets."""
+    from ..loader import load_rulesets
+
     return load_rulesets(*args.rules) if args.rules else load_rulesets()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .. import i18n
-from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Progress, add_ci_format
+from .common import EXIT_BUDGET, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Progress, add_ci_format
 
 LARGE_RULES = 256 * 1024  # bytes of rule files above which validate's analysis takes seconds
 
@@ -34,7 +34,9 @@ def cmd_validate(args) -> int:
     passed = [("valid", f) for f in files if not any(x.file == f and x.severity == "error" for x in findings)]
     print(render(findings, args.format, suite="asprules validate", passed=passed, extra={"files": files}, text_head=loaded, lang=args.lang))
     failing = ("error",) if args.fail_on == "error" else ("error", "warning")
-    return EXIT_FINDINGS if any(f.severity in failing for f in findings) else EXIT_OK
+    if any(f.severity in failing for f in findings):
+        return EXIT_FINDINGS
+    return EXIT_BUDGET if any(f.code == "budget" for f in findings) else EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction) -> None:

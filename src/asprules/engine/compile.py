@@ -11,6 +11,7 @@ tests for absence explicitly.
 from __future__ import annotations
 
 import operator
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
@@ -308,6 +309,7 @@ def _compile_in_period(ctx: Context, cond: InSensitivePeriod) -> Predicate:
 
         return instant_in
     start, end = compile_getter(ctx, spec.start), compile_getter(ctx, spec.end)  # type: ignore[arg-type]
+
 
     def span_meets(fact: Any) -> bool:
         s, e = start(fact), end(fact)

@@ -49,6 +49,9 @@ class Rulebook:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "gradings", MappingProxyType(dict(self.gradings)))
+        # the one grading ruleset, when exactly one is loaded: decision(None) on every grade
+        only = next(iter(self.gradings.values())) if len(self.gradings) == 1 else None
+        object.__setattr__(self, "_only", only)
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -78,6 +81,8 @@ class Rulebook:
         ruleset, or when it is ``None`` and several are loaded.
         """
         if decision is None:
+            if self._only is not None:  # type: ignore[attr-defined]
+                return self._only  # type: ignore[attr-defined]
             if not self.gradings:
                 raise RulesetError("no grading ruleset loaded", [Problem(f"loaded files: {', '.join(self.files) or 'none'}")])
             if len(self.gradings) > 1:

@@ -350,7 +350,7 @@ def parse_fact(model, data: Any, doc: SourceDocument | None, what: str):
         else:
             data = dict(data)
     try:
-        return model.model_validate(data)
+        return model.__pydantic_validator__.validate_python(data)  # model_validate without its wrapper
     except ValidationError as exc:
         ident = data.get("id") if isinstance(data.get("id"), str) else None
         label = f"invalid {what}" + (f" {ident!r}" if ident else "")

@@ -176,19 +176,38 @@ def _check_derived(scope: _Scope, derived: dict[str, DerivedValue], base: dict[s
                     scope.report(path + (op, i), f"field {operand!r} is {ftype.kind}, not a number")
             elif op == "div" and i > 0 and operand == 0:
                 scope.report(path + (op, i), "division by zero")
-    # a cycle would recurse forever when compiled
-    for name in derived:
-        chain = [name]
-        while True:
-            nxt = [o for o in derived[chain[-1]].operation[1] if isinstance(o, str) and o in derived]
-            if not nxt:
-                break
-            if any(n in chain for n in nxt):
-                scope.report(("derived", name), f"derived values form a cycle through {name!r}")
-                break
-            chain.append(nxt[0])
-            if len(chain) > len(derived):
-                break
+    # A cycle would recurse forever when compiled. One depth-first walk over every operand
+    # (not only the first), iterative so that a chain of thousands stays within the stack:
+    # linear in the derived values and their operands.
+    for cycle in _cycles({name: [o for o in value.operation[1] if isinstance(o, str) and o in derived] for name, value in derived.items()}):
+        shown = " → ".join(repr(n) for n in cycle + [cycle[0]])
+        scope.report(("derived", cycle[0]), f"derived values form a cycle through {cycle[0]!r}: {shown}")
+
+
+def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
+    """One cycle (its members in order) for every back edge a depth-first walk meets."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    found: list[list[str]] = []
+    for root in graph:
+        if root in state:
+            continue
+        path: list[str] = [root]
+        state[root] = 1
+        stack = [iter(graph[root])]
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                stack.pop()
+                state[path.pop()] = 2
+                continue
+            mark = state.get(nxt)
+            if mark == 1:
+                found.append(path[path.index(nxt):])
+            elif mark is None:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(graph[nxt]))
+    return found
 
 
 def with_derived(fields: dict[str, FieldType], derived: dict[str, DerivedValue]) -> dict[str, FieldType]:

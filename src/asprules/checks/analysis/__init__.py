@@ -16,19 +16,27 @@ from __future__ import annotations
 import gc
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
+
 
 from ...errors import RulesetError
 from ...format.calendars import intervals, recurring
 from ...format.document import CalendarDocument
 from ...loader import LoadedDocument, Rulebook, load_rulesets, rule_files
+from . import budget as _budget
+from .budget import Budget
 from .findings import SEVERITIES, Finding, Severity, from_problem
 
-__all__ = ["Finding", "Severity", "SEVERITIES", "analyse", "analyse_paths", "assumed_figures", "check_paths", "grading_model"]
+if TYPE_CHECKING:
+    from ...loader import LoadedDocument, Rulebook
+
+__all__ = ["Budget", "Finding", "Severity", "SEVERITIES", "analyse", "analyse_paths", "assumed_figures", "check_paths", "grading_model"]
 
 
 def zone_and_periods(rulebook: Rulebook, model) -> tuple:
     from ... import clock
+    from ...format.calendars import intervals
+    from ...format.document import CalendarDocument
     from ...loader import FALLBACK_ZONE
 
     zone = clock.zone(model.defaults.timezone.value if model.defaults.timezone else FALLBACK_ZONE)
@@ -45,7 +53,7 @@ def source_of(rulebook: Rulebook, model):
     return next(d.source for d in rulebook.documents if d.model is model)
 
 
-def grading_model(rulebook: Rulebook):
+def grading_model(rulebook: Rulebook, budget: Budget | None = None):
     """The box model of the loaded grading ruleset (``None`` if there is none; with
     several loaded, pass ``rulebook.for_decision(id)``)."""
     from .grading_checks import GradingModel
@@ -54,23 +62,23 @@ def grading_model(rulebook: Rulebook):
         return None
     doc = rulebook.grading.doc
     zone, periods = zone_and_periods(rulebook, doc)
-    return GradingModel(rulebook.grading, source_of(rulebook, doc), zone, periods)
+    return GradingModel(rulebook.grading, source_of(rulebook, doc), zone, periods, budget=budget or _budget.DEFAULT_BUDGET)
 
 
-def analyse(rulebook: Rulebook) -> list[Finding]:
-    """Every finding of the static checks on loaded, valid rulesets."""
+def analyse(rulebook: Rulebook, budget: Budget | None = None) -> list[Finding]:
+    """Every finding of the static checks on loaded, valid rulesets.
+
+    ``budget`` bounds the work (default :data:`.budget.DEFAULT_BUDGET`); what it stops is
+    reported as ``budget`` findings, never as an exception."""
+    from ...source import paused_gc
+
     # The analysis allocates many small short-lived objects; with a large ruleset loaded,
     # each cyclic collection would rescan all of it. Pause the collector, restore it after.
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return _analyse(rulebook)
-    finally:
-        if paused:
-            gc.enable()
+    with paused_gc():
+        return _analyse(rulebook, budget or _budget.DEFAULT_BUDGET)
 
 
-def _analyse(rulebook: Rulebook) -> list[Finding]:
+def _analyse(rulebook: Rulebook, budget: Budget) -> list[Finding]:
     from .authorization_checks import check_authorization, check_calendars
     from .grading_checks import check_grading
 
@@ -80,13 +88,13 @@ def _analyse(rulebook: Rulebook) -> list[Finding]:
         if evaluator.requires:
             findings.append(_chained_not_analysed(rulebook, evaluator))
             continue
-        model = grading_model(rulebook.for_decision(decision))
+        model = grading_model(rulebook.for_decision(decision), budget)
         if model is not None:
             findings += check_grading(model)
     if rulebook.authorization is not None:
         doc = rulebook.authorization.doc
         zone, periods = zone_and_periods(rulebook, doc)
-        findings += check_authorization(rulebook.authorization, source_of(rulebook, doc), zone, periods)
+        findings += check_authorization(rulebook.authorization, source_of(rulebook, doc), zone, periods, budget)
     return findings
 
 
@@ -145,6 +153,8 @@ def check_paths(
     :class:`~asprules.errors.RulesetError` when a path does not exist, and for load problems
     too unless ``load_errors_as_findings``.
     """
+    from ...loader import load_rulesets, rule_files
+
     paths = list(paths)
     rule_files(paths)  # a missing path is a usage error, not a finding
     try:
@@ -152,22 +162,28 @@ def check_paths(
     except RulesetError as exc:
         if not load_errors_as_findings:
             raise
-        return [from_problem(p, rule=_rule_at(p)) for p in exc.problems], ()
+        parsed: dict[str, object] = {}  # each file is parsed once, however many problems it has
+        return [from_problem(p, rule=_rule_at(p, parsed)) for p in exc.problems], ()
     findings = analyse(rulebook)
     if strict:
         findings += assumed_figures(rulebook.documents)
     return findings, rulebook.documents
 
 
-def _rule_at(problem) -> str | None:
-    """The id of the innermost rule (row, step, …) around a problem's field, if any."""
+def _rule_at(problem, parsed: dict[str, object]) -> str | None:
+    """The id of the innermost rule (row, step, …) around a problem's field, if any;
+    ``parsed`` keeps each file's data (``None``: it does not parse) between calls."""
     from ...source import parse_file
 
     if not problem.file or not problem.path:
         return None
-    try:
-        node = parse_file(problem.file).data
-    except RulesetError:
+    if problem.file not in parsed:
+        try:
+            parsed[problem.file] = parse_file(problem.file).data
+        except RulesetError:
+            parsed[problem.file] = None
+    node = parsed[problem.file]
+    if node is None:
         return None
     found = None
     for part in problem.path:

@@ -35,7 +35,10 @@ from ...format.calendars import period_bounds
 from ...format.document import AllOf, AnyOf, CalendarDocument, HasApproval, InSensitivePeriod, NotOf, Period
 from ...format.validate import with_derived
 from ...source import SourceDocument
-from .boxes import Space, meet, number_bounds, uncovered
+from .budget import DEFAULT_BUDGET, Budget, BudgetExceeded
+from .dimensions import number_bounds
+from .dnf import Space
+from .regions import meet, uncovered
 from .findings import Finding
 from .witness import WitnessBuilder, lowest_point
 
@@ -55,31 +58,58 @@ TEMPLATE: dict[str, Any] = {
 }
 
 
-def operation_space(doc, has_calendar: bool, schema: FactSchema | None = None) -> Space:
+def operation_space(doc, has_calendar: bool, schema: FactSchema | None = None, budget: Budget = DEFAULT_BUDGET) -> Space:
+    """The analysis' dimensions for an authorization ruleset."""
     if schema is None or schema.bundled and schema.model is Operation:
         bounds = {**number_bounds(Operation), **number_bounds(Engineer, "engineer.")}
-        return Space(with_derived(OPERATION_FIELDS, doc.derived), dict(doc.derived), bounds, {}, has_calendar)
-    return Space(with_derived(schema.catalog, doc.derived), dict(doc.derived), schema.number_bounds(), {}, has_calendar)
+        return Space(with_derived(OPERATION_FIELDS, doc.derived), dict(doc.derived), bounds, {}, has_calendar, budget)
+    return Space(with_derived(schema.catalog, doc.derived), dict(doc.derived), schema.number_bounds(), {}, has_calendar, budget)
 
 
-def check_authorization(ev: AuthorizationEvaluator, source: SourceDocument, zone, periods) -> list[Finding]:
+def check_authorization(
+    ev: AuthorizationEvaluator, source: SourceDocument, zone, periods, budget: Budget = DEFAULT_BUDGET
+) -> list[Finding]:
+    """Masked risk classes, dead constraints, unused steps; ``budget`` findings for what
+    could not be checked within ``budget``."""
     doc = ev.doc
-    schema = ev.ctx.schema
-    declared = schema is not None and not schema.bundled
-    space = operation_space(doc, bool(periods), schema)
-    dnfs = [space.dnf(rc.when) for rc, _ in ev.risk_classes]
-    for con in ev.constraints:
-        dnfs += [space.dnf(con.model.when), space.dnf(con.model.unless) if con.model.unless is not None else []]
-    for dnf in dnfs:
-        space.register(dnf)
-    space.freeze()
-    boxes = [space.items(dnf) for dnf in dnfs]
-    builder = WitnessBuilder(space, schema.example() if declared else TEMPLATE, zone, periods)  # type: ignore[union-attr]
-    parse = schema.parse if declared else parse_operation  # type: ignore[union-attr]
+    space = operation_space(doc, bool(periods), ev.ctx.schema, budget)
+    notes: list[Finding] = []
 
     def place(path) -> dict[str, Any]:
         pos = source.locate(path)
         return {"file": source.file, "line": pos[0] if pos else None, "column": pos[1] if pos else None}
+
+    def note(rule: str, path: tuple, what: str) -> None:
+        notes.append(Finding("budget", "info", f"not checked exactly: {what}", rule=rule, **place(path)))
+
+    def dnf_of(cond, rule: str, path: tuple):
+        try:
+            return space.dnf(cond)
+        except BudgetExceeded as exc:
+            note(rule, path, f"{rule}: the {exc}; it is modelled as an opaque condition, so findings that depend on it are reported only where a concrete operation confirms them")
+            return space.opaque(cond, str(exc))
+
+    dnfs = [dnf_of(rc.when, rc.id, ("risk_classes", i, "when")) for i, (rc, _) in enumerate(ev.risk_classes)]
+    for ci, con in enumerate(ev.constraints):
+        m = con.model
+        dnfs += [dnf_of(m.when, m.id, ("constraints", ci, "when")), dnf_of(m.unless, m.id, ("constraints", ci, "unless")) if m.unless is not None else []]
+    for dnf in dnfs:
+        space.register(dnf)
+    space.freeze()
+    try:
+        boxes = [space.items(dnf) for dnf in dnfs]
+        return _checks(ev, space, boxes, zone, periods, place, budget.splits) + notes
+    except BudgetExceeded as exc:
+        note(doc.id, ("risk_classes",), f"authorization ruleset {doc.id!r}: the {exc}; masked risk classes and dead constraints were not checked")
+        return _unused_steps(doc, place) + notes
+
+
+def _checks(ev: AuthorizationEvaluator, space: Space, boxes, zone, periods, place, steps: int) -> list[Finding]:
+    doc = ev.doc
+    schema = ev.ctx.schema
+    declared = schema is not None and not schema.bundled
+    builder = WitnessBuilder(space, schema.example() if declared else TEMPLATE, zone, periods)  # type: ignore[union-attr]
+    parse = schema.parse if declared else parse_operation  # type: ignore[union-attr]
 
     def witness(box, check) -> dict[str, Any] | None:
         fact = builder.fact(lowest_point(box))
@@ -95,7 +125,7 @@ def check_authorization(ev: AuthorizationEvaluator, source: SourceDocument, zone
     n_rc = len(ev.risk_classes)
     for i, (rc, pred) in enumerate(ev.risk_classes):
         earlier = [b for j in range(i) for b in boxes[j]]
-        if any(uncovered(b, earlier) for b in boxes[i]):
+        if any(uncovered(b, earlier, steps=steps) for b in boxes[i]):
             continue
         maskers = [ev.risk_classes[j][0].id for j in range(i) if any(meet(a, b) for a in boxes[j] for b in boxes[i])]
         what = f"the classes before it ({', '.join(maskers)}) match wherever it does" if maskers else "its condition can never hold"
@@ -114,7 +144,7 @@ def check_authorization(ev: AuthorizationEvaluator, source: SourceDocument, zone
         when, unless = boxes[n_rc + 2 * ci], boxes[n_rc + 2 * ci + 1]
         if not when:
             out.append(Finding("dead-constraint", "warning", f"constraint {con.model.id}: its condition can never hold", rule=con.model.id, **place(("constraints", ci, "when"))))
-        elif con.model.unless is not None and not any(uncovered(b, unless) for b in when):
+        elif con.model.unless is not None and not any(uncovered(b, unless, steps=steps) for b in when):
             waived = lambda op, c=con: c.when(op) and c.unless(op)  # noqa: E731
             fact = witness(when[0], waived)
             out.append(
@@ -124,6 +154,11 @@ def check_authorization(ev: AuthorizationEvaluator, source: SourceDocument, zone
                     rule=con.model.id, witness=(fact,) if fact else (), **place(("constraints", ci, "unless")),
                 )
             )
+    return out + _unused_steps(doc, place)
+
+
+def _unused_steps(doc, place) -> list[Finding]:
+    out = []
     named = {s for rc in doc.risk_classes for s in rc.chain}
     for cond in [rc.when for rc in doc.risk_classes] + [c.when for c in doc.constraints] + [c.unless for c in doc.constraints]:
         named |= approval_steps(cond)

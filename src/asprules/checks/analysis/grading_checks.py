@@ -34,9 +34,13 @@ from ...facts.models import Incident, parse_incident
 from ...format.document import GradingDocument
 from ...format.validate import with_derived
 from ...source import SourceDocument
-from .boxes import Leaf, Space, build_tree, collapse, leaves, merge_boxes, number_bounds, uncovered
+from .budget import DEFAULT_BUDGET, Budget, BudgetExceeded
+from .dimensions import number_bounds
+from .dnf import DNF, Space
+from .regions import Leaf, Pruning, build_tree, collapse, leaves, mark, meet, merge_boxes, query, uncovered
 from .findings import Finding
 from .witness import WitnessBuilder, lowest_point
+
 
 # Impact measures (§34.2): more of a number, or true for a flag, is never less severe.
 MEASURES = {
@@ -66,10 +70,14 @@ TEMPLATE: dict[str, Any] = {
     "customer_complaint": False,
 }
 MAX_PER_KIND = 5  # witnesses listed per finding kind and rule; the rest are counted
+MAX_AROUND = 64  # parts of a masked row's region joined to describe it in words
+MAX_TRIES = 3  # witness pairs tried per pair of deciding rules before giving up on it
 
 
 class Outcome(NamedTuple):
-    tables: tuple[tuple[int, ...] | None, ...]  # per table: matching rows in evaluation order, None if it does not apply
+    # per table: matching rows in evaluation order (under a first-hit policy only the first),
+    # None if it does not apply
+    tables: tuple[tuple[int, ...] | None, ...]
     table: int  # the deciding table, -1: none applies
     base: int
     final: int
@@ -79,17 +87,28 @@ class Outcome(NamedTuple):
 class GradingModel:
     """One grading ruleset as a region tree with an outcome on every leaf."""
 
-    def __init__(self, evaluator: GradingEvaluator, source: SourceDocument, zone, periods, space: Space | None = None):
+    def __init__(
+        self, evaluator: GradingEvaluator, source: SourceDocument, zone, periods, space: Space | None = None,
+        budget: Budget = DEFAULT_BUDGET,
+    ):
         """With a shared ``space`` (see :mod:`asprules.checks.diff`) the caller registers every
-        model's conditions and then calls :meth:`finish` on each with the same tree."""
+        model's conditions and then builds one tree over all of them.
+
+        A condition or tree that would pass ``budget`` is not modelled exactly: the
+        condition becomes an opaque one, the tree is not built (``tree`` is ``None``);
+        :attr:`unchecked` says what was left out, for the ``budget`` finding."""
         self.ev = evaluator
+        self.budget = budget
+        self.unchecked: list[tuple[str, tuple, str]] = []  # (rule or table id, path, what was not checked)
         self.doc: GradingDocument = evaluator.doc
         self.source = source
         schema = evaluator.ctx.schema
         self.parse: Callable[[Any], Any] = parse_incident if schema is None or schema.bundled else schema.parse
         self.template = TEMPLATE if schema is None or schema.bundled else schema.example()
         self.witnesses = WitnessBuilder(space, self.template, zone, periods) if space else None
-        self.space = space or grading_space(self.doc, bool(periods), schema)
+        self.space = space or grading_space(self.doc, bool(periods), schema, budget)
+        # tables decided by their first matching row: later matches never matter there
+        self.first_hit = frozenset(ti for ti, t in enumerate(self.ev.tables) if t.first_match)
         # rules: [applies_when per table] + [rows per table, evaluation order] + [adjustments]
         self.rules: list[tuple[str, Any, Callable[[Any], bool]]] = []
         self.applies_rule: list[int] = []
@@ -98,32 +117,84 @@ class GradingModel:
         for ti, t in enumerate(self.ev.tables):
             self.applies_rule.append(len(self.rules))
             self.rules.append(("applies", t.model.id, t.applies))
-            dnfs.append(self.space.dnf(t.model.applies_when))
+            dnfs.append(self._dnf(t.model.applies_when, t.model.id, ("tables", ti, "applies_when")))
         for ti, t in enumerate(self.ev.tables):
             ids = []
             for row, pred, _rank in t.rows:
                 ids.append(len(self.rules))
                 self.rules.append(("row", row.id, pred))
-                dnfs.append(self.space.dnf(row.when))
+                dnfs.append(self._dnf(row.when, row.id, _row_path(self, ti, row.id) + ("when",)))
             self.row_rules.append(ids)
         self.adj_rule = []
-        for adj in self.ev.adjustments:
+        for ai, adj in enumerate(self.ev.adjustments):
             self.adj_rule.append(len(self.rules))
             self.rules.append(("adjustment", adj.model.id, adj.when))
-            dnfs.append(self.space.dnf(adj.model.when))
+            dnfs.append(self._dnf(adj.model.when, adj.model.id, ("adjustments", ai, "when")))
         self.row_of = {r: (ti, k) for ti, ids in enumerate(self.row_rules) for k, r in enumerate(ids)}
         self.dnfs = dnfs
         for dnf in dnfs:
             self.space.register(dnf)
+        self.tree = None
+        self.leaves: list[Leaf] = []
+        self._items: dict[int, list] = {}
+        self.has_items = False  # whether every rule's boxes are known (gaps need them)
         if space is None:
             self.space.freeze()
-            self.tree = build_tree(self.space.full_box(), self.items())
-            self.leaves = list(leaves(self.tree))
-            for leaf in self.leaves:
-                leaf.outcome = self.outcome(leaf.rules)
-            # monotonicity only needs what decided and the final level: far fewer regions
-            self.decisions = collapse(self.tree, self.space.full_box(), self.decided)
             self.witnesses = WitnessBuilder(self.space, self.template, zone, periods)
+            self._build_tree()
+
+    def _dnf(self, cond, rule: str, path: tuple) -> DNF:
+        """The condition's boxes; past the budget, an opaque condition (and a note)."""
+        try:
+            return self.space.dnf(cond)
+        except BudgetExceeded as exc:
+            self.unchecked.append(
+                (rule, path, f"{rule}: the {exc}; it is modelled as an opaque condition, so findings that depend on it are reported only where a concrete incident confirms them")
+            )
+            return self.space.opaque(cond, f"{exc}")
+
+    def pruning(self, offset: int = 0) -> Pruning:
+        """What :func:`build_tree` may leave out: rows of a table that cannot apply, and
+        rows of a first-hit table below a row that already matches the whole region."""
+        ordered: dict[int, tuple[Any, int]] = {}
+        gated: dict[int, int] = {}
+        for ti, ids in enumerate(self.row_rules):
+            for k, rule in enumerate(ids):
+                gated[rule + offset] = self.applies_rule[ti] + offset
+                if ti in self.first_hit:
+                    ordered[rule + offset] = ((offset, ti), k)  # groups of two models never meet
+        return Pruning(ordered, gated)
+
+    def _build_tree(self) -> None:
+        full = self.space.full_box()
+        try:
+            items = self.items()
+        except BudgetExceeded as exc:
+            self.unchecked.append((self.doc.id, ("tables",), f"ruleset {self.doc.id!r}: the {exc}; no check of the box model was run"))
+            return
+        try:
+            self.tree = build_tree(full, items, pruning=self.pruning(), limit=self.budget.regions)
+        except BudgetExceeded as exc:
+            rule, path = self.doc.id, ("tables",)
+            if exc.at is not None and exc.at in self.row_of:
+                ti, k = self.row_of[exc.at]
+                rule, path = self.ev.tables[ti].model.id, ("tables", ti)
+                where = f"table {rule!r} (splitting at row {self.ev.tables[ti].rows[k][0].id})"
+            elif exc.at is not None:
+                kind, ident, _ = self.rules[exc.at]
+                where = f"ruleset {self.doc.id!r} (splitting at {'the applies_when of table' if kind == 'applies' else kind} {ident})"
+            else:
+                where = f"ruleset {self.doc.id!r}"
+            self.unchecked.append(
+                (rule, path, f"{where}: the {exc}; overlaps, masked rows, monotonicity and dead adjustments were not checked")
+            )
+            self.tree = None
+            return
+        self.leaves = list(leaves(self.tree))
+        for leaf in self.leaves:
+            leaf.outcome = self.outcome(leaf.rules)
+        # monotonicity only needs what decided and the final level: far fewer regions
+        self.decisions = collapse(self.tree, full, self.decided)
 
     def decided_by(self, o: Outcome) -> str:
         """The row (or default) and the adjustments that made the level, as text."""
@@ -149,9 +220,10 @@ class GradingModel:
     def items(self, offset: int = 0) -> list:
         """Every rule's boxes as (rule index + offset, box); the space must be frozen."""
         items = [(i + offset, box) for i, dnf in enumerate(self.dnfs) for box in self.space.items(dnf)]
-        self._items: dict[int, list] = {}
+        self._items = {}
         for i, box in items:
             self._items.setdefault(i - offset, []).append(box)
+        self.has_items = True
         return items
 
     def outcome(self, holds: frozenset[int]) -> Outcome:
@@ -167,6 +239,8 @@ class GradingModel:
                 per_table.append(None)
                 continue
             hits = tuple(matched.get(ti, ()))
+            if ti in self.first_hit:
+                hits = hits[:1]
             per_table.append(hits)
             rank = _base_rank(t, hits)
             if rank < base:
@@ -182,11 +256,27 @@ class GradingModel:
     # -- witnesses ------------------------------------------------------------------
 
     def holds(self, fact: dict[str, Any]) -> frozenset[int] | None:
+        """The rules that decide ``fact``: the tables that apply, their matching rows (under a
+        first-hit policy the first only: :meth:`outcome` needs no more), the adjustments."""
         try:
             incident = self.parse(fact)
         except AspRulesError:
             return None
-        return frozenset(i for i, (_, _, pred) in enumerate(self.rules) if pred(incident))
+        rules = self.rules
+        out = []
+        for ti, ids in enumerate(self.row_rules):
+            applies = self.applies_rule[ti]
+            if not rules[applies][2](incident):
+                continue
+            out.append(applies)
+            first = ti in self.first_hit
+            for r in ids:
+                if rules[r][2](incident):
+                    out.append(r)
+                    if first:
+                        break
+        out += [r for r in self.adj_rule if rules[r][2](incident)]
+        return frozenset(out)
 
     def witness(self, leaf: Leaf, point=None, start=None) -> tuple[dict[str, Any] | None, bool]:
         """A fact in ``leaf`` and whether the compiled rules confirm it lies there."""
@@ -225,24 +315,42 @@ def _base_rank(table, hits: tuple[int, ...]) -> int:
         return table.rows[hits[0]][2]
 
 
-def grading_space(doc: GradingDocument, has_calendar: bool, schema: FactSchema | None = None) -> Space:
+def grading_space(
+    doc: GradingDocument, has_calendar: bool, schema: FactSchema | None = None, budget: Budget = DEFAULT_BUDGET
+) -> Space:
     """The analysis' dimensions for a grading ruleset on the handbook's incident, or on
     the declared ``schema`` (its monotonicity measures: those of :data:`MEASURES` it has)."""
     if schema is None or schema.bundled and schema.model is Incident:
-        return Space(with_derived(INCIDENT_FIELDS, doc.derived), dict(doc.derived), number_bounds(Incident), MEASURES, has_calendar)
+        return Space(
+            with_derived(INCIDENT_FIELDS, doc.derived), dict(doc.derived), number_bounds(Incident), MEASURES, has_calendar, budget
+        )
     fields = with_derived(schema.catalog, doc.derived)
     measures = {name: up for name, up in MEASURES.items() if name in schema.catalog}
-    return Space(fields, dict(doc.derived), schema.number_bounds(), measures, has_calendar)
+    return Space(fields, dict(doc.derived), schema.number_bounds(), measures, has_calendar, budget)
 
 
 def check_grading(model: GradingModel) -> list[Finding]:
+    """Every grading check; ``budget`` findings for what the model could not cover."""
     out: list[Finding] = []
-    out += _gaps(model)
-    out += _overlaps_and_masking(model)
-    if model.ev.levels:  # a ruleset of outputs only has no severity to be monotone in
-        out += _monotonicity(model)
-    out += _dead_adjustments(model)
+    if model.has_items:
+        out += _gaps(model)
+    if model.tree is not None:
+        out += _overlaps_and_masking(model)
+        if model.ev.levels:  # a ruleset of outputs only has no severity to be monotone in
+            out += _monotonicity(model)
+        out += _dead_adjustments(model)
+    out += _budget_findings(model)
     return out
+
+
+def _budget_findings(model: GradingModel) -> list[Finding]:
+    return [
+        Finding(
+            "budget", "info", f"not checked exactly: {what}",
+            rule=rule, **model.place(path),
+        )
+        for rule, path, what in model.unchecked
+    ]
 
 
 def _confirmed(model: GradingModel, leaves_: list[Leaf], limit: int = MAX_PER_KIND) -> tuple[list[tuple[Leaf, dict]], int]:
@@ -262,7 +370,12 @@ def _confirmed(model: GradingModel, leaves_: list[Leaf], limit: int = MAX_PER_KI
 def _gaps(model: GradingModel) -> list[Finding]:
     out = []
     applies = [b for ti in range(len(model.ev.tables)) for b in model.items_of(model.applies_rule[ti])]
-    nowhere = uncovered(model.space.full_box(), applies, limit=MAX_PER_KIND)
+    steps = model.budget.splits
+    try:
+        nowhere = uncovered(model.space.full_box(), applies, limit=MAX_PER_KIND, steps=steps)
+    except BudgetExceeded as exc:
+        model.unchecked.append((model.doc.id, ("tables",), f"ruleset {model.doc.id!r}: the {exc}; incidents no table applies to were not searched"))
+        nowhere = []
     for box in nowhere:
         fact = model.witness_where(box, lambda o: o.table < 0)
         out.append(
@@ -283,7 +396,11 @@ def _gaps(model: GradingModel) -> list[Finding]:
         if not default.major:
             continue
         rows = [b for r in model.row_rules[ti] for b in model.items_of(r)]
-        falls = [g for b in model.items_of(model.applies_rule[ti]) for g in uncovered(b, rows, limit=MAX_PER_KIND)]
+        try:
+            falls = [g for b in model.items_of(model.applies_rule[ti]) for g in uncovered(b, rows, limit=MAX_PER_KIND, steps=steps)]
+        except BudgetExceeded as exc:
+            model.unchecked.append((t.model.id, ("tables", ti), f"table {t.model.id!r}: the {exc}; regions falling to its major default were not searched"))
+            falls = []
         for box in falls[:MAX_PER_KIND]:
             fact = model.witness_where(box, lambda o, ti=ti: o.tables[ti] == ())
             out.append(
@@ -318,8 +435,10 @@ def _output_gaps(model: GradingModel, ti: int) -> list[Finding]:
 
 
 def _row_path(model: GradingModel, ti: int, row_id: str):
-    ri = next(i for i, r in enumerate(model.doc.tables[ti].rows) if r.id == row_id)
-    return ("tables", ti, "rows", ri)
+    index = model.__dict__.get("_row_index")
+    if index is None:
+        index = model._row_index = {(tj, r.id): ri for tj, t in enumerate(model.doc.tables) for ri, r in enumerate(t.rows)}
+    return ("tables", ti, "rows", index[(ti, row_id)])
 
 
 def _overlaps_and_masking(model: GradingModel) -> list[Finding]:
@@ -361,31 +480,33 @@ def _overlaps_and_masking(model: GradingModel) -> list[Finding]:
                     place = model.place(_row_path(model, ti, row.id))
                     out.append(Finding("unreachable-row", "warning", f"row {row.id} of table {t.model.id!r} can never match: its condition is unsatisfiable (within the table's applies_when)", rule=row.id, **place))
             continue
-        decides: set[int] = set()
-        matches: dict[int, list[Leaf]] = {}
-        for leaf in model.leaves:
-            hits = leaf.outcome.tables[ti]
-            if not hits:
-                continue
-            decides.add(hits[0])
-            for h in hits:
-                matches.setdefault(h, []).append(leaf)
+        decides = {hits[0] for leaf in model.leaves if (hits := leaf.outcome.tables[ti])}
         for k, (row, _, _) in enumerate(rows):
             if k in decides:
                 continue
             place = model.place(_row_path(model, ti, row.id))
-            if k not in matches:
+            # the parts of leaves where the table applies and the row matches; under a
+            # first-hit policy the tree is not split at a row below one that matches
+            boxes = model.items_of(model.row_rules[ti][k])
+            met = [
+                (leaf, box)
+                for box in boxes
+                for leaf in query(model.tree, box)  # every leaf it yields meets the box
+                if leaf.outcome.tables[ti] is not None
+            ]
+            if not met:
                 out.append(Finding("unreachable-row", "warning", f"row {row.id} of table {t.model.id!r} can never match: its condition is unsatisfiable (within the table's applies_when)", rule=row.id, **place))
                 continue
-            maskers = sorted({rows[leaf.outcome.tables[ti][0]][0].id for leaf in matches[k]})
-            fact, ok = model.witness(matches[k][0])
+            maskers = sorted({rows[leaf.outcome.tables[ti][0]][0].id for leaf, _ in met if leaf.outcome.tables[ti]})
+            parts = [part for leaf, box in met[:MAX_AROUND] if (part := meet(leaf.box, box)) is not None]
+            fact, ok = model.witness(met[0][0], lowest_point(parts[0]))
             order = "earlier rows" if t.model.hit_policy == "first" else "more severe (priority) rows"
             out.append(
                 Finding(
                     "masked-row", "warning" if ok else "info",
                     f"row {row.id} of table {t.model.id!r} never decides: {order} {', '.join(maskers)} match wherever it does"
                     + ("" if ok else " (not confirmed on a concrete incident)"),
-                    rule=row.id, region=model.region(_around(matches[k][0].box, [leaf.box for leaf in matches[k]])), witness=(fact,) if fact else (), **place,
+                    rule=row.id, region=model.region(_around(parts[0], parts)), witness=(fact,) if fact else (), **place,
                 )
             )
     return out
@@ -402,105 +523,60 @@ def _gives(model: GradingModel, row) -> str:
 
 
 def _monotonicity(model: GradingModel) -> list[Finding]:
-    """Compare the two sides of every split on a measure; subtrees whose finals cannot
-    get less severe across the split are skipped whole, so a monotone table costs little."""
+    """For every region and measure, look at the regions just above it on that measure;
+    subtrees whose finals cannot be less severe are skipped whole (their mark), so a
+    monotone table costs about one pruned query per region and measure."""
     out = []
-    seen: set[tuple] = set()
-    full = model.space.full_box()
+    tree = model.decisions
+    mark(tree, _leaf_finals, lambda spans: (min(s[0] for s in spans), max(s[1] for s in spans)))
+    regions = [leaf for leaf in leaves(tree) if leaf.outcome.table >= 0]
     for d, dim in enumerate(model.space.order):
         if not dim.worse_when_larger:
             continue
         reported = 0
-        for a, b in _crossings(model.decisions, full, d):
+        tries: dict[tuple, int] = {}
+        for a in regions:
             if reported >= MAX_PER_KIND:
                 break
-            key = (d, _why(model, a), _why(model, b))
-            if key in seen:
+            face = a.box[d][1]
+            if face >= dim.size:
                 continue
-            pair = _pair(model, a, b, d)
-            if pair is None:
-                continue
-            seen.add(key)
-            reported += 1
-            low, high, lvl_low, lvl_high = pair
-            face = b.box[d][0]
-            out.append(
-                Finding(
-                    "non-monotone", "error",
-                    f"worsening {dim.label} ({dim.describe(face - 1, face)} → {dim.describe(face, face + 1)}) lowers the level "
-                    f"{lvl_low} → {lvl_high} ({_why(model, a)} vs {_why(model, b)})",
-                    rule=_why(model, b), region=model.region(a.box), witness=(low, high),
-                    **model.place(_deciding_path(model, b)),
+            above = a.box[:d] + ((face, face + 1),) + a.box[d + 1 :]
+            final = a.outcome.final
+            for b in query(tree, above, skip=lambda node, final=final: _finals(node)[1] <= final):
+                key = (_why(model, a), _why(model, b))
+                if tries.get(key, 0) >= MAX_TRIES:
+                    continue
+                pair = _pair(model, a, b, d)
+                if pair is None:
+                    tries[key] = tries.get(key, 0) + 1
+                    continue
+                tries[key] = MAX_TRIES  # reported once
+                reported += 1
+                low, high, lvl_low, lvl_high = pair
+                out.append(
+                    Finding(
+                        "non-monotone", "error",
+                        f"worsening {dim.label} ({dim.describe(face - 1, face)} → {dim.describe(face, face + 1)}) lowers the level "
+                        f"{lvl_low} → {lvl_high} ({key[0]} vs {key[1]})",
+                        rule=key[1], region=model.region(a.box), witness=(low, high),
+                        **model.place(_deciding_path(model, b)),
+                    )
                 )
-            )
+                if reported >= MAX_PER_KIND:
+                    break
     return out
+
+
+def _leaf_finals(leaf: Leaf) -> tuple[float, float]:
+    if leaf.outcome.table < 0:
+        return math.inf, -1
+    return leaf.outcome.final, leaf.outcome.final
 
 
 def _finals(node) -> tuple[float, float]:
     """(most severe, least severe) final rank below ``node``; no-table leaves never count."""
-    if isinstance(node, Leaf):
-        if node.outcome.table < 0:
-            return math.inf, -1
-        return node.outcome.final, node.outcome.final
-    if node.mark is None:
-        spans = [_finals(c) for c in node.children]
-        node.mark = (min(s[0] for s in spans), max(s[1] for s in spans))
-    return node.mark
-
-
-def _children(node, box):
-    d = node.dim
-    for k, child in enumerate(node.children):
-        yield child, box[:d] + ((node.bounds[k], node.bounds[k + 1]),) + box[d + 1 :]
-
-
-def _crossings(tree, box, d):
-    """Leaf pairs (below, above) touching across a split on ``d`` where the upper is less severe."""
-    stack = [(tree, box)]
-    while stack:
-        node, nbox = stack.pop()
-        if isinstance(node, Leaf):
-            continue
-        kids = list(_children(node, nbox))
-        if node.dim == d:
-            for (a, abox), (b, bbox) in zip(kids, kids[1:]):
-                yield from _cross(a, abox, b, bbox, d)
-        stack += reversed(kids)
-
-
-def _cross(a, abox, b, bbox, d):
-    for e, ((alo, ahi), (blo, bhi)) in enumerate(zip(abox, bbox)):
-        if e != d and (alo >= bhi or blo >= ahi):
-            return
-    if _finals(b)[1] <= _finals(a)[0]:
-        return
-    if isinstance(a, Leaf) and isinstance(b, Leaf):
-        yield a, b
-        return
-    if not isinstance(a, Leaf) and not isinstance(b, Leaf) and a.dim == b.dim != d and a.bounds == b.bounds:
-        # both sides split alike (common for siblings built from the same rules): pair them up
-        for (ca, cabox), (cb, cbbox) in zip(_children(a, abox), _children(b, bbox)):
-            yield from _cross(ca, cabox, cb, cbbox, d)
-        return
-    if not isinstance(a, Leaf):
-        for child, cbox in _facing(a, abox, bbox, d, upper=True):
-            yield from _cross(child, cbox, b, bbox, d)
-    else:
-        for child, cbox in _facing(b, bbox, abox, d, upper=False):
-            yield from _cross(a, abox, child, cbox, d)
-
-
-def _facing(node, box, other, d, upper):
-    """Children of ``node`` on the shared face: the last (or first) along ``d``, else
-    those meeting ``other``'s extent in the node's split dimension."""
-    e, bounds = node.dim, node.bounds
-    if e == d:
-        k = len(node.children) - 1 if upper else 0
-        return [(node.children[k], box[:e] + ((bounds[k], bounds[k + 1]),) + box[e + 1 :])]
-    lo, hi = other[e]
-    first = max(0, bisect_right(bounds, lo) - 1)
-    last = min(len(node.children), bisect_left(bounds, hi))
-    return [(node.children[k], box[:e] + ((bounds[k], bounds[k + 1]),) + box[e + 1 :]) for k in range(first, last)]
+    return _leaf_finals(node) if isinstance(node, Leaf) else node.mark
 
 
 def _around(box, boxes):
