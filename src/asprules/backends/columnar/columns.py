@@ -34,7 +34,7 @@ from sqlglot import exp
 
 from ...errors import FactError, Problem
 from ...facts.models import Customer, Incident, SensitivePeriod
-from .dialects import Dialect, call
+from .dialects import Dialect, alias, and_, call, case, not_, or_
 from .rules import column_name
 
 Kind = Literal["int", "float", "bool", "enum", "text", "instant", "zone", "window", "periods"]
@@ -112,12 +112,11 @@ def _is_null(node: exp.Expression) -> exp.Expression:
 
 
 def _not_null(node: exp.Expression) -> exp.Expression:
-    return exp.not_(exp.Is(this=node, expression=exp.null()))
+    return not_(exp.Is(this=node, expression=exp.null()))
 
 
 def _when(test: exp.Expression, then: exp.Expression, default: exp.Expression | None = None) -> exp.Expression:
-    case = exp.Case().when(test, then)
-    return case.else_(default) if default is not None else case
+    return case([(test, then)], default)
 
 
 def _bounded(spec: FieldSpec, value: exp.Expression) -> exp.Expression:
@@ -126,7 +125,7 @@ def _bounded(spec: FieldSpec, value: exp.Expression) -> exp.Expression:
         test.append(exp.GTE(this=value, expression=_n(spec.lo)))
     if spec.hi is not None:
         test.append(exp.LTE(this=value, expression=_n(spec.hi)))
-    return exp.and_(*test) if test else exp.true()
+    return and_(*test) if test else exp.true()
 
 
 def _bounds_text(spec: FieldSpec) -> str:
@@ -147,15 +146,37 @@ class Source:
     mode: Literal["json", "columns"]
     fields: dict[str, tuple[exp.Expression, SourceType]] = field(default_factory=dict)
     record_columns: dict[str, exp.Expression] = field(default_factory=dict)  # struct columns (customer)
+    json_types: dict[str, exp.Expression] = field(default_factory=dict)  # json mode: each field's JSON type
 
 
 def json_source() -> Source:
-    j = exp.column("__j", quoted=True)
+    """Fields of a JSON record, extracted once per record by :func:`json_fields_layer`."""
     src = Source("json")
-    for spec in INCIDENT:
-        src.fields[spec.path] = (exp.JSONExtract(this=j, expression=_s("$." + spec.path)), "json")
-    src.record_columns["customer"] = exp.JSONExtract(this=j, expression=_s("$.customer"))
+    for path in JSON_PATHS:
+        node = exp.column(f"__json.{path}", quoted=True)
+        if path == "customer":
+            src.record_columns["customer"] = node
+        else:
+            src.fields[path] = (node, "json")
+        src.json_types[path] = exp.column(f"__jtype.{path}", quoted=True)
     return src
+
+
+JSON_PATHS = tuple(spec.path for spec in INCIDENT) + ("customer",)
+
+
+def json_fields_layer() -> tuple[list[exp.Expression], list[exp.Expression]]:
+    """Two select lists over ``__j``: each field's JSON value (one parse for all of them,
+    ``json_extract(__j, [paths])``), then each value's JSON type — so no check parses the
+    record again."""
+    j = exp.column("__j", quoted=True)
+    paths = exp.Array(expressions=[_s("$." + p) for p in JSON_PATHS])
+    values = call("json_extract", j, paths)
+    first = [exp.column("__row", quoted=True), j, exp.column("__id", quoted=True)]
+    first += [alias(exp.Bracket(this=values.copy(), expressions=[_n(i + 1)], offset=1), f"__json.{p}") for i, p in enumerate(JSON_PATHS)]
+    second: list[exp.Expression] = [exp.Star()]
+    second += [alias(call("json_type", exp.column(f"__json.{p}", quoted=True)), f"__jtype.{p}") for p in JSON_PATHS]
+    return first, second
 
 
 def _columns_error(problems: list[Problem]) -> FactError:
@@ -246,33 +267,33 @@ class ColumnChecker:
         d = self.dialect
         path = spec.path
         problems = [_when(wrong_type, _s(f"{path}: expected {_WHAT[spec.kind]}"))]
-        ok_text = exp.and_(present, exp.not_(wrong_type))
+        ok_text = and_(present, not_(wrong_type))
         if spec.kind == "enum":
             good = exp.In(this=text, expressions=[_s(v) for v in spec.values])
-            problems.append(_when(exp.and_(ok_text, exp.not_(good)), exp.Concat(expressions=[_s(f"{path}: "), text, _s(f" is not one of {', '.join(spec.values)}")], safe=False, coalesce=False)))
-            return _Typed(_when(exp.and_(ok_text, good), text), present, problems)
+            problems.append(_when(and_(ok_text, not_(good)), exp.Concat(expressions=[_s(f"{path}: "), text, _s(f" is not one of {', '.join(spec.values)}")], safe=False, coalesce=False)))
+            return _Typed(_when(and_(ok_text, good), text), present, problems)
         stripped = d.strip(text)
         if spec.kind == "text":
             size = d.length(stripped)
-            good = exp.and_(exp.GTE(this=size, expression=_n(1)), exp.LTE(this=size, expression=_n(TEXT_MAX)))
-            problems.append(_when(exp.and_(ok_text, exp.not_(good)), _s(f"{path}: must be 1 to {TEXT_MAX} characters after trimming")))
-            return _Typed(_when(exp.and_(ok_text, good), stripped), present, problems)
+            good = and_(exp.GTE(this=size, expression=_n(1)), exp.LTE(this=size, expression=_n(TEXT_MAX)))
+            problems.append(_when(and_(ok_text, not_(good)), _s(f"{path}: must be 1 to {TEXT_MAX} characters after trimming")))
+            return _Typed(_when(and_(ok_text, good), stripped), present, problems)
         if spec.kind == "zone":
             good = exp.In(this=stripped, expressions=[_s(z) for z in self.zones])
-            problems.append(_when(exp.and_(ok_text, exp.not_(good)), exp.Concat(expressions=[_s(f"{path}: unknown IANA time zone "), stripped], safe=False, coalesce=False)))
-            return _Typed(_when(exp.and_(ok_text, good), stripped), present, problems)
+            problems.append(_when(and_(ok_text, not_(good)), exp.Concat(expressions=[_s(f"{path}: unknown IANA time zone "), stripped], safe=False, coalesce=False)))
+            return _Typed(_when(and_(ok_text, good), stripped), present, problems)
         if spec.kind == "window":
             parts = [exp.TryCast(this=exp.RegexpExtract(this=stripped, expression=_s(_WINDOW), group=_n(g)), to=exp.DataType.build("INT")) for g in (1, 2, 3, 4)]
             h1, m1, h2, m2 = parts
-            good = exp.and_(
+            good = and_(
                 d.matches(stripped, _WINDOW),
                 exp.LTE(this=m1, expression=_n(59)), exp.LTE(this=m2, expression=_n(59)),
                 exp.LTE(this=h1, expression=_n(23)),
-                exp.or_(exp.LTE(this=h2, expression=_n(23)), exp.and_(exp.EQ(this=h2, expression=_n(24)), exp.EQ(this=m2, expression=_n(0)))),
+                or_(exp.LTE(this=h2, expression=_n(23)), and_(exp.EQ(this=h2, expression=_n(24)), exp.EQ(this=m2, expression=_n(0)))),
                 exp.NEQ(this=h1 * _n(60) + m1, expression=h2 * _n(60) + m2),
             )
-            problems.append(_when(exp.and_(ok_text, exp.not_(exp.Coalesce(this=good, expressions=[exp.false()]))), _s(f"{path}: not a daily window HH:MM-HH:MM of nonzero length")))
-            return _Typed(_when(exp.and_(ok_text, good), stripped), present, problems)
+            problems.append(_when(and_(ok_text, not_(exp.Coalesce(this=good, expressions=[exp.false()]))), _s(f"{path}: not a daily window HH:MM-HH:MM of nonzero length")))
+            return _Typed(_when(and_(ok_text, good), stripped), present, problems)
         if spec.kind == "instant":
             value, instant_problems = self._instant_text(path, text, ok_text)
             return _Typed(value, present, problems + instant_problems)
@@ -284,10 +305,10 @@ class ColumnChecker:
         parsed = exp.TryCast(this=exp.Upper(this=text), to=exp.DataType.build(d.instant_type, dialect=d.name))
         naive = d.matches(text, _NAIVE)
         problems = [
-            _when(exp.and_(ok_text, naive), _s(f"{path}: has no UTC offset (write e.g. +08:00 or Z)")),
-            _when(exp.and_(ok_text, exp.not_(naive), exp.or_(exp.not_(shaped), _is_null(parsed))), exp.Concat(expressions=[_s(f"{path}: not an ISO 8601 date-time: "), text], safe=False, coalesce=False)),
+            _when(and_(ok_text, naive), _s(f"{path}: has no UTC offset (write e.g. +08:00 or Z)")),
+            _when(and_(ok_text, not_(naive), or_(not_(shaped), _is_null(parsed))), exp.Concat(expressions=[_s(f"{path}: not an ISO 8601 date-time: "), text], safe=False, coalesce=False)),
         ]
-        return _when(exp.and_(ok_text, shaped), parsed), problems
+        return _when(and_(ok_text, shaped), parsed), problems
 
     def field(self, spec: FieldSpec) -> _Typed:
         found = self.source.fields.get(spec.path)
@@ -297,8 +318,8 @@ class ColumnChecker:
         path = spec.path
         d = self.dialect
         if stype == "json":
-            jtype = call("json_type", raw)
-            present = exp.and_(_not_null(jtype), exp.NEQ(this=jtype, expression=_s("NULL")))
+            jtype = self.source.json_types.get(path) or call("json_type", raw)
+            present = and_(_not_null(jtype), exp.NEQ(this=jtype, expression=_s("NULL")))
             if spec.kind == "periods":
                 return self._json_periods(spec, raw, jtype, present)
             if spec.kind in ("int", "float", "bool"):
@@ -306,26 +327,26 @@ class ColumnChecker:
                 good_type = exp.In(this=jtype, expressions=[_s(t) for t in accepted])
                 sql_type = {"int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN"}[spec.kind]
                 value = _when(good_type, exp.TryCast(this=raw, to=exp.DataType.build(sql_type)))
-                return self._number(spec, value, present, exp.and_(present, exp.not_(good_type)))
+                return self._number(spec, value, present, and_(present, not_(good_type)))
             text = _when(exp.EQ(this=jtype, expression=_s("VARCHAR")), call("json_extract_string", raw, _s("$")))
-            return self._string(spec, text, present, exp.and_(present, exp.NEQ(this=jtype, expression=_s("VARCHAR"))))
+            return self._string(spec, text, present, and_(present, exp.NEQ(this=jtype, expression=_s("VARCHAR"))))
         if stype == "text":
-            present = exp.and_(_not_null(raw), exp.NEQ(this=raw, expression=_s("")))
+            present = and_(_not_null(raw), exp.NEQ(this=raw, expression=_s("")))
             if spec.kind in ("int", "float"):
                 stripped = d.strip(raw)
                 if spec.kind == "int":
                     shaped = d.matches(raw, _INT_TEXT)
                     value = _when(shaped, exp.TryCast(this=stripped, to=exp.DataType.build("BIGINT")))
-                    wrong = exp.and_(present, exp.or_(exp.not_(shaped), _is_null(value)))
+                    wrong = and_(present, or_(not_(shaped), _is_null(value)))
                 else:
                     value = exp.TryCast(this=stripped, to=exp.DataType.build("DOUBLE"))
-                    wrong = exp.and_(present, _is_null(value))
+                    wrong = and_(present, _is_null(value))
                 return self._number(spec, value, present, wrong)
             if spec.kind == "bool":
                 word = exp.Lower(this=d.strip(raw))
                 good = exp.In(this=word, expressions=[_s("true"), _s("false")])
                 value = _when(good, exp.EQ(this=word, expression=_s("true")))
-                return self._number(spec, value, present, exp.and_(present, exp.not_(good)))
+                return self._number(spec, value, present, and_(present, not_(good)))
             return self._string(spec, raw, present, exp.false())
         # native columns of the right type (checked by columns_source)
         present = _not_null(raw)
@@ -342,7 +363,7 @@ class ColumnChecker:
         if spec.kind == "bool":
             return _Typed(value, present, problems)
         inside = _bounded(spec, value)
-        problems.append(_when(exp.and_(_not_null(value), exp.not_(inside)), _s(f"{spec.path}: must be {_bounds_text(spec)}")))
+        problems.append(_when(and_(_not_null(value), not_(inside)), _s(f"{spec.path}: must be {_bounds_text(spec)}")))
         return _Typed(_when(inside, value), present, problems)
 
     # -- sensitive periods -------------------------------------------------------------
@@ -359,16 +380,16 @@ class ColumnChecker:
         is_obj = exp.EQ(this=etype, expression=_s("OBJECT"))
         name_t = call("json_type", exp.JSONExtract(this=e, expression=_s("$.name")))
         name = call("json_extract_string", e, _s("$.name"))
-        not_known = exp.not_(exp.In(this=exp.column("__k"), expressions=[_s(k) for k in PERIOD_KEYS]))
+        not_known = not_(exp.In(this=exp.column("__k"), expressions=[_s(k) for k in PERIOD_KEYS]))
         unknown = call("list_filter", call("json_keys", e), _lam1("__k", not_known))
         checks: list[exp.Expression] = [
-            _when(exp.not_(is_obj), exp.Concat(expressions=[where, _s(": expected an object {name, start, end}")], safe=False, coalesce=False)),
+            _when(not_(is_obj), exp.Concat(expressions=[where, _s(": expected an object {name, start, end}")], safe=False, coalesce=False)),
             _when(
-                exp.and_(is_obj, exp.GT(this=d.list_size(unknown), expression=_n(0))),
+                and_(is_obj, exp.GT(this=d.list_size(unknown), expression=_n(0))),
                 exp.Concat(expressions=[where, _s(": unknown field (a period has name, start, end)")], safe=False, coalesce=False),
             ),
             _when(
-                exp.and_(is_obj, exp.or_(exp.NEQ(this=exp.Coalesce(this=name_t, expressions=[_s("NULL")]), expression=_s("VARCHAR")), exp.not_(exp.Between(this=d.length(d.strip(name)), low=_n(1), high=_n(TEXT_MAX))))),
+                and_(is_obj, or_(exp.NEQ(this=exp.Coalesce(this=name_t, expressions=[_s("NULL")]), expression=_s("VARCHAR")), not_(exp.Between(this=d.length(d.strip(name)), low=_n(1), high=_n(TEXT_MAX))))),
                 exp.Concat(expressions=[where, _s(f".name: required, 1 to {TEXT_MAX} characters")], safe=False, coalesce=False),
             ),
         ]
@@ -377,33 +398,35 @@ class ColumnChecker:
             text = exp.JSONExtract(this=e, expression=_s(f"$.{key}"))
             ktype = exp.Coalesce(this=call("json_type", text), expressions=[_s("NULL")])
             s = call("json_extract_string", e, _s(f"$.{key}"))
-            ok_text = exp.and_(is_obj, exp.EQ(this=ktype, expression=_s("VARCHAR")))
+            ok_text = and_(is_obj, exp.EQ(this=ktype, expression=_s("VARCHAR")))
             value, problems = self._instant_text(f"{path}[].{key}", s, ok_text)
             bounds[key] = value
-            checks.append(_when(exp.and_(is_obj, exp.NEQ(this=ktype, expression=_s("VARCHAR"))), exp.Concat(expressions=[where, _s(f".{key}: required, a date-time text with a UTC offset")], safe=False, coalesce=False)))
+            checks.append(_when(and_(is_obj, exp.NEQ(this=ktype, expression=_s("VARCHAR"))), exp.Concat(expressions=[where, _s(f".{key}: required, a date-time text with a UTC offset")], safe=False, coalesce=False)))
             checks += [_when(_not_null(p), exp.Concat(expressions=[where, _s(": "), p], safe=False, coalesce=False)) for p in problems]
         checks.append(
             _when(exp.LTE(this=bounds["end"], expression=bounds["start"]), exp.Concat(expressions=[where, _s(": end must be after start")], safe=False, coalesce=False))
         )
         per_item = d.compact(checks)
         joined = d.join(call("flatten", call("list_transform", items, _lam2("__e", "__i", per_item))), "; ")
-        element_problems = _when(exp.NEQ(this=joined, expression=_s("")), joined)
+        # evaluated lazily (CASE): only for rows that give periods
+        element_problems = _when(case([(present, exp.NEQ(this=joined, expression=_s("")))], exp.false()), joined)
         value = call("list_transform", items, _lam2("__e", "__i", exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(k), expression=bounds[k]) for k in ("start", "end")])))
-        problems = [_when(exp.and_(present, exp.not_(is_array)), _s(f"{path}: expected a list of periods {{name, start, end}}")), element_problems]
+        problems = [_when(and_(present, not_(is_array)), _s(f"{path}: expected a list of periods {{name, start, end}}")), element_problems]
         return _Typed(value, present, problems)
 
     def _native_periods(self, spec: FieldSpec, raw: exp.Expression, present: exp.Expression) -> _Typed:
         d = self.dialect
         p = exp.column("__p")
         start, end = exp.Dot(this=p, expression=exp.to_identifier("start", quoted=True)), exp.Dot(this=p, expression=exp.to_identifier("end", quoted=True))
-        ordered = d.all_in(raw, "__p", exp.and_(_not_null(start), _not_null(end), exp.GT(this=end, expression=start)))
-        problems = [_when(exp.and_(present, exp.not_(exp.Coalesce(this=ordered, expressions=[exp.true()]))), _s(f"{spec.path}: every period needs start and end date-times, end after start"))]
+        ordered = d.all_in(raw, "__p", and_(_not_null(start), _not_null(end), exp.GT(this=end, expression=start)))
+        problems = [_when(and_(present, not_(exp.Coalesce(this=ordered, expressions=[exp.true()]))), _s(f"{spec.path}: every period needs start and end date-times, end after start"))]
         return _Typed(raw, present, problems)
 
     # -- the whole record ------------------------------------------------------------------
 
-    def layer(self) -> tuple[list[tuple[str, exp.Expression]], exp.Expression]:
-        """The typed columns (by :func:`~.rules.column_name`) and the problems list."""
+    def layer(self) -> tuple[list[tuple[str, exp.Expression]], list[exp.Expression]]:
+        """The typed columns (by :func:`~.rules.column_name`) and the problems: each a
+        ``CASE WHEN failed THEN message END`` (:func:`problem_columns` combines them)."""
         d = self.dialect
         typed = {spec.path: self.field(spec) for spec in INCIDENT}
         customer_given = self._record_present("customer", typed)
@@ -414,15 +437,15 @@ class ColumnChecker:
             problems.append(_when(_is_null(j), _s("not a JSON object")))
             problems.append(self._unknown_keys(j, "", tuple(s.path for s in INCIDENT if not s.record) + ("customer",)))
             cust = self.source.record_columns["customer"]
-            ctype = call("json_type", cust)
-            problems.append(_when(exp.and_(_not_null(ctype), exp.not_(exp.In(this=ctype, expressions=[_s("OBJECT"), _s("NULL")]))), _s("customer: expected an object")))
+            ctype = self.source.json_types["customer"]
+            problems.append(_when(and_(_not_null(ctype), not_(exp.In(this=ctype, expressions=[_s("OBJECT"), _s("NULL")]))), _s("customer: expected an object")))
             problems.append(_when(exp.EQ(this=ctype, expression=_s("OBJECT")), self._unknown_keys(cust, "customer.", tuple(s.path.partition(".")[2] for s in INCIDENT if s.record == "customer"))))
         for spec in INCIDENT:
             t = typed[spec.path]
             given = customer_given if spec.record == "customer" else exp.true()
             problems += [_when(given, p) if spec.record else p for p in t.problems]
             if spec.required:
-                problems.append(_when(exp.and_(given, exp.not_(t.present)), _s(f"{spec.path}: field required")))
+                problems.append(_when(and_(given, not_(t.present)), _s(f"{spec.path}: field required")))
             value = _when(given, t.value) if spec.record else t.value
             out.append((column_name(spec.path), value))
         # the timeline (the model's incident_timeline check), over the typed values
@@ -436,25 +459,25 @@ class ColumnChecker:
         outage_given = typed["outage_minutes"].present
         problems.append(
             _when(
-                exp.and_(exp.not_(outage_given), _is_null(values["recovered_at"]), _is_null(values["as_of"]), exp.not_(typed["recovered_at"].present), exp.not_(typed["as_of"].present)),
+                and_(not_(outage_given), _is_null(values["recovered_at"]), _is_null(values["as_of"]), not_(typed["recovered_at"].present), not_(typed["as_of"].present)),
                 _s("outage unknown: give outage_minutes, recovered_at or as_of"),
             )
         )
-        out = [(n, exp.Case().when(outage_given, values["outage_minutes"]).else_(derived) if n == "outage_minutes" else v) for n, v in out]
-        return out, d.compact(problems)
+        out = [(n, case([(outage_given, values["outage_minutes"])], derived) if n == "outage_minutes" else v) for n, v in out]
+        return out, problems
 
     def _record_present(self, record: str, typed: dict[str, _Typed]) -> exp.Expression:
         column = self.source.record_columns.get(record)
         if self.source.mode == "json" and column is not None:
-            return exp.EQ(this=exp.Coalesce(this=call("json_type", column), expressions=[_s("NULL")]), expression=_s("OBJECT"))
+            return exp.EQ(this=exp.Coalesce(this=self.source.json_types[record], expressions=[_s("NULL")]), expression=_s("OBJECT"))
         tests = [typed[s.path].present for s in INCIDENT if s.record == record and s.path in self.source.fields]
         if column is not None:
             tests.append(_not_null(column))
-        return exp.or_(*tests) if tests else exp.false()
+        return or_(*tests) if tests else exp.false()
 
     def _unknown_keys(self, obj: exp.Expression, prefix: str, known: tuple[str, ...]) -> exp.Expression:
         d = self.dialect
-        unknown = call("list_filter", call("json_keys", obj), _lam1("__k", exp.not_(exp.In(this=exp.column("__k"), expressions=[_s(k) for k in known]))))
+        unknown = call("list_filter", call("json_keys", obj), _lam1("__k", not_(exp.In(this=exp.column("__k"), expressions=[_s(k) for k in known]))))
         joined = d.join(unknown, ", ")
         return _when(exp.GT(this=d.list_size(unknown), expression=_n(0)), exp.Concat(expressions=[_s(f"{prefix or ''}unknown field(s): "), joined], safe=False, coalesce=False))
 
@@ -465,3 +488,24 @@ def _lam1(var: str, body: exp.Expression) -> exp.Lambda:
 
 def _lam2(a: str, b: str, body: exp.Expression) -> exp.Lambda:
     return exp.Lambda(this=body, expressions=[exp.to_identifier(a), exp.to_identifier(b)])
+
+
+PROBLEM_SEPARATOR = "\x1f"  # between a row's problems in ``__problems`` (messages may hold "; ")
+
+
+def _failed(problem: exp.Expression) -> exp.Expression:
+    """The condition of a ``CASE WHEN c THEN (CASE WHEN d THEN m END) END`` problem: c AND d."""
+    assert isinstance(problem, exp.Case) and len(problem.args["ifs"]) == 1 and problem.args.get("default") is None
+    branch = problem.args["ifs"][0]
+    then = branch.args["true"]
+    if isinstance(then, exp.Case):
+        return case([(branch.this, _failed(then))], exp.false())
+    return branch.this
+
+
+def problem_columns(problems: list[exp.Expression], dialect: Dialect) -> tuple[exp.Expression, exp.Expression]:
+    """``__valid`` (no check failed; a CASE chain, so each check runs only while none has
+    failed) and ``__problems`` (the messages joined, built for invalid rows only)."""
+    valid = case([(_failed(problem), exp.false()) for problem in problems], exp.true()) if problems else exp.true()
+    text = call("concat_ws", _s(PROBLEM_SEPARATOR), *problems) if problems else exp.null()
+    return valid, case([(not_(exp.column("__valid", quoted=True)), text)])

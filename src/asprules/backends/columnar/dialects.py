@@ -89,8 +89,12 @@ class Dialect:
 
     def strip(self, text: exp.Expression) -> exp.Expression:
         if self.name == "duckdb":
-            return call("trim", text, exp.Literal.string(_WHITESPACE))
-        return exp.Trim(this=text, expression=exp.Literal.string(_WHITESPACE), position="BOTH")
+            trimmed = call("trim", text, exp.Literal.string(_WHITESPACE))
+        else:
+            trimmed = exp.Trim(this=text, expression=exp.Literal.string(_WHITESPACE), position="BOTH")
+        # trimming with a character set is slow; most text has nothing to trim
+        edge = r"^[ \t\n\r\x0B\x0C]|[ \t\n\r\x0B\x0C]$"  # RE2 and Java read these escapes alike
+        return case([(self.matches(text, edge), trimmed)], text)
 
     def matches(self, text: exp.Expression, pattern: str) -> exp.Expression:
         """Whether a regular expression matches somewhere in ``text`` (RE2 and Java agree on the ones used)."""
@@ -111,3 +115,34 @@ class Dialect:
 
 DUCKDB = Dialect("duckdb")
 SPARK = Dialect("spark")
+
+
+# Connectives without sqlglot's defensive deep copy: the compiler builds fresh trees, and a
+# ruleset's thousand rows would otherwise copy every subtree once per level of nesting.
+def and_(*parts: exp.Expression) -> exp.Expression:
+    return exp.and_(*parts, copy=False)
+
+
+def or_(*parts: exp.Expression) -> exp.Expression:
+    return exp.or_(*parts, copy=False)
+
+
+def not_(part: exp.Expression) -> exp.Expression:
+    return exp.not_(part, copy=False)
+
+
+def case(pairs: list[tuple[exp.Expression, exp.Expression]], default: exp.Expression | None = None, subject: exp.Expression | None = None) -> exp.Case:
+    """``CASE [subject] WHEN … THEN … [ELSE …] END``, built without copying its parts."""
+    ifs = [exp.If(this=when, true=then) for when, then in pairs]
+    return exp.Case(this=subject, ifs=ifs, default=default)
+
+
+def alias(node: exp.Expression, name: str) -> exp.Alias:
+    """``node AS "name"`` (no copy)."""
+    return exp.Alias(this=node, alias=exp.to_identifier(name, quoted=True))
+
+
+def select(columns: list[exp.Expression], source: str | exp.Expression) -> exp.Select:
+    """``SELECT columns FROM source`` (a CTE name or a subquery), built without copies."""
+    table = exp.to_table(source) if isinstance(source, str) else source
+    return exp.Select(expressions=columns, from_=exp.From(this=table))

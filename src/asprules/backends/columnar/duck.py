@@ -21,8 +21,8 @@ from sqlglot import exp
 
 from ...engine.grading import GradingEvaluator
 from ...errors import BackendUnavailable, FactError, Problem
-from .columns import ColumnChecker, Source, columns_source, json_source
-from .dialects import DUCKDB
+from .columns import PROBLEM_SEPARATOR, ColumnChecker, Source, columns_source, json_fields_layer, json_source, problem_columns
+from .dialects import DUCKDB, alias, case, not_, select
 from .rules import OUTPUT, CompiledGrading, compile_grading
 
 Format = Literal["parquet", "csv", "jsonl"]
@@ -94,11 +94,14 @@ def _raw_sql(path: Path, fmt: Format) -> str:
         f"SELECT row_number() OVER () AS __row, line FROM read_csv({p}, columns = {{'line': 'VARCHAR'}}, delim = chr(1), quote = '', "
         "escape = '', header = false, auto_detect = false, strict_mode = false, null_padding = true)"
     )
-    return (
-        f"SELECT __row, CASE WHEN json_valid(line) AND json_type(line::JSON) = 'OBJECT' THEN line::JSON END AS __j, "
-        f"CASE WHEN json_valid(line) AND json_type(line::JSON) = 'OBJECT' THEN json_extract_string(line::JSON, '$.id') END AS __id "
+    objects = (
+        f"SELECT __row, CASE WHEN json_valid(line) AND json_type(line::JSON) = 'OBJECT' THEN line::JSON END AS __j "
         f"FROM ({lines}) WHERE line IS NOT NULL AND trim(line) <> ''"
     )
+    first, second = json_fields_layer()
+    with_id = f"SELECT *, CASE WHEN json_type(__j -> '$.id') = 'VARCHAR' THEN __j ->> '$.id' END AS __id FROM ({objects})"
+    values = f"SELECT {', '.join(e.sql(dialect='duckdb') for e in first)} FROM ({with_id})"
+    return f"SELECT {', '.join(e.sql(dialect='duckdb') for e in second)} FROM ({values})"
 
 
 def _normal(ty) -> str:
@@ -188,39 +191,39 @@ class DuckGrader:
 
     # -- the query ------------------------------------------------------------------
 
-    def query(self, raw_sql: str, source: Source, output_format: Format = "parquet") -> str:
+    def query(self, raw_sql: str, source: Source) -> str:
+        """The whole run as one DuckDB statement: raw → checked → typed → graded → output."""
         typed, problems = ColumnChecker(source, DUCKDB, self.zones).layer()
+        valid, problem_text = problem_columns(problems, DUCKDB)
         ident = exp.column("__id", quoted=True) if source.mode == "json" else _id_text(source)
-        typed_select = exp.select(
-            exp.column("__row", quoted=True),
-            ident.as_("__id", quoted=True),
-            *(node.as_(alias, quoted=True) for alias, node in typed),
-            problems.as_("__problems", quoted=True),
-        ).from_("__raw")
-        graded = self.compiled.sql(DUCKDB, source="__typed")
-        lists = ("rows", "adjustments")
-        outputs = []
-        for name in OUTPUT:
-            if name == "score" and not self.compiled.banded:
-                continue
-            node: exp.Expression = exp.column(name, quoted=True)
-            if output_format == "csv" and name in lists:
-                node = DUCKDB.join(node, ",")
-            outputs.append(node.as_(name, quoted=True))
-        problem_list = exp.Anonymous(
-            this="list_concat",
-            expressions=[exp.column("__problems", quoted=True), exp.Case().when(exp.not_(exp.Is(this=exp.column("__eval_error", quoted=True), expression=exp.null())), exp.Array(expressions=[exp.column("__eval_error", quoted=True)])).else_(exp.cast(exp.Array(expressions=[]), "VARCHAR[]"))],
+        checked = select([exp.Star(), alias(valid, "__valid")], "__raw")
+        typed_select = select(
+            [
+                exp.column("__row", quoted=True),
+                alias(ident, "__id"),
+                *(alias(node, name) for name, node in typed),
+                exp.column("__valid", quoted=True),
+                alias(problem_text, "__problems"),
+            ],
+            "__checked",
         )
-        final = exp.select(
-            exp.column("__row", quoted=True).as_("row", quoted=True),
-            exp.column("__id", quoted=True).as_("id", quoted=True),
-            *outputs,
-            exp.Case().when(exp.GT(this=exp.Anonymous(this="len", expressions=[exp.column("__problems", quoted=True)]), expression=exp.Literal.number(0)), problem_list)
-            .when(exp.not_(exp.Is(this=exp.column("__eval_error", quoted=True), expression=exp.null())), problem_list)
-            .as_("__invalid", quoted=True),
-        ).from_("__graded")
+        graded = self.compiled.sql(DUCKDB, source="__typed")
+        outputs = [alias(exp.column(name, quoted=True), name) for name in OUTPUT if name != "score" or self.compiled.banded]
+        invalid = case(
+            [
+                (not_(exp.column("__valid", quoted=True)), exp.column("__problems", quoted=True)),
+                (not_(exp.Is(this=exp.column("__eval_error", quoted=True), expression=exp.null())), exp.column("__eval_error", quoted=True)),
+            ]
+        )
+        final = select(
+            [alias(exp.column("__row", quoted=True), "row"), alias(exp.column("__id", quoted=True), "id"), *outputs, alias(invalid, "__invalid")],
+            "__graded",
+        )
         # the reader is DuckDB text of ours (file paths as quoted literals); the rest are sqlglot trees
-        return f"WITH __raw AS ({raw_sql}), __typed AS ({typed_select.sql(dialect='duckdb')}), __graded AS ({graded}) {final.sql(dialect='duckdb')}"
+        return (
+            f"WITH __raw AS ({raw_sql}), __checked AS ({checked.sql(dialect='duckdb')}), "
+            f"__typed AS ({typed_select.sql(dialect='duckdb')}), __graded AS ({graded}) {final.sql(dialect='duckdb')}"
+        )
 
     def source_of(self, raw_sql: str, fmt: Format | None, file: str | None) -> Source:
         if fmt == "jsonl":
@@ -234,9 +237,9 @@ class DuckGrader:
 
     # -- running --------------------------------------------------------------------
 
-    def batches(self, raw_sql: str, fmt: Format | None, file: str | None, output_format: Format = "parquet", batch_rows: int = BATCH_ROWS):
+    def batches(self, raw_sql: str, fmt: Format | None, file: str | None, batch_rows: int = BATCH_ROWS):
         """Arrow record batches of the query's result (valid and invalid rows together)."""
-        sql = self.query(raw_sql, self.source_of(raw_sql, fmt, file), output_format)
+        sql = self.query(raw_sql, self.source_of(raw_sql, fmt, file))
         try:
             reader = self.con.sql(sql).to_arrow_reader(batch_rows)
         except Exception as exc:
@@ -260,7 +263,7 @@ class DuckGrader:
         errors = Path(errors) if errors else default_errors_path(output)
         _sniff(path, fmt)
         started = time.perf_counter()
-        batches = self.batches(_raw_sql(path, fmt), fmt, str(path), out_fmt)
+        batches = self.batches(_raw_sql(path, fmt), fmt, str(path))
         summary = Summary(self.compiled.ruleset_id, self.compiled.sha256, output=str(output), errors=str(errors))
         write_split(batches, output, out_fmt, errors, summary, self.compiled.levels, progress)
         summary.seconds = time.perf_counter() - started
@@ -347,6 +350,7 @@ def _split_table(table):
     invalid = pc.is_valid(table.column("__invalid"))
     good = table.filter(pc.invert(invalid)).drop_columns(["__invalid"])
     bad = table.filter(invalid).select(["row", "id", "__invalid"]).rename_columns(list(ERROR_COLUMNS))
+    bad = bad.set_column(2, "problems", pc.split_pattern(bad.column("problems"), PROBLEM_SEPARATOR))
     return good, bad
 
 
@@ -354,7 +358,7 @@ def _empty_outputs(compiled: CompiledGrading):
     import pyarrow as pa
 
     fields = [("row", pa.int64()), ("id", pa.string()), ("level", pa.string()), ("base_level", pa.string()), ("major", pa.bool_()),
-              ("table", pa.string()), ("rows", pa.list_(pa.string())), ("adjustments", pa.list_(pa.string()))]
+              ("table", pa.string()), ("rows", pa.string()), ("adjustments", pa.string())]
     if compiled.banded:
         fields.append(("score", pa.float64()))
     fields += [("ruleset", pa.string()), ("ruleset_sha256", pa.string())]
@@ -391,7 +395,7 @@ def write_split(batches, output: Path, fmt: Format, errors: Path, summary: Summa
                 if err_fh is None:
                     err_fh = errors.open("w", encoding="utf-8")
                 for row, ident, problems in zip(bad.column("row").to_pylist(), bad.column("id").to_pylist(), bad.column("__invalid").to_pylist()):
-                    err_fh.write(json.dumps({"row": row, "id": ident, "problems": problems}, ensure_ascii=False) + "\n")
+                    err_fh.write(json.dumps({"row": row, "id": ident, "problems": problems.split(PROBLEM_SEPARATOR)}, ensure_ascii=False) + "\n")
             summary.rows += batch.num_rows
             summary.graded += good.num_rows
             summary.invalid += bad_n

@@ -34,7 +34,7 @@ from sqlglot import exp
 from ...engine.grading import GradingEvaluator
 from ...errors import BackendUnavailable, Problem
 from ...format.document import AllOf, AnyOf, Compare, HasApproval, InSensitivePeriod, InWindow, LocalTime, NotOf
-from .dialects import Dialect
+from .dialects import Dialect, alias, and_, case, not_, or_, select
 
 Layer = list[tuple[str, exp.Expression]]
 _MASK_ROWS = 62  # rows of a unique/any/collect table, one bit each in a BIGINT
@@ -74,17 +74,11 @@ def _false_if_null(test: exp.Expression) -> exp.Expression:
 
 
 def _case(pairs: list[tuple[exp.Expression, exp.Expression]], default: exp.Expression | None = None) -> exp.Expression:
-    case = exp.Case()
-    for when, then in pairs:
-        case = case.when(when, then)
-    return case.else_(default) if default is not None else case
+    return case(pairs, default)
 
 
 def _switch(subject: exp.Expression, pairs: list[tuple[int, exp.Expression]], default: exp.Expression | None = None) -> exp.Expression:
-    case = exp.Case(this=subject)
-    for value, then in pairs:
-        case = case.when(exp.Literal.number(value), then)
-    return case.else_(default) if default is not None else case
+    return case([(exp.Literal.number(value), then) for value, then in pairs], default, subject)
 
 
 def _bit(k: int) -> exp.Expression:
@@ -110,6 +104,7 @@ class RuleCompiler:
     dialect: Dialect
     where: str = ""  # the rule being compiled, for BackendUnavailable
     uses_zone: bool = field(default=False)
+    minutes: dict[str, exp.Expression] = field(default_factory=dict)  # field → its local minute of day (hoisted)
 
     @property
     def ctx(self):
@@ -153,7 +148,7 @@ class RuleCompiler:
             fn = exp.Least if op == "min" else exp.Greatest
             node: exp.Expression = fn(this=x, expressions=[y])
             if nullable:
-                node = _case([(exp.or_(exp.Is(this=x, expression=exp.null()), exp.Is(this=y, expression=exp.null())), exp.null())], node)
+                node = _case([(or_(exp.Is(this=x, expression=exp.null()), exp.Is(this=y, expression=exp.null())), exp.null())], node)
             return _Value(exp.Paren(this=node), nullable, integral)
         if integral:  # Python ints do not overflow: a product of two counts needs 128 bits
             x, y = exp.cast(x, self.dialect.wide_int), exp.cast(y, self.dialect.wide_int)
@@ -167,11 +162,11 @@ class RuleCompiler:
         if cond is None:
             return exp.true()
         if isinstance(cond, AllOf):
-            return exp.Paren(this=exp.and_(*(self.condition(c) for c in cond.all)))
+            return exp.Paren(this=and_(*(self.condition(c) for c in cond.all)))
         if isinstance(cond, AnyOf):
-            return exp.Paren(this=exp.or_(*(self.condition(c) for c in cond.any)))
+            return exp.Paren(this=or_(*(self.condition(c) for c in cond.any)))
         if isinstance(cond, NotOf):
-            return exp.Paren(this=exp.not_(self.condition(cond.not_)))
+            return exp.Paren(this=not_(self.condition(cond.not_)))
         if isinstance(cond, Compare):
             return self._compare(cond)
         if isinstance(cond, LocalTime):
@@ -193,7 +188,7 @@ class RuleCompiler:
         op, operand = cond.operator, cond.operand
         if op == "present":
             test = exp.Is(this=x, expression=exp.null())
-            return exp.Paren(this=exp.not_(test)) if operand else test
+            return exp.Paren(this=not_(test)) if operand else test
         if op == "contains_any":
             return self.dialect.has_any(x, [lit(m) for m in operand])
         if op == "between":
@@ -201,7 +196,7 @@ class RuleCompiler:
         elif op in ("in", "not_in"):
             test = exp.In(this=x, expressions=[lit(m) for m in operand])
             if op == "not_in":
-                test = exp.not_(exp.Paren(this=test))
+                test = not_(exp.Paren(this=test))
         else:
             klass = {"eq": exp.EQ, "ne": exp.NEQ, "lt": exp.LT, "le": exp.LTE, "gt": exp.GT, "ge": exp.GTE}[op]
             test = klass(this=x, expression=lit(operand))
@@ -212,17 +207,25 @@ class RuleCompiler:
         self.uses_zone = True
         return exp.Coalesce(this=col("customer.timezone"), expressions=[exp.Literal.string(self.ctx.default_zone.key)])
 
+    def local_minute(self, name: str) -> exp.Expression:
+        """The column holding a field's local minute of day, computed once per row in a
+        layer before the conditions (two bands on one field share it)."""
+        if name not in self.minutes:
+            v = self.value(name)
+            self.minutes[name] = _local_minute(self.dialect, v.node, col("customer.timezone"), self.ctx.default_zone.key)
+        return exp.column(f"__minute.{name}", quoted=True)
+
     def _local_time(self, cond: LocalTime) -> exp.Expression:
         from ... import clock
 
         band = clock.parse_window(cond.local_time.within)
         v = self.value(cond.local_time.field)
-        minute = self.dialect.local_minute(v.node, self.zone())
+        minute = self.local_minute(cond.local_time.field)
         lo, hi = exp.Literal.number(band.start), exp.Literal.number(band.end)
         if band.crosses_midnight:
-            test: exp.Expression = exp.or_(exp.GTE(this=minute, expression=lo), exp.LT(this=minute, expression=hi))
+            test: exp.Expression = or_(exp.GTE(this=minute, expression=lo), exp.LT(this=minute, expression=hi))
         else:
-            test = exp.and_(exp.GTE(this=minute, expression=lo), exp.LT(this=minute, expression=hi))
+            test = and_(exp.GTE(this=minute, expression=lo), exp.LT(this=minute, expression=hi))
         return _false_if_null(exp.Paren(this=test)) if v.nullable else exp.Paren(this=test)
 
     def _calendar(self) -> list[tuple[int, int]]:
@@ -244,21 +247,64 @@ class RuleCompiler:
             v = self.value(spec.field)
             us = self.dialect.epoch_us(v.node)
             tests = [
-                exp.and_(exp.GTE(this=us, expression=exp.Literal.number(s)), exp.LT(this=us, expression=exp.Literal.number(e)))
+                and_(exp.GTE(this=us, expression=exp.Literal.number(s)), exp.LT(this=us, expression=exp.Literal.number(e)))
                 for s, e in self._calendar()
             ]
-            own = self.dialect.any_in(periods, "__p", exp.and_(exp.LTE(this=p_start, expression=v.node), exp.LT(this=v.node, expression=p_end)))
-            inside = exp.or_(*tests, own) if tests else own
+            own = self.dialect.any_in(periods, "__p", and_(exp.LTE(this=p_start, expression=v.node), exp.LT(this=v.node, expression=p_end)))
+            inside = or_(*tests, own) if tests else own
             return _false_if_null(exp.Paren(this=inside)) if v.nullable else exp.Paren(this=inside)
         a, b = self.value(spec.start), self.value(spec.end)  # type: ignore[arg-type]
         ua, ub = self.dialect.epoch_us(a.node), self.dialect.epoch_us(b.node)
         tests = [
-            exp.and_(exp.LT(this=ua, expression=exp.Literal.number(e)), exp.LT(this=exp.Literal.number(s), expression=ub))
+            and_(exp.LT(this=ua, expression=exp.Literal.number(e)), exp.LT(this=exp.Literal.number(s), expression=ub))
             for s, e in self._calendar()
         ]
-        own = self.dialect.any_in(periods, "__p", exp.and_(exp.LT(this=a.node, expression=p_end), exp.LT(this=p_start, expression=b.node)))
-        meets = exp.or_(*tests, own) if tests else own
+        own = self.dialect.any_in(periods, "__p", and_(exp.LT(this=a.node, expression=p_end), exp.LT(this=p_start, expression=b.node)))
+        meets = or_(*tests, own) if tests else own
         return _false_if_null(exp.Paren(this=meets))
+
+
+def fixed_offset_since(zone_name: str) -> tuple[int, int] | None:
+    """``(since, offset)`` in microseconds when the zone's UTC offset has not changed since
+    ``since`` (and never will, by its rules to 2100): local time is then plain arithmetic,
+    ten times cheaper than a time-zone lookup. None for a zone with daylight saving."""
+    from datetime import datetime, timedelta, timezone
+
+    from ... import clock
+
+    tz = clock.zone(zone_name)
+    end = datetime(2100, 1, 1, tzinfo=timezone.utc)
+    offset = end.astimezone(tz).utcoffset()
+    day = end
+    earliest = datetime(1971, 1, 1, tzinfo=timezone.utc)
+    while day > earliest and (day - timedelta(days=1)).astimezone(tz).utcoffset() == offset:
+        day -= timedelta(days=1)
+    if day > datetime(2030, 1, 1, tzinfo=timezone.utc):
+        return None  # the offset changes within the years tickets carry (DST)
+    lo, hi = int((day - timedelta(days=1)).timestamp()), int(day.timestamp())  # offset differs at lo, equals at hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if datetime.fromtimestamp(mid, timezone.utc).astimezone(tz).utcoffset() == offset:
+            hi = mid
+        else:
+            lo = mid
+    since = hi if day > earliest else 0
+    return since * 1_000_000, int(offset.total_seconds()) * 1_000_000  # type: ignore[union-attr]
+
+
+def _local_minute(dialect: Dialect, instant: exp.Expression, customer_zone: exp.Expression, default_zone: str) -> exp.Expression:
+    """The engine's ``clock.minute_of_day(instant, ctx.zone_of(fact))`` as SQL."""
+    zone = exp.Coalesce(this=customer_zone, expressions=[exp.Literal.string(default_zone)])
+    general = dialect.local_minute(instant, zone)
+    fixed = fixed_offset_since(default_zone)
+    if fixed is None:
+        return general
+    since, offset = fixed
+    us = dialect.epoch_us(instant)
+    shifted = exp.Paren(this=exp.Add(this=us, expression=exp.Literal.number(offset)))
+    minute = exp.Mod(this=exp.Paren(this=exp.IntDiv(this=shifted, expression=exp.Literal.number(60_000_000))), expression=exp.Literal.number(1440))
+    fast = and_(exp.Is(this=customer_zone, expression=exp.null()), exp.GTE(this=us, expression=exp.Literal.number(since)))
+    return _case([(fast, minute)], general)
 
 
 # Fact fields that hold Python ints (StrictInt counts); other numbers are floats.
@@ -288,10 +334,15 @@ class CompiledGrading:
 
     def sql(self, dialect: Dialect, source: str = "__typed") -> str:
         """The layers as one SQL statement with CTEs (for reading, and for ``EXPLAIN``)."""
-        select = exp.select("*").from_(source)
+        return self.select(source).sql(dialect=dialect.name)
+
+    def select(self, source: str | exp.Expression = "__typed") -> exp.Select:
+        """The layers as nested SELECTs over ``source``."""
+        query: exp.Expression = exp.to_table(source) if isinstance(source, str) else source
         for i, layer in enumerate(self.layers):
-            select = exp.select("*", *(node.as_(alias, quoted=True) for alias, node in layer)).from_(select.subquery(f"__l{i}"))
-        return select.sql(dialect=dialect.name)
+            inner = query if i == 0 else exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier(f"__l{i}")))
+            query = select([exp.Star(), *(alias(node, name) for name, node in layer)], inner)
+        return query  # type: ignore[return-value]
 
 
 OUTPUT = ("level", "base_level", "major", "table", "rows", "adjustments", "score", "ruleset", "ruleset_sha256")
@@ -351,10 +402,10 @@ def compile_grading(evaluator: GradingEvaluator, dialect: Dialect) -> CompiledGr
         aggregator = getattr(table.model, "aggregator", None)
         if policy == "unique":
             ranks.append((f"__rank_{i}", _case([(none_hit, default)], most)))
-            errors.append((exp.and_(applies, exp.GT(this=count, expression=exp.Literal.number(1))), _several(table, mask, "has hit policy unique but several rows match")))
+            errors.append((and_(applies, exp.GT(this=count, expression=exp.Literal.number(1))), _several(table, mask, "has hit policy unique but several rows match")))
         elif policy == "any":
             ranks.append((f"__rank_{i}", _case([(none_hit, default)], most)))
-            errors.append((exp.and_(applies, exp.NEQ(this=most, expression=least)), _several(table, mask, "has hit policy any but the matching rows give different levels")))
+            errors.append((and_(applies, exp.NEQ(this=most, expression=least)), _several(table, mask, "has hit policy any but the matching rows give different levels")))
         elif aggregator in ("max", "min"):
             ranks.append((f"__rank_{i}", _case([(none_hit, default)], most if aggregator == "max" else least)))
         else:  # collect sum / count: a total, banded into a level
@@ -380,7 +431,7 @@ def compile_grading(evaluator: GradingEvaluator, dialect: Dialect) -> CompiledGr
             "__table",
             _case(
                 [
-                    (exp.and_(exp.column(f"__applies_{i}", quoted=True), exp.EQ(this=exp.column(f"__rank_{i}", quoted=True), expression=exp.column("__base", quoted=True))), exp.Literal.number(i))
+                    (and_(exp.column(f"__applies_{i}", quoted=True), exp.EQ(this=exp.column(f"__rank_{i}", quoted=True), expression=exp.column("__base", quoted=True))), exp.Literal.number(i))
                     for i in range(len(tables))
                 ],
                 exp.Literal.number(-1),
@@ -388,11 +439,13 @@ def compile_grading(evaluator: GradingEvaluator, dialect: Dialect) -> CompiledGr
         )
     ]
     layers: list[Layer] = [conds, ranks, choose, choose_table]
+    if rc.minutes:
+        layers.insert(0, [(f"__minute.{name}", node) for name, node in rc.minutes.items()])
     # adjustments, in order, each over the rank the one before left
     current = exp.column("__base", quoted=True)
     for j, adj in enumerate(evaluator.adjustments):
         applies_to = sorted(adj.applies_to)
-        fires = exp.and_(
+        fires = and_(
             exp.In(this=current, expressions=[exp.Literal.number(r) for r in applies_to]) if applies_to else exp.false(),
             exp.column(f"__when_{j}", quoted=True),
         )
@@ -431,6 +484,13 @@ def _bands(evaluator: GradingEvaluator, table, total: exp.Expression) -> exp.Exp
     return _case(pairs, exp.Literal.number(evaluator.rank[bands[0].level]))
 
 
+def _joined(items: list[exp.Expression]) -> exp.Expression:
+    """Ids joined by commas, NULLs skipped (ids never hold a comma); '' for none."""
+    if not items:
+        return exp.Literal.string("")
+    return exp.Anonymous(this="concat_ws", expressions=[exp.Literal.string(","), *items])  # not exp.ConcatWs: sqlglot would add NULL-in, NULL-out
+
+
 def _outputs(evaluator: GradingEvaluator, dialect: Dialect, rank: exp.Expression, errors, banded: bool) -> Layer:
     levels = evaluator.levels
     table_col, base = exp.column("__table", quoted=True), exp.column("__base", quoted=True)
@@ -444,7 +504,7 @@ def _outputs(evaluator: GradingEvaluator, dialect: Dialect, rank: exp.Expression
             rows.append(_case([(this_table, ids)]))
         else:
             mask = exp.column(f"__mask_{i}", quoted=True)
-            rows += [_case([(exp.and_(this_table, _has_bit(mask, k)), exp.Literal.string(row.id))]) for k, (row, _p, _r) in enumerate(table.rows)]
+            rows += [_case([(and_(this_table, _has_bit(mask, k)), exp.Literal.string(row.id))]) for k, (row, _p, _r) in enumerate(table.rows)]
     fired = [_case([(exp.column(f"__fired_{j}", quoted=True), exp.Literal.string(adj.model.id))]) for j, adj in enumerate(evaluator.adjustments)]
     no_table = exp.EQ(this=table_col, expression=exp.Literal.number(-1))
     tables = ", ".join(t.model.id for t in evaluator.tables)
@@ -461,8 +521,8 @@ def _outputs(evaluator: GradingEvaluator, dialect: Dialect, rank: exp.Expression
         ("base_level", _switch(base, level_names)),
         ("major", exp.In(this=rank, expressions=[exp.Literal.number(k) for k in majors])),
         ("table", _switch(table_col, [(i, exp.Literal.string(t.model.id)) for i, t in enumerate(evaluator.tables)])),
-        ("rows", dialect.compact(rows)),
-        ("adjustments", dialect.compact(fired)),
+        ("rows", _joined(rows)),
+        ("adjustments", _joined(fired)),
         ("score", exp.cast(score, "DOUBLE")),
         ("ruleset", exp.Literal.string(evaluator.ref.id)),
         ("ruleset_sha256", exp.Literal.string(evaluator.ref.sha256)),
