@@ -147,10 +147,12 @@ class Source:
     fields: dict[str, tuple[exp.Expression, SourceType]] = field(default_factory=dict)
     record_columns: dict[str, exp.Expression] = field(default_factory=dict)  # struct columns (customer)
     json_types: dict[str, exp.Expression] = field(default_factory=dict)  # json mode: each field's JSON type
+    json_texts: dict[str, exp.Expression] = field(default_factory=dict)  # json mode: a text field's text
 
 
 def json_source() -> Source:
-    """Fields of a JSON record, extracted once per record by :func:`json_fields_layer`."""
+    """Fields of a JSON record: DuckDB's reader parses each line once into one JSON value per
+    top-level key; :func:`json_fields_layer` takes the customer's apart and types each value."""
     src = Source("json")
     for path in JSON_PATHS:
         node = exp.column(f"__json.{path}", quoted=True)
@@ -159,24 +161,35 @@ def json_source() -> Source:
         else:
             src.fields[path] = (node, "json")
         src.json_types[path] = exp.column(f"__jtype.{path}", quoted=True)
+        src.json_texts[path] = exp.column(f"__text.{path}", quoted=True)
     return src
 
 
 JSON_PATHS = tuple(spec.path for spec in INCIDENT) + ("customer",)
+TOP_LEVEL = tuple(spec.path for spec in INCIDENT if not spec.record) + ("customer",)
+_CUSTOMER = tuple(spec.path for spec in INCIDENT if spec.record == "customer")
+_TEXT_KINDS = ("enum", "text", "instant", "zone", "window")
 
 
 def json_fields_layer() -> tuple[list[exp.Expression], list[exp.Expression]]:
-    """Two select lists over ``__j``: each field's JSON value (one parse for all of them,
-    ``json_extract(__j, [paths])``), then each value's JSON type — so no check parses the
-    record again."""
-    j = exp.column("__j", quoted=True)
-    paths = exp.Array(expressions=[_s("$." + p) for p in JSON_PATHS])
-    values = call("json_extract", j, paths)
-    first = [exp.column("__row", quoted=True), j, exp.column("__id", quoted=True)]
-    first += [alias(exp.Bracket(this=values.copy(), expressions=[_n(i + 1)], offset=1), f"__json.{p}") for i, p in enumerate(JSON_PATHS)]
+    """Two select lists over a relation with one JSON column per top-level key (and
+    ``__row``): every field's JSON value (the customer's taken apart with one parse of that
+    small object), then each value's JSON type and, for text fields, its text — so no
+    check parses anything again."""
+    customer = exp.column("customer", quoted=True)
+    parts = call("json_extract", customer, exp.Array(expressions=[_s("$." + p.partition(".")[2]) for p in _CUSTOMER]))
+    first: list[exp.Expression] = [exp.column("__row", quoted=True)]
+    first += [alias(exp.column(p, quoted=True), f"__json.{p}") for p in TOP_LEVEL]
+    first += [alias(exp.Bracket(this=parts.copy(), expressions=[_n(i + 1)], offset=1), f"__json.{p}") for i, p in enumerate(_CUSTOMER)]
     second: list[exp.Expression] = [exp.Star()]
     second += [alias(call("json_type", exp.column(f"__json.{p}", quoted=True)), f"__jtype.{p}") for p in JSON_PATHS]
-    return first, second
+    for spec in INCIDENT:
+        if spec.kind in _TEXT_KINDS:
+            text = call("json_extract_string", exp.column(f"__json.{spec.path}", quoted=True), _s("$"))
+            second.append(alias(text, f"__text.{spec.path}"))
+    third: list[exp.Expression] = [exp.Star()]
+    third.append(alias(_when(exp.EQ(this=exp.column("__jtype.id", quoted=True), expression=_s("VARCHAR")), exp.column("__text.id", quoted=True)), "__id"))
+    return first, second + [], third
 
 
 def _columns_error(problems: list[Problem]) -> FactError:
@@ -303,12 +316,12 @@ class ColumnChecker:
         d = self.dialect
         shaped = d.matches(text, _INSTANT)
         parsed = exp.TryCast(this=exp.Upper(this=text), to=exp.DataType.build(d.instant_type, dialect=d.name))
-        naive = d.matches(text, _NAIVE)
-        problems = [
-            _when(and_(ok_text, naive), _s(f"{path}: has no UTC offset (write e.g. +08:00 or Z)")),
-            _when(and_(ok_text, not_(naive), or_(not_(shaped), _is_null(parsed))), exp.Concat(expressions=[_s(f"{path}: not an ISO 8601 date-time: "), text], safe=False, coalesce=False)),
-        ]
-        return _when(and_(ok_text, shaped), parsed), problems
+        value = case([(shaped, parsed)])
+        message = case(
+            [(d.matches(text, _NAIVE), _s(f"{path}: has no UTC offset (write e.g. +08:00 or Z)"))],
+            exp.Concat(expressions=[_s(f"{path}: not an ISO 8601 date-time: "), text], safe=False, coalesce=False),
+        )
+        return value, [_when(and_(ok_text, _is_null(value)), message)]
 
     def field(self, spec: FieldSpec) -> _Typed:
         found = self.source.fields.get(spec.path)
@@ -328,7 +341,7 @@ class ColumnChecker:
                 sql_type = {"int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN"}[spec.kind]
                 value = _when(good_type, exp.TryCast(this=raw, to=exp.DataType.build(sql_type)))
                 return self._number(spec, value, present, and_(present, not_(good_type)))
-            text = _when(exp.EQ(this=jtype, expression=_s("VARCHAR")), call("json_extract_string", raw, _s("$")))
+            text = _when(exp.EQ(this=jtype, expression=_s("VARCHAR")), self.source.json_texts.get(path) or call("json_extract_string", raw, _s("$")))
             return self._string(spec, text, present, and_(present, exp.NEQ(this=jtype, expression=_s("VARCHAR"))))
         if stype == "text":
             present = and_(_not_null(raw), exp.NEQ(this=raw, expression=_s("")))
@@ -433,9 +446,6 @@ class ColumnChecker:
         out: list[tuple[str, exp.Expression]] = []
         problems: list[exp.Expression] = []
         if self.source.mode == "json":
-            j = exp.column("__j", quoted=True)
-            problems.append(_when(_is_null(j), _s("not a JSON object")))
-            problems.append(self._unknown_keys(j, "", tuple(s.path for s in INCIDENT if not s.record) + ("customer",)))
             cust = self.source.record_columns["customer"]
             ctype = self.source.json_types["customer"]
             problems.append(_when(and_(_not_null(ctype), not_(exp.In(this=ctype, expressions=[_s("OBJECT"), _s("NULL")]))), _s("customer: expected an object")))
@@ -494,11 +504,12 @@ PROBLEM_SEPARATOR = "\x1f"  # between a row's problems in ``__problems`` (messag
 
 
 def _failed(problem: exp.Expression) -> exp.Expression:
-    """The condition of a ``CASE WHEN c THEN (CASE WHEN d THEN m END) END`` problem: c AND d."""
+    """The condition of a ``CASE WHEN c THEN (CASE WHEN d THEN m END) END`` problem: c AND d
+    (a message chosen by a CASE with an ELSE is a message, not a nested problem)."""
     assert isinstance(problem, exp.Case) and len(problem.args["ifs"]) == 1 and problem.args.get("default") is None
     branch = problem.args["ifs"][0]
     then = branch.args["true"]
-    if isinstance(then, exp.Case):
+    if isinstance(then, exp.Case) and then.args.get("default") is None and len(then.args["ifs"]) == 1:
         return case([(branch.this, _failed(then))], exp.false())
     return branch.this
 

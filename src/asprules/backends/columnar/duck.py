@@ -21,7 +21,7 @@ from sqlglot import exp
 
 from ...engine.grading import GradingEvaluator
 from ...errors import BackendUnavailable, FactError, Problem
-from .columns import PROBLEM_SEPARATOR, ColumnChecker, Source, columns_source, json_fields_layer, json_source, problem_columns
+from .columns import PROBLEM_SEPARATOR, TOP_LEVEL, ColumnChecker, Source, columns_source, json_fields_layer, json_source, problem_columns
 from .dialects import DUCKDB, alias, case, not_, select
 from .rules import OUTPUT, CompiledGrading, compile_grading
 
@@ -90,18 +90,23 @@ def _raw_sql(path: Path, fmt: Format) -> str:
         return f"SELECT file_row_number + 1 AS __row, * EXCLUDE (file_row_number) FROM read_parquet({p}, file_row_number = true)"
     if fmt == "csv":
         return f"SELECT row_number() OVER () AS __row, * FROM read_csv({p}, header = true, all_varchar = true, auto_detect = true)"
-    lines = (
-        f"SELECT row_number() OVER () AS __row, line FROM read_csv({p}, columns = {{'line': 'VARCHAR'}}, delim = chr(1), quote = '', "
-        "escape = '', header = false, auto_detect = false, strict_mode = false, null_padding = true)"
+    columns = "{" + ", ".join(f"{_lit(name)}: 'JSON'" for name in TOP_LEVEL) + "}"
+    records = (
+        f"SELECT row_number() OVER () AS __row, * FROM read_json({p}, format = 'newline_delimited', columns = {columns}, "
+        "maximum_object_size = 16777216)"
     )
-    objects = (
-        f"SELECT __row, CASE WHEN json_valid(line) AND json_type(line::JSON) = 'OBJECT' THEN line::JSON END AS __j "
-        f"FROM ({lines}) WHERE line IS NOT NULL AND trim(line) <> ''"
-    )
-    first, second = json_fields_layer()
-    with_id = f"SELECT *, CASE WHEN json_type(__j -> '$.id') = 'VARCHAR' THEN __j ->> '$.id' END AS __id FROM ({objects})"
-    values = f"SELECT {', '.join(e.sql(dialect='duckdb') for e in first)} FROM ({with_id})"
-    return f"SELECT {', '.join(e.sql(dialect='duckdb') for e in second)} FROM ({values})"
+    first, second, third = json_fields_layer()
+    query = records
+    for layer in (first, second, third):
+        query = f"SELECT {', '.join(e.sql(dialect='duckdb') for e in layer)} FROM ({query})"
+    return query
+
+
+def _json_keys(con, path: Path) -> list[str]:
+    """The top-level keys DuckDB's reader finds in a sample of the file (unknown ones are
+    refused: the incident model forbids them)."""
+    rel = con.sql(f"SELECT * FROM read_json({_lit(str(path))}, format = 'newline_delimited', maximum_depth = 1) LIMIT 0")
+    return list(rel.columns)
 
 
 def _normal(ty) -> str:
@@ -208,7 +213,7 @@ class DuckGrader:
             "__checked",
         )
         graded = self.compiled.sql(DUCKDB, source="__typed")
-        outputs = [alias(exp.column(name, quoted=True), name) for name in OUTPUT if name != "score" or self.compiled.banded]
+        outputs = [alias(self._typed_output(name), name) for name in OUTPUT if name != "score" or self.compiled.banded]
         invalid = case(
             [
                 (not_(exp.column("__valid", quoted=True)), exp.column("__problems", quoted=True)),
@@ -225,8 +230,34 @@ class DuckGrader:
             f"__typed AS ({typed_select.sql(dialect='duckdb')}), __graded AS ({graded}) {final.sql(dialect='duckdb')}"
         )
 
+    def _typed_output(self, name: str) -> exp.Expression:
+        """Output columns with few values as ENUMs: Arrow dictionaries, which Parquet writes
+        (and readers read) as small integers rather than one string per ticket."""
+        node = exp.column(name, quoted=True)
+        values = {
+            "level": self.compiled.levels,
+            "base_level": self.compiled.levels,
+            "table": self.compiled.tables,
+            "ruleset": (self.compiled.ruleset_id,),
+            "ruleset_sha256": (self.compiled.sha256,),
+        }.get(name)
+        if values is None:
+            return node
+        enum = exp.DataType(this=exp.DataType.Type.ENUM, expressions=[exp.Literal.string(v) for v in values])
+        return exp.Cast(this=node, to=enum)
+
     def source_of(self, raw_sql: str, fmt: Format | None, file: str | None) -> Source:
         if fmt == "jsonl":
+            try:
+                keys = _json_keys(self.con, Path(file or ""))
+            except Exception as exc:
+                raise _engine_error(exc, file) from None
+            unknown = [k for k in keys if k not in TOP_LEVEL]
+            if unknown and self.extra_columns == "error":
+                raise FactError(
+                    f"{file}: keys the incident does not have",
+                    [Problem(f"unknown field {k!r} (pass extra_columns='ignore' to leave it out)", file=file, path=(k,)) for k in unknown],
+                )
             return json_source()
         try:
             rel = self.con.sql(f"SELECT * FROM ({raw_sql}) LIMIT 0")

@@ -331,6 +331,7 @@ class CompiledGrading:
     layers: tuple[Layer, ...]
     levels: tuple[str, ...]
     banded: bool
+    tables: tuple[str, ...] = ()
 
     def sql(self, dialect: Dialect, source: str = "__typed") -> str:
         """The layers as one SQL statement with CTEs (for reading, and for ``EXPLAIN``)."""
@@ -458,7 +459,9 @@ def compile_grading(evaluator: GradingEvaluator, dialect: Dialect) -> CompiledGr
         layers.append([(f"__fired_{j}", fires), (f"__rank_adj_{j}", _case([(exp.column(f"__fired_{j}", quoted=True), new)], current))])
         current = exp.column(f"__rank_adj_{j}", quoted=True)
     layers.append(_outputs(evaluator, dialect, current, errors, banded))
-    return CompiledGrading(evaluator.ref.id, evaluator.ref.sha256, tuple(layers), tuple(lv.id for lv in evaluator.levels), banded)
+    return CompiledGrading(
+        evaluator.ref.id, evaluator.ref.sha256, tuple(layers), tuple(lv.id for lv in evaluator.levels), banded, tuple(t.model.id for t in tables)
+    )
 
 
 def _bit_count(mask: exp.Expression, rows: int) -> exp.Expression:
