@@ -180,3 +180,16 @@ def test_a_section_the_generator_does_not_know_falls_back_to_the_closures(monkey
     rules = asprules.load_rulesets(RULESETS)
     assert rules.grading.grade == rules.grading.grade_reference
     assert rules.grading.grade(asprules.parse_incident(incident(vip_customer=True, data_loss=True))).level == "L2"
+
+
+def test_the_shipped_and_every_policys_rulesets_get_generated_code():
+    """A key the generator does not list sends a ruleset to the (slower) closures: every
+    key of the shipped rulesets, and every hit policy, must be understood."""
+    from test_hit_policies import EVERY_POLICY
+
+    shipped = asprules.load_rulesets(RULESETS).grading
+    assert shipped.doc.cite_pattern is not None
+    assert shipped.grade != shipped.grade_reference and hasattr(shipped.grade, "source")
+    for text in EVERY_POLICY:
+        evaluator = asprules.load_ruleset_texts(text).grading
+        assert evaluator.grade != evaluator.grade_reference

@@ -116,8 +116,11 @@ def test_assumed_figure_needs_a_basis(tmp_path):
     assert p.field == "tables[0].rows[0]" and "basis" in p.message
 
 
-def test_cite_must_be_a_section_number(tmp_path):
-    text = grading_text("- {id: r, level: L1, cite: '34.2', provenance: handbook, when: {field: outage_minutes, ge: 1}}")
+def test_cite_must_follow_the_declared_section_pattern(tmp_path):
+    text = grading_text(
+        "- {id: r, level: L1, cite: '34.2', provenance: handbook, when: {field: outage_minutes, ge: 1}}",
+        extra="cite_pattern: '^§[0-9]+(\\.[0-9]+)*$'\n",
+    )
     assert only(load_error(tmp_path, text)).field == "tables[0].rows[0].cite"
 
 
@@ -251,12 +254,12 @@ periods:
 
 def test_references_across_files(tmp_path):
     write(tmp_path, "g1.yaml", grading_text(row("r", "L1", "{field: outage_minutes, ge: 1}"), extra="calendars: [missing]\n"))
-    write(tmp_path, "g2.yaml", grading_text(row("q", "L1", "{field: outage_minutes, ge: 1}")).replace("id: t\n", "id: t2\n", 1))
+    write(tmp_path, "g2.yaml", grading_text(row("q", "L1", "{field: outage_minutes, ge: 1}")))
     with pytest.raises(asprules.RulesetError) as err:
         asprules.load_rulesets(tmp_path)
     messages = [str(p) for p in err.value.problems]
     assert any("g1.yaml" in m and "calendar 'missing'" in m for m in messages)
-    assert any("g2.yaml" in m and "a second grading ruleset" in m for m in messages)
+    assert any("g2.yaml" in m and "ruleset id 't' is also used by" in m and "g1.yaml" in m for m in messages)
 
 
 def test_problems_from_several_files_come_together(tmp_path):

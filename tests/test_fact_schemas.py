@@ -13,7 +13,7 @@ from asprules.facts.fields import INCIDENT_FIELDS, OPERATION_FIELDS
 from asprules.facts.schema import bundled_schemas, bundled_sources, describe, duration_minutes, resolve_schemas
 from support import REPO, grading_text, incident, operation, row
 
-OWN = REPO / "examples" / "own-schema"
+OWN = REPO / "examples" / "sre"
 
 EXTENDED = """
 asprules: 1
@@ -114,7 +114,8 @@ TICKET = {
 
 @pytest.fixture(scope="module")
 def sre():
-    return asprules.load_rulesets(OWN / "rules")
+    """The severity decision alone (the directory also holds the priority decision)."""
+    return asprules.load_rulesets(OWN / "rules").for_decision("sre-severity")
 
 
 def test_an_own_fact_kind_grades_without_any_handbook_field(sre):
@@ -140,7 +141,7 @@ def test_a_bad_fact_lists_every_problem_with_its_field_path(sre):
 def test_a_bad_fact_file_names_its_line(tmp_path, capsys):
     path = tmp_path / "t.yaml"
     path.write_text("id: T\nstarted_at: 2026-11-30T21:05:00+00:00\nimpact: huge\n", encoding="utf-8")
-    assert main(["grade", str(path), "--rules", str(OWN / "rules")]) == 2
+    assert main(["grade", str(path), "--rules", str(OWN / "rules"), "--decision", "sre-severity"]) == 2
     err = capsys.readouterr().err
     assert f"{path}:3:" in err and "impact" in err and "urgency" in err
 
@@ -346,7 +347,7 @@ def test_validate_lists_fact_schema_files(capsys):
 def test_scenario_files_run_on_a_declared_schema_with_full_coverage(capsys):
     assert main(["test", str(OWN), "--coverage"]) == 0
     out = capsys.readouterr().out
-    assert "coverage sre-severity: 100.0%" in out and "clean (6 passed)" in out
+    assert "coverage sre-severity: 100.0%" in out and "clean (21 passed)" in out
 
 
 def test_an_incident_timeline_on_a_declared_schema_says_it_cannot(sre):
@@ -362,11 +363,11 @@ def test_diff_compares_two_versions_on_a_declared_schema(tmp_path, capsys):
 
     new = tmp_path / "rules"
     shutil.copytree(OWN / "rules", new)
-    path = new / "sre-severity.yaml"
+    path = new / "severity.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("gt: 25}", "gt: 20}"), encoding="utf-8")
     main(["diff", str(OWN / "rules"), str(new), "--scenarios", str(OWN)])
     out = capsys.readouterr().out
-    assert "users_affected_pct > 20, ≤ 25: SEV3 → SEV2 (raise)" in out and "corpus: 0 of 5 decisions change" in out
+    assert "users_affected_pct > 20, ≤ 25: SEV3 → SEV2 (raise)" in out and "corpus: 0 of 40 decisions change" in out
 
 
 # --- the generated grader on a declared schema equals the closures ----------------------------

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from .decide import BACKENDS, Backend, authorize, grade, grade_many
+from .decide import BACKENDS, Backend, authorize, grade, grade_all, grade_many
 from .engine.decisions import AuthorizationDecision, FiredRule, GradeDecision, RulesetRef, StepResult, Violation
 from .errors import AspRulesError, BackendUnavailable, EvaluationError, FactError, Problem, RulesetError
 from .facts.models import (
@@ -52,6 +52,7 @@ __all__ = [
     "authorize",
     "bundled_rulesets",
     "grade",
+    "grade_all",
     "grade_many",
     "incident_from_file",
     "load_ruleset_texts",

@@ -1,4 +1,4 @@
-"""Deciding with a backend chosen by name: grade, authorize, grade many.
+"""Deciding with a backend chosen by name: grade, grade all decisions, authorize, grade many.
 
 This is where the engine and the backends meet: the compiled evaluators of
 :mod:`asprules.engine` decide by default, and ``backend="rete"`` hands the same
@@ -28,12 +28,6 @@ def _check_backend(backend: str) -> None:
         raise BackendUnavailable(f"unknown backend {backend!r}", [Problem(f"available backends: {', '.join(BACKENDS)}")])
 
 
-def _grading(rules: Rulebook):
-    if rules.grading is None:
-        raise RulesetError("no grading ruleset loaded", [Problem(f"loaded files: {', '.join(rules.files) or 'none'}")])
-    return rules.grading
-
-
 def fact_parser(evaluator: Any) -> Callable[[Any], Any]:
     """How facts for this evaluator are validated: its ruleset's declared fact schema, or
     the handbook's model when it decides on a bundled kind."""
@@ -45,10 +39,13 @@ def fact_parser(evaluator: Any) -> Callable[[Any], Any]:
     return schema.parse
 
 
-def fact_from_file(path: str, rules: Rulebook, decision: Literal["grading", "authorization"]) -> Any:
-    """Read a fact file (YAML or JSON) for one of the rulebook's decisions, validated
-    against the fact schema that ruleset decides on; problems name the file and line."""
-    evaluator = _grading(rules) if decision == "grading" else _authorization(rules)
+def fact_from_file(
+    path: str, rules: Rulebook, kind: Literal["grading", "authorization"], *, decision: str | None = None
+) -> Any:
+    """Read a fact file (YAML or JSON) for one of the rulebook's decisions (``decision``
+    names a grading ruleset when several are loaded), validated against the fact schema
+    that ruleset decides on; problems name the file and line."""
+    evaluator = rules.decision(decision) if kind == "grading" else _authorization(rules)
     source = read_fact_file(path)
     return fact_parser(evaluator)(source.data, source=source)
 
@@ -59,17 +56,36 @@ def _authorization(rules: Rulebook):
     return rules.authorization
 
 
-def grade(incident: Mapping[str, Any] | Incident, rules: Rulebook, *, backend: Backend = "compiled") -> GradeDecision:
-    """Grade an incident (or a fact of the kind the ruleset declares). Raises
-    :class:`FactError` for bad input, never a deep traceback."""
+def grade(
+    incident: Mapping[str, Any] | Incident, rules: Rulebook, *, decision: str | None = None, backend: Backend = "compiled"
+) -> GradeDecision:
+    """Grade an incident (or a fact of the kind the ruleset declares) under the grading
+    ruleset ``decision`` names (its id; may be omitted when exactly one is loaded). Raises
+    :class:`FactError` for bad input and :class:`RulesetError` when ``decision`` names no
+    loaded ruleset or several are loaded and none is named — never a deep traceback."""
     _check_backend(backend)
-    evaluator = _grading(rules)
+    evaluator = rules.decision(decision)
     fact = fact_parser(evaluator)(incident)
     if backend == "rete":
         from .backends import rete  # durable-rules is imported only when asked for
 
         return rete.grade(fact, evaluator)
     return evaluator.grade(fact)
+
+
+def grade_all(
+    incident: Mapping[str, Any] | Incident, rules: Rulebook, *, backend: Backend = "compiled"
+) -> dict[str, GradeDecision]:
+    """Every decision for one incident: the grading ruleset id → its decision, in load order.
+
+    The incident is parsed once. Raises :class:`RulesetError` when no grading ruleset is loaded.
+    """
+    _check_backend(backend)
+    if not rules.gradings:
+        rules.decision(None)  # raises: no grading ruleset loaded
+    # Each decision validates the fact against its own ruleset's schema; a fact already
+    # validated as that schema's model passes through at no cost.
+    return {ident: grade(incident, rules, decision=ident, backend=backend) for ident in rules.gradings}
 
 
 def authorize(operation: Mapping[str, Any] | Operation, rules: Rulebook, *, backend: Backend = "compiled") -> AuthorizationDecision:
@@ -84,17 +100,22 @@ def authorize(operation: Mapping[str, Any] | Operation, rules: Rulebook, *, back
 
 
 def grade_many(
-    incidents: Iterable[Mapping[str, Any] | Incident], rules: Rulebook, *, backend: Backend = "compiled"
+    incidents: Iterable[Mapping[str, Any] | Incident],
+    rules: Rulebook,
+    *,
+    decision: str | None = None,
+    backend: Backend = "compiled",
 ) -> Iterator[GradeDecision]:
     """Grade each incident in turn; yields decisions in input order.
 
-    Raises :class:`RulesetError` at once when no grading ruleset is loaded, and
+    Raises :class:`RulesetError` at once when no grading ruleset is loaded (or ``decision``
+    names none, or several are loaded and none is named), and
     :class:`FactError` (``incident #i``: zero-based position) when an incident is invalid.
     """
     _check_backend(backend)
-    evaluator = _grading(rules)
+    evaluator = rules.decision(decision)
     if backend != "compiled":
-        return (grade(incident, rules, backend=backend) for incident in incidents)  # type: ignore[arg-type]
+        return (grade(incident, rules, decision=decision, backend=backend) for incident in incidents)  # type: ignore[arg-type]
     schema = evaluator.ctx.schema
     return _compiled(incidents, evaluator.grade, Incident if schema is None else schema.model, fact_parser(evaluator))
 

@@ -129,7 +129,9 @@ def _check_across(loaded: list[LoadedDocument]) -> list[Problem]:
         for i, cal in enumerate(getattr(d.model, "calendars", ())):
             if cal not in calendars:
                 problems.append(d.source.problem(("calendars", i), f"calendar {cal!r} is not among the loaded files"))
-    for kind in (GradingDocument, AuthorizationDocument):
+    # Any number of grading rulesets (one decision each, told apart by their ids, which
+    # are unique above); one authorization ruleset.
+    for kind in (AuthorizationDocument,):
         docs = [d for d in loaded if isinstance(d.model, kind)]
         for extra in docs[1:]:
             problems.append(
@@ -159,7 +161,8 @@ def load_ruleset_texts(*texts: str) -> Rulebook:
 
 def _compiled(loaded: list[LoadedDocument]) -> Rulebook:
     calendars = {d.model.id: d for d in loaded if isinstance(d.model, CalendarDocument)}
-    grading = authorization = None
+    gradings: dict[str, GradingEvaluator] = {}
+    authorization = None
     for d in loaded:
         if isinstance(d.model, (GradingDocument, AuthorizationDocument)):
             used = [calendars[c] for c in d.model.calendars]
@@ -170,11 +173,21 @@ def _compiled(loaded: list[LoadedDocument]) -> Rulebook:
                 version=None if d.model.version is None else str(d.model.version),
             )
             if isinstance(d.model, GradingDocument):
-                grading = GradingEvaluator(d.model, ctx, ref)
+                gradings[d.model.id] = GradingEvaluator(d.model, ctx, ref, where=_where(d.source))
             else:
                 authorization = AuthorizationEvaluator(d.model, ctx, ref)
     declared = tuple(d.schema for d in loaded if isinstance(d.model, FactsDocument) and d.schema is not None)
-    return Rulebook(grading=grading, authorization=authorization, documents=tuple(loaded), fact_schemas=declared)
+    return Rulebook(gradings=gradings, authorization=authorization, documents=tuple(loaded), fact_schemas=declared)
+
+
+def _where(source: SourceDocument):
+    """``path -> (file, line)`` for a key of ``source``: evaluation errors say where."""
+
+    def where(path: tuple) -> tuple[str, int | None]:
+        pos = source.locate(path)
+        return source.file, pos[0] if pos else None
+
+    return where
 
 
 def _context(model: GradingDocument | AuthorizationDocument, calendars: list[LoadedDocument], schema: FactSchema) -> Context:

@@ -359,10 +359,14 @@ def grading_rulesets(
 ) -> str:
     """YAML text of a small valid grading ruleset: one table, random rows and adjustments.
 
-    Levels are ``L1`` (most severe) … ``Ln`` plus ``none`` (not major). ``unique`` is left
-    out of ``hit_policies`` by default because overlapping rows then raise
-    :class:`~asprules.EvaluationError` by design.
+    Levels are ``L1`` (most severe) … ``Ln`` plus ``none`` (not major). ``unique`` and
+    ``any`` are left out of ``hit_policies`` by default because overlapping rows then raise
+    :class:`~asprules.EvaluationError` by design. ``"collect max"``, ``"collect min"``,
+    ``"collect sum"`` and ``"collect count"`` name a collect policy with its aggregator;
+    under ``sum`` rows score 0–5 points, and under ``sum`` and ``count`` random bands
+    (more severe for larger totals) give the level.
     """
+    policy, _, aggregator = draw(st.sampled_from(hit_policies)).partition(" ")
     majors = [f"L{i}" for i in range(1, draw(st.integers(1, max_levels)) + 1)]
     levels = [{"id": lv, "name": f"level {lv}"} for lv in majors] + [{"id": "none", "name": "not major", "major": False}]
     conditions = _conditions(max_depth)
@@ -377,6 +381,21 @@ def grading_rulesets(
         }
         for i in range(draw(st.integers(1, max_rows)))
     ]
+    table: dict[str, Any] = {"id": "generated", "cite": "§34.2.2", "hit_policy": policy}
+    if aggregator:
+        table["aggregator"] = aggregator
+    if aggregator in ("sum", "count"):
+        for r in rows:
+            del r["level"]
+            if aggregator == "sum":
+                r["score"] = draw(st.integers(0, 5))
+        top = sum(r.get("score", 1) for r in rows)
+        starts = sorted(set(draw(st.lists(st.integers(1, max(1, top)), max_size=len(majors)))))
+        chosen = sorted(draw(st.lists(st.sampled_from(majors), min_size=len(starts), max_size=len(starts))), reverse=True)
+        table["bands"] = [{"min": 0, "level": "none"}] + [{"min": m, "level": lv} for m, lv in zip(starts, chosen)]
+    else:
+        table["default"] = "none"
+    table["rows"] = rows
     adjustments = []
     for i in range(draw(st.integers(0, max_adjustments))):
         raising = draw(st.booleans())
@@ -397,15 +416,7 @@ def grading_rulesets(
         "kind": "grading",
         "id": "generated",
         "levels": levels,
-        "tables": [
-            {
-                "id": "generated",
-                "cite": "§34.2.2",
-                "hit_policy": draw(st.sampled_from(hit_policies)),
-                "default": "none",
-                "rows": rows,
-            }
-        ],
+        "tables": [table],
         "adjustments": adjustments,
     }
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)

@@ -77,7 +77,7 @@ class CoverageTracker:
         self.waiver_steps: dict[str, dict[str, set[str]]] = {}  # ruleset → constraint → steps its unless names
 
     def track(self, rules: Rulebook) -> None:
-        for evaluator in (rules.grading, rules.authorization):
+        for evaluator in (*rules.gradings.values(), rules.authorization):
             if evaluator is None or evaluator.ref.sha256 in self.rulesets:
                 continue
             file = next(d.source.file for d in rules.documents if d.model is evaluator.doc)

@@ -41,13 +41,15 @@ class Change:
     why_old: str = ""
     why_new: str = ""
     witness: dict[str, Any] | None = None
+    decision: str | None = None  # the grading ruleset, when several are compared
 
     def text(self) -> str:
         why = f"  [{self.why_old} → {self.why_new}]" if self.why_old or self.why_new else ""
-        return f"{self.region}: {self.old} → {self.new} ({self.direction}){why}"
+        where = f"{self.decision}: " if self.decision else ""
+        return f"{where}{self.region}: {self.old} → {self.new} ({self.direction}){why}"
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()}
+        return {k: v for k, v in self.__dict__.items() if k != "decision" or v is not None}
 
 
 @dataclass
@@ -95,7 +97,33 @@ class DiffReport:
 # --- grading, symbolically -------------------------------------------------------------
 
 
+def grading_pairs(old: Rulebook, new: Rulebook) -> tuple[list[tuple[str | None, Rulebook, Rulebook]], list[str]]:
+    """The grading rulesets to compare, each side restricted to one: with one on each
+    side, those two (whatever their ids, labelled ``None``); else those of one id."""
+    if len(old.gradings) <= 1 and len(new.gradings) <= 1:
+        return [(None, old, new)], []
+    pairs, notes = [], []
+    for ident in old.gradings:
+        if ident in new.gradings:
+            pairs.append((ident, old.for_decision(ident), new.for_decision(ident)))
+        else:
+            notes.append(f"grading ruleset {ident!r} is only in the old rules")
+    notes += [f"grading ruleset {ident!r} is only in the new rules" for ident in new.gradings if ident not in old.gradings]
+    return pairs, notes
+
+
 def grading_changes(old: Rulebook, new: Rulebook) -> tuple[list[Change], list[str]]:
+    """Changed regions of every grading ruleset present on both sides."""
+    pairs, notes = grading_pairs(old, new)
+    changes: list[Change] = []
+    for ident, a, b in pairs:
+        found, said = _grading_changes(a, b)
+        changes += [Change(**{**c.__dict__, "decision": ident}) for c in found] if ident else found
+        notes += [f"{ident}: {n}" for n in said] if ident else said
+    return changes, notes
+
+
+def _grading_changes(old: Rulebook, new: Rulebook) -> tuple[list[Change], list[str]]:
     if old.grading is None or new.grading is None:
         return [], [] if old.grading is new.grading else ["only one side has a grading ruleset"]
     if old.grading.ref.sha256 == new.grading.ref.sha256:
@@ -277,14 +305,19 @@ def corpus_changes(old: Rulebook, new: Rulebook, paths: Iterable[str | Path]) ->
     total, changed = 0, []
     for source, kind, fact in corpus_facts(paths):
         if kind == "incident":
-            if old.grading is None or new.grading is None:
-                continue
-            a, b = old.grading.grade(fact_parser(old.grading)(fact)), new.grading.grade(fact_parser(new.grading)(fact))
-            before, after = {"level": a.level}, {"level": b.level}
-            if a.level == b.level:
+            for ident, old_rb, new_rb in grading_pairs(old, new)[0]:
+                if old_rb.grading is None or new_rb.grading is None:
+                    continue
+                old_eval, new_eval = old_rb.grading, new_rb.grading
+                a, b = old_eval.grade(fact_parser(old_eval)(fact)), new_eval.grade(fact_parser(new_eval)(fact))
                 total += 1
-                continue
-            direction = "raise" if new.grading.rank[b.level] < new.grading.rank.get(a.level, 99) else "lower"
+                if a.level == b.level:
+                    continue
+                label = {"decision": ident} if ident else {}
+                before, after = {**label, "level": a.level}, {**label, "level": b.level}
+                direction = "raise" if new_rb.grading.rank[b.level] < new_rb.grading.rank.get(a.level, 99) else "lower"
+                changed.append(CorpusChange(source, str(fact.get("id", "?")), before, after, direction))
+            continue
         else:
             if old.authorization is None or new.authorization is None:
                 continue

@@ -3,12 +3,13 @@
     asprules: 1
     kind: scenarios
     rules: ../rulesets            # optional, relative to this file; default: bundled
+    decision: asp-handbook-grading  # optional: the grading ruleset tested (needed with several)
     base:                         # optional fields merged under every scenario's facts
       incident: {environment: production, ...}
       operation: {...}
     scenarios:
       - name: core outage of an hour is L1
-        cite: §34.2.2             # optional: the section the scenario exercises
+        cite: §34.2.2             # optional: where the expected outcome comes from (free text)
         why: one line on why the outcome follows
         given: {id: S1, outage_minutes: 60, ...}
         expect: {level: L1, fired: [prod-l1-core-outage-day]}
@@ -58,8 +59,9 @@ class Scenario(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1)
     type: Literal["incident", "operation"] | None = None
-    cite: str | None = Field(default=None, pattern=r"^§[0-9]+(\.[0-9]+)*$")
+    cite: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"\S")
     why: str | None = None
+    decision: str | None = Field(default=None, min_length=1, description="The grading ruleset (its id) an incident scenario tests; default: the file's")
     given: dict[str, Any]
     expect: Expectation
 
@@ -79,6 +81,7 @@ class ScenarioFile(BaseModel):
     asprules: Literal[1]
     kind: Literal["scenarios"]
     rules: str | list[str] | None = None
+    decision: str | None = Field(default=None, min_length=1, description="The grading ruleset (its id) the incident scenarios test; needed when several are loaded")
     base: dict[Literal["incident", "operation"], dict[str, Any]] = {}
     scenarios: list[Scenario] = Field(min_length=1)
 
@@ -128,7 +131,26 @@ def load_scenario_file(path: str | Path, rules: Rulebook | None = None) -> Loade
     if rules is None:
         rules = _rules_for(spec, Path(path))
     lines = [(source.locate(("scenarios", i)) or (None,))[0] for i in range(len(spec.scenarios))]
+    problems = _decision_problems(source, spec, rules)
+    if problems:
+        raise RulesetError(f"{source.file}: scenarios name no loaded decision", problems)
     return LoadedScenarios(source, spec, rules, lines)
+
+
+def _decision_problems(source: SourceDocument, spec: ScenarioFile, rules: Rulebook) -> list[Problem]:
+    """Every incident scenario must name one loaded grading ruleset (or there is only one)."""
+    loaded = ", ".join(rules.gradings) or "none"
+    out: list[Problem] = []
+    if spec.decision is not None and spec.decision not in rules.gradings:
+        out.append(source.problem(("decision",), f"decision {spec.decision!r} names no loaded grading ruleset; loaded: {loaded}"))
+    for i, sc in enumerate(spec.scenarios):
+        if sc.type != "incident":
+            continue
+        if sc.decision is not None and sc.decision not in rules.gradings:
+            out.append(source.problem(("scenarios", i, "decision"), f"decision {sc.decision!r} names no loaded grading ruleset; loaded: {loaded}"))
+        elif sc.decision is None and spec.decision is None and len(rules.gradings) > 1:
+            out.append(source.problem(("scenarios", i), f"several grading rulesets are loaded ({loaded}): say decision: ID here or at the top of the file"))
+    return out
 
 
 def _rules_for(spec: ScenarioFile, path: Path) -> Rulebook:
@@ -161,7 +183,7 @@ def run_scenario(loaded: LoadedScenarios, index: int) -> ScenarioResult:
     try:
         # validated against the fact schema the loaded ruleset decides on (bundled or declared)
         if sc.type == "incident":
-            decision = grade(facts, loaded.rules)
+            decision = grade(facts, loaded.rules, decision=sc.decision or loaded.spec.decision)
         else:
             decision = authorize(facts, loaded.rules)
     except (FactError, AspRulesError) as exc:

@@ -17,11 +17,27 @@ def _logged(args, fact, decision) -> None:
 
 def cmd_grade(args) -> int:
     rules = rules_of(args)
-    incident = fact_from_file(args.file, rules, "grading")  # validated against the ruleset's fact schema
-    decision = grade(incident, rules, backend=args.backend)
+    if args.all_decisions:
+        return _grade_all(args, rules)
+    # validated against the fact schema of the ruleset that decides
+    incident = fact_from_file(args.file, rules, "grading", decision=args.decision)
+    decision = grade(incident, rules, decision=args.decision, backend=args.backend)
     _logged(args, incident, decision)
     payload = {"id": incident.id, **decision.to_json()}
     emit(payload, f"{incident.id}: {decision.explain(args.lang)}", args.format)
+    return EXIT_OK
+
+
+def _grade_all(args, rules) -> int:
+    """Every grading decision loaded; each reads the file against its own fact schema."""
+    decisions = {}
+    for ident in rules.decisions:
+        incident = fact_from_file(args.file, rules, "grading", decision=ident)
+        decisions[ident] = grade(incident, rules, decision=ident, backend=args.backend)
+        _logged(args, incident, decisions[ident])
+    payload = {"id": incident.id, "decisions": {k: d.to_json() for k, d in decisions.items()}}
+    shown = "\n".join(f"{incident.id} [{k}]: {d.explain(args.lang)}" for k, d in decisions.items())
+    emit(payload, shown, args.format)
     return EXIT_OK
 
 
@@ -49,6 +65,12 @@ def register(sub: argparse._SubParsersAction) -> None:
             default="compiled",
             help="evaluator: compiled closures (default) or the durable-rules Rete network; see docs/backends.md",
         )
+        if name == "grade":
+            which = p.add_mutually_exclusive_group()
+            which.add_argument(
+                "--decision", metavar="ID", help="the grading ruleset to decide by (its id); needed when several are loaded"
+            )
+            which.add_argument("--all", dest="all_decisions", action="store_true", help="decide by every grading ruleset loaded")
         p.add_argument("--log", metavar="FILE", help="append the decision to this JSONL audit log (see docs/integration.md)")
         p.add_argument(
             "--log-mask", action="append", metavar="FIELD", help="input field (dotted path) the log must not hold (repeatable)"

@@ -184,40 +184,63 @@ def _interval_lookup(starts: list[datetime], ends: list[datetime]) -> Callable[[
 
 # The parts of a grading document this generator knows how to decide. A document that
 # uses anything else (a section added to the format later) is graded by the closures.
-# `escalations` is read only by incident timelines, never by a snapshot grade.
+# `escalations` is read only by incident timelines, never by a snapshot grade; `cite_pattern`
+# is checked at load and decides nothing.
 UNDERSTOOD = frozenset(
-    {"asprules", "kind", "id", "version", "title", "description", "facts", "calendars", "defaults", "levels", "derived", "tables", "adjustments", "escalations"}
+    {
+        "asprules", "kind", "id", "version", "title", "description", "cite_pattern", "facts",
+        "calendars", "defaults", "levels", "derived", "tables", "adjustments", "escalations",
+    }
 )
 
 
 def build_grader(evaluator: Any) -> Callable[[Any], Any]:
     """The specialized ``grade(incident) -> GradeDecision`` for a :class:`GradingEvaluator`,
-    or its ``grade_reference`` when the document has a section not understood here."""
+    or its ``grade_reference`` when the document has a section not understood here.
+
+    A ``first`` or ``priority`` table becomes inline code whose every outcome (a row, or
+    the default) has a number, its *slot*. Any other hit policy keeps its closure: a
+    ``unique`` table still has one slot per row, while ``any`` and ``collect`` tables
+    (several rows, a total) return the outcome itself, and the decision cache is then
+    keyed by ``(outcome, fired adjustments)`` instead of one integer.
+    """
     doc = evaluator.doc
     if any(getattr(doc, name) for name in type(doc).model_fields if name not in UNDERSTOOD):
         return evaluator.grade_reference
     em = _Emitter(evaluator.ctx)
     nlevels = len(evaluator.levels)
     nadj = len(evaluator.adjustments)
-    slots: list[tuple[int, str | None, int]] = []  # slot -> (table index, row id, base rank)
+    slots: list[tuple[int, tuple[int, ...], int, Any]] = []  # slot -> (table index, hits, base rank, score)
     lines: list[str] = []
+    dynamic = any(t.model.hit_policy in ("any", "collect") for t in evaluator.tables)
 
-    def slot(table_index: int, row_id: str | None, rank: int) -> int:
-        slots.append((table_index, row_id, rank))
-        return len(slots) - 1
+    def slot(table_index: int, hits: tuple[int, ...], rank: int) -> str:
+        slots.append((table_index, hits, rank, None))
+        if dynamic:  # the outcome itself, as a constant
+            return em.bind(slots[-1], "o")
+        return str(len(slots) - 1)
 
     table_calls = []
     for ti, table in enumerate(evaluator.tables):
         fn = f"_table{ti}"
-        if table.model.hit_policy == "unique":
-            # at most one row may match and several matches are an error: keep the closure
-            ids = {row.id: slot(ti, row.id, rank) for row, _, rank in table.rows}
-            ids[None] = slot(ti, None, table.default_rank)
-            em.names[f"_decide{ti}"], em.names[f"_slot{ti}"] = table.decide, ids
+        if table.model.hit_policy in ("any", "collect"):
+            # several rows or a total decide: the closure gives the outcome itself
+            em.names[f"_decide{ti}"] = table.decide
             lines += [
                 f"def {fn}(f):",
-                f"    rank, row = _decide{ti}(f)",
-                f"    return rank, _slot{ti}[None if row is None else row.id]",
+                f"    rank, hits, score = _decide{ti}(f)",
+                f"    return rank, ({ti}, hits, rank, score)",
+            ]
+        elif table.model.hit_policy == "unique":
+            # at most one row may match and several matches are an error: keep the closure
+            ids: dict[tuple[int, ...], str] = {(k,): slot(ti, (k,), rank) for k, (_, _, rank) in enumerate(table.rows)}
+            ids[()] = slot(ti, (), table.default_rank)
+            table_slots = {hits: (em.names[ref] if dynamic else int(ref)) for hits, ref in ids.items()}
+            em.names[f"_decide{ti}"], em.names[f"_slot{ti}"] = table.decide, table_slots
+            lines += [
+                f"def {fn}(f):",
+                f"    rank, hits, _ = _decide{ti}(f)",
+                f"    return rank, _slot{ti}[hits]",
             ]
         else:
             # a field many rows test is read once (a long table would read it per row)
@@ -227,21 +250,22 @@ def build_grader(evaluator: Any) -> Callable[[Any], Any]:
             em.hoisted = frozenset(name for name, n in em.reads.items() if n >= 3)
             lines.append(f"def {fn}(f):")
             lines += [f"    f_{name} = f.{name}" for name in sorted(em.hoisted)]
-            for row, _, rank in table.rows:  # already in evaluation order
-                lines.append(f"    if {em.condition(row.when)}: return {rank}, {slot(ti, row.id, rank)}")
-            lines.append(f"    return {table.default_rank}, {slot(ti, None, table.default_rank)}")
+            for k, (row, _, rank) in enumerate(table.rows):  # already in evaluation order
+                lines.append(f"    if {em.condition(row.when)}: return {rank}, {slot(ti, (k,), rank)}")
+            lines.append(f"    return {table.default_rank}, {slot(ti, (), table.default_rank)}")
             em.hoisted = frozenset()
         table_calls.append((em.condition(table.model.applies_when), fn))
 
-    body = ["def grade(f):", f"    base = {nlevels}", "    chosen = -1"]
+    none = "None" if dynamic else "-1"
+    body = ["def grade(f):", f"    base = {nlevels}", f"    chosen = {none}"]
     for applies, fn in table_calls:
         body += [
             f"    if {applies}:",
             f"        rank, at = {fn}(f)",
-            "        if rank < base:",
+            f"        if rank < base or chosen is {none}:" if dynamic else "        if rank < base:",
             "            base, chosen = rank, at",
         ]
-    body += ["    if chosen < 0:", "        return _no_table(f)", "    rank = base", "    fired = 0"]
+    body += [f"    if chosen is {none}:" if dynamic else "    if chosen < 0:", "        return _no_table(f)", "    rank = base", "    fired = 0"]
     for i, adj in enumerate(evaluator.adjustments):
         moves = tuple(evaluator.adjust_rank(r, adj) for r in range(nlevels))
         applies = em.bind(adj.applies_to, "c")
@@ -251,19 +275,22 @@ def build_grader(evaluator: Any) -> Callable[[Any], Any]:
             f"        rank = {moves!r}[rank]",
         ]
     body += [
-        f"    key = (chosen << {nadj}) | fired",
+        "    key = (chosen, fired)" if dynamic else f"    key = (chosen << {nadj}) | fired",
         "    decision = _decisions_get(key)",
         "    if decision is None:",
         "        decision = _decide(key)",
         "    return decision",
     ]
     source = "\n".join(lines + body) + "\n"
-    decisions: dict[int, Any] = {}
+    decisions: dict[Any, Any] = {}
 
-    def decide(key: int) -> Any:
-        table_index, row_id, base_rank = slots[key >> nadj]
-        fired = tuple(i for i in range(nadj) if key >> i & 1)
-        decision = evaluator._build((table_index, row_id, base_rank, fired))
+    def decide(key: Any) -> Any:
+        if dynamic:
+            (table_index, hits, base_rank, score), mask = key
+        else:
+            (table_index, hits, base_rank, score), mask = slots[key >> nadj], key
+        fired = tuple(i for i in range(nadj) if mask >> i & 1)
+        decision = evaluator.build((table_index, hits, base_rank, score, fired))
         if len(decisions) < evaluator.cache_limit:
             decisions[key] = decision
         return decision

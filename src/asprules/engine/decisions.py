@@ -43,7 +43,7 @@ class FiredRule(BaseModel):
     id: str
     kind: Literal["row", "adjustment", "risk_class", "step", "constraint", "escalation"]
     cite: str
-    provenance: Literal["handbook", "assumed"]
+    provenance: Literal["handbook", "policy", "assumed"]
     title: LocalText | None = None
     detail: str | None = None
     detail_message: Message | None = None  # ``detail`` in any language; absent: ``detail`` as is
@@ -58,7 +58,7 @@ class FiredRule(BaseModel):
         title = f" {name(self.title, lang)}" if self.title else ""
         shown = self.detail_message.render(lang) if self.detail_message else self.detail
         detail = f" — {shown}" if shown else ""
-        mark = "" if self.provenance == "handbook" else text("reference_default", lang)
+        mark = text("reference_default", lang) if self.provenance == "assumed" else ""
         return f"{self.id} ({self.cite}){title}{detail}{mark}"
 
 
@@ -72,13 +72,14 @@ class GradeDecision(BaseModel):
     table: str | None
     fired: tuple[FiredRule, ...]
     ruleset: RulesetRef
+    score: int | float | None = None  # the deciding table's total under collect sum or count
 
     @property
     def fired_ids(self) -> tuple[str, ...]:
         return tuple(f.id for f in self.fired)
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "level": self.level,
             "base_level": self.base_level,
             "major": self.major,
@@ -86,13 +87,19 @@ class GradeDecision(BaseModel):
             "fired": [f.to_json() for f in self.fired],
             "ruleset": self.ruleset.to_json(),
         }
+        if self.score is not None:
+            out["score"] = self.score
+        return out
 
     def explain(self, lang: str = DEFAULT_LANGUAGE) -> str:
         """Why this level, for people; ``lang`` is ``"en"`` or ``"zh"``."""
         lines = [text("grade.level", lang, level=self.level, name=name(self.level_name, lang))]
         rows = [f for f in self.fired if f.kind == "row"]
-        if rows:
-            lines.append(text("grade.base_from_table", lang, base=self.base_level, table=self.table))
+        if rows or self.score is not None:
+            if self.score is not None:
+                lines.append(text("grade.base_from_score", lang, base=self.base_level, table=self.table, score=f"{self.score:g}"))
+            else:
+                lines.append(text("grade.base_from_table", lang, base=self.base_level, table=self.table))
             row = text("grade.row", lang)
             lines += [f"    {row} {f.line(lang)}" for f in rows]
         else:
@@ -131,7 +138,7 @@ class Violation(BaseModel):
     model_config = _FROZEN
     rule: str
     cite: str
-    provenance: Literal["handbook", "assumed"]
+    provenance: Literal["handbook", "policy", "assumed"]
     message: LocalText
 
     def to_json(self) -> dict:

@@ -29,7 +29,15 @@ FORMAT_VERSION = 1
 _DOC = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False, defer_build=True)
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=80)]
-Cite = Annotated[str, Field(pattern=r"^§[0-9]+(\.[0-9]+)*$", description="Handbook section, e.g. §34.2.2")]
+CITE_MAX = 200
+Cite = Annotated[
+    str,
+    Field(
+        min_length=1, max_length=CITE_MAX, pattern=r"\S",
+        description="Where the rule comes from: free text (a handbook section, a policy clause); a ruleset may declare cite_pattern",
+    ),
+]
+Provenance = Literal["handbook", "policy", "assumed"]
 Scalar = Union[bool, int, float, str]
 COMPARISON_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "between", "present", "contains_any")
 
@@ -233,7 +241,7 @@ class Provenanced(_Textual):
     """Where a figure or rule comes from. ``assumed`` needs a one-line basis."""
 
     cite: Cite
-    provenance: Literal["handbook", "assumed"]
+    provenance: Provenance
     basis: str | None = Field(default=None, description="Which public practice an assumed figure follows")
 
     @model_validator(mode="after")
@@ -301,14 +309,34 @@ class Header(_Textual):
     version: str | int | float | None = None
     title: Text | None = None
     description: str | None = None
+    cite_pattern: str | None = Field(
+        default=None, min_length=1, max_length=500,
+        description="A regular expression every cite in this file must match (re.fullmatch), e.g. '^§[0-9]+(\\.[0-9]+)*$'",
+    )
 
 
 # --- grading ------------------------------------------------------------------------
 
 
+HIT_POLICIES = ("unique", "any", "first", "priority", "collect")
+AGGREGATORS = ("max", "min", "sum", "count")
+Score = Annotated[Union[int, float], Field(ge=-1_000_000, le=1_000_000)]
+
+
 class Row(Rule):
-    level: Identifier
+    level: Identifier | None = Field(default=None, description="The level it gives; not with collect sum or count")
+    score: Score | None = Field(default=None, description="With collect sum: the points it adds to the table's total")
     when: Condition
+
+
+class Band(BaseModel):
+    """With ``collect sum`` or ``count``: the level for totals from ``min`` (inclusive) up to
+    the next band's ``min`` (or ``below``, exclusive)."""
+
+    model_config = _DOC
+    min: Score | None = Field(default=None, description="Lowest total in the band; absent: no lower bound (the lowest band only)")
+    below: Score | None = Field(default=None, description="Optional: the total where the band ends; must be the next band's min")
+    level: Identifier
 
 
 class Table(_Textual):
@@ -317,9 +345,16 @@ class Table(_Textual):
     name: Text | None = None
     cite: Cite
     applies_when: Condition | None = None
-    hit_policy: Literal["first", "unique", "priority"]
-    default: Identifier
+    hit_policy: Literal["unique", "any", "first", "priority", "collect"]
+    aggregator: Literal["max", "min", "sum", "count"] | None = Field(default=None, description="With collect: how matching rows combine")
+    default: Identifier | None = Field(default=None, description="The level when no row matches; not with collect sum or count")
+    bands: list[Band] | None = Field(default=None, description="With collect sum or count: levels for ranges of the total")
     rows: Annotated[list[Row], Field(min_length=1)]
+
+    @property
+    def banded(self) -> bool:
+        """Whether rows combine into a number that ``bands`` turn into a level."""
+        return self.hit_policy == "collect" and self.aggregator in ("sum", "count")
 
 
 class Adjustment(Rule):

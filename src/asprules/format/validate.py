@@ -7,6 +7,8 @@ each problem at the key that holds it. Nothing here evaluates a fact.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -33,6 +35,7 @@ from .document import (
     InWindow,
     LocalTime,
     NotOf,
+    Table,
     UnrecoveredEscalation,
 )
 
@@ -83,14 +86,43 @@ def check_document(source: SourceDocument, document: Any, schema: FactSchema | N
     if isinstance(document, GradingDocument):
         scope = _Scope(source, {}, schema=schema)
         problems = _check_grading(source, document, INCIDENT_FIELDS if schema is None else schema.catalog, scope)
-        return problems + ([] if schema is None else _check_needs(scope, document, schema))
-    if isinstance(document, AuthorizationDocument):
+        problems += [] if schema is None else _check_needs(scope, document, schema)
+    elif isinstance(document, AuthorizationDocument):
         scope = _Scope(source, {}, schema=schema)
         problems = _check_authorization(source, document, OPERATION_FIELDS if schema is None else schema.catalog, scope)
-        return problems + ([] if schema is None else _check_needs(scope, document, schema))
-    if isinstance(document, CalendarDocument):
-        return _check_calendar(source, document)
-    raise TypeError(type(document))
+        problems += [] if schema is None else _check_needs(scope, document, schema)
+    elif isinstance(document, CalendarDocument):
+        problems = _check_calendar(source, document)
+    else:
+        raise TypeError(type(document))
+    return problems + check_cites(source, document.cite_pattern)
+
+
+def check_cites(source: SourceDocument, pattern: str | None) -> list[Problem]:
+    """With a ``cite_pattern``: every ``cite`` in the file must match it as a whole."""
+    if pattern is None:
+        return []
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        return [source.problem(("cite_pattern",), f"cite_pattern is not a regular expression: {exc}")]
+    out: list[Problem] = []
+    for path, cite in _cites(source.data, ()):
+        if not (isinstance(cite, str) and compiled.fullmatch(cite)):
+            out.append(source.problem(path, f"cite {cite!r} does not follow this file's cite_pattern {pattern!r}"))
+    return out
+
+
+def _cites(node: Any, path: Path) -> Iterable[tuple[Path, Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "cite":
+                yield path + (key,), value
+            else:
+                yield from _cites(value, path + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _cites(value, path + (i,))
 
 
 # --- shared -----------------------------------------------------------------------------
@@ -302,7 +334,10 @@ def _check_grading(source: SourceDocument, doc: GradingDocument, base: dict[str,
     _check_unique_ids(scope, ((("tables", i), t.id) for i, t in enumerate(doc.tables)))
     for ti, table in enumerate(doc.tables):
         tpath: Path = ("tables", ti)
+        _check_policy(scope, table, tpath)
         level_ref(tpath + ("default",), table.default)
+        for bi, band in enumerate(table.bands or ()):
+            level_ref(tpath + ("bands", bi, "level"), band.level)
         if table.applies_when is not None:
             check_condition(scope, table.applies_when, tpath + ("applies_when",))
         for ri, row in enumerate(table.rows):
@@ -333,6 +368,80 @@ def _check_grading(source: SourceDocument, doc: GradingDocument, base: dict[str,
                     level_ref(epath + ("applies_to", i), lv)
     _check_unique_ids(scope, rule_ids)
     return scope.problems
+
+
+def _check_policy(scope: _Scope, table: Table, tpath: Path) -> None:
+    """What a table's hit policy asks of it: an aggregator with ``collect`` only; rows with
+    a ``level`` (or a ``score`` under ``collect sum``, nothing under ``count``); a
+    ``default``, or under ``sum``/``count`` ``bands`` that cover every total once."""
+    policy, aggregator = table.hit_policy, table.aggregator
+    if policy == "collect" and aggregator is None:
+        scope.report(tpath + ("hit_policy",), "hit policy collect needs an aggregator: max, min, sum or count")
+        return
+    if policy != "collect" and aggregator is not None:
+        scope.report(tpath + ("aggregator",), f"an aggregator goes with hit policy collect, not {policy}")
+    named = f"collect {aggregator}" if policy == "collect" else policy
+    for ri, row in enumerate(table.rows):
+        rpath = tpath + ("rows", ri)
+        if aggregator == "sum":
+            if row.score is None:
+                scope.report(rpath, "under collect sum every row gives a score (and no level)")
+            if row.level is not None:
+                scope.report(rpath + ("level",), "under collect sum a row gives a score, not a level: the bands give the level")
+        elif aggregator == "count":
+            for key in ("level", "score"):
+                if getattr(row, key) is not None:
+                    scope.report(rpath + (key,), f"under collect count a row gives no {key}: matching rows are counted and the bands give the level")
+        else:
+            if row.level is None:
+                scope.report(rpath, f"under hit policy {named} every row gives a level")
+            if row.score is not None:
+                scope.report(rpath + ("score",), "a score goes with collect sum only")
+    if table.banded:
+        if table.default is not None:
+            scope.report(tpath + ("default",), f"under collect {aggregator} the bands give the level; a default is never used")
+        if not table.bands:
+            scope.report(tpath, f"under collect {aggregator} the table needs bands: levels for ranges of the total")
+            return
+        scores = [row.score or 0 for row in table.rows] if aggregator == "sum" else [1] * len(table.rows)
+        lowest = min(0, sum(x for x in scores if x < 0))
+        highest = max(0, sum(x for x in scores if x > 0))
+        _check_bands(scope, table, tpath, lowest, highest)
+        return
+    if table.default is None:
+        scope.report(tpath, f"under hit policy {named} the table needs a default: the level when no row matches")
+    if table.bands is not None:
+        scope.report(tpath + ("bands",), "bands go with collect sum or count only")
+
+
+def _check_bands(scope: _Scope, table: Table, tpath: Path, lowest: float, highest: float) -> None:
+    """Bands must cover every total from ``lowest`` to ``highest`` exactly once."""
+    bands = sorted(enumerate(table.bands or ()), key=lambda ib: -math.inf if ib[1].min is None else ib[1].min)
+    first_index, first = bands[0]
+    if first.min is not None and first.min > lowest:
+        scope.report(
+            tpath + ("bands", first_index, "min"),
+            f"gap: totals from {lowest:g} up to {first.min:g} fall in no band (the lowest band starts at {first.min:g})",
+        )
+    for (ai, a), (bi, b) in zip(bands, bands[1:]):
+        if b.min is None or (a.min is not None and a.min == b.min):
+            scope.report(tpath + ("bands", bi, "min"), f"bands {ai} and {bi} overlap: both start at {'no lower bound' if b.min is None else format(b.min, 'g')}")
+        elif a.below is not None and a.below != b.min:
+            gap = a.below < b.min
+            scope.report(
+                tpath + ("bands", ai, "below"),
+                f"{'gap' if gap else 'overlap'}: band {ai} ends below {a.below:g} but the next band starts at {b.min:g}"
+                + (f"; totals from {a.below:g} up to {b.min:g} fall in no band" if gap else ""),
+            )
+    last_index, last = bands[-1]
+    if last.below is not None and last.below <= highest:
+        scope.report(
+            tpath + ("bands", last_index, "below"),
+            f"gap: totals from {last.below:g} up to {highest:g} fall in no band (the highest band ends below {last.below:g})",
+        )
+    for bi, band in enumerate(table.bands or ()):
+        if band.min is not None and band.below is not None and band.below <= band.min:
+            scope.report(tpath + ("bands", bi, "below"), f"band {bi} is empty: below {band.below:g} is not above min {band.min:g}")
 
 
 # --- authorization ----------------------------------------------------------------------

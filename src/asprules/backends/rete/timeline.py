@@ -34,7 +34,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 from ...engine.decisions import FiredRule, GradeDecision
 from ...engine.grading import GradingEvaluator
 from ...engine.rulebook import Rulebook
-from ...errors import BackendUnavailable, FactError, Problem, RulesetError
+from ...errors import BackendUnavailable, FactError, Problem
 from ...facts.models import Count, Incident, Percent, parse_incident
 from ...format.document import RepeatFaults, UnrecoveredEscalation
 
@@ -145,11 +145,14 @@ def faults_within(openings: Iterable[datetime], opened: datetime, days: float) -
     return sum(1 for t in openings if since < t <= opened)
 
 
-def escalated_grade(rules: Rulebook, snapshot: Incident, at: datetime, site_openings: Sequence[datetime] = ()) -> tuple[str, tuple[FiredRule, ...]]:
+def escalated_grade(
+    rules: Rulebook, snapshot: Incident, at: datetime, site_openings: Sequence[datetime] = (), decision: str | None = None
+) -> tuple[str, tuple[FiredRule, ...]]:
     """The compiled backend's answer for a timeline: grade ``snapshot``, then apply the
     escalations as of ``at``. ``site_openings``: when faults at the incident's site opened,
-    in stream order, up to and including this one."""
-    evaluator = _grading(rules)
+    in stream order, up to and including this one. ``decision``: the grading ruleset (its
+    id), needed when several are loaded."""
+    evaluator = rules.decision(decision)
     decision = evaluator.grade(snapshot)
     hours_open = ((snapshot.recovered_at or at) - snapshot.started_at).total_seconds() / 3600
 
@@ -163,16 +166,14 @@ def escalated_grade(rules: Rulebook, snapshot: Incident, at: datetime, site_open
     return _escalate(evaluator, decision, holds)
 
 
-def _grading(rules: Rulebook) -> GradingEvaluator:
-    if rules.grading is None:
-        raise RulesetError("no grading ruleset loaded", [Problem(f"loaded files: {', '.join(rules.files) or 'none'}")])
-    schema = rules.grading.ctx.schema
+def _handbook_incidents(evaluator: GradingEvaluator) -> GradingEvaluator:
+    schema = evaluator.ctx.schema
     if schema is not None and schema.model is not Incident:
         raise BackendUnavailable(
-            f"incident timelines need the handbook's incident; ruleset {rules.grading.ref.id!r} decides on fact schema {schema.id!r}",
+            f"incident timelines need the handbook's incident; ruleset {evaluator.ref.id!r} decides on fact schema {schema.id!r}",
             [Problem("a timeline's events build Incident snapshots (started_at, recovered_at, site, the impact measures); grade declared facts with asprules.grade")],
         )
-    return rules.grading
+    return evaluator
 
 
 # --- the timeline -----------------------------------------------------------------------------
@@ -206,12 +207,13 @@ def _escalation_actions(ids: Iterable[str]) -> dict[str, Callable[[Any], None]]:
 class IncidentTimeline:
     """Follows open incidents through their events. Not thread-safe: feed it from one thread."""
 
-    def __init__(self, rules: Rulebook):
+    def __init__(self, rules: Rulebook, decision: str | None = None):
+        """``decision``: the grading ruleset (its id) to follow; needed when several are loaded."""
         from .. import rete
         from .host import ReteSession, ruleset_name
         from .translate import GUARD
 
-        self.evaluator = _grading(rules)
+        self.evaluator = _handbook_incidents(rules.decision(decision))
         self._grader = rete.grader(self.evaluator)
         esc = _escalations(self.evaluator)
         rules_json: dict[str, Any] = {}

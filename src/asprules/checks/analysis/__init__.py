@@ -41,7 +41,8 @@ def source_of(rulebook: Rulebook, model):
 
 
 def grading_model(rulebook: Rulebook):
-    """The box model of the loaded grading ruleset (``None`` if there is none)."""
+    """The box model of the loaded grading ruleset (``None`` if there is none; with
+    several loaded, pass ``rulebook.for_decision(id)``)."""
     from .grading_checks import GradingModel
 
     if rulebook.grading is None:
@@ -69,9 +70,10 @@ def _analyse(rulebook: Rulebook) -> list[Finding]:
     from .grading_checks import check_grading
 
     findings: list[Finding] = []
-    model = grading_model(rulebook)
-    if model is not None:
-        findings += check_grading(model)
+    for decision in rulebook.decisions:  # every grading ruleset, one at a time
+        model = grading_model(rulebook.for_decision(decision))
+        if model is not None:
+            findings += check_grading(model)
     if rulebook.authorization is not None:
         doc = rulebook.authorization.doc
         zone, periods = zone_and_periods(rulebook, doc)
@@ -93,7 +95,7 @@ def assumed_figures(documents: Iterable[LoadedDocument]) -> list[Finding]:
                 out.append(
                     Finding(
                         "assumed", "error",
-                        f"{ident}: provenance is 'assumed' (basis: {node.get('basis', '?')}); enter your organization's figure and mark it 'handbook'",
+                        f"{ident}: provenance is 'assumed' (basis: {node.get('basis', '?')}); enter your organization's figure and mark it 'handbook' or 'policy'",
                         file=d.source.file, line=pos[0] if pos else None, column=pos[1] if pos else None, rule=str(ident),
                     )
                 )

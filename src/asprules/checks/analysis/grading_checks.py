@@ -4,10 +4,16 @@
   a table leaves to its ``default`` when that default is a *major* level (a warning: a
   major level nobody wrote a row for). Falling through to a non-major default such as
   ``none`` is the documented catch-all and not reported.
-* ``overlap`` — two rows of a ``unique`` table match one incident (an error).
+* ``overlap`` — two rows of a ``unique`` table match one incident, or two rows of an
+  ``any`` table that give different levels do (an error: grading it raises).
 * ``masked-row`` — under ``first`` (and ``priority``, after its severity sort) a row that
   never decides because earlier rows match wherever it does (a warning naming them);
-  ``unreachable-row`` when its condition cannot hold at all.
+  ``unreachable-row`` when its condition cannot hold at all (every policy). ``any`` and
+  ``collect`` tables have no masked rows: every matching row takes part.
+* ``collect sum``/``count`` tables have no default, so no default gap: the loader checks
+  that their bands give every reachable total a level. Their monotonicity is checked
+  like any table's (with non-negative scores and bands more severe for larger totals, a
+  monotone condition set stays monotone).
 * ``non-monotone`` — worsening one impact measure (:data:`MEASURES`) gives a less
   severe final level (an error, with the pair of incidents).
 * ``dead-adjustment`` — an adjustment that never changes a level, because its
@@ -21,7 +27,7 @@ from bisect import bisect_left, bisect_right
 from typing import Any, Callable, NamedTuple
 
 from ...engine.grading import GradingEvaluator, _adjust
-from ...errors import AspRulesError
+from ...errors import AspRulesError, EvaluationError
 from ...facts.fields import INCIDENT_FIELDS
 from ...facts.schema import FactSchema
 from ...facts.models import Incident, parse_incident
@@ -125,13 +131,20 @@ class GradingModel:
             return "no table"
         hits = o.tables[o.table]
         t = self.ev.tables[o.table]
-        base = t.rows[hits[0]][0].id if hits else f"{t.model.id} default"
+        if t.first_match:
+            hits = hits[:1]
+        if hits:
+            base = " + ".join(t.rows[k][0].id for k in hits)
+        else:
+            base = f"{t.model.id} {'bands (total 0)' if t.model.banded else 'default'}"
         adj = [self.ev.adjustments[i].model.id for i, (_, changed) in enumerate(o.adjustments) if changed]
         return " + ".join([base] + adj)
 
     def decided(self, outcome: Outcome) -> tuple:
         hits = outcome.tables[outcome.table] if outcome.table >= 0 else ()
-        return outcome.table, hits[:1], outcome.final, tuple(changed for _, changed in outcome.adjustments)
+        if outcome.table >= 0 and self.ev.tables[outcome.table].first_match:
+            hits = hits[:1]
+        return outcome.table, hits, outcome.final, tuple(changed for _, changed in outcome.adjustments)
 
     def items(self, offset: int = 0) -> list:
         """Every rule's boxes as (rule index + offset, box); the space must be frozen."""
@@ -155,7 +168,7 @@ class GradingModel:
                 continue
             hits = tuple(matched.get(ti, ()))
             per_table.append(hits)
-            rank = t.rows[hits[0]][2] if hits else t.default_rank
+            rank = _base_rank(t, hits)
             if rank < base:
                 base, deciding = rank, ti
         rank, adjs = base, []
@@ -201,6 +214,15 @@ class GradingModel:
 
     def level(self, rank: int) -> str:
         return self.ev.levels[rank].id if rank < len(self.ev.levels) else "(no table)"
+
+
+def _base_rank(table, hits: tuple[int, ...]) -> int:
+    """The table's level for these matching rows, by its hit policy. Where ``unique`` or
+    ``any`` would raise (reported as an overlap), the first matching row stands in."""
+    try:
+        return table.combine(hits, None)[0]
+    except EvaluationError:
+        return table.rows[hits[0]][2]
 
 
 def grading_space(doc: GradingDocument, has_calendar: bool, schema: FactSchema | None = None) -> Space:
@@ -251,6 +273,8 @@ def _gaps(model: GradingModel) -> list[Finding]:
             )
         )
     for ti, t in enumerate(model.ev.tables):
+        if t.model.banded:
+            continue  # the bands give every total a level; the loader checked they cover them all
         default = model.ev.levels[t.default_rank]
         if not default.major:
             continue
@@ -277,26 +301,40 @@ def _overlaps_and_masking(model: GradingModel) -> list[Finding]:
     out = []
     for ti, t in enumerate(model.ev.tables):
         rows = t.rows
-        if t.model.hit_policy == "unique":
+        policy = t.model.hit_policy
+        if policy in ("unique", "any"):
+            # unique: no two rows may match; any: two may, if they give the same level
             pairs: dict[tuple[int, int], Leaf] = {}
             for leaf in model.leaves:
                 hits = leaf.outcome.tables[ti]
                 if hits and len(hits) > 1:
                     for a in range(len(hits)):
                         for b in range(a + 1, len(hits)):
-                            pairs.setdefault((hits[a], hits[b]), leaf)
+                            if policy == "unique" or rows[hits[a]][2] != rows[hits[b]][2]:
+                                pairs.setdefault((hits[a], hits[b]), leaf)
             for (a, b), leaf in pairs.items():
                 fact, ok = model.witness(leaf)
                 ra, rb = rows[a][0], rows[b][0]
+                what = "is unique but" if policy == "unique" else f"has hit policy any but rows giving {ra.level} and {rb.level}:"
                 out.append(
                     Finding(
                         "overlap", "error" if ok else "info",
-                        f"table {t.model.id!r} is unique but rows {ra.id} and {rb.id} both match {model.region(leaf.box)}"
+                        f"table {t.model.id!r} {what} rows {ra.id} and {rb.id} both match {model.region(leaf.box)}"
                         + ("" if ok else " (not confirmed on a concrete incident: the region depends on a condition the model cannot decide)"),
                         rule=rb.id, region=model.region(leaf.box), witness=(fact,) if fact else (),
                         **model.place(_row_path(model, ti, rb.id)),
                     )
                 )
+            if policy == "unique":
+                continue
+        if not t.first_match:
+            # any and collect: every matching row takes part, so none is masked; only a row
+            # that can never match is worth a word
+            matched = {h for leaf in model.leaves for h in (leaf.outcome.tables[ti] or ())}
+            for k, (row, _, _) in enumerate(rows):
+                if k not in matched:
+                    place = model.place(_row_path(model, ti, row.id))
+                    out.append(Finding("unreachable-row", "warning", f"row {row.id} of table {t.model.id!r} can never match: its condition is unsatisfiable (within the table's applies_when)", rule=row.id, **place))
             continue
         decides: set[int] = set()
         matches: dict[int, list[Leaf]] = {}
