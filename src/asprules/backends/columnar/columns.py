@@ -253,7 +253,7 @@ def columns_source(types: dict[str, str], file: str | None = None, *, extra: Lit
     if extra == "error":
         for name in types:
             if name not in known and name not in RECORDS:
-                problems.append(Problem(f"unknown column {name!r}: not a field of the incident (pass extra_columns='ignore' to leave it out)", file=file, path=(name,)))
+                problems.append(Problem(f"unknown column {name!r}: not a field of the incident (--ignore-extra-columns, or extra_columns='ignore', leaves it out)", file=file, path=(name,)))
     if problems:
         raise _columns_error(problems)
     return src

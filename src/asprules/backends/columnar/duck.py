@@ -256,7 +256,7 @@ class DuckGrader:
             if unknown and self.extra_columns == "error":
                 raise FactError(
                     f"{file}: keys the incident does not have",
-                    [Problem(f"unknown field {k!r} (pass extra_columns='ignore' to leave it out)", file=file, path=(k,)) for k in unknown],
+                    [Problem(f"unknown field {k!r} (--ignore-extra-columns, or extra_columns='ignore', leaves it out)", file=file, path=(k,)) for k in unknown],
                 )
             return json_source()
         try:
