@@ -274,6 +274,13 @@ class ColumnChecker:
         self.dialect = dialect
         self.zones = zones
 
+    def sql_type(self, spec: FieldSpec) -> str:
+        """The SQL type of a field's typed column."""
+        instant = self.dialect.instant_type
+        if spec.kind == "periods":
+            return f"ARRAY<STRUCT<start: {instant}, end: {instant}>>" if self.dialect.name == "spark" else f"STRUCT(start {instant}, \"end\" {instant})[]"
+        return {"int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN", "instant": instant}.get(spec.kind, "VARCHAR")
+
     # -- the kinds -----------------------------------------------------------------
 
     def _string(self, spec: FieldSpec, text: exp.Expression, present: exp.Expression, wrong_type: exp.Expression) -> _Typed:
@@ -325,8 +332,9 @@ class ColumnChecker:
 
     def field(self, spec: FieldSpec) -> _Typed:
         found = self.source.fields.get(spec.path)
-        if found is None:
-            return _Typed(exp.null(), exp.false(), [])
+        if found is None:  # a typed NULL: functions over it must still bind
+            sql_type = self.sql_type(spec)
+            return _Typed(exp.cast(exp.null(), exp.DataType.build(sql_type, dialect=self.dialect.name)), exp.false(), [])
         raw, stype = found
         path = spec.path
         d = self.dialect

@@ -118,7 +118,7 @@ def _normal(ty) -> str:
         return "float"
     if ident == "boolean":
         return "bool"
-    if ident == "varchar":
+    if ident in ("varchar", '"null"', "null"):  # an all-NULL Arrow column: absent everywhere, as text
         return "text"
     if ident == "enum":
         return "enum"
@@ -128,6 +128,8 @@ def _normal(ty) -> str:
         return "naive"
     if ident == "list":
         child = ty.child
+        if child.id in ('"null"', "null"):  # lists that are all empty (Arrow infers no element type)
+            return "text"
         if child.id == "struct":
             inner = {k: _normal(v) for k, v in child.children}
             if inner.get("start") == "instant" and inner.get("end") == "instant":

@@ -394,9 +394,11 @@ def compile_grading(evaluator: GradingEvaluator, dialect: Dialect) -> CompiledGr
             continue
         mask = exp.column(f"__mask_{i}", quoted=True)
         row_ranks = [r for _row, _p, r in table.rows]
-        hit_ranks = [_case([(_has_bit(mask, k), exp.Literal.number(r))]) for k, r in enumerate(row_ranks)]
-        most = exp.Least(this=hit_ranks[0], expressions=hit_ranks[1:]) if len(hit_ranks) > 1 else hit_ranks[0]
-        least = exp.Greatest(this=hit_ranks[0], expressions=hit_ranks[1:]) if len(hit_ranks) > 1 else hit_ranks[0]
+        # sentinels, not NULLs: LEAST/GREATEST treat NULL differently from engine to engine
+        most_ranks = [_case([(_has_bit(mask, k), exp.Literal.number(r))], exp.Literal.number(n_levels)) for k, r in enumerate(row_ranks)]
+        least_ranks = [_case([(_has_bit(mask, k), exp.Literal.number(r))], exp.Literal.number(-1)) for k, r in enumerate(row_ranks)]
+        most = exp.Least(this=most_ranks[0], expressions=most_ranks[1:]) if len(most_ranks) > 1 else most_ranks[0]
+        least = exp.Greatest(this=least_ranks[0], expressions=least_ranks[1:]) if len(least_ranks) > 1 else least_ranks[0]
         none_hit = exp.EQ(this=mask, expression=exp.Literal.number(0))
         default = exp.Literal.number(table.default_rank)
         count = _bit_count(mask, len(table.rows))
@@ -406,7 +408,7 @@ def compile_grading(evaluator: GradingEvaluator, dialect: Dialect) -> CompiledGr
             errors.append((and_(applies, exp.GT(this=count, expression=exp.Literal.number(1))), _several(table, mask, "has hit policy unique but several rows match")))
         elif policy == "any":
             ranks.append((f"__rank_{i}", _case([(none_hit, default)], most)))
-            errors.append((and_(applies, exp.NEQ(this=most, expression=least)), _several(table, mask, "has hit policy any but the matching rows give different levels")))
+            errors.append((and_(applies, not_(none_hit), exp.NEQ(this=most, expression=least)), _several(table, mask, "has hit policy any but the matching rows give different levels")))
         elif aggregator in ("max", "min"):
             ranks.append((f"__rank_{i}", _case([(none_hit, default)], most if aggregator == "max" else least)))
         else:  # collect sum / count: a total, banded into a level
