@@ -322,3 +322,18 @@ def test_the_cli_prints_the_summary_and_exits_2_when_rows_were_invalid(tmp_path,
     assert json.loads(line)["level"] == "L2"
     assert main(["regrade", str(source), "-o", str(tmp_path / "out.jsonl"), "--format", "json"]) == 2
     assert json.loads(capsys.readouterr().out)["invalid"] == 1
+
+
+def test_the_diff_entry_point_lists_the_tickets_whose_level_changes(tmp_path, corpus):
+    old = asprules.load_rulesets(RULESETS)
+    stricter = (RULESETS / "grading.yaml").read_text(encoding="utf-8").replace("{field: outage_minutes, ge: 30}", "{field: outage_minutes, ge: 5}")
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / "grading.yaml").write_text(stricter, encoding="utf-8")
+    (folder / "calendar-cn.yaml").write_text((RULESETS / "calendar-cn.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    new = asprules.load_rulesets(folder)
+    facts = corpus[:1000]
+    source = write_jsonl(tmp_path / "in.jsonl", facts)
+    total, changed = columnar.corpus_levels(old, new, source)
+    want = [(n + 1, f["id"], old.grading.grade(asprules.parse_incident(f)).level, new.grading.grade(asprules.parse_incident(f)).level) for n, f in enumerate(facts)]
+    assert total == len(facts) and changed == [w for w in want if w[2] != w[3]] and changed

@@ -69,4 +69,28 @@ def regrade_table(data: Any, rules: Rulebook | GradingEvaluator, *, decision: st
     return grader(rules, decision=decision, **options).regrade_table(data)
 
 
-__all__ = ["grader", "regrade_file", "regrade_table"]
+def corpus_levels(old: Rulebook | GradingEvaluator, new: Rulebook | GradingEvaluator, source: str | Path, *, decision: str | None = None):
+    """The entry point for ``asprules diff --scenarios`` over a large corpus: grade every
+    incident of a Parquet, CSV or JSONL file under both rulesets and return ``(total,
+    changed)`` — the rows graded under both, and ``(row, id, old level, new level)`` for
+    each whose level differs, in row order. Rows either side refuses are left out of both.
+    :class:`~asprules.errors.BackendUnavailable` when a ruleset does not compile (the caller
+    then falls back to the per-record path)."""
+    import tempfile
+
+    old_grader, new_grader = grader(old, decision=decision), grader(new, decision=decision)
+    with tempfile.TemporaryDirectory() as tmp:
+        a, b = Path(tmp) / "old.parquet", Path(tmp) / "new.parquet"
+        old_grader.regrade_file(source, a, errors=Path(tmp) / "old.errors.jsonl")
+        new_grader.regrade_file(source, b, errors=Path(tmp) / "new.errors.jsonl")
+        con = old_grader.con
+        query = (
+            "SELECT a.row, a.id, CAST(a.level AS VARCHAR), CAST(b.level AS VARCHAR) FROM read_parquet(?) a JOIN read_parquet(?) b USING (row) "
+            "WHERE CAST(a.level AS VARCHAR) <> CAST(b.level AS VARCHAR) ORDER BY a.row"
+        )
+        changed = [tuple(r) for r in con.execute(query, [str(a), str(b)]).fetchall()]
+        total = con.execute("SELECT count(*) FROM read_parquet(?) a JOIN read_parquet(?) b USING (row)", [str(a), str(b)]).fetchone()[0]
+    return total, changed
+
+
+__all__ = ["corpus_levels", "grader", "regrade_file", "regrade_table"]
