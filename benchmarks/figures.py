@@ -63,6 +63,10 @@ def grading_figures(count: int) -> None:
         line(label, r, note=f"if-chain is {limit / r:.2f}x this")
     r = len(models) / _timed(lambda: list(asprules.grade_many(models, rules)))
     line("asprules.grade_many(list of Incident)", r, note=f"if-chain is {limit / r:.2f}x this")
+    # the level alone, and the level with its obligations' absolute deadlines (§35.3)
+    level_only = rate(rules.grading.grade, models)
+    r = rate(rules.grading.decide, models)
+    line("rules.grading.decide(Incident): level + obligations", r, note=f"{level_only / r:.2f}x the time of the level alone")
 
     few = dicts[: max(1, count // 2)]
     bare = rate(Incident.model_validate, few)

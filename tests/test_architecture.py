@@ -17,14 +17,14 @@ PACKAGE = SRC / "asprules"
 
 # Top floor first. A module may import modules of its own wing and of any lower floor.
 FLOORS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("faces", ("asprules", "asprules.__main__", "asprules.cli", "asprules.pytest_plugin", "asprules.testing", "asprules.docgen")),
+    ("faces", ("asprules", "asprules.__main__", "asprules.cli", "asprules.pytest_plugin", "asprules.testing", "asprules.docgen", "asprules.service")),
     ("checks", ("asprules.checks",)),
     ("assembly", ("asprules.loader", "asprules.decide", "asprules.audit")),
     ("backends", ("asprules.backends",)),
     ("engine", ("asprules.engine",)),
     ("format", ("asprules.format",)),
     ("facts", ("asprules.facts",)),
-    ("ground", ("asprules.source", "asprules.i18n", "asprules.clock")),
+    ("ground", ("asprules.source", "asprules.i18n", "asprules.clock", "asprules.journal")),
     ("errors", ("asprules.errors",)),
 )
 # The faces are the public surface; they may use one another (``__main__`` runs ``cli``).

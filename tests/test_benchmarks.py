@@ -41,3 +41,12 @@ def test_regrade_benchmark_runs_and_agrees_with_the_per_record_path(capsys):
     assert set(ratios) == {"per-record (JSONL)", "Parquet -> Parquet", "JSONL -> Parquet", "evaluation alone"}
     assert ratios["per-record (JSONL)"] == 1.0
     assert "ratio (median)" in capsys.readouterr().out
+
+
+def test_service_benchmark_runs_with_no_error(capsys):
+    import pytest
+
+    pytest.importorskip("uvicorn", reason="the serve extra")
+    figures = load("service").main(["--clients", "2", "--requests", "40", "--repeat", "1"])
+    assert {"requests/s", "p50 ms", "p99 ms", "ratio"} <= set(figures) and figures["requests/s"][0] > 0
+    assert "no error" in capsys.readouterr().out

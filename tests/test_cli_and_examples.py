@@ -96,7 +96,7 @@ def test_bad_fact_file_in_json_mode(capsys, tmp_path):
 def test_bad_rules_exit_2(capsys, tmp_path):
     write(tmp_path, "r.yaml", "asprules: 1\nkind: grading\nid: x\n")
     assert main(["grade", str(REPO / "examples/incidents/l2-core-outage.yaml"), "--rules", str(tmp_path)]) == 2
-    assert "r.yaml:1:1: levels: Field required" in capsys.readouterr().err
+    assert "r.yaml:1:1: tables: Field required" in capsys.readouterr().err
 
 
 def test_validate_bundled_rulesets(capsys):

@@ -82,7 +82,7 @@ def test_unusable_rules_or_files_exit_2(tmp_path, capsys):
     bad_rules = write(tmp_path, "bad.yaml", "asprules: 1\nkind: grading\nid: x\n")
     tickets = write(tmp_path, "t.jsonl", jsonl(incident()))
     assert grade_jsonl.main([str(tickets), "-", "--rules", str(bad_rules)]) == 2
-    assert "levels: Field required" in capsys.readouterr().err
+    assert "tables: Field required" in capsys.readouterr().err
 
 
 def test_stdin_to_stdout(monkeypatch, capsys):

@@ -54,11 +54,11 @@ def test_coverage_report_and_minimum(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     (grading,) = [c for c in out["coverage"] if c["ruleset"] == "asp-handbook-grading"]
     assert grading["percent"] == 100.0 and grading["by_kind"]["rows"] == {"covered": 16, "total": 16}
-    # one scenario covers one row of twenty rules: far below the minimum
+    # one scenario covers one row and its level's three obligations of twenty-nine rules: far below the minimum
     one = write(tmp_path, "one.scenarios.yaml", (SCENARIOS / "grading.scenarios.yaml").read_text(encoding="utf-8").split("  - name: the night band")[0].replace("../../rulesets", str(REPO / "rulesets")))
     assert main(["test", str(one), "--min-coverage", "95"]) == 1
     text = capsys.readouterr().out
-    assert "coverage asp-handbook-grading: 5.0%" in text and "below --min-coverage 95%" in text
+    assert "coverage asp-handbook-grading: 13.8% (rows 1/16, adjustments 0/4, obligations 3/9)" in text and "below --min-coverage 95%" in text
     assert "not exercised: prod-l1-core-outage-night" in text
 
 

@@ -102,6 +102,6 @@ def test_ruleset_texts_report_problems_against_the_text_they_came_from():
     import pytest
 
     with pytest.raises(asprules.RulesetError) as err:
-        asprules.load_ruleset_texts("asprules: 1\nkind: grading\nid: x\nlevels: []\n")
+        asprules.load_ruleset_texts("asprules: 1\nkind: grading\nid: x\nlevels: 3\n")
     assert all(p.file == "<text 1>" for p in err.value.problems)
     assert any(p.line == 4 for p in err.value.problems)

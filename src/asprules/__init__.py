@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from .decide import BACKENDS, Backend, authorize, grade, grade_all, grade_many
-from .engine.decisions import AuthorizationDecision, FiredRule, GradeDecision, RulesetRef, StepResult, Violation
+from .engine.decisions import AuthorizationDecision, FiredRule, GradeDecision, Obligation, RulesetRef, StepResult, Violation
 from .errors import AspRulesError, BackendUnavailable, EvaluationError, FactError, Problem, RulesetError
 from .facts.models import (
     Approval,
@@ -41,6 +41,7 @@ __all__ = [
     "GradeDecision",
     "Incident",
     "Notification",
+    "Obligation",
     "Operation",
     "Problem",
     "Rulebook",

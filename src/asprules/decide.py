@@ -12,6 +12,7 @@ its source.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Callable, Iterable, Iterator, Literal, Mapping
 
 from .engine.decisions import AuthorizationDecision, GradeDecision
@@ -56,25 +57,45 @@ def _authorization(rules: Rulebook):
     return rules.authorization
 
 
+def _check_at(at: datetime | None) -> None:
+    if at is not None and (not isinstance(at, datetime) or at.utcoffset() is None):
+        raise FactError("at must be a datetime with a time zone offset", [Problem(f"got {at!r}", path=("at",))])
+
+
 def grade(
-    incident: Mapping[str, Any] | Incident, rules: Rulebook, *, decision: str | None = None, backend: Backend = "compiled"
+    incident: Mapping[str, Any] | Incident,
+    rules: Rulebook,
+    *,
+    decision: str | None = None,
+    at: datetime | None = None,
+    backend: Backend = "compiled",
 ) -> GradeDecision:
     """Grade an incident (or a fact of the kind the ruleset declares) under the grading
-    ruleset ``decision`` names (its id; may be omitted when exactly one is loaded). Raises
-    :class:`FactError` for bad input and :class:`RulesetError` when ``decision`` names no
-    loaded ruleset or several are loaded and none is named — never a deep traceback."""
+    ruleset ``decision`` names (its id; may be omitted when exactly one is loaded).
+
+    ``at`` is the moment of grading: obligations that run ``from: graded`` are due from it,
+    and obligations already past due at ``at`` are ``overdue``; without it they have no
+    absolute deadline (never the wall clock). Raises :class:`FactError` for bad input and
+    :class:`RulesetError` when ``decision`` names no loaded ruleset or several are loaded
+    and none is named — never a deep traceback."""
     _check_backend(backend)
+    _check_at(at)
     evaluator = rules.decision(decision)
     fact = fact_parser(evaluator)(incident)
     if backend == "rete":
+        if evaluator.requires:
+            raise BackendUnavailable(
+                f"ruleset {evaluator.ref.id!r} reads other decisions (requires: {', '.join(d.ref.id for d in evaluator.requires)})",
+                [Problem("the rete backend grades one ruleset at a time; use backend='compiled'", path=("requires",))],
+            )
         from .backends import rete  # durable-rules is imported only when asked for
 
-        return rete.grade(fact, evaluator)
-    return evaluator.grade(fact)
+        return evaluator.consequences(rete.grade(fact, evaluator), fact, at)
+    return evaluator.decide(fact, at)
 
 
 def grade_all(
-    incident: Mapping[str, Any] | Incident, rules: Rulebook, *, backend: Backend = "compiled"
+    incident: Mapping[str, Any] | Incident, rules: Rulebook, *, at: datetime | None = None, backend: Backend = "compiled"
 ) -> dict[str, GradeDecision]:
     """Every decision for one incident: the grading ruleset id → its decision, in load order.
 
@@ -85,7 +106,7 @@ def grade_all(
         rules.decision(None)  # raises: no grading ruleset loaded
     # Each decision validates the fact against its own ruleset's schema; a fact already
     # validated as that schema's model passes through at no cost.
-    return {ident: grade(incident, rules, decision=ident, backend=backend) for ident in rules.gradings}
+    return {ident: grade(incident, rules, decision=ident, at=at, backend=backend) for ident in rules.gradings}
 
 
 def authorize(operation: Mapping[str, Any] | Operation, rules: Rulebook, *, backend: Backend = "compiled") -> AuthorizationDecision:
@@ -104,6 +125,7 @@ def grade_many(
     rules: Rulebook,
     *,
     decision: str | None = None,
+    at: datetime | None = None,
     backend: Backend = "compiled",
 ) -> Iterator[GradeDecision]:
     """Grade each incident in turn; yields decisions in input order.
@@ -113,11 +135,13 @@ def grade_many(
     :class:`FactError` (``incident #i``: zero-based position) when an incident is invalid.
     """
     _check_backend(backend)
+    _check_at(at)
     evaluator = rules.decision(decision)
     if backend != "compiled":
-        return (grade(incident, rules, decision=decision, backend=backend) for incident in incidents)  # type: ignore[arg-type]
+        return (grade(incident, rules, decision=decision, at=at, backend=backend) for incident in incidents)  # type: ignore[arg-type]
     schema = evaluator.ctx.schema
-    return _compiled(incidents, evaluator.grade, Incident if schema is None else schema.model, fact_parser(evaluator))
+    decide = evaluator.grade if evaluator.plain else (lambda fact: evaluator.decide(fact, at))
+    return _compiled(incidents, decide, Incident if schema is None else schema.model, fact_parser(evaluator))
 
 
 def _compiled(incidents: Iterable[Mapping[str, Any] | Incident], grade, model: type, parse: Callable[[Any], Any]) -> Iterator[GradeDecision]:

@@ -20,7 +20,8 @@ from .errors import Problem, RulesetError
 from .facts.schema import FactsDocument, FactSchema, bundled_schemas, is_facts_source, resolve_schemas
 from .format.calendars import intervals
 from .format.document import AuthorizationDocument, CalendarDocument, GradingDocument
-from .format.validate import check_document, parse_document, with_derived
+from .facts.fields import FieldType
+from .format.validate import check_document, output_field, parse_document, with_derived
 from .source import SourceDocument, content_hash, parse_file, parse_text
 
 RULE_SUFFIXES = (".yaml", ".yml")
@@ -83,12 +84,13 @@ def _checked(sources: Iterable[SourceDocument], problems: list[Problem]) -> list
     except RulesetError as exc:
         problems += exc.problems
         schemas = {**schemas, **_ids_declared(sources)}  # rules naming a broken schema are not reported twice
-    loaded: list[LoadedDocument] = []
+    # two passes, so a ruleset is checked knowing the decisions it requires; load order kept
+    parsed: list[tuple[SourceDocument, object, FactSchema | None] | LoadedDocument] = []
     for source in sources:
         if is_facts_source(source):
             declared = schemas.get(str(source.data.get("id")))
             if declared is not None:
-                loaded.append(LoadedDocument(source, declared.document, declared))  # type: ignore[arg-type]
+                parsed.append(LoadedDocument(source, declared.document, declared))  # type: ignore[arg-type]
             continue
         model, shape_problems = parse_document(source)
         if model is None:
@@ -103,13 +105,92 @@ def _checked(sources: Iterable[SourceDocument], problems: list[Problem]) -> list
             schema = schemas[kind]
             if schema is None:  # broken: its own problems are reported
                 continue
-        problems += check_document(source, model, schema)
-        loaded.append(LoadedDocument(source, model, schema))
+        parsed.append((source, model, schema))
+    gradings = {e[1].id: (e[0], e[1]) for e in parsed if isinstance(e, tuple) and isinstance(e[1], GradingDocument)}
+    problems += _check_requires(gradings)
+    loaded: list[LoadedDocument] = []
+    for entry in parsed:
+        if isinstance(entry, LoadedDocument):
+            loaded.append(entry)
+            continue
+        source, model, schema = entry
+        inputs = required_fields(model, gradings) if isinstance(model, GradingDocument) else None
+        problems += check_document(source, model, schema, inputs)
+        loaded.append(LoadedDocument(source, model, schema))  # type: ignore[arg-type]
     problems += _check_across(loaded)
     if problems:
         files = sorted({p.file for p in problems if p.file})
         raise RulesetError(f"invalid ruleset{'s' if len(files) != 1 else ''}: {', '.join(files)}", problems)
     return loaded
+
+
+def required_fields(model: GradingDocument, gradings: dict[str, tuple[SourceDocument, GradingDocument]]) -> dict[str, FieldType]:
+    """The fields a ruleset's ``requires`` give its conditions: ``ID.level`` (an enum of the
+    required ruleset's levels) and ``ID.OUTPUT`` for each of its declared outputs."""
+    fields: dict[str, FieldType] = {}
+    for ident in model.requires:
+        if ident not in gradings:
+            continue
+        dep = gradings[ident][1]
+        if dep.levels:
+            fields[f"{ident}.level"] = FieldType("enum", tuple(lv.id for lv in dep.levels))
+        for out in dep.outputs:
+            fields[f"{ident}.{out.id}"] = output_field(out)
+    return fields
+
+
+def _check_requires(gradings: dict[str, tuple[SourceDocument, GradingDocument]]) -> list[Problem]:
+    """Every required decision is loaded, no ruleset requires itself or one that comes back
+    to it: a cycle is reported at the ``requires`` entry that closes it."""
+    problems: list[Problem] = []
+    for ident, (source, model) in gradings.items():
+        for i, dep in enumerate(model.requires):
+            if dep not in gradings:
+                loaded = ", ".join(g for g in gradings if g != ident) or "none"
+                problems.append(source.problem(("requires", i), f"requires decision {dep!r}, which is not loaded; loaded grading rulesets: {loaded}"))
+    reported: set[frozenset[str]] = set()
+    for start in gradings:
+        path = _cycle_from(start, gradings)
+        if path and frozenset(path) not in reported:
+            reported.add(frozenset(path))
+            last, closing = path[-1], path[0]
+            source, model = gradings[last]
+            chain = " → ".join(path + [closing])
+            problems.append(source.problem(("requires", model.requires.index(closing)), f"decisions require one another in a cycle: {chain}"))
+    return problems
+
+
+def _cycle_from(start: str, gradings: dict[str, tuple[SourceDocument, GradingDocument]]) -> list[str] | None:
+    """A cycle of requires through ``start`` (as the list of ids, ``start`` first), or None."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        node, path = stack.pop()
+        for dep in gradings[node][1].requires:
+            if dep == start:
+                return path
+            if dep in gradings and dep not in seen:
+                seen.add(dep)
+                stack.append((dep, path + [dep]))
+    return None
+
+
+def dependency_order(models: list[GradingDocument]) -> list[GradingDocument]:
+    """Grading rulesets with every required one before those that require it (load order
+    otherwise); validated acyclic."""
+    by_id = {m.id: m for m in models}
+    done: dict[str, GradingDocument] = {}
+
+    def visit(m: GradingDocument) -> None:
+        if m.id in done:
+            return
+        for dep in m.requires:
+            visit(by_id[dep])
+        done[m.id] = m
+
+    for m in models:
+        visit(m)
+    return list(done.values())
 
 
 def _ids_declared(sources: list[SourceDocument]) -> dict[str, None]:
@@ -161,21 +242,30 @@ def load_ruleset_texts(*texts: str) -> Rulebook:
 
 def _compiled(loaded: list[LoadedDocument]) -> Rulebook:
     calendars = {d.model.id: d for d in loaded if isinstance(d.model, CalendarDocument)}
-    gradings: dict[str, GradingEvaluator] = {}
+    built: dict[str, GradingEvaluator] = {}
     authorization = None
-    for d in loaded:
+    by_model = {id(d.model): d for d in loaded}
+    grading_models = [d.model for d in loaded if isinstance(d.model, GradingDocument)]
+    order = [by_model[id(m)] for m in dependency_order(grading_models)]  # type: ignore[arg-type]
+    for d in order + [d for d in loaded if not isinstance(d.model, GradingDocument)]:
         if isinstance(d.model, (GradingDocument, AuthorizationDocument)):
             used = [calendars[c] for c in d.model.calendars]
-            ctx = _context(d.model, used, d.schema)  # type: ignore[arg-type]
+            inputs = None
+            if isinstance(d.model, GradingDocument) and d.model.requires:
+                known = {m.id: (x.source, m) for x in loaded if isinstance((m := x.model), GradingDocument)}
+                inputs = required_fields(d.model, known)  # type: ignore[arg-type]
+            ctx = _context(d.model, used, d.schema, inputs)  # type: ignore[arg-type]
             ref = RulesetRef(
                 id=d.model.id,
                 sha256=content_hash({"ruleset": d.source.data, "calendars": [c.source.data for c in used]}),
                 version=None if d.model.version is None else str(d.model.version),
             )
             if isinstance(d.model, GradingDocument):
-                gradings[d.model.id] = GradingEvaluator(d.model, ctx, ref, where=_where(d.source))
+                requires = [built[dep] for dep in d.model.requires]
+                built[d.model.id] = GradingEvaluator(d.model, ctx, ref, where=_where(d.source), requires=requires)
             else:
                 authorization = AuthorizationEvaluator(d.model, ctx, ref)
+    gradings = {m.id: built[m.id] for m in grading_models}  # load order
     declared = tuple(d.schema for d in loaded if isinstance(d.model, FactsDocument) and d.schema is not None)
     return Rulebook(gradings=gradings, authorization=authorization, documents=tuple(loaded), fact_schemas=declared)
 
@@ -190,8 +280,10 @@ def _where(source: SourceDocument):
     return where
 
 
-def _context(model: GradingDocument | AuthorizationDocument, calendars: list[LoadedDocument], schema: FactSchema) -> Context:
-    base = schema.catalog
+def _context(
+    model: GradingDocument | AuthorizationDocument, calendars: list[LoadedDocument], schema: FactSchema, inputs: dict[str, FieldType] | None = None
+) -> Context:
+    base = {**schema.catalog, **(inputs or {})}
     zone_name = model.defaults.timezone.value if model.defaults.timezone else FALLBACK_ZONE
     window = model.defaults.maintenance_window.value if model.defaults.maintenance_window else FALLBACK_WINDOW
     periods = tuple(iv for c in calendars for iv in intervals(c.model))  # type: ignore[arg-type]

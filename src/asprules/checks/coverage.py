@@ -3,7 +3,7 @@
 Per ruleset, not per line: every table row, adjustment, risk class, step and constraint
 is one rule. A row, adjustment, risk class or constraint counts once it *fired* in some
 decision (a constraint also when it was waived by its ``unless``); a step counts once it
-was checked as part of some decision's chain.
+was checked as part of some decision's chain; a level's obligation counts once a decision carried it.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ def rules_of(document) -> dict[str, str]:
     if isinstance(document, GradingDocument):
         out = {r.id: "rows" for t in document.tables for r in t.rows}
         out.update({a.id: "adjustments" for a in document.adjustments})
+        out.update({o.id: "obligations" for lv in document.levels for o in lv.obligations})
         return out
     if isinstance(document, AuthorizationDocument):
         out = {rc.id: "risk_classes" for rc in document.risk_classes}
@@ -86,10 +87,17 @@ class CoverageTracker:
                 self.waiver_steps[evaluator.ref.sha256] = {c.id: approval_steps(c.unless) for c in evaluator.doc.constraints}
 
     def record(self, decision: GradeDecision | AuthorizationDecision | None) -> None:
-        if decision is None or decision.ruleset.sha256 not in self.rulesets:
+        if decision is None:
+            return
+        if isinstance(decision, GradeDecision):
+            for required in decision.inputs:  # a chained decision exercises the rules of those it reads
+                self.record(required)
+        if decision.ruleset.sha256 not in self.rulesets:
             return
         hit = self.rulesets[decision.ruleset.sha256].hit
         hit.update(f.id for f in decision.fired)
+        if isinstance(decision, GradeDecision):
+            hit.update(o.id for o in decision.obligations)  # an obligation counts once a decision carried it
         if isinstance(decision, AuthorizationDecision):
             hit.update(s.id for s in decision.steps)
             waivers = self.waiver_steps.get(decision.ruleset.sha256, {})

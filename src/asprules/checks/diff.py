@@ -128,6 +128,10 @@ def _grading_changes(old: Rulebook, new: Rulebook) -> tuple[list[Change], list[s
         return [], [] if old.grading is new.grading else ["only one side has a grading ruleset"]
     if old.grading.ref.sha256 == new.grading.ref.sha256:
         return [], []  # the same rules and calendars: nothing can change
+    if old.grading.requires or new.grading.requires:
+        return [], ["a version reads other decisions (requires); compare them over a corpus (--scenarios)"]
+    if not old.grading.levels or not new.grading.levels:
+        return [], ["a version gives outputs only (no levels); compare them over a corpus (--scenarios)"]
     if old.grading.doc.derived != new.grading.doc.derived:
         return [], ["derived values differ between the versions; compare them over a corpus (--scenarios)"]
     if old.grading.ctx.fields != new.grading.ctx.fields:
@@ -151,6 +155,9 @@ def _grading_changes(old: Rulebook, new: Rulebook) -> tuple[list[Change], list[s
     for leaf in leaves(tree):
         before, after = leaf.outcome
         if before.final == after.final and (before.table < 0) == (after.table < 0):
+            said = _outputs_changed(models, before, after)
+            if said is not None:
+                groups.setdefault((*said, "changed", models[0].decided_by(before), models[1].decided_by(after)), []).append(leaf.box)
             continue
         old_level, new_level = models[0].level(before.final), models[1].level(after.final)
         if before.table < 0 or after.table < 0:
@@ -172,16 +179,37 @@ def _grading_changes(old: Rulebook, new: Rulebook) -> tuple[list[Change], list[s
     return changes, []
 
 
+def _outputs_changed(models: list[GradingModel], before, after) -> tuple[str, str] | None:
+    """Same level, different outputs (a ruleset with levels and outputs): the two outputs as
+    ``level {outputs}`` texts, or None when they agree (or no table applies)."""
+    if before.table < 0 or after.table < 0 or not (models[0].ev.outputs or models[1].ev.outputs):
+        return None
+    shown = []
+    for model, outcome in zip(models, (before, after)):
+        hits = model.decided(outcome)[1]
+        shown.append((model.level(outcome.final), model.ev.outputs_of(outcome.table, hits) or {}))
+    if shown[0][1] == shown[1][1]:
+        return None
+    return tuple(f"{level} {_brief_outputs(values)}" for level, values in shown)  # type: ignore[return-value]
+
+
+def _brief_outputs(values: dict[str, Any]) -> str:
+    return "{" + ", ".join(f"{k}={v!r}" for k, v in values.items()) + "}"
+
+
 def _confirm_grading(fact, old: Rulebook, new: Rulebook, old_level: str, new_level: str) -> dict[str, Any] | None:
     if fact is None:
         return None
     try:
-        got = (
-            old.grading.grade(fact_parser(old.grading)(fact)).level,  # type: ignore[union-attr]
-            new.grading.grade(fact_parser(new.grading)(fact)).level,  # type: ignore[union-attr]
+        decided = (
+            old.grading.grade(fact_parser(old.grading)(fact)),  # type: ignore[union-attr]
+            new.grading.grade(fact_parser(new.grading)(fact)),  # type: ignore[union-attr]
         )
     except AspRulesError:
         return None
+    got = tuple(d.level for d in decided)
+    if " {" in old_level:  # an outputs change: the level and its outputs, as shown
+        got = tuple(f"{d.level} {_brief_outputs(d.outputs or {})}" for d in decided)
     return fact if got == (old_level, new_level) else None
 
 
@@ -309,13 +337,18 @@ def corpus_changes(old: Rulebook, new: Rulebook, paths: Iterable[str | Path]) ->
                 if old_rb.grading is None or new_rb.grading is None:
                     continue
                 old_eval, new_eval = old_rb.grading, new_rb.grading
-                a, b = old_eval.grade(fact_parser(old_eval)(fact)), new_eval.grade(fact_parser(new_eval)(fact))
+                a, b = old_eval.decide(fact_parser(old_eval)(fact)), new_eval.decide(fact_parser(new_eval)(fact))
                 total += 1
-                if a.level == b.level:
+                if a.level == b.level and a.outputs == b.outputs:
                     continue
                 label = {"decision": ident} if ident else {}
                 before, after = {**label, "level": a.level}, {**label, "level": b.level}
-                direction = "raise" if new_rb.grading.rank[b.level] < new_rb.grading.rank.get(a.level, 99) else "lower"
+                if a.outputs != b.outputs:
+                    before["outputs"], after["outputs"] = a.to_json().get("outputs"), b.to_json().get("outputs")
+                if a.level == b.level or a.level is None or b.level is None or b.level not in new_rb.grading.rank:
+                    direction = "changed"
+                else:
+                    direction = "raise" if new_rb.grading.rank[b.level] < new_rb.grading.rank.get(a.level, 99) else "lower"
                 changed.append(CorpusChange(source, str(fact.get("id", "?")), before, after, direction))
             continue
         else:

@@ -35,7 +35,7 @@ from ..loader import Rulebook, load_rulesets
 from ..source import SourceDocument, parse_file, problems_from_validation
 
 SUFFIX = ".scenarios.yaml"
-_INCIDENT_KEYS = {"level", "base_level", "major"}
+_INCIDENT_KEYS = {"level", "base_level", "major", "outputs", "obligations"}
 _OPERATION_KEYS = {"status", "risk", "missing", "violations"}
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 
@@ -45,6 +45,8 @@ class Expectation(BaseModel):
     level: str | None = None
     base_level: str | None = None
     major: bool | None = None
+    outputs: dict[str, Any] | None = Field(default=None, description="Declared outputs and the values they must have (lists as lists)")
+    obligations: list[str] | None = Field(default=None, description="The ids of the obligations the decision must carry, in order")
     status: Literal["authorized", "pending", "denied"] | None = None
     risk: str | None = None
     missing: list[str] | None = None
@@ -210,6 +212,17 @@ def _compare(expect: Expectation, decision, error: AspRulesError | None) -> list
         want = getattr(expect, key)
         if want is not None and actual.get(key) != want:
             out.append(Mismatch(key, want, actual.get(key)))
+    if expect.outputs is not None:
+        got_outputs = actual.get("outputs") or {}
+        for name, want in expect.outputs.items():
+            if name not in got_outputs:
+                out.append(Mismatch(f"outputs.{name}", want, "(not an output of this decision)"))
+            elif got_outputs[name] != want:
+                out.append(Mismatch(f"outputs.{name}", want, got_outputs[name]))
+    if expect.obligations is not None:
+        got_ids = [o["id"] for o in actual.get("obligations", [])]
+        if got_ids != expect.obligations:
+            out.append(Mismatch("obligations", expect.obligations, got_ids))
     if expect.missing is not None and list(actual.get("missing", [])) != expect.missing:
         out.append(Mismatch("missing", expect.missing, actual.get("missing")))
     if expect.violations is not None:

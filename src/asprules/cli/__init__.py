@@ -12,11 +12,11 @@ from typing import Callable, Sequence
 
 from .. import i18n
 from ..errors import AspRulesError
-from . import decide, diff, regrade, schema, test, validate
+from . import decide, diff, regrade, schema, serve, test, validate
 from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, fail
 
 # In the order `asprules --help` lists them.
-COMMANDS = (decide, validate, test, diff, schema, regrade)
+COMMANDS = (decide, validate, test, diff, schema, serve, regrade)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 
 from ..audit import DecisionLog
 from ..decide import BACKENDS, authorize, fact_from_file, grade
@@ -15,15 +16,21 @@ def _logged(args, fact, decision) -> None:
             log.record(fact, decision)
 
 
+def decision_payload(fact, decision) -> dict:
+    """The JSON of one decision: the fact's id and the decision's ``to_json()``. What
+    ``--format json`` prints, and what ``asprules serve`` answers for each fact."""
+    return {"id": getattr(fact, "id", None), **decision.to_json()}
+
+
 def cmd_grade(args) -> int:
     rules = rules_of(args)
     if args.all_decisions:
         return _grade_all(args, rules)
     # validated against the fact schema of the ruleset that decides
     incident = fact_from_file(args.file, rules, "grading", decision=args.decision)
-    decision = grade(incident, rules, decision=args.decision, backend=args.backend)
+    decision = grade(incident, rules, decision=args.decision, at=args.at, backend=args.backend)
     _logged(args, incident, decision)
-    payload = {"id": incident.id, **decision.to_json()}
+    payload = decision_payload(incident, decision)
     emit(payload, f"{incident.id}: {decision.explain(args.lang)}", args.format)
     return EXIT_OK
 
@@ -33,7 +40,7 @@ def _grade_all(args, rules) -> int:
     decisions = {}
     for ident in rules.decisions:
         incident = fact_from_file(args.file, rules, "grading", decision=ident)
-        decisions[ident] = grade(incident, rules, decision=ident, backend=args.backend)
+        decisions[ident] = grade(incident, rules, decision=ident, at=args.at, backend=args.backend)
         _logged(args, incident, decisions[ident])
     payload = {"id": incident.id, "decisions": {k: d.to_json() for k, d in decisions.items()}}
     shown = "\n".join(f"{incident.id} [{k}]: {d.explain(args.lang)}" for k, d in decisions.items())
@@ -46,9 +53,20 @@ def cmd_authorize(args) -> int:
     operation = fact_from_file(args.file, rules, "authorization")
     decision = authorize(operation, rules, backend=args.backend)
     _logged(args, operation, decision)
-    payload = {"id": operation.id, **decision.to_json()}
+    payload = decision_payload(operation, decision)
     emit(payload, f"{operation.id}: {decision.explain(args.lang)}", args.format)
     return EXIT_OK
+
+
+def _instant(text: str) -> datetime:
+    """``--at``: an ISO 8601 time with its offset (the moment of grading)."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
+    if value.utcoffset() is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no offset; write e.g. 2026-12-02T10:00+08:00")
+    return value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -71,6 +89,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                 "--decision", metavar="ID", help="the grading ruleset to decide by (its id); needed when several are loaded"
             )
             which.add_argument("--all", dest="all_decisions", action="store_true", help="decide by every grading ruleset loaded")
+            p.add_argument(
+                "--at", type=_instant, metavar="TIME",
+                help="the moment of grading (ISO 8601 with offset): obligations due from it, and overdue ones marked; default: none",
+            )
         p.add_argument("--log", metavar="FILE", help="append the decision to this JSONL audit log (see docs/integration.md)")
         p.add_argument(
             "--log-mask", action="append", metavar="FIELD", help="input field (dotted path) the log must not hold (repeatable)"

@@ -185,11 +185,14 @@ def _interval_lookup(starts: list[datetime], ends: list[datetime]) -> Callable[[
 # The parts of a grading document this generator knows how to decide. A document that
 # uses anything else (a section added to the format later) is graded by the closures.
 # `escalations` is read only by incident timelines, never by a snapshot grade; `cite_pattern`
-# is checked at load and decides nothing.
+# is checked at load and decides nothing; `outputs` follow from the rows that decided (the
+# evaluator's `build` derives them from the slot's hits), and a level's obligations are added
+# after grading (`GradingEvaluator.consequences`). A ruleset without levels, or one that
+# `requires` other decisions, is graded by the closures.
 UNDERSTOOD = frozenset(
     {
         "asprules", "kind", "id", "version", "title", "description", "cite_pattern", "facts",
-        "calendars", "defaults", "levels", "derived", "tables", "adjustments", "escalations",
+        "calendars", "defaults", "levels", "derived", "tables", "adjustments", "escalations", "outputs",
     }
 )
 
@@ -205,7 +208,7 @@ def build_grader(evaluator: Any) -> Callable[[Any], Any]:
     keyed by ``(outcome, fired adjustments)`` instead of one integer.
     """
     doc = evaluator.doc
-    if any(getattr(doc, name) for name in type(doc).model_fields if name not in UNDERSTOOD):
+    if any(getattr(doc, name) for name in type(doc).model_fields if name not in UNDERSTOOD) or not doc.levels:
         return evaluator.grade_reference
     em = _Emitter(evaluator.ctx)
     nlevels = len(evaluator.levels)

@@ -8,7 +8,8 @@ decisions compare equal and the evaluator may share one object between facts.
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -62,17 +63,69 @@ class FiredRule(BaseModel):
         return f"{self.id} ({self.cite}){title}{detail}{mark}"
 
 
-class GradeDecision(BaseModel):
+class Obligation(BaseModel):
+    """Something the decision requires to happen later, with its deadline."""
+
     model_config = _FROZEN
-    level: str
-    base_level: str
-    level_name: LocalText
-    base_level_name: LocalText
+    id: str  # the rule (level output, risk class, constraint) that imposes it
+    kind: str  # e.g. "report", "notify", "review", "approval", "response", "resolution", "confirm"
+    text: LocalText  # what must happen, in the ruleset's words
+    due: datetime | None = None  # absolute deadline, offset-aware, in the customer's zone
+    role: str | None = None  # who must do it, when a role is named
+    cite: str
+    provenance: Literal["handbook", "policy", "assumed"]
+    status: Literal["open", "overdue", "met"] = "open"
+
+    def to_json(self) -> dict:
+        """All fields; ``due`` as ISO 8601 with its offset, ``text`` in English."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "text": self.text.en,
+            "due": None if self.due is None else self.due.isoformat(),
+            "role": self.role,
+            "cite": self.cite,
+            "provenance": self.provenance,
+            "status": self.status,
+        }
+
+    def line(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """``written report due 2026-12-02T14:00+08:00 (§35.3)``, for people."""
+        what = name(self.text, lang) if lang != "en" else self.text.en
+        if self.role:
+            what = f"{what} [{self.role}]"
+        if self.due is None:
+            out = text("obligation.no_due", lang, text=what, cite=self.cite)
+        else:
+            out = text("obligation.due", lang, text=what, due=self.due.isoformat(timespec="minutes"), cite=self.cite)
+        if self.status != "open":
+            out += text(f"obligation.{self.status}", lang)
+        return out + (text("reference_default", lang) if self.provenance == "assumed" else "")
+
+
+def _json_value(value: Any) -> Any:
+    return [_json_value(v) for v in value] if isinstance(value, tuple) else value
+
+
+class GradeDecision(BaseModel):
+    """A grading decision. ``level`` is ``None`` only for a ruleset that declares outputs
+    and no levels; ``outputs`` holds the declared outputs' values (lists are tuples),
+    ``inputs`` the decisions of the rulesets it ``requires``, ``obligations`` what the
+    level requires next (absolute deadlines in the customer's zone)."""
+
+    model_config = _FROZEN
+    level: str | None
+    base_level: str | None
+    level_name: LocalText | None
+    base_level_name: LocalText | None
     major: bool
     table: str | None
     fired: tuple[FiredRule, ...]
     ruleset: RulesetRef
     score: int | float | None = None  # the deciding table's total under collect sum or count
+    outputs: dict[str, Any] | None = None  # declared outputs → values; None: the ruleset declares none
+    inputs: tuple[GradeDecision, ...] = ()
+    obligations: tuple[Obligation, ...] = ()
 
     @property
     def fired_ids(self) -> tuple[str, ...]:
@@ -89,11 +142,25 @@ class GradeDecision(BaseModel):
         }
         if self.score is not None:
             out["score"] = self.score
+        if self.outputs is not None:
+            out["outputs"] = {k: _json_value(v) for k, v in self.outputs.items()}
+        if self.inputs:
+            out["inputs"] = {d.ruleset.id: d.to_json() for d in self.inputs}
+        out["obligations"] = [o.to_json() for o in self.obligations]
         return out
 
     def explain(self, lang: str = DEFAULT_LANGUAGE) -> str:
         """Why this level, for people; ``lang`` is ``"en"`` or ``"zh"``."""
+        if self.level is None:
+            lines = [text("grade.outputs", lang, decision=self.ruleset.id)]
+            lines += [f"    {k} = {_json_value(v)!r}" for k, v in (self.outputs or {}).items()]
+            lines.append(text("grade.outputs_from", lang, table=self.table))
+            row = text("grade.row", lang)
+            lines += [f"    {row} {f.line(lang)}" for f in self.fired if f.kind == "row"]
+            return "\n".join(lines + self._explain_tail(lang))
         lines = [text("grade.level", lang, level=self.level, name=name(self.level_name, lang))]
+        if self.outputs:
+            lines += [f"    {k} = {_json_value(v)!r}" for k, v in self.outputs.items()]
         rows = [f for f in self.fired if f.kind == "row"]
         if rows or self.score is not None:
             if self.score is not None:
@@ -108,8 +175,19 @@ class GradeDecision(BaseModel):
         if adjustments:
             lines.append(text("grade.adjustments", lang))
             lines += [f"    {f.line(lang)}" for f in adjustments]
+        return "\n".join(lines + self._explain_tail(lang))
+
+    def _explain_tail(self, lang: str) -> list[str]:
+        lines = []
+        if self.obligations:
+            lines.append(text("grade.obligations", lang))
+            lines += [f"    {o.line(lang)}" for o in self.obligations]
+        if self.inputs:
+            lines.append(text("grade.inputs", lang))
+            for d in self.inputs:
+                lines += ["    " + ln for ln in d.explain(lang).splitlines()]
         lines.append(text("ruleset", lang, id=self.ruleset.id, sha=self.ruleset.sha256[:12]))
-        return "\n".join(lines)
+        return lines
 
 
 class StepResult(BaseModel):

@@ -10,15 +10,17 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Any, Callable
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+from typing import Any, Callable, Sequence
 
 from ..errors import EvaluationError, Problem
 from ..facts.models import Incident
-from ..format.document import Adjustment, GradingDocument, Row, Table
+from ..format.document import Adjustment, GradingDocument, LevelObligation, Output, Row, Table, duration_seconds
 from ..i18n import note
 from .codegen import build_grader
-from .compile import Context, Predicate, compile_condition
-from .decisions import FiredRule, GradeDecision, RulesetRef
+from .compile import Context, Getter, Predicate, compile_condition, compile_getter
+from .decisions import FiredRule, GradeDecision, Obligation, RulesetRef
 
 _CACHE_LIMIT = 1 << 16
 
@@ -57,39 +59,159 @@ def _adjust(rank: int, adj: _Adjustment) -> int:
     return max(rank, min(rank + adj.step, adj.bound))
 
 
+@dataclass(frozen=True)
+class _Obligation:
+    model: LevelObligation
+    anchor: Getter | None  # the fact's time it runs from; None: the moment of grading
+    seconds: float | None  # its ``within``
+    template: Obligation  # the obligation without its deadline, validated once
+
+
+class ChainedFact:
+    """A fact as a decision that ``requires`` others sees it: each required decision's
+    level and outputs under its ruleset id (``impact.level``, ``impact.score``), every other
+    name read from the fact itself."""
+
+    __slots__ = ("_fact", "_inputs")
+
+    def __init__(self, fact: Any, inputs: Sequence[GradeDecision]):
+        self._fact = fact
+        self._inputs = {d.ruleset.id: SimpleNamespace(level=d.level, **(d.outputs or {})) for d in inputs}
+
+    def __getattr__(self, name: str) -> Any:
+        found = self._inputs.get(name)
+        return found if found is not None else getattr(self._fact, name)
+
+
 class GradingEvaluator:
-    """One grading ruleset compiled: ``grade(incident) -> GradeDecision``."""
+    """One grading ruleset compiled: ``grade(incident) -> GradeDecision``; ``decide(incident,
+    at=...)`` adds the decisions it requires and the level's obligations."""
 
     def __init__(
-        self, doc: GradingDocument, ctx: Context, ref: RulesetRef, where: Callable[[tuple], tuple[str, int | None]] | None = None
+        self,
+        doc: GradingDocument,
+        ctx: Context,
+        ref: RulesetRef,
+        where: Callable[[tuple], tuple[str, int | None]] | None = None,
+        requires: Sequence[GradingEvaluator] = (),
     ):
-        """``where(path)`` gives the file and line of a key of the document (for errors)."""
+        """``where(path)`` gives the file and line of a key of the document (for errors);
+        ``requires`` are the evaluators of the rulesets named in its ``requires``, in order."""
         self.doc = doc
         self.ctx = ctx
         self.ref = ref
+        self.requires = tuple(requires)
         self._where = where or (lambda path: (ref.id, None))
         self.levels = tuple(doc.levels)
+        self.outputs: tuple[Output, ...] = tuple(doc.outputs)
         self.rank = {lv.id: i for i, lv in enumerate(doc.levels)}
         major = [i for i, lv in enumerate(doc.levels) if lv.major]
-        self._least_major = max(major)
+        self._least_major = max(major, default=-1)
         self.tables = tuple(self._compile_table(ctx, ti, t) for ti, t in enumerate(doc.tables))
         self.adjustments = tuple(self._compile_adjustment(ctx, a, frozenset(major)) for a in doc.adjustments)
+        self._obligations = {lv.id: tuple(self._compile_obligation(ctx, ob) for ob in lv.obligations) for lv in doc.levels if lv.obligations}
         self._decisions: dict[tuple, GradeDecision] = {}
+        self._with_obligations: dict[tuple, tuple[GradeDecision, GradeDecision]] = {}
+        self._obligation_cache: dict[tuple, Obligation] = {}
         self.cache_limit = _CACHE_LIMIT
-        # The generated function decides exactly as grade_reference does, faster.
-        self.grade: Callable[[Incident], GradeDecision] = build_grader(self)
+        # The generated function decides exactly as grade_reference does, faster. A ruleset
+        # that reads other decisions grades through them (closures over a ChainedFact).
+        self.grade: Callable[[Incident], GradeDecision] = self._chained if self.requires else build_grader(self)
+
+    @property
+    def plain(self) -> bool:
+        """Whether ``grade`` alone is the full decision (no required decisions, no obligations)."""
+        return not self.requires and not self._obligations
+
+    def decide(self, fact: Any, at: datetime | None = None) -> GradeDecision:
+        """The full decision: the level (and outputs), the decisions it requires, and the
+        level's obligations with absolute deadlines. ``at`` is the moment of grading (for
+        obligations that run ``from: graded`` and for their status); never the wall clock."""
+        decision = self._chained(fact, at) if self.requires else self.grade(fact)
+        return self.consequences(decision, fact, at)
+
+    def _chained(self, fact: Any, at: datetime | None = None) -> GradeDecision:
+        inputs = tuple(dep.decide(fact, at) for dep in self.requires)
+        decision = self.grade_reference(ChainedFact(fact, inputs))  # type: ignore[arg-type]
+        return decision.model_copy(update={"inputs": inputs})
+
+    def consequences(self, decision: GradeDecision, fact: Any, at: datetime | None = None) -> GradeDecision:
+        """``decision`` with the obligations its level carries, due in the customer's zone.
+
+        Decisions with the same deadlines share one object (a month's minor faults all owe
+        the same monthly summary), so a fact costs a few datetime sums, not a new model."""
+        spec = self._obligations.get(decision.level) if decision.level is not None else None
+        if not spec:
+            return decision
+        dues = self._dues(spec, fact, at)
+        key = (id(decision), dues)
+        hit = self._with_obligations.get(key)
+        if hit is not None and hit[0] is decision:
+            return hit[1]
+        out = decision.model_copy(update={"obligations": self._obligations_of(spec, dues)})
+        if len(self._with_obligations) < self.cache_limit:
+            self._with_obligations[key] = (decision, out)  # holds ``decision``, so its id stays its own
+        return out
+
+    def obligations_at(self, level: str, fact: Any, at: datetime | None = None) -> tuple[Obligation, ...]:
+        """The obligations of ``level`` for ``fact``: deadlines from the fact's time fields
+        (or ``at``, the moment of grading, for ``from: graded``) in the customer's zone;
+        ``overdue`` when ``at`` is past the deadline."""
+        spec = self._obligations.get(level)
+        return self._obligations_of(spec, self._dues(spec, fact, at)) if spec else ()
+
+    def _dues(self, spec: tuple[_Obligation, ...], fact: Any, at: datetime | None) -> tuple:
+        zone = self.ctx.zone_of(fact)
+        out = []
+        for ob in spec:
+            anchor = at if ob.anchor is None else ob.anchor(fact)
+            due = None
+            if anchor is not None:
+                if ob.model.by == "end_of_month":
+                    local = anchor.astimezone(zone)
+                    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+                    due = datetime(year, month, 1, tzinfo=zone)
+                elif ob.seconds is not None:
+                    due = (anchor + timedelta(seconds=ob.seconds)).astimezone(zone)
+            # the zone too: equal instants in two zones are equal datetimes, but print apart
+            out.append((due, zone, "overdue" if at is not None and due is not None and at > due else "open"))
+        return tuple(out)
+
+    def _obligations_of(self, spec: tuple[_Obligation, ...], dues: tuple) -> tuple[Obligation, ...]:
+        out = []
+        for ob, (due, zone, status) in zip(spec, dues):
+            key = (ob.model.id, due, zone, status)
+            made = self._obligation_cache.get(key)
+            if made is None:
+                # every field comes validated from the ruleset (or is computed above): copy the template
+                made = ob.template.model_copy(update={"due": due, "status": status})
+                if len(self._obligation_cache) < self.cache_limit:
+                    self._obligation_cache[key] = made
+            out.append(made)
+        return tuple(out)
+
+    def _compile_obligation(self, ctx: Context, ob: LevelObligation) -> _Obligation:
+        anchor = None if ob.from_ == "graded" else compile_getter(ctx, ob.from_)
+        template = Obligation(id=ob.id, kind=ob.kind, text=ob.text, role=ob.role, cite=ob.cite, provenance=ob.provenance)
+        return _Obligation(ob, anchor, None if ob.within is None else duration_seconds(ob.within), template)
 
     # -- compilation ----------------------------------------------------------------
 
     def _compile_table(self, ctx: Context, ti: int, table: Table) -> _Table:
         rows = [(row, compile_condition(ctx, row.when), -1 if row.level is None else self.rank[row.level]) for row in table.rows]
         default = -1 if table.default is None else self.rank[table.default]
-        if table.hit_policy == "priority":
+        if table.hit_policy == "priority" and self.levels:
             # most severe first; sorted() is stable, so ties keep document order
             rows.sort(key=lambda r: r[2])
+        elif table.hit_policy in ("priority", "output_order"):
+            # by the declared order of the outputs' allowed values, first output first
+            rows.sort(key=lambda r: self._output_rank(r[0]))
         compiled = tuple(rows)
         where = self._where(("tables", ti))
-        combine = _combiner(table, compiled, default, self._bands(table), where)
+        if self.levels:
+            combine = _combiner(table, compiled, default, self._bands(table), where)
+        else:
+            combine = _output_combiner(table, compiled, where)
         if table.hit_policy in ("first", "priority"):
             decide = _first(compiled, default)
         else:
@@ -114,6 +236,40 @@ class GradingEvaluator:
             return _Adjustment(adj, compile_condition(ctx, adj.when), applies, -adj.raise_, self.rank[adj.cap] if adj.cap else 0)
         bound = self.rank[adj.floor] if adj.floor else self._least_major
         return _Adjustment(adj, compile_condition(ctx, adj.when), applies, adj.lower or 0, bound)
+
+    def _output_rank(self, row: Row) -> tuple[int, ...]:
+        given = row.outputs or {}
+        key = []
+        for out in self.outputs:
+            allowed = out.allowed or []
+            value = given.get(out.id)
+            key.append(allowed.index(value) if value in allowed else len(allowed))
+        return tuple(key)
+
+    def outputs_of(self, table_index: int, hits: tuple[int, ...]) -> dict[str, Any] | None:
+        """The declared outputs' values when rows ``hits`` (evaluation order) of a table
+        decided: the hit's value under a single-hit policy, a list under rule order, output
+        order or collect without aggregator, the aggregate under collect with one (numbers;
+        min/max also rank allowed values); the output's default when no row gives it."""
+        if not self.outputs:
+            return None
+        table = self.tables[table_index]
+        model = table.model
+        rows = [table.rows[k][0] for k in hits]
+        out: dict[str, Any] = {}
+        for spec in self.outputs:
+            given = [r.outputs[spec.id] for r in rows if r.outputs and spec.id in r.outputs]
+            given = [tuple(v) if isinstance(v, list) else v for v in given]
+            default = tuple(spec.default) if isinstance(spec.default, list) else spec.default
+            if not given:
+                out[spec.id] = default if default is not None else (() if model.gives_lists else None)
+            elif model.gives_lists:
+                out[spec.id] = tuple(given)
+            elif model.hit_policy == "collect":
+                out[spec.id] = _aggregate(model.aggregator, spec, given)
+            else:
+                out[spec.id] = given[0]
+        return out
 
     adjust_rank = staticmethod(_adjust)
 
@@ -174,7 +330,10 @@ class GradingEvaluator:
         fired: list[FiredRule] = []
         for k in hits:
             row = table.rows[k][0]
-            if row.level is not None:
+            if not self.levels:
+                shown = ", ".join(f"{name}={value!r}" for name, value in (row.outputs or {}).items())
+                said = note("detail.outputs", outputs=shown)
+            elif row.level is not None:
                 said = note("detail.to_level", level=row.level)
             elif row.score is not None:
                 said = note("detail.scores", score=f"{row.score:g}")
@@ -207,6 +366,12 @@ class GradingEvaluator:
                 )
             )
             rank = new
+        shown_hits = hits[:1] if table.first_match else hits
+        if not self.levels:
+            return GradeDecision(
+                level=None, base_level=None, level_name=None, base_level_name=None, major=False,
+                table=table.model.id, fired=tuple(fired), ruleset=self.ref, outputs=self.outputs_of(table_index, shown_hits),
+            )
         return GradeDecision(
             level=self.levels[rank].id,
             base_level=self.levels[base_rank].id,
@@ -217,6 +382,7 @@ class GradingEvaluator:
             fired=tuple(fired),
             ruleset=self.ref,
             score=score,
+            outputs=self.outputs_of(table_index, shown_hits),
         )
 
 
@@ -268,6 +434,41 @@ def _combiner(table: Table, rows, default: int, band: Callable[[float], int] | N
     return combine
 
 
+def _aggregate(aggregator: str | None, spec: Output, given: list) -> Any:
+    """collect with an aggregator: ``count`` counts the rows that give the output; ``sum``,
+    ``min``, ``max`` combine numbers; ``min``/``max`` rank a text output with allowed values
+    (max: the most important, first declared); any other output lists the values."""
+    if aggregator == "count":
+        return len(given)
+    if spec.type == "number":
+        return sum(given) if aggregator == "sum" else (max(given) if aggregator == "max" else min(given))
+    if spec.type == "text" and spec.allowed and aggregator in ("min", "max"):
+        ranked = sorted(given, key=spec.allowed.index)
+        return ranked[0] if aggregator == "max" else ranked[-1]
+    return tuple(given)
+
+
+def _output_combiner(table: Table, rows, where: tuple[str, int | None]):
+    """A table of a ruleset without levels: which rows decide (the outputs follow from them
+    in :meth:`GradingEvaluator.outputs_of`). ``unique``: at most one may match; ``any``: all
+    that match must give the same outputs; ``first``/``priority``: the first (after the
+    priority sort); the others: every matching row."""
+    policy = table.hit_policy
+
+    def combine(hits: tuple[int, ...], fact: Any) -> Outcome:
+        if policy in ("first", "priority"):
+            return -1, hits[:1], None
+        if policy == "unique" and len(hits) > 1:
+            raise _several_rows_match(table, [rows[k][0] for k in hits], fact, where)
+        if policy == "any" and len({repr(sorted((rows[k][0].outputs or {}).items())) for k in hits}) > 1:
+            raise _rows_disagree(table, [rows[k][0] for k in hits], fact, where)
+        if policy == "any":
+            return -1, hits[:1], None
+        return -1, hits, None
+
+    return combine
+
+
 def _fact_id(fact: Any) -> str:
     return repr(getattr(fact, "id", "?"))
 
@@ -288,9 +489,9 @@ def _several_rows_match(table: Table, rows: list[Row], fact: Any, where: tuple[s
 
 def _rows_disagree(table: Table, rows: list[Row], fact: Any, where: tuple[str, int | None] | None = None) -> EvaluationError:
     file, line = where or (None, None)
-    levels = ", ".join(f"{r.id} → {r.level}" for r in rows)
+    levels = ", ".join(f"{r.id} → {r.level if r.level is not None else r.outputs}" for r in rows)
     return EvaluationError(
-        f"table {table.id!r}{_place(where)} has hit policy any but the matching rows give different levels",
+        f"table {table.id!r}{_place(where)} has hit policy any but the matching rows give different {'levels' if rows[0].level is not None else 'outputs'}",
         [Problem(f"rows {levels} all match incident {_fact_id(fact)}", file=file, line=line)],
     )
 

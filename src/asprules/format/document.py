@@ -17,9 +17,10 @@ A condition is one of a few mapping shapes, told apart by their keys::
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from ..i18n import LocalText
 
@@ -56,7 +57,7 @@ class _Textual(BaseModel):
     @classmethod
     def _plain_strings_are_english(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            return {k: (_text(v) if k in ("name", "title", "message") else v) for k, v in data.items()}
+            return {k: (_text(v) if k in ("name", "title", "message", "text") else v) for k, v in data.items()}
         return data
 
 
@@ -257,11 +258,74 @@ class Rule(Provenanced):
     title: Text | None = None
 
 
+DURATION_UNITS = {"m": 60, "min": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(m|min|h|d)\s*$")
+
+
+def duration_seconds(text: str) -> float:
+    """``"30m"``, ``"4h"``, ``"2d"`` → seconds; ``"0m"`` is "at once"."""
+    found = _DURATION.match(text)
+    if found is None:
+        raise ValueError(f"not a duration: {text!r}")
+    return float(found.group(1)) * DURATION_UNITS[found.group(2)]
+
+
+def _check_duration(value: Any) -> Any:
+    if isinstance(value, bool) or isinstance(value, (int, float)):
+        raise ValueError(f"a deadline needs a unit: write {value!r} as e.g. '{value}h' (units: m, h, d)")
+    if not isinstance(value, str) or _DURATION.match(value) is None:
+        raise ValueError(f"not a duration: {value!r}; write a number and a unit, e.g. '30m', '4h', '2d'")
+    if duration_seconds(value) > 366 * 86400:
+        raise ValueError(f"duration {value!r} is longer than a year")
+    return value.strip()
+
+
+Duration = Annotated[str, BeforeValidator(_check_duration), Field(description="A number and a unit: '30m', '4h', '2d' ('0m': at once)")]
+OBLIGATION_KINDS = ("report", "notify", "review", "response", "resolution", "confirm", "approval")
+
+
+class LevelObligation(Provenanced):
+    """What a level requires to happen later: a report, a notification, a review, a response
+    or resolution target, with its deadline ``within`` a duration of ``from`` (a time field of
+    the fact, default ``started_at``, or ``graded``: the moment of grading, the ``at`` given
+    to ``grade``), or ``by: end_of_month`` (the end of that calendar month, customer's zone)."""
+
+    model_config = _DOC
+    id: Identifier
+    kind: Literal["report", "notify", "review", "response", "resolution", "confirm", "approval"]
+    text: Text
+    within: Duration | None = None
+    by: Literal["end_of_month"] | None = Field(default=None, description="Instead of within: the end of the anchor's calendar month")
+    from_: str = Field(default="started_at", alias="from", description="A time field of the fact, or 'graded' (the moment of grading)")
+    role: Identifier | None = Field(default=None, description="Who must do it")
+
+    @model_validator(mode="after")
+    def _one_deadline(self) -> LevelObligation:
+        if self.within is not None and self.by is not None:
+            raise ValueError("an obligation has within or by, not both")
+        return self
+
+
 class Level(_Textual):
     model_config = _DOC
     id: Identifier
     name: Text
     major: bool = True
+    obligations: list[LevelObligation] = Field(default=[], description="What a decision at this level requires, with deadlines")
+
+
+OutputType = Literal["text", "number", "boolean", "list"]
+
+
+class Output(_Textual):
+    """A named value a table's rows give besides (or instead of) a level."""
+
+    model_config = _DOC
+    id: Identifier
+    name: Text | None = None
+    type: OutputType
+    allowed: list[Scalar] | None = Field(default=None, description="The values it may take, in priority order (most important first)")
+    default: Any = Field(default=None, description="Its value when no row matches (absent: null)")
 
 
 class DerivedValue(BaseModel):
@@ -318,7 +382,7 @@ class Header(_Textual):
 # --- grading ------------------------------------------------------------------------
 
 
-HIT_POLICIES = ("unique", "any", "first", "priority", "collect")
+HIT_POLICIES = ("unique", "any", "first", "priority", "collect", "rule_order", "output_order")
 AGGREGATORS = ("max", "min", "sum", "count")
 Score = Annotated[Union[int, float], Field(ge=-1_000_000, le=1_000_000)]
 
@@ -326,6 +390,7 @@ Score = Annotated[Union[int, float], Field(ge=-1_000_000, le=1_000_000)]
 class Row(Rule):
     level: Identifier | None = Field(default=None, description="The level it gives; not with collect sum or count")
     score: Score | None = Field(default=None, description="With collect sum: the points it adds to the table's total")
+    outputs: dict[Identifier, Any] | None = Field(default=None, description="Values of the ruleset's declared outputs this row gives")
     when: Condition
 
 
@@ -345,7 +410,7 @@ class Table(_Textual):
     name: Text | None = None
     cite: Cite
     applies_when: Condition | None = None
-    hit_policy: Literal["unique", "any", "first", "priority", "collect"]
+    hit_policy: Literal["unique", "any", "first", "priority", "collect", "rule_order", "output_order"]
     aggregator: Literal["max", "min", "sum", "count"] | None = Field(default=None, description="With collect: how matching rows combine")
     default: Identifier | None = Field(default=None, description="The level when no row matches; not with collect sum or count")
     bands: list[Band] | None = Field(default=None, description="With collect sum or count: levels for ranges of the total")
@@ -355,6 +420,12 @@ class Table(_Textual):
     def banded(self) -> bool:
         """Whether rows combine into a number that ``bands`` turn into a level."""
         return self.hit_policy == "collect" and self.aggregator in ("sum", "count")
+
+    @property
+    def gives_lists(self) -> bool:
+        """Whether every matching row counts and outputs come out as lists (DMN rule order,
+        output order, collect without aggregator)."""
+        return self.hit_policy in ("rule_order", "output_order") or (self.hit_policy == "collect" and self.aggregator is None)
 
 
 class Adjustment(Rule):
@@ -407,7 +478,11 @@ class GradingDocument(Header):
     facts: Identifier | None = Field(default=None, description="The fact kind it decides on (a bundled or declared fact schema); default: incident")
     calendars: list[Identifier] = []
     defaults: Defaults = Defaults()
-    levels: Annotated[list[Level], Field(min_length=2)]
+    requires: list[Identifier] = Field(
+        default=[], description="Other grading rulesets (decisions) whose level and outputs its conditions read, as fields ID.level and ID.OUTPUT"
+    )
+    levels: list[Level] = Field(default=[], description="At least two, most severe first; may be left out when the ruleset declares outputs")
+    outputs: list[Output] = Field(default=[], description="Named values the tables' rows give besides a level")
     derived: dict[Identifier, DerivedValue] = {}
     tables: Annotated[list[Table], Field(min_length=1)]
     adjustments: list[Adjustment] = []

@@ -80,12 +80,16 @@ def parse_document(source: SourceDocument) -> tuple[Any, list[Problem]]:
         return None, problems_from_validation(exc, source)
 
 
-def check_document(source: SourceDocument, document: Any, schema: FactSchema | None = None) -> list[Problem]:
+def check_document(
+    source: SourceDocument, document: Any, schema: FactSchema | None = None, inputs: dict[str, FieldType] | None = None
+) -> list[Problem]:
     """Every reference problem in one parsed document; rules are checked against the
-    catalog of ``schema``, the fact schema it decides on (default: the handbook's)."""
+    catalog of ``schema``, the fact schema it decides on (default: the handbook's), and
+    ``inputs``: the fields the decisions a grading ruleset ``requires`` give it."""
     if isinstance(document, GradingDocument):
         scope = _Scope(source, {}, schema=schema)
-        problems = _check_grading(source, document, INCIDENT_FIELDS if schema is None else schema.catalog, scope)
+        base = INCIDENT_FIELDS if schema is None else schema.catalog
+        problems = _check_grading(source, document, {**base, **(inputs or {})}, scope)
         problems += [] if schema is None else _check_needs(scope, document, schema)
     elif isinstance(document, AuthorizationDocument):
         scope = _Scope(source, {}, schema=schema)
@@ -323,8 +327,13 @@ def _check_grading(source: SourceDocument, doc: GradingDocument, base: dict[str,
     _check_derived(scope, doc.derived, base)
     _check_unique_ids(scope, ((("levels", i), lv.id) for i, lv in enumerate(doc.levels)))
     levels = {lv.id for lv in doc.levels}
-    if not any(lv.major for lv in doc.levels):
+    if not doc.levels and not doc.outputs:
+        scope.report(("levels",), "a grading ruleset declares levels (at least two), or outputs")
+    elif len(doc.levels) == 1:
+        scope.report(("levels",), "declare at least two levels (or none, when the ruleset declares outputs)")
+    elif doc.levels and not any(lv.major for lv in doc.levels):
         scope.report(("levels",), "no level is a major fault (major: true)")
+    _check_outputs(scope, doc)
 
     def level_ref(path: Path, ident: str | None) -> None:
         if ident is not None and ident not in levels:
@@ -332,9 +341,23 @@ def _check_grading(source: SourceDocument, doc: GradingDocument, base: dict[str,
 
     rule_ids: list[tuple[Path, str]] = []
     _check_unique_ids(scope, ((("tables", i), t.id) for i, t in enumerate(doc.tables)))
+    for li, lv in enumerate(doc.levels):
+        for oi, ob in enumerate(lv.obligations):
+            opath: Path = ("levels", li, "obligations", oi)
+            rule_ids.append((opath, ob.id))
+            if ob.from_ != "graded":
+                if ob.from_ not in scope.fields:
+                    scope.report(opath + ("from",), f"{scope.unknown(ob.from_)}; or 'graded': the moment of grading")
+                elif scope.fields[ob.from_].kind != "instant":
+                    scope.report(opath + ("from",), f"field {ob.from_!r} is {scope.fields[ob.from_].kind}, not a time")
     for ti, table in enumerate(doc.tables):
         tpath: Path = ("tables", ti)
-        _check_policy(scope, table, tpath)
+        if doc.levels:
+            _check_policy(scope, table, tpath)
+        else:
+            _check_output_policy(scope, doc, table, tpath)
+        for ri, row in enumerate(table.rows):
+            _check_row_outputs(scope, doc, row.outputs, tpath + ("rows", ri, "outputs"))
         level_ref(tpath + ("default",), table.default)
         for bi, band in enumerate(table.bands or ()):
             level_ref(tpath + ("bands", bi, "level"), band.level)
@@ -370,11 +393,99 @@ def _check_grading(source: SourceDocument, doc: GradingDocument, base: dict[str,
     return scope.problems
 
 
+OUTPUT_KINDS = {"text": "text", "number": "number", "boolean": "bool", "list": "list"}
+
+
+def output_field(output) -> FieldType:
+    """The field type a declared output has when a chained decision reads it."""
+    if output.type == "text" and output.allowed:
+        return FieldType("enum", tuple(str(v) for v in output.allowed), optional=True)
+    if output.type == "list":
+        return FieldType("list", tuple(str(v) for v in output.allowed or ()), optional=True)
+    return FieldType(OUTPUT_KINDS[output.type], optional=True)  # type: ignore[arg-type]
+
+
+def _type_fits(kind: str, value: Any) -> str | None:
+    if kind == "text" and not isinstance(value, str):
+        return f"{value!r} is not text"
+    if kind == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        return f"{value!r} is not a number"
+    if kind == "boolean" and not isinstance(value, bool):
+        return f"{value!r} is not a boolean"
+    if kind == "list" and not isinstance(value, list):
+        return f"{value!r} is not a list"
+    return None
+
+
+def output_value_fits(output, value: Any) -> str | None:
+    """Why ``value`` cannot be a value of ``output``, or ``None`` when it can."""
+    why = _type_fits(output.type, value)
+    if why is not None or output.allowed is None:
+        return why
+    members = value if output.type == "list" else [value]
+    bad = [v for v in members if v not in output.allowed]
+    if bad:
+        return f"{bad[0]!r} is not one of the allowed values {', '.join(map(repr, output.allowed))}"
+    return None
+
+
+def _check_outputs(scope: _Scope, doc: GradingDocument) -> None:
+    _check_unique_ids(scope, ((("outputs", i), o.id) for i, o in enumerate(doc.outputs)))
+    for i, out in enumerate(doc.outputs):
+        path: Path = ("outputs", i)
+        if out.id == "level":
+            scope.report(path + ("id",), "output id 'level' is taken: a chained decision reads the level as ID.level")
+        if out.type != "list":
+            for k, value in enumerate(out.allowed or ()):
+                why = _type_fits(out.type, value)
+                if why is not None:
+                    scope.report(path + ("allowed", k), f"{why} (output {out.id!r} is {out.type})")
+        if out.default is not None:
+            why = output_value_fits(out, out.default)
+            if why is not None:
+                scope.report(path + ("default",), f"default of output {out.id!r}: {why}")
+
+
+def _check_row_outputs(scope: _Scope, doc: GradingDocument, given: dict | None, path: Path) -> None:
+    declared = {o.id: o for o in doc.outputs}
+    for name, value in (given or {}).items():
+        out = declared.get(name)
+        if out is None:
+            known = ", ".join(declared) or "none (declare them under outputs)"
+            scope.report(path + (name,), f"undeclared output {name!r}; declared: {known}")
+            continue
+        why = output_value_fits(out, value)
+        if why is not None:
+            scope.report(path + (name,), f"output {name!r} ({out.type}): {why}")
+
+
+def _check_output_policy(scope: _Scope, doc: GradingDocument, table: Table, tpath: Path) -> None:
+    """A table of a ruleset without levels gives outputs only: no level, score, default or
+    bands (each output declares its default); ``priority`` and ``output order`` rank by the
+    first output's allowed values."""
+    for key in ("default", "bands"):
+        if getattr(table, key) is not None:
+            scope.report(tpath + (key,), f"a ruleset without levels gives outputs only: a table has no {key} (declare the output's default)")
+    for ri, row in enumerate(table.rows):
+        for key in ("level", "score"):
+            if getattr(row, key) is not None:
+                scope.report(tpath + ("rows", ri, key), f"a ruleset without levels gives outputs only: a row has no {key}")
+        if not row.outputs:
+            scope.report(tpath + ("rows", ri), "every row gives at least one output")
+    if table.hit_policy != "collect" and table.aggregator is not None:
+        scope.report(tpath + ("aggregator",), f"an aggregator goes with hit policy collect, not {table.hit_policy}")
+    if table.hit_policy in ("priority", "output_order") and doc.outputs and not doc.outputs[0].allowed:
+        scope.report(tpath + ("hit_policy",), f"hit policy {table.hit_policy} ranks by the allowed values of the first output ({doc.outputs[0].id!r}), which declares none")
+
+
 def _check_policy(scope: _Scope, table: Table, tpath: Path) -> None:
     """What a table's hit policy asks of it: an aggregator with ``collect`` only; rows with
     a ``level`` (or a ``score`` under ``collect sum``, nothing under ``count``); a
     ``default``, or under ``sum``/``count`` ``bands`` that cover every total once."""
     policy, aggregator = table.hit_policy, table.aggregator
+    if table.gives_lists and policy != "collect":
+        scope.report(tpath + ("hit_policy",), f"hit policy {policy} returns lists of outputs: only in a ruleset without levels")
+        return
     if policy == "collect" and aggregator is None:
         scope.report(tpath + ("hit_policy",), "hit policy collect needs an aggregator: max, min, sum or count")
         return

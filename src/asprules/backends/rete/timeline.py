@@ -16,6 +16,18 @@ do not chain: ``L3 unrecovered 24 h → L2`` does not then count as ``L2
 unrecovered 8 h``. The same rules as a pure function of one snapshot are
 :func:`escalated_grade`, which uses the compiled backend — the two are tested equal.
 
+An incident's obligations are those of its level now (reports, reviews, with deadlines in
+the customer's zone); when logical time passes a deadline, :meth:`IncidentTimeline.handle`
+returns an :class:`ObligationOverdue` event for it, once (with ``overdue_events=True``).
+
+Restarts keep the promises: with ``journal=PATH`` every accepted event is appended (flushed
+and fsynced) before its outcome is returned, and a timeline built on an existing journal
+folds it again, so its open incidents, levels, causes, obligations and the deadlines
+already reported overdue are exactly those of an uninterrupted run. :meth:`checkpoint`
+gives the state as plain JSON; ``checkpoint=`` resumes from it and folds only the journal's
+later events. The journal and checkpoint (:mod:`asprules.journal`) hold events and state,
+not Rete facts: the escalation network is rebuilt from them.
+
 An incident closes when it recovers: its durable state is deleted and the timeline
 forgets it, so memory stays flat however many incidents pass. Events for an incident that
 is not open (never opened, or already closed) are a defined no change, like a tick that
@@ -31,12 +43,15 @@ from typing import Annotated, Any, Callable, Iterable, Literal, Mapping, Sequenc
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 
-from ...engine.decisions import FiredRule, GradeDecision
+from pathlib import Path
+
+from ...engine.decisions import FiredRule, GradeDecision, Obligation
 from ...engine.grading import GradingEvaluator
 from ...engine.rulebook import Rulebook
 from ...errors import BackendUnavailable, FactError, Problem
 from ...facts.models import Count, Incident, Percent, parse_incident
 from ...format.document import RepeatFaults, UnrecoveredEscalation
+from ...journal import EventJournal, read_checkpoint, read_journal
 
 _EVENT = ConfigDict(frozen=True, extra="forbid")
 
@@ -111,6 +126,16 @@ class LevelChange(BaseModel):
     closed: bool = False
 
 
+class ObligationOverdue(BaseModel):
+    """An open incident's obligation whose deadline logical time has passed (reported once)."""
+
+    model_config = _EVENT
+    incident: str
+    at: datetime
+    event: str
+    obligation: Obligation
+
+
 # --- escalation rules: the shared fold, and the compiled matching of one snapshot ---------------
 
 
@@ -167,6 +192,12 @@ def escalated_grade(
 
 
 def _handbook_incidents(evaluator: GradingEvaluator) -> GradingEvaluator:
+    if evaluator.requires or not evaluator.levels:
+        why = "reads other decisions (requires)" if evaluator.requires else "gives outputs only (no levels to follow)"
+        raise BackendUnavailable(
+            f"incident timelines follow one ruleset's levels; ruleset {evaluator.ref.id!r} {why}",
+            [Problem("follow a grading ruleset with levels and no requires", path=("requires",) if evaluator.requires else ("levels",))],
+        )
     schema = evaluator.ctx.schema
     if schema is not None and schema.model is not Incident:
         raise BackendUnavailable(
@@ -188,6 +219,8 @@ class _Open:
     causes: tuple[FiredRule, ...] = ()
     fact: dict[str, Any] | None = None
     seq: int = 0
+    obligations: tuple[Obligation, ...] = ()
+    overdue: set[str] | None = None  # ids of obligations already reported overdue
 
 
 def _escalation_actions(ids: Iterable[str]) -> dict[str, Callable[[Any], None]]:
@@ -207,8 +240,21 @@ def _escalation_actions(ids: Iterable[str]) -> dict[str, Callable[[Any], None]]:
 class IncidentTimeline:
     """Follows open incidents through their events. Not thread-safe: feed it from one thread."""
 
-    def __init__(self, rules: Rulebook, decision: str | None = None):
-        """``decision``: the grading ruleset (its id) to follow; needed when several are loaded."""
+    def __init__(
+        self,
+        rules: Rulebook,
+        decision: str | None = None,
+        *,
+        journal: str | Path | None = None,
+        checkpoint: str | Path | Mapping[str, Any] | None = None,
+        overdue_events: bool = False,
+    ):
+        """``decision``: the grading ruleset (its id) to follow; needed when several are loaded.
+        ``journal``: a JSONL file every accepted event is appended to; when it holds events
+        already, they are folded first (after ``checkpoint``'s, when given: a dict from
+        :meth:`checkpoint` or a file written by :func:`asprules.journal.write_checkpoint`).
+        ``overdue_events``: :meth:`handle` also returns an :class:`ObligationOverdue` when
+        logical time passes an open incident's deadline (off: level changes only, as before)."""
         from .. import rete
         from .host import ReteSession, ruleset_name
         from .translate import GUARD
@@ -230,6 +276,75 @@ class IncidentTimeline:
         self._open: dict[str, _Open] = {}
         self._sites: dict[str, deque[datetime]] = {}
         self.now: datetime | None = None
+        self.events = 0  # events accepted so far: the journal's length
+        self.overdue_events = overdue_events
+        self._journal: EventJournal | None = None
+        if checkpoint is not None:
+            self._restore(read_checkpoint(checkpoint) if isinstance(checkpoint, (str, Path)) else dict(checkpoint))
+        if journal is not None:
+            skip = self.events
+            for n, record in read_journal(journal):
+                if skip:
+                    skip -= 1
+                    continue
+                try:
+                    self.handle(record)
+                except FactError as exc:
+                    raise FactError(f"{journal}:{n}: {exc.summary}", [Problem(p.message, file=str(journal), line=n, path=p.path) for p in exc.problems]) from None
+            if skip:
+                raise FactError(f"{journal}: shorter than the checkpoint", [Problem(f"the checkpoint has {self.events} events, the journal fewer", file=str(journal))])
+            self._journal = EventJournal(journal)
+
+    def close(self) -> None:
+        """Close the journal (a later timeline on the same file resumes from it)."""
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+
+    def checkpoint(self) -> dict[str, Any]:
+        """The timeline's state as plain JSON: enough, with the journal's later events, to
+        rebuild it exactly (see :func:`asprules.journal.write_checkpoint`)."""
+        return {
+            "ruleset": self.evaluator.ref.sha256,
+            "events": self.events,
+            "now": None if self.now is None else self.now.isoformat(),
+            "sites": {site: [t.isoformat() for t in times] for site, times in self._sites.items()},
+            "open": {
+                ident: {
+                    "data": st.data, "opened": st.opened.isoformat(), "level": st.level, "site_faults": st.site_faults,
+                    "causes": [c.model_dump(mode="json") for c in st.causes], "seq": st.seq,
+                    "obligations": [o.model_dump(mode="json") for o in st.obligations], "overdue": sorted(st.overdue or ()),
+                }
+                for ident, st in self._open.items()
+            },
+        }
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        if state.get("ruleset") != self.evaluator.ref.sha256:
+            raise FactError(
+                "checkpoint was taken under other rules",
+                [Problem(f"checkpoint ruleset sha256 {str(state.get('ruleset'))[:12]}, loaded {self.evaluator.ref.sha256[:12]}", path=("ruleset",))],
+            )
+        try:
+            self.events = int(state["events"])
+            self.now = None if state["now"] is None else datetime.fromisoformat(state["now"])
+            self._sites = {site: deque(datetime.fromisoformat(t) for t in times) for site, times in state["sites"].items()}
+            for ident, st in state["open"].items():
+                self._open[ident] = _Open(
+                    data=dict(st["data"]), opened=datetime.fromisoformat(st["opened"]), level=st["level"],
+                    site_faults=dict(st["site_faults"]), causes=tuple(FiredRule.model_validate(c) for c in st["causes"]),
+                    seq=int(st["seq"]), obligations=tuple(Obligation.model_validate(o) for o in st["obligations"]),
+                    overdue=set(st["overdue"]),
+                )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FactError("invalid checkpoint", [Problem(f"{type(exc).__name__}: {exc}")]) from None
+
+    def obligations(self, incident: str) -> tuple[Obligation, ...]:
+        """An open incident's obligations now (those of its level), with their status."""
+        state = self._open.get(incident)
+        if state is None:
+            return ()
+        return tuple(o.model_copy(update={"status": "overdue"}) if o.id in (state.overdue or ()) else o for o in state.obligations)
 
     @property
     def open_incidents(self) -> int:
@@ -245,12 +360,31 @@ class IncidentTimeline:
         state = self._open.get(incident)
         return state.causes if state else ()
 
-    def replay(self, events: Iterable[Event | Mapping[str, Any]]) -> list[LevelChange]:
+    def replay(self, events: Iterable[Event | Mapping[str, Any]]) -> list[LevelChange | ObligationOverdue]:
         return [change for event in events for change in self.handle(event)]
 
-    def handle(self, event: Event | Mapping[str, Any]) -> tuple[LevelChange, ...]:
-        """Apply one event; the level changes it causes (``()``: no change)."""
+    def handle(self, event: Event | Mapping[str, Any]) -> tuple[LevelChange | ObligationOverdue, ...]:
+        """Apply one event; the level changes it causes and the obligations whose deadline it
+        passes (``()``: nothing). With a journal, the event is on disk before this returns."""
         ev = _parse_event(event)
+        changes = self._apply(ev)
+        overdue = self._overdue(ev)  # tracked either way, so a checkpoint is the same
+        out = changes + overdue if self.overdue_events else changes
+        self.events += 1
+        if self._journal is not None:
+            self._journal.append(ev.model_dump(mode="json"))
+        return out
+
+    def _overdue(self, ev: Any) -> tuple[ObligationOverdue, ...]:
+        out = []
+        for ident, state in self._open.items():
+            for ob in state.obligations:
+                if ob.due is not None and self.now > ob.due and ob.id not in (state.overdue or ()):  # type: ignore[operator]
+                    state.overdue = (state.overdue or set()) | {ob.id}
+                    out.append(ObligationOverdue(incident=ident, at=ev.at, event=ev.kind, obligation=ob.model_copy(update={"status": "overdue"})))
+        return tuple(out)
+
+    def _apply(self, ev: Any) -> tuple[LevelChange, ...]:
         if self.now is not None and ev.at < self.now:
             raise FactError("events out of order", [Problem(f"{ev.kind} at {ev.at.isoformat()} comes before {self.now.isoformat()}")])
         self.now = ev.at
@@ -303,6 +437,8 @@ class IncidentTimeline:
         hits = self._match_escalations(ident, state, decision)
         level, causes = _escalate(self.evaluator, decision, hits.__contains__)
         before = state.level or None
+        if level != before:  # the new level's obligations, graded now
+            state.obligations = self.evaluator.obligations_at(level, snapshot, ev.at)
         state.level, state.causes = level, causes
         if recovered:
             self._session.delete_state(ident)
@@ -351,6 +487,7 @@ __all__ = [
     "ImpactChanged",
     "IncidentTimeline",
     "LevelChange",
+    "ObligationOverdue",
     "Opened",
     "Recovered",
     "Tick",

@@ -71,6 +71,10 @@ def _analyse(rulebook: Rulebook) -> list[Finding]:
 
     findings: list[Finding] = []
     for decision in rulebook.decisions:  # every grading ruleset, one at a time
+        evaluator = rulebook.decision(decision)
+        if evaluator.requires:
+            findings.append(_chained_not_analysed(rulebook, evaluator))
+            continue
         model = grading_model(rulebook.for_decision(decision))
         if model is not None:
             findings += check_grading(model)
@@ -79,6 +83,20 @@ def _analyse(rulebook: Rulebook) -> list[Finding]:
         zone, periods = zone_and_periods(rulebook, doc)
         findings += check_authorization(rulebook.authorization, source_of(rulebook, doc), zone, periods)
     return findings
+
+
+def _chained_not_analysed(rulebook: Rulebook, evaluator) -> Finding:
+    """The box model spans the fact's own fields; a decision's conditions on the level and
+    outputs of others (``requires``) have no dimension there, so that ruleset is not
+    analysed (the ones it requires are)."""
+    source = source_of(rulebook, evaluator.doc)
+    pos = source.locate(("requires",))
+    needs = ", ".join(d.ref.id for d in evaluator.requires)
+    return Finding(
+        "not-analysed", "info",
+        f"ruleset {evaluator.ref.id!r} reads other decisions ({needs}): gaps, overlaps and masking are not checked for it, only for them",
+        rule=evaluator.ref.id, file=source.file, line=pos[0] if pos else None, column=pos[1] if pos else None,
+    )
 
 
 def assumed_figures(documents: Iterable[LoadedDocument]) -> list[Finding]:

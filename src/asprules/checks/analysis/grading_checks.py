@@ -239,7 +239,8 @@ def check_grading(model: GradingModel) -> list[Finding]:
     out: list[Finding] = []
     out += _gaps(model)
     out += _overlaps_and_masking(model)
-    out += _monotonicity(model)
+    if model.ev.levels:  # a ruleset of outputs only has no severity to be monotone in
+        out += _monotonicity(model)
     out += _dead_adjustments(model)
     return out
 
@@ -273,6 +274,9 @@ def _gaps(model: GradingModel) -> list[Finding]:
             )
         )
     for ti, t in enumerate(model.ev.tables):
+        if not model.ev.levels:
+            out += _output_gaps(model, ti)
+            continue
         if t.model.banded:
             continue  # the bands give every total a level; the loader checked they cover them all
         default = model.ev.levels[t.default_rank]
@@ -289,6 +293,27 @@ def _gaps(model: GradingModel) -> list[Finding]:
                     rule=t.model.id, region=model.region(box), witness=(fact,) if fact else (), **model.place(("tables", ti, "default")),
                 )
             )
+    return out
+
+
+def _output_gaps(model: GradingModel, ti: int) -> list[Finding]:
+    """A table of outputs only: where no row matches, outputs without a default are null."""
+    t = model.ev.tables[ti]
+    bare = [o.id for o in model.ev.outputs if o.default is None]
+    if not bare:
+        return []
+    out = []
+    rows = [b for r in model.row_rules[ti] for b in model.items_of(r)]
+    falls = [g for b in model.items_of(model.applies_rule[ti]) for g in uncovered(b, rows, limit=MAX_PER_KIND)]
+    for box in falls[:MAX_PER_KIND]:
+        fact = model.witness_where(box, lambda o, ti=ti: o.tables[ti] == ())
+        out.append(
+            Finding(
+                "gap", "warning" if fact else "info",
+                f"table {t.model.id!r}: no row covers {model.region(box)}; outputs {', '.join(bare)} have no default there (null)",
+                rule=t.model.id, region=model.region(box), witness=(fact,) if fact else (), **model.place(("tables", ti)),
+            )
+        )
     return out
 
 
@@ -310,12 +335,12 @@ def _overlaps_and_masking(model: GradingModel) -> list[Finding]:
                 if hits and len(hits) > 1:
                     for a in range(len(hits)):
                         for b in range(a + 1, len(hits)):
-                            if policy == "unique" or rows[hits[a]][2] != rows[hits[b]][2]:
+                            if policy == "unique" or _disagree(model, rows[hits[a]], rows[hits[b]]):
                                 pairs.setdefault((hits[a], hits[b]), leaf)
             for (a, b), leaf in pairs.items():
                 fact, ok = model.witness(leaf)
                 ra, rb = rows[a][0], rows[b][0]
-                what = "is unique but" if policy == "unique" else f"has hit policy any but rows giving {ra.level} and {rb.level}:"
+                what = "is unique but" if policy == "unique" else f"has hit policy any but rows giving {_gives(model, ra)} and {_gives(model, rb)}:"
                 out.append(
                     Finding(
                         "overlap", "error" if ok else "info",
@@ -364,6 +389,16 @@ def _overlaps_and_masking(model: GradingModel) -> list[Finding]:
                 )
             )
     return out
+
+
+def _disagree(model: GradingModel, a, b) -> bool:
+    if model.ev.levels:
+        return a[2] != b[2]
+    return (a[0].outputs or {}) != (b[0].outputs or {})
+
+
+def _gives(model: GradingModel, row) -> str:
+    return str(row.level) if model.ev.levels else ", ".join(f"{k}={v!r}" for k, v in (row.outputs or {}).items())
 
 
 def _monotonicity(model: GradingModel) -> list[Finding]:

@@ -1,0 +1,314 @@
+"""What ``asprules serve`` does, apart from HTTP: read a request body, decide, answer.
+
+Everything here is synchronous and runs in a worker thread (the HTTP layer in
+:mod:`asprules.service.app` hands it there), so JSON parsing, validation, evaluation, the
+decision log and the answer's serialization never block the event loop.
+
+The body of an answer is built by one function, :func:`asprules.cli.decide.decision_payload`
+(the fact's id and the decision's ``to_json()``), the same the CLI prints with
+``--format json``: the service's contract is the CLI's.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from ..audit import DecisionLog
+from ..cli.decide import decision_payload
+from ..decide import authorize, fact_parser, grade
+from ..engine.decisions import AuthorizationDecision, GradeDecision, RulesetRef
+from ..engine.rulebook import Rulebook
+from ..errors import AspRulesError, BackendUnavailable, EvaluationError, FactError, Problem, RulesetError
+from .metrics import Metrics, service_metrics
+from .openapi import openapi_document
+from .rules import ReloadResult, RuleSource, Snapshot
+
+log = logging.getLogger("asprules.service")
+
+Kind = Literal["grade", "authorize"]
+DEFAULT_MAX_BODY = 1 << 20  # bytes: a thousand tickets of a kilobyte each
+DEFAULT_MAX_BATCH = 1000
+DEFAULT_WATCH = 2.0  # seconds between polls of the rule files
+
+
+class RequestError(AspRulesError):
+    """A request refused before any decision, with its HTTP status (400, 401, 404, 405, 413)."""
+
+    def __init__(self, status: int, error: str, summary: str, problems: tuple[Problem, ...] | list[Problem] = ()):
+        self.status = status
+        self.error = error
+        super().__init__(summary, problems)
+
+    def to_json(self) -> dict:
+        return {**super().to_json(), "error": self.error}
+
+
+# The HTTP status of each error a decision can raise: the fact is wrong (422), the rules
+# cannot decide it (422: the same fact fails every time), the kind is not served (404).
+STATUS: dict[type[AspRulesError], int] = {FactError: 422, EvaluationError: 422, RulesetError: 404, BackendUnavailable: 501}
+
+
+def status_of(exc: AspRulesError) -> int:
+    if isinstance(exc, RequestError):
+        return exc.status
+    for kind, status in STATUS.items():
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def parse_json(body: bytes) -> Any:
+    """The request body as JSON; strict: UTF-8, no NaN or Infinity, no key given twice."""
+    if not body.strip():
+        raise RequestError(400, "BadRequest", "empty request body", [Problem("send one fact (a JSON object) or a batch (a JSON array of them)")])
+    try:
+        return json.loads(body.decode("utf-8"), parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
+    except UnicodeDecodeError as exc:
+        raise RequestError(400, "BadRequest", "request body is not UTF-8", [Problem(f"byte {exc.start}: {exc.reason}")]) from None
+    except json.JSONDecodeError as exc:
+        raise RequestError(400, "BadRequest", "request body is not JSON", [Problem(exc.msg, line=exc.lineno, column=exc.colno)]) from None
+    except ValueError as exc:  # our hooks, and integers past Python's 4,300 digits
+        raise RequestError(400, "BadRequest", "request body is not acceptable JSON", [Problem(str(exc))]) from None
+    except RecursionError:
+        raise RequestError(400, "BadRequest", "request body nests too deeply", [Problem("JSON nested past the parser's depth")]) from None
+
+
+def load_tokens(file: str | None, env: str | None) -> frozenset[str]:
+    """Bearer tokens from a file (one a line; blank lines and ``#`` comments skipped) and/or
+    an environment variable (separated by whitespace or commas). Configured but empty is an
+    error: a service told to check tokens must not let everyone in, nor no one silently."""
+    tokens: set[str] = set()
+    if file is not None:
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AspRulesError(f"{file}: cannot read the token file", [Problem(str(exc), file=file)]) from None
+        tokens |= {line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")}
+        if not tokens:
+            raise AspRulesError(f"{file}: the token file holds no token", [Problem("one token a line", file=file)])
+    if env is not None:
+        value = os.environ.get(env)
+        if not value or not value.replace(",", " ").split():
+            raise AspRulesError(f"${env} holds no token", [Problem(f"set {env} to one or more tokens, separated by spaces or commas")])
+        tokens |= set(value.replace(",", " ").split())
+    return frozenset(tokens)
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """How a service runs. ``rules``: rule files or directories (none: the bundled rulesets)."""
+
+    rules: tuple[str, ...] = ()
+    token_file: str | None = None
+    token_env: str | None = None
+    max_body: int = DEFAULT_MAX_BODY
+    max_batch: int = DEFAULT_MAX_BATCH
+    watch: float = DEFAULT_WATCH  # seconds between polls of the rule files; 0: reload on SIGHUP only
+    log: str | None = None  # the JSONL decision log
+    log_mask: tuple[str, ...] = ()
+    log_fsync: bool = False
+
+    @property
+    def auth(self) -> bool:
+        return self.token_file is not None or self.token_env is not None
+
+
+@dataclass
+class Answer:
+    """A decided request: the JSON body, the ruleset it was decided with, the decisions."""
+
+    body: bytes
+    ruleset: RulesetRef
+    decisions: list[GradeDecision | AuthorizationDecision] = field(default_factory=list)
+    decision_ids: list[str] = field(default_factory=list)
+
+
+def dumps(payload: Any) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class Service:
+    """The rules, tokens, decision log and metrics of one running service."""
+
+    def __init__(self, config: ServiceConfig):
+        self.config = config
+        self.metrics: Metrics = service_metrics()
+        self.tokens = load_tokens(config.token_file, config.token_env) if config.auth else frozenset()
+        self.log = DecisionLog(config.log, mask=config.log_mask, fsync=config.log_fsync) if config.log else None
+
+        def prepare(snapshot: Snapshot) -> None:
+            snapshot.extras["openapi"] = openapi_document(snapshot, config)
+
+        self.source = RuleSource(config.rules, prepare=prepare, on_reload=self._reloaded)
+        self._show(self.source.current)
+
+    # -- rules ---------------------------------------------------------------------------
+
+    def _show(self, snapshot: Snapshot) -> None:
+        self.metrics.replace(
+            "asprules_ruleset_info",
+            [({"kind": r["kind"], "id": r["id"], "version": r["version"] or "", "sha256": r["sha256"]}, 1) for r in snapshot.rulesets()],
+        )
+        self.metrics.set("asprules_rules_loaded_timestamp_seconds", snapshot.loaded_at.timestamp())
+
+    def _reloaded(self, source: RuleSource, result: ReloadResult) -> None:
+        shown = ", ".join(f"{r['kind']} {r['id']}@{r['sha256'][:12]}" for r in source.current.rulesets())
+        if result.ok:
+            self.metrics.inc("asprules_reloads_total")
+            self.metrics.set("asprules_rules_stale", 0)
+            self._show(source.current)
+            log.info("reloaded the rules (%s): generation %d, serving %s", result.reason, source.current.generation, shown)
+        else:
+            self.metrics.inc("asprules_reload_failures_total")
+            self.metrics.set("asprules_rules_stale", 1)
+            problems = "; ".join(str(p) for p in result.error.problems[:20]) if result.error else ""
+            log.error(
+                "reload failed (%s): %s%s — still serving generation %d: %s",
+                result.reason, result.error.summary if result.error else "", f": {problems}" if problems else "",
+                source.current.generation, shown,
+            )
+        if result.reason == "SIGHUP" and self.config.auth:  # token rotation: SIGHUP rereads them too
+            try:
+                self.tokens = load_tokens(self.config.token_file, self.config.token_env)
+            except AspRulesError as exc:
+                log.error("kept the old bearer tokens: %s", exc)
+
+    def authorized(self, header: str | None) -> bool:
+        """Whether an ``Authorization`` header carries a known bearer token (always, without tokens)."""
+        if not self.tokens:
+            return True
+        scheme, _, credentials = (header or "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():  # the scheme is case-insensitive (RFC 9110)
+            return False
+        given = credentials.strip().encode("utf-8")
+        found = False
+        for token in self.tokens:  # compare with every token, in constant time each
+            found |= hmac.compare_digest(given, token.encode("utf-8"))
+        return found
+
+    # -- deciding --------------------------------------------------------------------------
+
+    def decide(self, kind: Kind, body: bytes, query: Mapping[str, str]) -> Answer:
+        """Decide one fact (a JSON object) or a batch (a JSON array) with the current rules.
+
+        A batch is all or nothing: every fact is validated before any is decided, a bad one
+        refuses the whole batch with every problem of every fact (paths start with its
+        index), and only a batch wholly decided is written to the decision log.
+        """
+        snapshot = self.source.current  # read once: every fact of this request sees the same rules
+        rules = snapshot.rules
+        options = self._options(kind, query, rules)
+        evaluator = rules.decision(options["decision"]) if kind == "grade" else rules.authorization
+        if evaluator is None:
+            raise RulesetError("no authorization ruleset loaded", [Problem(f"the service serves: {', '.join(r['id'] for r in snapshot.rulesets()) or 'none'}")])
+        data = parse_json(body)
+        parse = fact_parser(evaluator)
+        if isinstance(data, dict):
+            fact = parse(data)
+            decision = self._decide(kind, fact, rules, options)
+            ids = [self.log.record(fact, decision)] if self.log else []
+            return Answer(dumps(decision_payload(fact, decision)), decision.ruleset, [decision], ids)
+        if not isinstance(data, list):
+            raise RequestError(400, "BadRequest", "expected a fact (a JSON object) or a batch (a JSON array)", [Problem(f"got a JSON {type(data).__name__}")])
+        if len(data) > self.config.max_batch:
+            raise RequestError(413, "PayloadTooLarge", f"a batch of {len(data)} facts", [Problem(f"at most {self.config.max_batch} facts a request")])
+        facts, problems = [], []
+        for index, item in enumerate(data):
+            try:
+                facts.append(parse(item))
+            except FactError as exc:
+                problems += [replace(p, path=(index, *p.path)) for p in exc.problems]
+        if problems:
+            raise FactError(f"invalid facts in the batch ({len({p.path[0] for p in problems})} of {len(data)})", problems)
+        decisions = []
+        for index, fact in enumerate(facts):
+            try:
+                decisions.append(self._decide(kind, fact, rules, options))
+            except EvaluationError as exc:
+                raise EvaluationError(f"fact [{index}]: {exc.summary}", [replace(p, path=(index, *p.path)) for p in exc.problems]) from None
+        ids = [self.log.record(f, d) for f, d in zip(facts, decisions)] if self.log else []
+        body_out = dumps({"decisions": [decision_payload(f, d) for f, d in zip(facts, decisions)]})
+        return Answer(body_out, evaluator.ref, decisions, ids)
+
+    def _options(self, kind: Kind, query: Mapping[str, str], rules: Rulebook) -> dict[str, Any]:
+        """The keyword arguments of ``grade``/``authorize`` that the query string asks for.
+
+        ``decision=`` names the grading decision (a grading ruleset's id; needed when
+        several are loaded). ``at=`` is where an authorization's evaluation time goes once
+        ``authorize`` takes one. Any other parameter is refused, so a typo cannot be
+        silently ignored.
+        """
+        known = {"grade": {"decision"}, "authorize": {"at"}}[kind]
+        unknown = sorted(set(query) - known)
+        if unknown:
+            raise RequestError(400, "BadRequest", f"unknown query parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}",
+                               [Problem(f"{kind} takes: {', '.join(sorted(known))}", path=(name,)) for name in unknown])
+        if kind == "grade":
+            decision = query.get("decision")
+            if decision is None and len(rules.gradings) > 1:
+                raise RequestError(400, "BadRequest", f"several grading decisions are served: name one with decision=",
+                                   [Problem(f"one of {', '.join(rules.gradings)}", path=("decision",))])
+            if decision is not None and decision not in rules.gradings:
+                raise RequestError(404, "NotFound", f"unknown grading decision {decision!r}",
+                                   [Problem(f"served: {', '.join(rules.gradings) or 'none'}", path=("decision",))])
+            return {"decision": decision}
+        if "at" in query:
+            raise RequestError(400, "BadRequest", "at= is not supported yet", [Problem("authorization decides at the operation's scheduled start", path=("at",))])
+        return {}
+
+    @staticmethod
+    def _decide(kind: Kind, fact: Any, rules: Any, options: dict[str, Any]) -> GradeDecision | AuthorizationDecision:
+        return grade(fact, rules, **options) if kind == "grade" else authorize(fact, rules, **options)
+
+    def count(self, kind: Kind, answer: Answer) -> None:
+        for decision in answer.decisions:
+            outcome = decision.level if isinstance(decision, GradeDecision) else decision.status
+            self.metrics.inc("asprules_decisions_total", kind=kind, outcome=outcome)
+
+    # -- what the service shows --------------------------------------------------------------
+
+    def rulesets(self) -> dict[str, Any]:
+        snapshot = self.source.current
+        rules = snapshot.rules
+        return {
+            "rulesets": snapshot.rulesets(),
+            "fact_schemas": sorted({d.schema.id for d in rules.documents if d.schema is not None}),
+            "files": list(rules.files),
+            "generation": snapshot.generation,
+            "loaded_at": snapshot.loaded_at.isoformat(),
+        }
+
+    def readiness(self) -> dict[str, Any]:
+        snapshot = self.source.current
+        last = self.source.last_reload
+        return {
+            "status": "stale" if self.source.stale else "ready",
+            "generation": snapshot.generation,
+            "loaded_at": snapshot.loaded_at.isoformat(),
+            "rulesets": snapshot.rulesets(),
+            "last_reload": None if last is None else last.to_json(),
+        }
+
+    def close(self) -> None:
+        self.source.stop()
+        if self.log is not None:
+            self.log.close()

@@ -1,0 +1,211 @@
+"""The OpenAPI 3.1 document of a running service, generated from the rules it serves.
+
+The request bodies are the JSON Schemas of the fact models the loaded rulesets decide on
+(the handbook's incident and operation, or an organization's declared fact schema with
+its own fields), so a client generator or a ticketing system's integration sees exactly
+what the service validates. It is rebuilt with every reload, aside, before the swap.
+
+The decision bodies are described by :func:`decision_schema`: the keys of
+``GradeDecision.to_json()`` / ``AuthorizationDecision.to_json()`` plus the fact's id,
+open to keys a later version adds (obligations, for one).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic.json_schema import models_json_schema
+
+if TYPE_CHECKING:
+    from .core import ServiceConfig
+    from .rules import Snapshot
+
+REF = "#/components/schemas/{model}"
+
+_RULESET = {
+    "type": "object",
+    "description": "The ruleset that decided, with the sha256 of its content",
+    "required": ["id", "sha256", "version"],
+    "properties": {"id": {"type": "string"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "version": {"type": ["string", "null"]}},
+}
+_FIRED = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["id", "kind", "cite", "provenance"],
+        "properties": {
+            "id": {"type": "string"},
+            "kind": {"type": "string"},
+            "cite": {"type": "string"},
+            "provenance": {"type": "string"},
+            "detail": {"type": "string"},
+        },
+    },
+}
+
+
+_OBLIGATIONS = {
+    "type": "array",
+    "description": "What the decision requires next, with absolute deadlines in the customer's zone (issue 19)",
+    "items": {
+        "type": "object",
+        "required": ["id", "kind", "text", "due", "role", "cite", "provenance", "status"],
+        "properties": {
+            "id": {"type": "string"},
+            "kind": {"type": "string"},
+            "text": {"type": "string"},
+            "due": {"type": ["string", "null"], "format": "date-time"},
+            "role": {"type": ["string", "null"]},
+            "cite": {"type": "string"},
+            "provenance": {"enum": ["handbook", "policy", "assumed"]},
+            "status": {"enum": ["open", "overdue", "met"]},
+        },
+    },
+}
+
+
+def decision_schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema of one decision body as the service (and ``--format json``) writes it."""
+    if kind == "grade":
+        props = {
+            # null only for a ruleset that declares outputs and no levels
+            "level": {"type": ["string", "null"]},
+            "base_level": {"type": ["string", "null"]},
+            "major": {"type": "boolean"},
+            "table": {"type": ["string", "null"]},
+        }
+    else:
+        props = {
+            "status": {"enum": ["authorized", "pending", "denied"]},
+            "risk": {"type": "string"},
+            "missing": {"type": "array", "items": {"type": "string"}},
+            "violations": {"type": "array", "items": {"type": "object"}},
+            "steps": {"type": "array", "items": {"type": "object"}},
+        }
+    props = {"id": {"type": ["string", "null"], "description": "The fact's id, echoed"}, **props, "fired": _FIRED, "ruleset": _RULESET}
+    required = list(props)
+    if kind == "grade":
+        # also, only when the ruleset has them (issue 19): "outputs" (declared outputs → values)
+        # and "inputs" (the decisions a chained ruleset requires, by ruleset id)
+        props["obligations"] = _OBLIGATIONS
+        required.append("obligations")
+    return {"type": "object", "required": required, "properties": props}
+
+
+_ERROR = {
+    "type": "object",
+    "required": ["error", "summary", "problems"],
+    "properties": {
+        "error": {"type": "string", "description": "FactError, EvaluationError, RulesetError, BadRequest, Unauthorized, NotFound, PayloadTooLarge, …"},
+        "summary": {"type": "string"},
+        "problems": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "file": {"type": ["string", "null"]},
+                    "line": {"type": ["integer", "null"]},
+                    "column": {"type": ["integer", "null"]},
+                    "field": {"type": "string", "description": "Dotted path of the offending field; a batch's starts with [index]"},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    text = {400: "Not JSON, or a bad query parameter", 401: "No or an unknown bearer token", 404: "Not served by the loaded rules",
+            413: "Body or batch too large", 422: "A fact is invalid or the rules cannot decide it"}
+    return {str(c): {"description": text[c], "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}} for c in codes}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def openapi_document(snapshot: Snapshot, config: ServiceConfig) -> dict[str, Any]:
+    """The OpenAPI document for ``snapshot``'s rules."""
+    from .. import __version__
+
+    rules = snapshot.rules
+    gradings = list(rules.gradings.values())
+    served: list[tuple[str, list[Any]]] = [(k, e) for k, e in (("grade", gradings), ("authorize", [rules.authorization])) if e and e[0] is not None]
+    models: dict[Any, None] = {}  # distinct, in order
+    for _, evaluators in served:
+        for evaluator in evaluators:
+            models[_model(evaluator)] = None
+    keys, defs = models_json_schema([(m, "validation") for m in models], ref_template=REF, by_alias=True)
+    components: dict[str, Any] = dict(defs.get("$defs", {}))
+    components["Error"] = _ERROR
+    paths: dict[str, Any] = {}
+    security = [{"bearer": []}] if config.auth else []
+    for kind, evaluators in served:
+        facts = list({keys[(_model(e), "validation")]["$ref"]: None for e in evaluators})
+        fact = {"$ref": facts[0]} if len(facts) == 1 else {"oneOf": [{"$ref": f} for f in facts]}
+        name = "GradeDecision" if kind == "grade" else "AuthorizationDecision"
+        components[name] = decision_schema(kind)
+        ids = [e.ref.id for e in evaluators]
+        params = (
+            [{"name": "decision", "in": "query", "required": len(ids) > 1, "schema": {"type": "string", "enum": ids},
+              "description": "The grading decision to take (a grading ruleset's id; needed when several are served)"}]
+            if kind == "grade" else []
+        )
+        what = ", ".join(sorted({e.ctx.schema.id if e.ctx.schema is not None else _model(e).__name__ for e in evaluators}))
+        paths[f"/v1/{kind}"] = {
+            "post": {
+                "operationId": kind,
+                "summary": f"{'Grade' if kind == 'grade' else 'Authorize'} one {what} fact, or a batch of them, with {', '.join(ids)}",
+                "parameters": params,
+                "security": security,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"oneOf": [fact, {"type": "array", "items": fact, "maxItems": config.max_batch}]}}},
+                },
+                "responses": {
+                    "200": {
+                        **_json(
+                            {"oneOf": [
+                                {"$ref": f"#/components/schemas/{name}"},
+                                {"type": "object", "required": ["decisions"],
+                                 "properties": {"decisions": {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}}}},
+                            ]},
+                            "The decision (one fact), or the decisions in input order (a batch)",
+                        ),
+                        "headers": {"X-Asprules-Ruleset-Sha256": {"schema": {"type": "string"}, "description": "The ruleset that decided"}},
+                    },
+                    **_errors(400, 401, 404, 413, 422),
+                },
+            }
+        }
+    paths["/v1/rulesets"] = {"get": {"operationId": "rulesets", "summary": "The rulesets served: ids, versions, sha256", "security": security,
+                                     "responses": {"200": _json({"type": "object"}, "The rulesets and fact schemas loaded"), **_errors(401)}}}
+    paths["/healthz"] = {"get": {"operationId": "healthz", "summary": "Liveness", "responses": {"200": _json({"type": "object"}, "Alive")}}}
+    paths["/readyz"] = {"get": {"operationId": "readyz", "summary": "Readiness: the rules served, and whether the last reload failed",
+                                "responses": {"200": _json({"type": "object"}, "Serving (status ready or stale)")}}}
+    paths["/metrics"] = {"get": {"operationId": "metrics", "summary": "Prometheus metrics", "security": security,
+                                 "responses": {"200": {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}}, **_errors(401)}}}
+    doc: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "asprules decision service",
+            "version": __version__,
+            "description": "Rulesets: " + ", ".join(f"{r['kind']} {r['id']} (sha256 {r['sha256']})" for r in snapshot.rulesets()),
+        },
+        "paths": paths,
+        "components": {"schemas": components},
+    }
+    if config.auth:
+        doc["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+    return doc
+
+
+def _model(evaluator: Any) -> Any:
+    """The pydantic model facts for ``evaluator`` are validated with."""
+    from ..engine.grading import GradingEvaluator
+    from ..facts.models import Incident, Operation
+
+    if evaluator.ctx.schema is not None:
+        return evaluator.ctx.schema.model
+    return Incident if isinstance(evaluator, GradingEvaluator) else Operation
