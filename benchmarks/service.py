@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> dict[str, tuple[float, float]]:
         bodies = [json.dumps(g).encode() for g in groups]
 
     def payload(fact: dict) -> dict:
-        return {"id": fact["id"], **asprules.grade(fact, rules).to_json()}
+        return asprules.grade(fact, rules).to_json(fact_id=fact["id"])  # the decision contract, as the service answers
 
     expected = [payload(g[0]) if args.batch == 1 else {"decisions": [payload(f) for f in g]} for g in groups]
     proc, host, port = start_server(["--rules", str(REPO / "rulesets"), "--max-batch", str(max(1000, args.batch))])

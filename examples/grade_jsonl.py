@@ -48,7 +48,7 @@ def grade_lines(lines: Iterator[str], rules: asprules.Rulebook, source: str, lan
             record = {"line": number, "id": ticket_id, **error.to_json()}
             yield record, i18n.error_text(error, lang)
             continue
-        yield {"line": number, "id": ticket_id, **decision.to_json()}, None
+        yield {"line": number, **decision.to_json(fact_id=ticket_id)}, None
 
 
 def run(tickets: IO[str], out: IO[str], err: IO[str], rules: asprules.Rulebook, source: str, lang: str) -> int:

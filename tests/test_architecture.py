@@ -38,7 +38,9 @@ def module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+# scaffold/ is data `asprules init` copies out (its examples/grade_jsonl.py is a user's
+# script that imports asprules from outside), not a module of the package.
+MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py")) if "scaffold" not in p.relative_to(PACKAGE).parts}
 
 
 def wing_of(module: str) -> tuple[int, str]:

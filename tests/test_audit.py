@@ -33,7 +33,7 @@ def test_a_line_holds_id_time_ruleset_input_hash_masked_input_and_decision(tmp_p
     assert entry["logged_at"] == "2026-12-01T08:00:00+00:00"
     assert entry["kind"] == "authorize"
     assert entry["ruleset"] == decision.ruleset.to_json()
-    assert entry["decision"] == decision.to_json()
+    assert entry["decision"] == decision.to_json(fact_id=op["id"])  # the contract, with the fact's id
     assert entry["input_sha256"] == content_hash(json.loads(json.dumps(op)))
     assert entry["input"]["engineer"] == {"id": MASK, "qualification": 4}
     assert {a["by"] for a in entry["input"]["approvals"]} == {MASK}

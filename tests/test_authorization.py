@@ -257,11 +257,12 @@ def test_json_contract():
     d = decide(remote=True, approvals=without_step("technical"))
     out = d.to_json()
     assert out["status"] == "denied" and out["risk"] == "high" and out["missing"] == ["technical"]
-    assert out["violations"] == [
-        {"rule": "remote-without-scope", "cite": "§1.7.1", "provenance": "handbook", "message": out["violations"][0]["message"]}
-    ]
+    [violation] = out["violations"]
+    assert {k: violation[k] for k in ("rule", "cite", "provenance")} == {"rule": "remote-without-scope", "cite": "§1.7.1", "provenance": "handbook"}
+    assert violation["text"] == violation["message"]["en"]
     assert set(out["ruleset"]) >= {"id", "sha256"}
-    assert {"id", "cite", "provenance"} <= set(out["fired"][0])
+    assert {"id", "cite", "provenance", "title", "detail"} <= set(out["fired"][0])
+    assert out["id"] is None and d.to_json(fact_id="OP-1")["id"] == "OP-1"
 
 
 def test_explain_lists_the_chain_and_what_is_missing():

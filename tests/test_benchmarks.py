@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 
-from support import REPO
+from support import REPO, RETE_MISSING, RETE_REQUIRED
 
 
 def load(name: str):
@@ -23,7 +23,8 @@ def test_peers_agree_on_both_tables(capsys):
     load("peers").main(["--facts", "400", "--slow-facts", "150", "--slow-facts-synthetic", "60"])
     out = capsys.readouterr().out
     assert "shipped production table" in out and "synthetic 1,000-row table" in out
-    assert out.count("durable-rules (JSON ruleset, post)") == 2  # durable-rules is a runtime dependency
+    durable = RETE_MISSING is None or RETE_REQUIRED  # the rete extra installs it on 3.11 and 3.12
+    assert out.count("durable-rules (JSON ruleset, post)") == (2 if durable else 0)
     assert out.count("hand-written Python if-chain") == 2
 
 

@@ -123,14 +123,23 @@ def first_reaching(day: date, minute_of_day: int, tz) -> datetime:
 
 
 def reference_within(window: clock.DailyWindow, start: datetime, end: datetime, tz) -> bool:
-    """Occurrence of local date d: [first reaching d start, first reaching its end)."""
+    """Occurrence of local date d: [first reaching d start, first reaching its end), and
+    (fail-closed at fall-back) at no minute of the span does the wall clock read a time
+    before d's opening time, found by stepping through the span's minutes."""
     local_day = start.astimezone(tz).date()
     for day in (local_day - timedelta(days=1), local_day):
         opened = first_reaching(day, window.start, tz)
         close_day = day + timedelta(days=1) if window.end <= window.start or window.end == 24 * 60 else day
         closed = first_reaching(close_day, window.end % (24 * 60), tz)
         if opened <= start < closed and end <= closed:
-            return True
+            opening = datetime.combine(day, time(0)) + timedelta(minutes=window.start)
+            t = start
+            while True:
+                if t.astimezone(tz).replace(tzinfo=None) < opening:
+                    return False
+                t += timedelta(minutes=1)
+                if t >= end:
+                    return True
     return False
 
 

@@ -99,7 +99,7 @@ def random_incident(rng: random.Random, n: int) -> dict:
     else:
         fact["outage_minutes"] = outage
     if rng.random() < 0.3:
-        fact["as_of"] = (started + timedelta(days=rng.choice((0, 1, 40)))).isoformat()
+        fact["as_of"] = (started + timedelta(minutes=outage, days=rng.choice((0, 1, 40)))).isoformat()  # not before the outage ended
     if rng.random() < 0.6:
         fact["site"] = rng.choice(("a", "b", "c"))
     if rng.random() < 0.4:

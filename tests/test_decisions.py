@@ -15,7 +15,7 @@ from asprules.checks.scenario_runs import run_paths
 from asprules.checks.diff import diff
 from asprules.errors import RulesetError
 
-from support import grading_text, incident, row, write
+from support import grading_text, incident, needs_rete, row, write
 
 SEVERITY = grading_text(row("long", "L1", "{field: outage_minutes, ge: 60}")).replace("id: t\n", "id: severity\n", 1)
 PRIORITY = """\
@@ -92,6 +92,7 @@ def test_grade_many_takes_a_decision(both):
     assert got == ["P1", "P3"]
 
 
+@needs_rete
 def test_the_rete_backend_decides_each_decision_too(both):
     fact = incident(outage_minutes=90, affected_users_pct=10)
     assert asprules.grade(fact, both, decision="priority", backend="rete").level == "P2"
@@ -175,6 +176,7 @@ def test_diff_compares_each_decision_by_id(tmp_path):
     assert "grading ruleset 'priority' is only in the old rules" in only_old.notes
 
 
+@needs_rete
 def test_a_timeline_follows_one_named_decision(both):
     from asprules.backends.rete.timeline import IncidentTimeline
 

@@ -4,8 +4,8 @@ What each fence means (the first word is the language, as a code host renders it
 
 - ``python``: executed; the blocks of one page share a namespace, in order.
 - ``pycon``: ``>>>`` sessions, run as doctests (``...`` matches any text) in that namespace.
-- ``console``: lines starting with ``$ `` are run by bash from a scratch copy of the
-  repository's examples, rulesets and docs, with the installed ``asprules`` and ``python``
+- ``console``: lines starting with ``$ `` are run by bash from an empty directory after
+  ``asprules init .`` (the bundled rulesets and the examples) with a copy of the docs, with the installed ``asprules`` and ``python``
   first on PATH; a plain ``asprules …`` command (no pipes or redirections) runs in-process
   through the CLI's ``main``, which is the same code without a second of interpreter start.
   The lines after a command are its expected output (stdout then stderr);
@@ -22,7 +22,9 @@ What each fence means (the first word is the language, as a code host renders it
   with the ``kind: facts`` files beside it.
 
 A block that deliberately cannot run is preceded by ``<!-- not-run: why -->``; there are
-at most :data:`MAX_NOT_RUN` of those across all pages.
+at most :data:`MAX_NOT_RUN` of those across all pages. A block that needs the Rete backend
+is preceded by ``<!-- needs: rete -->``: it runs wherever durable-rules imports (and where
+CI requires it), and is skipped, with the reason, where it cannot (CPython 3.13).
 """
 
 from __future__ import annotations
@@ -50,11 +52,12 @@ from asprules.facts.fields import INCIDENT_FIELDS, OPERATION_FIELDS
 from asprules.format import document, validate
 from asprules.loader import bundled_rulesets, load_documents
 from asprules.source import SourceDocument
-from support import REPO
+from support import REPO, RETE_MISSING, RETE_REQUIRED, RETE_SKIP_REASON
 
 PAGES = sorted([REPO / "README.md", *(REPO / "docs").glob("*.md")])
 MAX_NOT_RUN = 3
 NOT_RUN = re.compile(r"^<!-- not-run: (\S.*) -->$")
+NEEDS = re.compile(r"^<!-- needs: (rete) -->$")
 EXIT = re.compile(r"\s+# exit (\d+)$")
 
 
@@ -67,6 +70,7 @@ class Block:
     shows: str | None
     text: str
     not_run: str | None
+    needs: str | None = None
 
     @property
     def where(self) -> str:
@@ -87,10 +91,12 @@ def blocks(page: Path) -> list[Block]:
                 body.append(lines[i])
                 i += 1
             marker = NOT_RUN.match(lines[start - 1]) if start else None
+            needs = NEEDS.match(lines[start - 1]) if start else None
             out.append(
                 Block(
                     page, start + 1, words[0] if words else "", words[1] if len(words) > 1 else None,
                     words[2] if len(words) > 2 else None, "\n".join(body) + "\n", marker.group(1) if marker else None,
+                    needs.group(1) if needs else None,
                 )
             )
         i += 1
@@ -117,10 +123,12 @@ def test_every_block_has_a_language():
 
 @pytest.fixture
 def scratch(tmp_path, monkeypatch):
-    """A working directory that looks like the repository but cannot be harmed."""
-    for name in ("examples", "rulesets", "docs"):  # copies: a page may edit them (sed -i)
-        shutil.copytree(REPO / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    """An empty directory scaffolded by ``asprules init .`` (the bundled rulesets and the
+    examples, as a user without the repository gets them), with a copy of the docs."""
     monkeypatch.chdir(tmp_path)
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["init", "."]) == 0
+    shutil.copytree(REPO / "docs", tmp_path / "docs")  # a copy: a page may edit it (sed -i)
     monkeypatch.delenv("ASPRULES_LANG", raising=False)
     return tmp_path
 
@@ -277,8 +285,12 @@ def _run_pycon(block: Block, namespace: dict) -> None:
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_page_code_blocks_run(page, scratch):
     namespace: dict = {"__name__": f"docs_{page.stem}"}
+    skipped = []
     for block in blocks(page):
         if block.not_run:
+            continue
+        if block.needs == "rete" and RETE_MISSING is not None and not RETE_REQUIRED:
+            skipped.append(block.where)
             continue
         try:
             if block.lang == "python":
@@ -295,3 +307,5 @@ def test_page_code_blocks_run(page, scratch):
                 raise AssertionError(f"{block.where}: no way to run a {block.lang!r} block; mark it <!-- not-run: why -->")
         except asprules.AspRulesError as exc:
             raise AssertionError(f"{block.where}: {exc}") from None
+    if skipped:
+        pytest.skip(f"{', '.join(skipped)} ran not: {RETE_SKIP_REASON}")

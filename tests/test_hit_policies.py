@@ -15,7 +15,7 @@ from asprules.checks.diff import diff
 from asprules.errors import EvaluationError, RulesetError
 from asprules.testing import grading_rulesets, incidents
 
-from support import grading_text, incident
+from support import grading_text, incident, needs_rete
 from test_codegen import random_incident
 
 
@@ -141,6 +141,7 @@ def outcomes(rules: asprules.Rulebook, fact, backend: str | None = None):
     return out
 
 
+@needs_rete
 @pytest.mark.parametrize("text", EVERY_POLICY, ids=range(len(EVERY_POLICY)))
 def test_generated_reference_and_rete_agree_for_every_policy(text):
     rules = asprules.load_ruleset_texts(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import re
 import string
 
@@ -21,7 +23,7 @@ def fields(template: str) -> set[str]:
 
 
 def test_catalogs_have_the_same_keys_and_no_unknown_placeholders():
-    zh_only = {k for k in i18n.ZH if k.startswith("problem.")}
+    zh_only = {k for k in i18n.ZH if k.startswith(("problem.", "summary."))}  # the English is the message itself
     assert set(i18n.EN) == set(i18n.ZH) - zh_only
     for key, en in i18n.EN.items():
         assert fields(i18n.ZH[key]) <= fields(en), key  # Chinese has no plural, so it may use fewer
@@ -138,11 +140,20 @@ def test_cli_reads_asprules_lang_and_the_flag_wins(capsys, monkeypatch):
     assert "authorization chain:" in capsys.readouterr().out
 
 
-def test_cli_json_output_stays_english(capsys, monkeypatch):
+def test_cli_json_keeps_its_codes_and_renders_its_text_in_the_language(capsys, monkeypatch):
     monkeypatch.setenv("ASPRULES_LANG", "zh")
     assert main(AUTHORIZE + ["--format", "json"]) == 0
-    out = capsys.readouterr().out
-    assert "no technical approval recorded" in out and not CJK.search(out.replace("ruleset", ""))
+    zh = json.loads(capsys.readouterr().out)
+    monkeypatch.setenv("ASPRULES_LANG", "en")
+    assert main(AUTHORIZE + ["--format", "json"]) == 0
+    en = json.loads(capsys.readouterr().out)
+    assert (zh["lang"], en["lang"]) == ("zh", "en")
+    reasons = [(s["reasons"], t["reasons"]) for s, t in zip(zh["steps"], en["steps"]) if s["reasons"]]
+    assert reasons
+    for zh_reasons, en_reasons in reasons:
+        assert [(r["code"], r["params"]) for r in zh_reasons] == [(r["code"], r["params"]) for r in en_reasons]
+        assert all(CJK.search(r["text"]) for r in zh_reasons) and not any(CJK.search(r["text"]) for r in en_reasons)
+    assert any(r["text"] == "no technical approval recorded" for _, en_reasons in reasons for r in en_reasons)
 
 
 def test_cli_unknown_env_language_is_a_usage_error(capsys, monkeypatch):
@@ -163,7 +174,7 @@ def test_cli_errors_in_chinese_keep_file_line_and_field(capsys, tmp_path, monkey
     bad = write(tmp_path, "bad.yaml", "id: X\nenvironment: production\ncore_service: 'no'\nfoo: 1\n")
     assert main(["grade", str(bad), "--lang", "zh"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("错误：事实数据无效（invalid incident 'X'）（共 ")
+    assert err.startswith("错误：事实数据无效（故障 'X'）（共 ")
     assert f"{bad}:3:1: core_service: 应为布尔值 true 或 false（实际为 'no'）" in err
     assert f"{bad}:4:1: foo: 未知字段" in err
     assert f"{bad}:1:1: started_at: 缺少必填字段" in err

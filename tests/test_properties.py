@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import json
 
 from hypothesis import given
@@ -21,7 +23,14 @@ def severity(level: str, levels=LEVELS) -> int:
 
 
 def _with(fact, **changes):
-    return type(fact).model_validate({**fact.model_dump(), **changes})
+    data = {**fact.model_dump(), **changes}
+    if "outage_minutes" in changes:  # the times tell the same outage (facts.models.incident_timeline)
+        end = fact.started_at + timedelta(minutes=changes["outage_minutes"])
+        if data.get("recovered_at") is not None:
+            data["recovered_at"] = end
+        if data.get("as_of") is not None and data["as_of"] < end:
+            data["as_of"] = end
+    return type(fact).model_validate(data)
 
 
 # --- determinism -------------------------------------------------------------------------

@@ -21,7 +21,9 @@ import asprules
 from asprules.errors import BackendUnavailable, EvaluationError
 from asprules.loader import load_ruleset_texts
 from asprules.testing import grading_rulebooks, incidents, operations
-from support import RULESETS, incident, operation
+from support import RULESETS, incident, needs_rete, operation
+
+pytestmark = needs_rete
 
 RULES = asprules.load_rulesets(RULESETS)
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -260,23 +262,6 @@ def test_a_fact_no_rule_matches_is_no_change() -> None:
     session = ReteSession("test-unmatched", {"r": {"$and": [{"x_fact": 1}, {"v0_x": 1}]}})
     assert session.match_once({"x_fact": 1, "v0_x": 2}) == frozenset()
     assert session.match_once({"x_fact": 1, "v0_x": 1}) == {"r"}
-
-
-def test_without_durable_rete_is_unavailable_and_compiled_still_works(monkeypatch: pytest.MonkeyPatch) -> None:
-    from asprules.backends.rete import host
-
-    monkeypatch.setitem(sys.modules, "durable.engine", None)
-    host._host_class.cache_clear()
-    try:
-        rules = asprules.load_rulesets(RULESETS)  # fresh evaluators: no engine built yet
-        assert asprules.grade(incident(), rules).level == "none"
-        with pytest.raises(BackendUnavailable, match="durable-rules") as exc:
-            asprules.grade(incident(), rules, backend="rete")
-        assert "import durable.engine failed" in str(exc.value)
-        with pytest.raises(BackendUnavailable):
-            asprules.authorize(operation(), rules, backend="rete")
-    finally:
-        host._host_class.cache_clear()
 
 
 def test_numbers_json_writes_with_exponents_reach_durable_exactly(tmp_path: Path) -> None:

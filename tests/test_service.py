@@ -154,8 +154,22 @@ def test_rulesets_and_openapi_describe_what_is_loaded(client):
     operation = fact_file(REPO / "examples" / "operations" / "authorized-core-cutover.yaml")
     for name, path, fact in (("GradeDecision", "/v1/grade", incident()), ("AuthorizationDecision", "/v1/authorize", operation)):
         answer = client.post(path, json=fact).json()
-        assert set(schemas[name]["required"]) <= set(answer)
-        assert set(schemas[name]["properties"]) <= set(answer)  # keys a later version adds are allowed
+        # the published decision contract: every required key, and no key it does not describe
+        assert set(schemas[name]["required"]) <= set(answer) <= set(schemas[name]["properties"])
+    assert all(ref.startswith("#/components/schemas/") for ref in _refs(doc))
+    assert {"DecisionLocalText", "DecisionReason", "DecisionObligation"} <= set(schemas)
+
+
+def _refs(value):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == "$ref":
+                yield v
+            else:
+                yield from _refs(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _refs(v)
 
 
 def test_tokens_come_from_a_file_or_the_environment(tmp_path, monkeypatch):

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 import asprules
 from asprules.backends.rete.timeline import IncidentTimeline, escalated_grade
 from asprules.errors import FactError, RulesetError
-from support import RULESETS, incident, write
+from support import RULESETS, incident, needs_rete, write
+
+pytestmark = needs_rete
 
 RULES = asprules.load_rulesets(RULESETS)
 START = datetime(2026, 11, 18, 6, 0, tzinfo=timezone(timedelta(hours=8)))
@@ -132,10 +134,10 @@ def test_escalation_by_time_and_by_repeat_faults_with_causes() -> None:
 def test_closing_deletes_the_rete_state_and_forgets_the_incident() -> None:
     timeline = IncidentTimeline(RULES)
     timeline.handle(opened(START, id="INC-1"))
-    assert timeline._session.state("INC-1")
+    assert timeline._sessions[0].state("INC-1")
     (closed,) = timeline.handle({"kind": "recovered", "at": START + timedelta(minutes=3), "incident": "INC-1"})
     assert closed.closed and timeline.open_incidents == 0
-    assert timeline._session.state("INC-1") == {}
+    assert timeline._sessions[0].state("INC-1") == {}
 
 
 def test_events_no_rule_handles_are_no_change() -> None:

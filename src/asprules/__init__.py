@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from .decide import BACKENDS, Backend, authorize, grade, grade_all, grade_many
-from .engine.decisions import AuthorizationDecision, FiredRule, GradeDecision, Obligation, RulesetRef, StepResult, Violation
+from .engine.decisions import AuthorizationDecision, FiredRule, GradeDecision, Obligation, RulesetRef, StepResult, Violation, WhyNot
 from .errors import AspRulesError, BackendUnavailable, EvaluationError, FactError, Problem, RulesetError
 from .facts.models import (
     Approval,
@@ -50,6 +50,7 @@ __all__ = [
     "SensitivePeriod",
     "StepResult",
     "Violation",
+    "WhyNot",
     "authorize",
     "bundled_rulesets",
     "grade",

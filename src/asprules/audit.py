@@ -112,7 +112,7 @@ class DecisionLog:
             "ruleset": decision.ruleset.to_json(),
             "input_sha256": content_hash(data),
             "input": mask_fields(data, self.mask),
-            "decision": decision.to_json(),
+            "decision": decision.to_json(fact_id=data.get("id") if isinstance(data, dict) else None),
         }
 
     def record(self, fact: Mapping[str, Any] | BaseModel, decision: GradeDecision | AuthorizationDecision) -> str:

@@ -9,6 +9,7 @@ are handled by ``zoneinfo`` and never by arithmetic on local times.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -41,14 +42,17 @@ class DailyWindow:
             return minute >= self.start or minute < self.end
         return self.start <= minute < self.end
 
+    def _day_of(self, instant: datetime, zone: ZoneInfo) -> date:
+        """The local date on which the occurrence that could contain ``instant`` opens."""
+        local = instant.astimezone(zone)
+        day = local.date()
+        if self.crosses_midnight and local.hour * 60 + local.minute < self.end:
+            day -= timedelta(days=1)  # the occurrence that opened yesterday evening
+        return day
+
     def occurrence_containing(self, instant: datetime, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
         """The occurrence ``[open, close)`` (absolute instants) that contains ``instant``."""
-        local = instant.astimezone(zone)
-        minute = local.hour * 60 + local.minute
-        day = local.date()
-        if self.crosses_midnight and minute < self.end:
-            day -= timedelta(days=1)  # the occurrence that opened yesterday evening
-        opened, closed = self._occurrence(day, zone)
+        opened, closed = self._occurrence(self._day_of(instant, zone), zone)
         if opened <= instant < closed:
             return opened, closed
         return None
@@ -60,12 +64,44 @@ class DailyWindow:
         return opened, closed
 
     def span_within(self, start: datetime, end: datetime, zone: ZoneInfo) -> bool:
-        """Whether the whole span ``[start, end]`` lies inside one occurrence of the window."""
-        occ = self.occurrence_containing(start, zone)
-        return occ is not None and end <= occ[1]
+        """Whether the whole span ``[start, end]`` lies inside one occurrence of the window.
+
+        Fail-closed at DST fall-back: inside only if inside by its *instants* (the
+        occurrence opens the first time the clock reads the opening time and closes the
+        first time it reads the closing time) **and** by the customer's *wall clock* — at
+        no moment of the span does the clock read a time before the opening time. New
+        York, 2026-11-01, window 01:30-05:00: an operation starting at the second 01:05
+        (01:05-05:00, after the clocks went back) is outside, although the first 01:30
+        has passed, because the customer's clock reads 01:05. Reading before the closing
+        time is already implied by the instants (the first reading of it closes).
+        """
+        day = self._day_of(start, zone)
+        opened, closed = self._occurrence(day, zone)
+        if not (opened <= start < closed and end <= closed):
+            return False
+        return self._clock_never_before_opening(day, start, end, zone)
+
+    def _clock_never_before_opening(self, day: date, start: datetime, end: datetime, zone: ZoneInfo) -> bool:
+        opening = datetime.combine(day, time(0)) + timedelta(minutes=self.start)  # wall clock, naive
+        first, last = start.astimezone(zone), end.astimezone(zone)
+        if first.replace(tzinfo=None) < opening:
+            return False
+        if last.utcoffset() >= first.utcoffset():  # type: ignore[operator]
+            return True  # no clock moved back during the span (zones change offset at most once a day)
+        # the clocks went back inside the span: the lowest reading is right after the change
+        lo, hi = int(start.timestamp()), int(math.ceil(end.timestamp()))
+        while hi - lo > 1:
+            middle = (lo + hi) // 2
+            if datetime.fromtimestamp(middle, zone).utcoffset() == first.utcoffset():
+                lo = middle
+            else:
+                hi = middle
+        changed = datetime.fromtimestamp(hi, zone)
+        return changed >= end or changed.replace(tzinfo=None) >= opening
 
     def instant_within(self, instant: datetime, zone: ZoneInfo) -> bool:
-        return self.occurrence_containing(instant, zone) is not None
+        """Whether an instant lies inside an occurrence, by instants and by wall clock."""
+        return self.span_within(instant, instant, zone)
 
 
 def _at_local(day: date, minute_of_day: int, zone: ZoneInfo) -> datetime:
@@ -92,6 +128,25 @@ def _at_local(day: date, minute_of_day: int, zone: ZoneInfo) -> datetime:
     return datetime.fromtimestamp(hi, zone)
 
 
+# The instants asprules decides on. Evaluation moves instants by up to a year (escalation
+# windows of 366 days, notice lead times of 525,600 minutes, a window occurrence a day
+# either side, a zone's offset): inside these bounds none of that can leave the range of
+# ``datetime`` (years 1 to 9999), so no OverflowError can be raised by any input.
+EARLIEST = datetime(2, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9998, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+
+
+def check_range(instant: datetime) -> datetime:
+    """``instant`` when asprules can decide on it, else ``ValueError`` saying the range."""
+    try:
+        inside = EARLIEST <= instant <= LATEST
+    except OverflowError:  # an offset pushing a year-1 or year-9999 time out of range
+        inside = False
+    if not inside:
+        raise ValueError(f"{instant.isoformat()} is outside the supported range 0002-01-01 to 9998-12-31 (UTC)")
+    return instant
+
+
 @lru_cache(maxsize=1024)
 def parse_window(text: str) -> DailyWindow:
     """Parse ``HH:MM-HH:MM``. Raises ``ValueError`` with a message fit for a user."""
@@ -110,11 +165,22 @@ def parse_window(text: str) -> DailyWindow:
     return DailyWindow(start=start, end=end, text=f"{h1:02d}:{m1:02d}-{h2:02d}:{m2:02d}")
 
 
+# IANA region names: ``Area/Location`` (``Asia/Shanghai``, ``America/Argentina/Salta``)
+# under the tz database's areas, the fixed ``Etc/…`` zones, and ``UTC``. Not accepted:
+# host-dependent files a tz directory may also hold (``localtime``: whatever the machine
+# is set to; ``posixrules``; ``Factory``, whose abbreviation is "-00"), the ``posix/`` and
+# ``right/`` trees (``right/`` counts leap seconds), and the old aliases outside the areas
+# (``EST``, ``US/Eastern``, ``GMT``), which the database keeps only for compatibility.
+IANA_AREAS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific", "Etc")
+_REGION = re.compile(r"^(?:UTC|(?:" + "|".join(IANA_AREAS) + r")(?:/[A-Za-z0-9][A-Za-z0-9_+\-]*)+)$")
+
+
 @lru_cache(maxsize=512)
 def zone(name: str) -> ZoneInfo:
-    """An IANA zone by name. Raises ``ValueError`` with a message fit for a user."""
-    if not isinstance(name, str) or not name or name.startswith(("/", ".")) or ".." in name:
-        raise ValueError(f"unknown IANA time zone {name!r}")
+    """An IANA region zone by name. Raises ``ValueError`` with a message fit for a user."""
+    if not isinstance(name, str) or not _REGION.match(name):
+        shown = name if isinstance(name, str) else type(name).__name__
+        raise ValueError(f"unknown IANA time zone {shown!r}: give a region name such as Asia/Shanghai, Europe/Berlin or UTC")
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Iterator, Literal, Mapping
 from .engine.decisions import AuthorizationDecision, GradeDecision
 from .engine.rulebook import Rulebook
 from .errors import BackendUnavailable, FactError, Problem, RulesetError
-from .facts.models import Incident, Operation, parse_incident, parse_operation, read_fact_file
+from .facts.models import Incident, Operation, parse_incident, parse_operation, read_fact_file, validated
 
 Backend = Literal["compiled", "rete"]
 BACKENDS: tuple[str, ...] = ("compiled", "rete")
@@ -69,6 +69,7 @@ def grade(
     decision: str | None = None,
     at: datetime | None = None,
     backend: Backend = "compiled",
+    why_not: bool = False,
 ) -> GradeDecision:
     """Grade an incident (or a fact of the kind the ruleset declares) under the grading
     ruleset ``decision`` names (its id; may be omitted when exactly one is loaded).
@@ -77,7 +78,11 @@ def grade(
     and obligations already past due at ``at`` are ``overdue``; without it they have no
     absolute deadline (never the wall clock). Raises :class:`FactError` for bad input and
     :class:`RulesetError` when ``decision`` names no loaded ruleset or several are loaded
-    and none is named — never a deep traceback."""
+    and none is named — never a deep traceback.
+
+    ``why_not=True``: the decision also holds, for each more severe row of the deciding
+    table, the first condition that failed with the fact's value (``decision.why_not``,
+    ``decision.explain(why_not=True)``)."""
     _check_backend(backend)
     _check_at(at)
     evaluator = rules.decision(decision)
@@ -90,8 +95,10 @@ def grade(
             )
         from .backends import rete  # durable-rules is imported only when asked for
 
-        return evaluator.consequences(rete.grade(fact, evaluator), fact, at)
-    return evaluator.decide(fact, at)
+        made = evaluator.consequences(rete.grade(fact, evaluator), fact, at)
+    else:
+        made = evaluator.decide(fact, at)
+    return evaluator.with_why_not(fact, made) if why_not else made
 
 
 def grade_all(
@@ -109,15 +116,23 @@ def grade_all(
     return {ident: grade(incident, rules, decision=ident, at=at, backend=backend) for ident in rules.gradings}
 
 
-def authorize(operation: Mapping[str, Any] | Operation, rules: Rulebook, *, backend: Backend = "compiled") -> AuthorizationDecision:
-    """Decide whether an operation may run now: ``authorized``, ``pending`` or ``denied``."""
+def authorize(
+    operation: Mapping[str, Any] | Operation, rules: Rulebook, *, backend: Backend = "compiled", why_not: bool = False
+) -> AuthorizationDecision:
+    """Decide whether an operation may run now: ``authorized``, ``pending`` or ``denied``.
+
+    ``why_not=True``: each violation also holds what in its condition matched (the
+    sensitive period, the window left), in the operation's local time."""
     _check_backend(backend)
-    fact = fact_parser(_authorization(rules))(operation)
+    evaluator = _authorization(rules)
+    fact = fact_parser(evaluator)(operation)
     if backend == "rete":
         from .backends import rete
 
-        return rete.authorize(fact, rules.authorization)
-    return rules.authorization.authorize(fact)
+        decision = rete.authorize(fact, evaluator)
+    else:
+        decision = evaluator.authorize(fact)
+    return evaluator.with_why_not(fact, decision) if why_not else decision
 
 
 def grade_many(
@@ -146,7 +161,7 @@ def grade_many(
 
 def _compiled(incidents: Iterable[Mapping[str, Any] | Incident], grade, model: type, parse: Callable[[Any], Any]) -> Iterator[GradeDecision]:
     for index, incident in enumerate(incidents):
-        if type(incident) is not model:
+        if type(incident) is not model or not validated(incident):
             try:
                 incident = parse(incident)
             except FactError as exc:

@@ -21,7 +21,8 @@ class Problem:
     file: str | None = None
     line: int | None = None  # 1-based
     column: int | None = None  # 1-based
-    code: str | None = None  # pydantic's error type, so i18n can translate the message
+    code: str | None = None  # pydantic's error type or our own, so i18n can translate the message
+    params: tuple[tuple[str, str], ...] = ()  # what a message of ours was made with, for its translation
 
     @property
     def field(self) -> str:
@@ -36,8 +37,9 @@ class Problem:
 
     @property
     def location(self) -> str:
-        where = self.file or "<input>"
-        if self.line is not None:
+        """``file:line:column``; empty for a fact handed in as data (no file to name)."""
+        where = self.file or ""
+        if where and self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
@@ -45,7 +47,10 @@ class Problem:
 
     def __str__(self) -> str:
         key = f" {self.field}:" if self.path else ""
-        return f"{self.location}:{key} {self.message}"
+        where = self.location
+        if not where:  # data from a caller: the field is the place
+            return f"{self.field}: {self.message}" if self.path else self.message
+        return f"{where}:{key} {self.message}"
 
     def to_json(self) -> dict:
         return {
@@ -54,15 +59,18 @@ class Problem:
             "column": self.column,
             "field": self.field,
             "message": self.message,
+            "code": self.code,
         }
 
 
 class AspRulesError(Exception):
     """Base of every error asprules raises on purpose."""
 
-    def __init__(self, summary: str, problems: Iterable[Problem] = ()):
+    def __init__(self, summary: str, problems: Iterable[Problem] = (), *, code: str | None = None, params: tuple[tuple[str, str], ...] = ()):
         self.summary = summary
         self.problems: tuple[Problem, ...] = tuple(problems)
+        self.code = code  # with params: the summary's catalog key, so i18n can translate it
+        self.params = params
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -93,7 +101,30 @@ class EvaluationError(AspRulesError):
 
 
 class BackendUnavailable(AspRulesError):
-    """The requested evaluation backend cannot run in this interpreter."""
+    """The requested evaluation backend cannot run in this interpreter.
+
+    ``hints`` says what to do instead, worded for each face that can get this error:
+    ``{"python": "... backend='compiled' ...", "cli": "... --backend compiled ..."}``; the
+    message shows the Python wording, the command line its own (:meth:`hint`).
+    """
+
+    def __init__(
+        self, summary: str, problems: Iterable[Problem] = (), *, hints: dict[str, str] | None = None, hint_key: str | None = None
+    ):
+        self.hints: dict[str, str] = dict(hints or {})
+        self.hint_key = hint_key  # the i18n catalog's key of the hints, to show them in another language
+        super().__init__(summary, problems)
+
+    def hint(self, face: str = "python") -> str | None:
+        """What to do instead, for ``face`` (``"python"`` or ``"cli"``)."""
+        return self.hints.get(face) or self.hints.get("python")
+
+    def _render(self) -> str:
+        hint = self.hint("python")
+        return super()._render() + (f"\n  hint: {hint}" if hint else "")
+
+    def to_json(self) -> dict:
+        return {**super().to_json(), "hints": self.hints}
 
 
 @dataclass

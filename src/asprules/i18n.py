@@ -14,6 +14,7 @@ the command line, and by callers who pass ``lang=language_from_env()``.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from typing import Annotated, Mapping, NamedTuple, Union
 
@@ -46,7 +47,6 @@ EN: dict[str, str] = {
     "grade.outputs": "Outputs of {decision}:",
     "grade.outputs_from": "  from table {table}:",
     "grade.inputs": "  from the decisions it reads:",
-    "grade.obligations": "  obligations:",
     "obligation.due": "{text} due {due} ({cite})",
     "obligation.no_due": "{text} ({cite})",
     "obligation.overdue": " [overdue]",
@@ -82,6 +82,21 @@ EN: dict[str, str] = {
     "reason.late_notification": "{channel} notification must go out at least {lead} minutes before the start (by {deadline})",
     "reason.late_notification_no_lead": "{channel} notification must go out before the start (by {deadline})",
     "evidence.none": "no evidence",
+    "obligations": "  obligations:",
+    "why_not.head": "  why not more severe:",
+    "why_not.none": "  why not more severe: no row of the deciding table is more severe",
+    "why_not.row": "{level} row {row} ({cite}): {failed}",
+    "why_not.compare": "{field} {value} {op} {operand}",
+    "why_not.absent": "{field} is absent",
+    "why_not.present": "{field} is present ({value})",
+    "why_not.not_held": "{condition} does not hold",
+    "why_not.none_of": "none holds: {failures}",
+    "why_not.matched": "matched: {what}",
+    "why_not.held": "{condition} holds",
+    "why_not.in_period": "{what} meets sensitive period {period} ({start} – {end}, {zone})",
+    "why_not.outside_window": "{start} – {end} ({zone}) is not wholly inside the maintenance window {window}",
+    "why_not.local_time_in": "{field} at {local} local time ({zone}) is within {within}",
+    "why_not.local_time": "{field} at {local} local time ({zone}) is outside {within}",
     # errors and command-line output
     "error": "error: {summary}",
     "error.count": " ({count} problem{plural}):",
@@ -90,6 +105,42 @@ EN: dict[str, str] = {
     "error.EvaluationError": "{summary}",
     "error.BackendUnavailable": "{summary}",
     "validate.ok": "ok  {file}  ({kind} {id})",
+    "report.clean": "clean",
+    "report.count": "{count} {severity}{plural}",
+    "report.passed": " ({count} passed)",
+    "report.summary": "{suite}: {counts}",
+    "report.separator": ", ",
+    "severity.error": "error",
+    "severity.warning": "warning",
+    "severity.info": "info",
+    "test.differ": "{name}: {keys} differ",
+    "test.key": "  {field}:",
+    "test.expected": "    expected: {value}",
+    "test.actual": "    actual:   {value}",
+    "test.trace": "  trace:",
+    "test.error": "  error: {error}",
+    "test.below_coverage": "coverage {lowest}% is below --min-coverage {minimum}%",
+    "coverage.line": "coverage {ruleset}: {percent}% ({kinds})",
+    "coverage.missed": "    not exercised: {rules}",
+    "diff.regions": "{count} changed region{plural}",
+    "diff.corpus": "corpus: {changed} of {total} decisions change",
+    "diff.note": "note: {note}",
+    "direction.lower": "lower",
+    "direction.raise": "raise",
+    "direction.more permissive": "more permissive",
+    "direction.more restrictive": "more restrictive",
+    "direction.changed": "changed",
+    "hint": "  hint: {hint}",
+    "hint.rete_missing.python": (
+        "install the rete extra: pip install 'asprules[rete]' (durable-rules builds from source with a C compiler,"
+        " on CPython 3.11 and 3.12 only); or decide with backend='compiled' (the default), which gives the same decisions"
+    ),
+    "hint.rete_missing.cli": (
+        "install the rete extra: pip install 'asprules[rete]' (durable-rules builds from source with a C compiler,"
+        " on CPython 3.11 and 3.12 only); or run with --backend compiled (the default), which gives the same decisions"
+    ),
+    "hint.use_compiled.python": "decide with backend='compiled' (the default)",
+    "hint.use_compiled.cli": "run with --backend compiled (the default)",
     "language.unsupported": "unsupported language {lang!r} in {source}; use one of {choices}",
 }
 
@@ -103,7 +154,6 @@ ZH: dict[str, str] = {
     "grade.outputs": "{decision} 的输出：",
     "grade.outputs_from": "  依据定级表 {table}：",
     "grade.inputs": "  所依据的其他决策：",
-    "grade.obligations": "  后续义务：",
     "obligation.due": "{text}，截止 {due}（{cite}）",
     "obligation.no_due": "{text}（{cite}）",
     "obligation.overdue": " [已逾期]",
@@ -138,6 +188,21 @@ ZH: dict[str, str] = {
     "reason.late_notification": "{channel}通知须在开始前至少 {lead} 分钟发出（截止 {deadline}）",
     "reason.late_notification_no_lead": "{channel}通知须在开始前发出（截止 {deadline}）",
     "evidence.none": "无依据",
+    "obligations": "  后续义务：",
+    "why_not.head": "  为何未定为更高级别：",
+    "why_not.none": "  为何未定为更高级别：定级表中没有更严重的规则",
+    "why_not.row": "{level} 定级规则 {row}（{cite}）：{failed}",
+    "why_not.compare": "{field} {value} {op} {operand}",
+    "why_not.absent": "{field} 缺失",
+    "why_not.present": "{field} 有值（{value}）",
+    "why_not.not_held": "{condition} 不成立",
+    "why_not.none_of": "均不成立：{failures}",
+    "why_not.matched": "命中：{what}",
+    "why_not.held": "{condition} 成立",
+    "why_not.in_period": "{what} 与敏感期 {period}（{start} – {end}，{zone}）重叠",
+    "why_not.outside_window": "{start} – {end}（{zone}）不完全在维护窗口 {window} 内",
+    "why_not.local_time_in": "{field} 当地时间 {local}（{zone}）在 {within} 内",
+    "why_not.local_time": "{field} 当地时间 {local}（{zone}）不在 {within} 内",
     "error": "错误：{summary}",
     "error.count": "（共 {count} 个问题）：",
     "error.FactError": "事实数据无效（{summary}）",
@@ -161,7 +226,58 @@ ZH: dict[str, str] = {
     "problem.timezone_aware": "日期时间须带时区偏移（如 +08:00）",
     "problem.string_too_short": "文本过短",
     "problem.got": "（实际为 {value}）",
+    # types whose English names the allowed values or bounds: the Chinese keeps the English beside it
+    "problem.literal_error": "取值不在允许范围内（{english}）",
+    "problem.enum": "取值不在允许范围内（{english}）",
+    "problem.greater_than": "数值过小（{english}）",
+    "problem.greater_than_equal": "数值过小（{english}）",
+    "problem.less_than": "数值过大（{english}）",
+    "problem.less_than_equal": "数值过大（{english}）",
+    "problem.string_pattern_mismatch": "格式不符（{english}）",
+    "problem.too_short": "项数过少（{english}）",
+    "problem.too_long": "项数过多（{english}）",
+    "problem.value_error": "取值无效（{english}）",
+    "problem.union_tag_invalid": "类型标记无效（{english}）",
+    "problem.condition_shape": "不是有效的条件（{english}）",
+    "problem.wrong_kind": "这看起来是{other}，而不是{what}：请用 `asprules {command}`（asprules.{command}）处理",
+    "summary.invalid_fact": "{what}{ident}",
     "validate.ok": "通过  {file}  （{kind} {id}）",
+    "report.clean": "无问题",
+    "report.count": "{count} 个{severity}",
+    "report.passed": "（{count} 项通过）",
+    "report.summary": "{suite}：{counts}",
+    "report.separator": "、",
+    "severity.error": "错误",
+    "severity.warning": "警告",
+    "severity.info": "提示",
+    "test.differ": "{name}：{keys} 与预期不符",
+    "test.key": "  {field}：",
+    "test.expected": "    预期：{value}",
+    "test.actual": "    实际：{value}",
+    "test.trace": "  推理过程：",
+    "test.error": "  错误：{error}",
+    "test.below_coverage": "覆盖率 {lowest}% 低于 --min-coverage {minimum}%",
+    "coverage.line": "覆盖率 {ruleset}：{percent}%（{kinds}）",
+    "coverage.missed": "    未覆盖：{rules}",
+    "diff.regions": "{count} 个输入区域的决策有变化",
+    "diff.corpus": "样本：{total} 个决策中有 {changed} 个变化",
+    "diff.note": "注意：{note}",
+    "direction.lower": "降低",
+    "direction.raise": "升高",
+    "direction.more permissive": "更宽松",
+    "direction.more restrictive": "更严格",
+    "direction.changed": "有变化",
+    "hint": "  提示：{hint}",
+    "hint.rete_missing.python": (
+        "安装 rete 扩展：pip install 'asprules[rete]'（durable-rules 需用 C 编译器从源码构建，仅支持 CPython 3.11 和 3.12）；"
+        "或使用 backend='compiled'（默认），其决策完全相同"
+    ),
+    "hint.rete_missing.cli": (
+        "安装 rete 扩展：pip install 'asprules[rete]'（durable-rules 需用 C 编译器从源码构建，仅支持 CPython 3.11 和 3.12）；"
+        "或使用 --backend compiled（默认）运行，其决策完全相同"
+    ),
+    "hint.use_compiled.python": "使用 backend='compiled'（默认）",
+    "hint.use_compiled.cli": "使用 --backend compiled（默认）运行",
     "language.unsupported": "不支持的语言 {lang!r}（{source}）；可选 {choices}",
 }
 
@@ -191,9 +307,27 @@ def language_from_env(environ: Mapping[str, str] | None = None) -> str:
     return check_language(value, ENV_VAR) if value else DEFAULT_LANGUAGE
 
 
+# Characters that would let a value from a ticket rewrite the report it is printed in:
+# C0 and C1 controls (newlines, carriage returns, ANSI escape sequences), Unicode line and
+# paragraph separators and the bidirectional overrides and isolates (which reorder text).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(value: str) -> str:
+    """``value`` with every character that could forge or reorder output lines escaped
+    (``\\n``, ``\\x1b``, ``\\u202e``); text output shows values from facts through here."""
+    if not _UNPRINTABLE.search(value):
+        return value
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
+
+
+def _shown(value: object) -> object:
+    return printable(value) if isinstance(value, str) else value
+
+
 def text(key: str, lang: str, **args: object) -> str:
-    """The catalog entry ``key`` in ``lang``, formatted with ``args``."""
-    return CATALOGS[check_language(lang)][key].format(**args)
+    """The catalog entry ``key`` in ``lang``, formatted with ``args`` (made printable)."""
+    return CATALOGS[check_language(lang)][key].format(**{k: _shown(v) for k, v in args.items()})
 
 
 def name(value: LocalText | None, lang: str) -> str:
@@ -225,7 +359,7 @@ class Message(BaseModel):
 
     def render(self, lang: str = DEFAULT_LANGUAGE) -> str:
         lang = check_language(lang)
-        shown = {k: (_plain(v, lang) if isinstance(v, LocalText) else v) for k, v in self.args}
+        shown = {k: printable(_plain(v, lang) if isinstance(v, LocalText) else v) for k, v in self.args}
         return CATALOGS[lang][self.key].format(**shown)
 
 
@@ -265,22 +399,41 @@ def problem_text(problem: Problem, lang: str) -> str:
     key = f"problem.{problem.code}" if problem.code else None
     if check_language(lang) == "en" or key not in ZH:
         return str(problem)
-    field = f" {problem.field}:" if problem.path else ""
-    shown = ZH[key]
+    shown = ZH[key].format(english=problem.message, **dict(problem.params))
     got = problem.message.rfind(" (got ")
-    if got >= 0:  # keep the offending value pydantic reported; it is not English
+    if got >= 0 and not problem.params and "{english}" not in ZH[key]:  # keep the offending value pydantic reported; it is not English
         shown += ZH["problem.got"].format(value=problem.message[got + len(" (got ") : -1])
+    if not problem.location:
+        return f"{problem.field}: {shown}" if problem.path else shown
+    field = f" {problem.field}:" if problem.path else ""
     return f"{problem.location}:{field} {shown}"
 
 
-def error_text(exc: AspRulesError, lang: str) -> str:
-    """The whole error as the command line prints it."""
+FACES = ("python", "cli")
+
+
+def hints(key: str) -> dict:
+    """``hints=`` and ``hint_key=`` for :class:`~asprules.errors.BackendUnavailable`: what
+    to do instead, in English, worded for Python and for the command line."""
+    return {"hints": {face: EN[f"{key}.{face}"] for face in FACES}, "hint_key": key}
+
+
+def error_text(exc: AspRulesError, lang: str, face: str = "cli") -> str:
+    """The whole error as the command line prints it (``face="python"``: with hints
+    worded for Python)."""
     kind = f"error.{type(exc).__name__}"
     catalog = CATALOGS[check_language(lang)]
-    summary = catalog.get(kind, "{summary}").format(summary=exc.summary)
+    code = getattr(exc, "code", None)
+    said = catalog[f"summary.{code}"].format(**dict(exc.params)) if code and f"summary.{code}" in catalog else exc.summary  # type: ignore[attr-defined]
+    summary = catalog.get(kind, "{summary}").format(summary=said)
     lines = [text("error", lang, summary=summary)]
     if exc.problems:
         count = len(exc.problems)
         lines[0] += text("error.count", lang, count=count, plural="" if count == 1 else "s")
         lines += [f"  {problem_text(p, lang)}" for p in exc.problems]
+    hint_key = getattr(exc, "hint_key", None)
+    if hint_key:
+        lines.append(catalog["hint"].format(hint=catalog[f"{hint_key}.{face}"]))
+    elif getattr(exc, "hints", None):
+        lines.append(catalog["hint"].format(hint=exc.hint(face)))  # type: ignore[attr-defined]
     return "\n".join(lines)

@@ -48,7 +48,7 @@ def rule_files(paths: Iterable[str | Path]) -> list[Path]:
             if not found:
                 raise RulesetError(f"{p}: no rule files", [Problem("the directory holds no .yaml rule files", file=str(p))])
             out += found
-        elif p.is_file():
+        elif p.exists():  # a FIFO or a device is refused by what it is when read (source.read_bytes)
             out.append(p)
         else:
             raise RulesetError(f"{p}: not found", [Problem("no such file or directory", file=str(p))])

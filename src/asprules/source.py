@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Iterator, Literal
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BeforeValidator, Field, ValidationError
 
 from .errors import AspRulesError, Problem, ProblemList, RulesetError
 
@@ -25,6 +27,18 @@ MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NUMBER_CHARS = 64
 MAX_NODES = 500_000  # a 10,000-row table of four-comparison rows has about 360,000; the shipped rulesets under 3,000
+
+FORMAT_VERSION = 1  # the `asprules:` key of every asprules document (rules, facts, scenarios)
+
+
+def _exact_version(value: Any) -> Any:
+    # Literal[1] alone admits True and 1.0, which equal 1 in Python
+    if type(value) is not int:
+        raise ValueError(f"the format version is the integer {FORMAT_VERSION}, got {value!r}")
+    return value
+
+
+FormatVersion = Annotated[Literal[1], BeforeValidator(_exact_version), Field(description="Format version")]
 
 Position = tuple[int, int]  # 1-based line, column
 SourcePath = tuple[str | int, ...]
@@ -133,15 +147,66 @@ else:  # pragma: no cover - PyYAML built without libyaml
         pass
 
 
-# YAML 1.2 booleans only: under YAML 1.1 a level named `no` or a country code `NO`
-# silently becomes False (the "Norway problem").
-_StrictComposer.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_StrictComposer.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+# Scalars are resolved as the YAML 1.2 core schema does, never as YAML 1.1: under 1.1 a
+# level named `no` or a country code `NO` silently becomes False (the "Norway problem"),
+# `010` is octal 8, `0b101` is 5 and `1:30` is base-60 90 — each one a changed decision.
+# Under 1.2 `010` is ten, `0b101`, `1:30`, `yes` and `1_000` are text (which a number or
+# bool field then refuses), and `1e-05` — what JSON writers emit — is a float.
+# Timestamps (not in the 1.2 core schema) stay: facts and calendars may use them.
+_CORE_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_CORE_FLOAT = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_CORE_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_KEPT_RESOLVERS = ("tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:merge")
+_StrictComposer.yaml_implicit_resolvers = {}
+_StrictComposer.add_implicit_resolver("tag:yaml.org,2002:bool", _CORE_BOOL, list("tTfF"))
+_StrictComposer.add_implicit_resolver("tag:yaml.org,2002:int", _CORE_INT, list("-+0123456789"))
+_StrictComposer.add_implicit_resolver("tag:yaml.org,2002:float", _CORE_FLOAT, list("-+0123456789."))
+for _first, _resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
+    for _tag, _rx in _resolvers:
+        if _tag in _KEPT_RESOLVERS:
+            _StrictComposer.yaml_implicit_resolvers.setdefault(_first, []).append((_tag, _rx))
+
+
+def _core_int(loader, node):  # type: ignore[no-untyped-def]
+    text = loader.construct_scalar(node)
+    if not _CORE_INT.match(text):  # an explicit !!int on a YAML 1.1 form (0b…, 1:30, 1_000)
+        raise ValueError(f"{text!r} is not a YAML 1.2 integer")
+    if text.startswith(("0o", "0x")):
+        return int(text[2:], 8 if text[1] == "o" else 16)
+    return int(text, 10)
+
+
+def _core_float(loader, node):  # type: ignore[no-untyped-def]
+    text = loader.construct_scalar(node)
+    if not (_CORE_FLOAT.match(text) or _CORE_INT.match(text)) or text.startswith(("0o", "0x")):
+        raise ValueError(f"{text!r} is not a YAML 1.2 float")
+    lowered = text.lower()
+    if lowered.endswith(".inf"):
+        return float("-inf") if text.startswith("-") else float("inf")
+    if lowered == ".nan":
+        return float("nan")
+    return float(text)
+
+
+_StrictComposer.add_constructor("tag:yaml.org,2002:int", _core_int)
+_StrictComposer.add_constructor("tag:yaml.org,2002:float", _core_float)
+
+# JSON writes a character outside the Basic Multilingual Plane as a surrogate pair
+# (`json.dumps("😀")` is `"\ud83d\ude00"`), which YAML's escapes do not allow. In a JSON
+# document every backslash stands in a string, so a pair preceded by an even number of
+# backslashes is an escape, and becomes the one `\U` escape YAML reads as that character.
+_SURROGATE_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
+
+
+def _pairs_joined(text: str) -> str:
+    if "\\u" not in text or not text.lstrip().startswith(("{", "[")):
+        return text
+
+    def joined(m: re.Match[str]) -> str:
+        high, low = int(m.group(2), 16), int(m.group(3), 16)
+        return f"{m.group(1)}\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
+
+    return _SURROGATE_PAIR.sub(joined, text)
 
 
 def _pos(mark: yaml.Mark) -> Position:
@@ -153,7 +218,7 @@ def parse_text(text: str, file: str = "<string>", error: type[AspRulesError] = R
     if len(text) > MAX_BYTES:
         raise error(f"{file}: file too large", [Problem(f"larger than {MAX_BYTES} bytes", file=file)])
     try:
-        loader = _StrictComposer(text)  # the reader already refuses control characters here
+        loader = _StrictComposer(_pairs_joined(text))  # the reader already refuses control characters here
         root = loader.get_single_node()
     except _Rejected as exc:
         line, col = _pos(exc.mark)
@@ -182,19 +247,90 @@ def parse_text(text: str, file: str = "<string>", error: type[AspRulesError] = R
     return SourceDocument(file=file, data=data, positions=positions)
 
 
-def parse_file(path: str | Path, error: type[AspRulesError] = RulesetError) -> SourceDocument:
-    p = Path(path)
+def _kind_of(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def read_bytes(path: str | Path, error: type[AspRulesError] = RulesetError, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, or ``error`` saying why not.
+
+    The file is opened without blocking (a FIFO would wait forever for a writer) and
+    checked with ``fstat`` on the open descriptor — so it is the file that is read, not one
+    swapped in between — before a byte is read: a FIFO, a device such as ``/dev/zero`` or
+    a directory is refused by what it is, an oversized file by its size, and no more than
+    ``limit + 1`` bytes are ever read (a file growing meanwhile is refused too).
+    Rule, fact and corpus files are all read through here.
+    """
+    p = str(path)
     try:
-        raw = p.read_bytes()
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        raise error(f"{p}: cannot read", [Problem(exc.strerror or str(exc), file=str(p))]) from None
-    if len(raw) > MAX_BYTES:
-        raise error(f"{p}: file too large", [Problem(f"larger than {MAX_BYTES} bytes", file=str(p))])
+        raise error(f"{p}: cannot read", [Problem(exc.strerror or str(exc), file=p)]) from None
     try:
-        text = raw.decode("utf-8")
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise error(f"{p}: not a regular file", [Problem(f"{_kind_of(info.st_mode)}, not a regular file", file=p)])
+        if info.st_size > limit:
+            raise error(f"{p}: file too large", [Problem(f"{info.st_size} bytes, larger than {limit} bytes", file=p)])
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise error(f"{p}: cannot read", [Problem(exc.strerror or str(exc), file=p)]) from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise error(f"{p}: file too large", [Problem(f"larger than {limit} bytes", file=p)])
+    return b"".join(chunks)
+
+
+def read_text(path: str | Path, error: type[AspRulesError] = RulesetError, limit: int = MAX_BYTES) -> str:
+    """:func:`read_bytes`, decoded as UTF-8 (a leading byte-order mark is dropped)."""
+    raw = read_bytes(path, error, limit)
+    try:
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise error(f"{p}: cannot read", [Problem(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(p))]) from None
-    return parse_text(text, str(p), error)
+        raise error(f"{path}: cannot read", [Problem(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(path))]) from None
+
+
+def parse_file(path: str | Path, error: type[AspRulesError] = RulesetError) -> SourceDocument:
+    """Parse a YAML or JSON file (a regular file of at most ``MAX_BYTES``)."""
+    return parse_text(read_text(path, error), str(Path(path)), error)
+
+
+def parse_lines(path: str | Path, error: type[AspRulesError] = RulesetError) -> Iterator[SourceDocument]:
+    """The JSON objects of a JSONL file, one :class:`SourceDocument` per non-blank line.
+
+    The file is read like every other (:func:`read_text`); each line is parsed by the same
+    reader as a fact file, so it is held to the same rules, and its positions and problems
+    name the file and that line. A line that is not a JSON object (``5``, ``null``, a list)
+    is an ``error`` naming the line.
+    """
+    p = str(Path(path))
+    for n, line in enumerate(read_text(path, error).splitlines(), 1):
+        if not line.strip():
+            continue
+        if not line.lstrip().startswith("{"):
+            shown = line.strip()[:40]
+            raise error(f"{p}:{n}: not a JSON object", [Problem(f"each line holds one JSON object (a fact), got {shown!r}", file=p, line=n)])
+        try:
+            doc = parse_text(line, p, error)
+        except AspRulesError as exc:
+            raise error(f"{p}:{n}: cannot parse", [replace(q, line=n) for q in exc.problems]) from None
+        yield SourceDocument(file=p, data=doc.data, positions={k: (n, col) for k, (_, col) in doc.positions.items()})
 
 
 _SAFE_SCALAR_TAGS = {

@@ -13,6 +13,8 @@ from typing import Iterable
 
 from ..engine.decisions import AuthorizationDecision, GradeDecision
 from ..format.document import AuthorizationDocument, GradingDocument
+from ..i18n import DEFAULT_LANGUAGE
+from ..i18n import text as say
 from ..loader import Rulebook
 from .analysis.authorization_checks import approval_steps
 
@@ -48,11 +50,11 @@ class RulesetCoverage:
             "missed": self.missed,
         }
 
-    def text(self) -> str:
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
         kinds = ", ".join(f"{k} {d}/{t}" for k, (d, t) in self.by_kind().items())
-        line = f"coverage {self.ruleset}: {self.percent:.1f}% ({kinds})"
+        line = say("coverage.line", lang, ruleset=self.ruleset, percent=f"{self.percent:.1f}", kinds=kinds)
         if self.missed:
-            line += f"\n    not exercised: {', '.join(self.missed)}"
+            line += "\n" + say("coverage.missed", lang, rules=", ".join(self.missed))
         return line
 
 

@@ -14,14 +14,16 @@ decides every fact under both versions and lists the decisions that change.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from ..errors import AspRulesError, FactError, Problem
 from ..decide import fact_parser
+from ..errors import AspRulesError, FactError, Problem
+from ..i18n import DEFAULT_LANGUAGE, EN, printable
+from ..i18n import text as say
 from ..loader import Rulebook
+from ..source import SourceDocument, parse_lines
 from .analysis import source_of, zone_and_periods
 from .analysis.authorization_checks import operation_space
 from .analysis.boxes import build_tree, collapse, leaves, merge_boxes
@@ -43,10 +45,10 @@ class Change:
     witness: dict[str, Any] | None = None
     decision: str | None = None  # the grading ruleset, when several are compared
 
-    def text(self) -> str:
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
         why = f"  [{self.why_old} → {self.why_new}]" if self.why_old or self.why_new else ""
         where = f"{self.decision}: " if self.decision else ""
-        return f"{where}{self.region}: {self.old} → {self.new} ({self.direction}){why}"
+        return f"{where}{self.region}: {self.old} → {self.new} ({_direction(self.direction, lang)}){why}"
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "decision" or v is not None}
@@ -60,8 +62,16 @@ class CorpusChange:
     new: dict[str, Any]
     direction: str
 
-    def text(self) -> str:
-        return f"{self.source} {self.fact_id}: {_brief(self.old)} → {_brief(self.new)} ({self.direction})"
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return (
+            f"{printable(self.source)} {printable(self.fact_id)}: {_brief(self.old)} → {_brief(self.new)}"
+            f" ({_direction(self.direction, lang)})"
+        )
+
+
+def _direction(direction: str, lang: str) -> str:
+    key = f"direction.{direction}"
+    return say(key, lang) if key in EN else direction
 
 
 @dataclass
@@ -84,13 +94,14 @@ class DiffReport:
             "notes": self.notes,
         }
 
-    def text(self) -> str:
-        lines = [f"{len(self.changes)} changed region{'s' if len(self.changes) != 1 else ''}"]
-        lines += [f"  {c.text()}" for c in self.changes]
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        count = len(self.changes)
+        lines = [say("diff.regions", lang, count=count, plural="s" if count != 1 else "")]
+        lines += [f"  {c.text(lang)}" for c in self.changes]
         if self.corpus_total:
-            lines.append(f"corpus: {len(self.corpus_changes)} of {self.corpus_total} decisions change")
-            lines += [f"  {c.text()}" for c in self.corpus_changes]
-        lines += [f"note: {n}" for n in self.notes]
+            lines.append(say("diff.corpus", lang, changed=len(self.corpus_changes), total=self.corpus_total))
+            lines += [f"  {c.text(lang)}" for c in self.corpus_changes]
+        lines += [say("diff.note", lang, note=n) for n in self.notes]
         return "\n".join(lines)
 
 
@@ -306,38 +317,42 @@ def _step_changes(old_doc, new_doc) -> list[Change]:
 # --- over a corpus --------------------------------------------------------------------------
 
 
-def corpus_facts(paths: Iterable[str | Path]) -> Iterable[tuple[str, str, dict[str, Any]]]:
-    """(source, type, fact) from scenario files and JSONL exports."""
-    from ..source import parse_file
-    from .scenarios import ScenarioFile, scenario_files
+def corpus_facts(paths: Iterable[str | Path]) -> Iterable[tuple[str, str, dict[str, Any], SourceDocument | None]]:
+    """(source, type, fact, its document) from scenario files and JSONL exports.
+
+    Files are read as fact files are (regular files, size checked first); a JSONL line
+    that is not a JSON object, or a YAML file that is not a scenario file, is a typed error."""
+    from .scenarios import read_scenario_file, scenario_files
 
     for raw in paths:
         p = Path(raw)
         if p.suffix == ".jsonl":
-            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
-                if line.strip():
-                    try:
-                        fact = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise FactError(f"{p}:{n}: not JSON", [Problem(str(exc), file=str(p), line=n)]) from None
-                    yield f"{p}:{n}", ("operation" if "scheduled_start" in fact else "incident"), fact
+            for doc in parse_lines(p, FactError):
+                line = doc.positions.get((), (None,))[0]
+                yield f"{p}:{line}", ("operation" if "scheduled_start" in doc.data else "incident"), doc.data, doc
             continue
         for f in scenario_files([p]):
-            spec = ScenarioFile.model_validate(parse_file(f).data)
+            _, spec = read_scenario_file(f)
             for sc in spec.scenarios:
                 if sc.expect.error is None:
-                    yield f"{f}", sc.type, {**spec.base.get(sc.type, {}), **sc.given}  # type: ignore[arg-type]
+                    yield f"{f}", sc.type, {**spec.base.get(sc.type, {}), **sc.given}, None  # type: ignore[arg-type]
 
 
-def corpus_changes(old: Rulebook, new: Rulebook, paths: Iterable[str | Path]) -> tuple[int, list[CorpusChange]]:
+def corpus_changes(
+    old: Rulebook, new: Rulebook, paths: Iterable[str | Path], step: Callable[[], None] | None = None
+) -> tuple[int, list[CorpusChange]]:
+    """Decide every fact of the corpus under both rulebooks; ``step`` is called once a fact."""
     total, changed = 0, []
-    for source, kind, fact in corpus_facts(paths):
+    for source, kind, fact, doc in corpus_facts(paths):
+        if step is not None:
+            step()
         if kind == "incident":
             for ident, old_rb, new_rb in grading_pairs(old, new)[0]:
                 if old_rb.grading is None or new_rb.grading is None:
                     continue
                 old_eval, new_eval = old_rb.grading, new_rb.grading
-                a, b = old_eval.decide(fact_parser(old_eval)(fact)), new_eval.decide(fact_parser(new_eval)(fact))
+                a = old_eval.decide(fact_parser(old_eval)(fact, source=doc))
+                b = new_eval.decide(fact_parser(new_eval)(fact, source=doc))
                 total += 1
                 if a.level == b.level and a.outputs == b.outputs:
                     continue
@@ -354,8 +369,8 @@ def corpus_changes(old: Rulebook, new: Rulebook, paths: Iterable[str | Path]) ->
         else:
             if old.authorization is None or new.authorization is None:
                 continue
-            a = old.authorization.authorize(fact_parser(old.authorization)(fact))
-            b = new.authorization.authorize(fact_parser(new.authorization)(fact))
+            a = old.authorization.authorize(fact_parser(old.authorization)(fact, source=doc))
+            b = new.authorization.authorize(fact_parser(new.authorization)(fact, source=doc))
             before = {"status": a.status, "missing": list(a.missing), "violations": sorted(v.rule for v in a.violations)}
             after = {"status": b.status, "missing": list(b.missing), "violations": sorted(v.rule for v in b.violations)}
             if before == after:
@@ -374,7 +389,9 @@ def _brief(decision: dict[str, Any]) -> str:
     return " ".join(f"{k}={v}" for k, v in decision.items() if v not in ([], None))
 
 
-def diff(old: Rulebook, new: Rulebook, corpus: Iterable[str | Path] = ()) -> DiffReport:
+def diff(old: Rulebook, new: Rulebook, corpus: Iterable[str | Path] = (), step: Callable[[], None] | None = None) -> DiffReport:
+    """What changes from ``old`` to ``new``: regions of the input space, and the decisions
+    of the corpus facts (``step``: called once a corpus fact, for a progress counter)."""
     report = DiffReport()
     changes, notes = grading_changes(old, new)
     report.changes += changes
@@ -382,5 +399,5 @@ def diff(old: Rulebook, new: Rulebook, corpus: Iterable[str | Path] = ()) -> Dif
     report.changes += authorization_changes(old, new)
     corpus = list(corpus)
     if corpus:
-        report.corpus_total, report.corpus_changes = corpus_changes(old, new, corpus)
+        report.corpus_total, report.corpus_changes = corpus_changes(old, new, corpus, step)
     return report

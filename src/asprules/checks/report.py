@@ -10,6 +10,7 @@ import json
 from typing import Any, Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
+from ..i18n import DEFAULT_LANGUAGE, text
 from .analysis.findings import SEVERITIES, Finding
 
 FORMATS = ("text", "json", "junit", "github")
@@ -28,8 +29,10 @@ def render(
     extra: dict[str, Any] | None = None,
     text_tail: str = "",
     text_head: str = "",
+    lang: str = DEFAULT_LANGUAGE,
 ) -> str:
-    """``passed``: (name, file) of checks that passed, listed by junit and counted by text."""
+    """``passed``: (name, file) of checks that passed, listed by junit and counted by text;
+    ``lang``: the language of the text format's words (finding codes stay as they are)."""
     passed = list(passed)
     if fmt == "json":
         return json.dumps(
@@ -41,18 +44,24 @@ def render(
         return "\n".join(_github(f) for f in findings) + (f"\n{text_tail}" if text_tail else "")
     if fmt == "junit":
         return _junit(findings, suite, passed)
-    lines = ([text_head] if text_head else []) + [_text(f) for f in findings]
+    lines = ([text_head] if text_head else []) + [_text(f, lang) for f in findings]
     counts = summary(findings)
-    tail = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
+    tail = text("report.separator", lang).join(
+        text("report.count", lang, count=n, severity=text(f"severity.{s}", lang), plural="s" if n != 1 else "")
+        for s, n in counts.items()
+        if n
+    )
     if text_tail:
         lines.append(text_tail)
-    lines.append(f"{suite}: {tail or 'clean'}" + (f" ({len(passed)} passed)" if passed else ""))
+    shown = text("report.summary", lang, suite=suite, counts=tail or text("report.clean", lang))
+    lines.append(shown + (text("report.passed", lang, count=len(passed)) if passed else ""))
     return "\n".join(lines)
 
 
-def _text(f: Finding) -> str:
+def _text(f: Finding, lang: str = DEFAULT_LANGUAGE) -> str:
     rule = f" {f.rule}:" if f.rule else ""
-    out = [f"{f.location}: {f.severity}[{f.code}]{rule} {f.message}"]
+    severity = f.severity if lang == DEFAULT_LANGUAGE else text(f"severity.{f.severity}", lang)
+    out = [f"{f.location}: {severity}[{f.code}]{rule} {f.message}"]
     if f.region:
         out.append(f"    region: {f.region}")
     for i, w in enumerate(f.witness):

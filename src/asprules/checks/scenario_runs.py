@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from ..i18n import DEFAULT_LANGUAGE, error_text, text
+from ..loader import Rulebook
 from .analysis.findings import Finding
 from .coverage import CoverageTracker, coverage_of
 from .scenarios import ScenarioResult, load_scenario_file, run_file, scenario_files
@@ -25,32 +27,44 @@ class TestRun:
         return [r for r in self.results if not r.passed]
 
 
-def run_paths(paths: Iterable[str | Path]) -> TestRun:
+def run_paths(paths: Iterable[str | Path], rules: Rulebook | None = None) -> TestRun:
+    """Run every scenario file under ``paths``; ``rules``: decide with these instead of
+    the rules each file names."""
     results: list[ScenarioResult] = []
     rulebooks = []
     for path in scenario_files(list(paths)):
-        loaded = load_scenario_file(path)
+        loaded = load_scenario_file(path, rules)
         rulebooks.append(loaded.rules)
         results += run_file(loaded)
     return TestRun(results, coverage_of(results, rulebooks))
 
 
-def explain_failure(result: ScenarioResult) -> str:
-    lines = [ln for m in result.mismatches for ln in (f"  {m.key}:", f"    expected: {m.expected!r}", f"    actual:   {m.actual!r}")]
+def explain_failure(result: ScenarioResult, lang: str = DEFAULT_LANGUAGE) -> str:
+    """What differs from the expectation, and the decision's trace, in ``lang``."""
+    lines = [
+        ln
+        for m in result.mismatches
+        for ln in (
+            text("test.key", lang, field=m.key),
+            text("test.expected", lang, value=repr(m.expected)),
+            text("test.actual", lang, value=repr(m.actual)),
+        )
+    ]
     if result.decision is not None:
-        lines.append("  trace:")
-        lines += ["    " + ln for ln in result.decision.explain().splitlines()]
+        lines.append(text("test.trace", lang))
+        lines += ["    " + ln for ln in result.decision.explain(lang).splitlines()]
     elif result.error is not None:
-        lines.append(f"  error: {result.error}")
+        shown = error_text(result.error, lang) if lang != DEFAULT_LANGUAGE else str(result.error)
+        lines.append(text("test.error", lang, error=shown))
     return "\n".join(lines)
 
 
-def failure_finding(result: ScenarioResult) -> Finding:
+def failure_finding(result: ScenarioResult, lang: str = DEFAULT_LANGUAGE) -> Finding:
     keys = ", ".join(m.key for m in result.mismatches)
     return Finding(
         code="scenario-failed",
         severity="error",
-        message=f"{result.name}: {keys} differ\n{explain_failure(result)}",
+        message=f"{text('test.differ', lang, name=result.name, keys=keys)}\n{explain_failure(result, lang)}",
         file=result.file,
         line=result.line,
         rule=result.name,

@@ -32,12 +32,12 @@ from ..decide import authorize, grade
 from ..engine.decisions import AuthorizationDecision, GradeDecision
 from ..errors import AspRulesError, FactError, Problem, RulesetError
 from ..loader import Rulebook, load_rulesets
-from ..source import SourceDocument, parse_file, problems_from_validation
+from ..source import FormatVersion, SourceDocument, parse_file, problems_from_validation
 
 SUFFIX = ".scenarios.yaml"
 _INCIDENT_KEYS = {"level", "base_level", "major", "outputs", "obligations"}
 _OPERATION_KEYS = {"status", "risk", "missing", "violations"}
-_STRICT = ConfigDict(frozen=True, extra="forbid")
+_STRICT = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
 class Expectation(BaseModel):
@@ -80,7 +80,7 @@ class Scenario(BaseModel):
 
 class ScenarioFile(BaseModel):
     model_config = _STRICT
-    asprules: Literal[1]
+    asprules: FormatVersion
     kind: Literal["scenarios"]
     rules: str | list[str] | None = None
     decision: str | None = Field(default=None, min_length=1, description="The grading ruleset (its id) the incident scenarios test; needed when several are loaded")
@@ -124,14 +124,19 @@ class LoadedScenarios:
     lines: list[int | None] = field(default_factory=list)
 
 
-def load_scenario_file(path: str | Path, rules: Rulebook | None = None) -> LoadedScenarios:
+def read_scenario_file(path: str | Path) -> tuple[SourceDocument, ScenarioFile]:
+    """A scenario file's text and its validated shape; :class:`RulesetError` when it is not one."""
     source = parse_file(path)
     try:
-        spec = ScenarioFile.model_validate(source.data)
+        return source, ScenarioFile.model_validate(source.data)
     except ValidationError as exc:
         raise RulesetError(f"{source.file}: invalid scenario file", problems_from_validation(exc, source)) from None
+
+
+def load_scenario_file(path: str | Path, rules: Rulebook | None = None) -> LoadedScenarios:
+    source, spec = read_scenario_file(path)
     if rules is None:
-        rules = _rules_for(spec, Path(path))
+        rules = _rules_for(spec, Path(path), source)
     lines = [(source.locate(("scenarios", i)) or (None,))[0] for i in range(len(spec.scenarios))]
     problems = _decision_problems(source, spec, rules)
     if problems:
@@ -155,10 +160,19 @@ def _decision_problems(source: SourceDocument, spec: ScenarioFile, rules: Rulebo
     return out
 
 
-def _rules_for(spec: ScenarioFile, path: Path) -> Rulebook:
+def _rules_for(spec: ScenarioFile, path: Path, source) -> Rulebook:
     if spec.rules is None:
         return load_rulesets()
     names = [spec.rules] if isinstance(spec.rules, str) else spec.rules
+    missing = [
+        source.problem(("rules",) if isinstance(spec.rules, str) else ("rules", i), f"{n!r} ({path.parent / n}) does not exist")
+        for i, n in enumerate(names)
+        if not (path.parent / n).exists()
+    ]
+    if missing:  # e.g. a scenario file copied away from the rules it names
+        raise RulesetError(
+            f"{source.file}: the rules this scenario file names are not there (relative to the file; or run with --rules)", missing
+        )
     return load_rulesets(*(path.parent / n for n in names))
 
 
@@ -167,8 +181,11 @@ def scenario_files(paths: list[str | Path]) -> list[Path]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            out += sorted(f for f in p.rglob(f"*{SUFFIX}") if f.is_file())
-        elif p.is_file():
+            found = sorted(f for f in p.rglob(f"*{SUFFIX}") if f.is_file())
+            if not found:  # nothing run is not "clean": a mistyped path must not pass CI
+                raise RulesetError(f"{p}: no scenario files", [Problem(f"the directory holds no {SUFFIX} files", file=str(p))])
+            out += found
+        elif p.exists():  # a FIFO or a device is refused by what it is when read
             out.append(p)
         else:
             raise RulesetError(f"{p}: not found", [Problem("no such file or directory", file=str(p))])

@@ -1,4 +1,5 @@
-"""JSON Schemas of the ruleset format, fact schema files, the fact models and scenario files.
+"""JSON Schemas of the ruleset format, fact schema files, the fact models, scenario files and
+the decisions (the JSON contract of ``to_json()`` and ``--format json``).
 
 Generated from the same pydantic models the loader uses, so they cannot drift from what
 ``asprules validate`` accepts; ``docs/schema/*.schema.json`` are these, written out for
@@ -16,7 +17,146 @@ from ..engine.rulebook import Rulebook
 from ..errors import Problem, RulesetError
 
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
-KINDS = ("ruleset", "facts", "incident", "operation", "scenarios")
+KINDS = ("ruleset", "facts", "incident", "operation", "scenarios", "grade-decision", "authorization-decision")
+
+# --- the decision JSON contract ---------------------------------------------------------------
+# What GradeDecision.to_json() / AuthorizationDecision.to_json() and `asprules grade|authorize
+# --format json` print; tests/test_decision_json.py validates both against these. Fields are
+# added only through the decision models' to_json(), and the schema with them.
+
+_STR_OR_NULL = {"type": ["string", "null"]}
+_LOCAL = {
+    "type": "object",
+    "description": "A ruleset's own words: English, and Chinese where the ruleset has it",
+    "properties": {"en": {"type": "string"}, "zh": _STR_OR_NULL},
+    "required": ["en", "zh"],
+    "additionalProperties": False,
+}
+_REASON = {
+    "type": "object",
+    "description": "A reason: its message code and parameters (to translate it), and its text in the chosen language",
+    "properties": {
+        "code": {**_STR_OR_NULL, "description": "the message catalog key, e.g. reason.late_notification"},
+        "params": {"type": "object", "additionalProperties": {"anyOf": [{"type": "string"}, {"$ref": "#/$defs/LocalText"}]}},
+        "text": {"type": "string"},
+    },
+    "required": ["code", "params", "text"],
+    "additionalProperties": False,
+}
+_PROVENANCE = {"enum": ["handbook", "policy", "assumed"]}
+_FIRED = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "kind": {"enum": ["row", "adjustment", "risk_class", "step", "constraint", "escalation"]},
+        "cite": {"type": "string"},
+        "provenance": _PROVENANCE,
+        "title": {"anyOf": [{"$ref": "#/$defs/LocalText"}, {"type": "null"}]},
+        "detail": {"anyOf": [{"$ref": "#/$defs/Reason"}, {"type": "null"}]},
+    },
+    "required": ["id", "kind", "cite", "provenance", "title", "detail"],
+    "additionalProperties": False,
+}
+_OBLIGATION = {
+    "type": "object",
+    "description": "Something the decision requires to happen later, with its deadline",
+    "properties": {
+        "id": {"type": "string"},
+        "kind": {"type": "string"},
+        "text": {"type": "string"},
+        "due": {**_STR_OR_NULL, "description": "ISO 8601 with its offset, in the customer's zone"},
+        "role": _STR_OR_NULL,
+        "cite": {"type": "string"},
+        "provenance": {"enum": ["handbook", "assumed"]},
+        "status": {"enum": ["open", "overdue", "met"]},
+    },
+    "required": ["id", "kind", "text", "due", "role", "cite", "provenance", "status"],
+    "additionalProperties": False,
+}
+_RULESET = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "version": _STR_OR_NULL},
+    "required": ["id", "sha256", "version"],
+    "additionalProperties": False,
+}
+_DEFS = {"LocalText": _LOCAL, "Reason": _REASON, "FiredRule": _FIRED, "Obligation": _OBLIGATION, "RulesetRef": _RULESET}
+_COMMON = {
+    "id": {**_STR_OR_NULL, "description": "the fact's id (to_json(fact_id=...); the command line gives it)"},
+    "line": {"type": "integer", "minimum": 1, "description": "JSON Lines input only: the fact's line"},
+    "fired": {"type": "array", "items": {"$ref": "#/$defs/FiredRule"}},
+    "obligations": {"type": "array", "items": {"$ref": "#/$defs/Obligation"}},
+    "ruleset": {"$ref": "#/$defs/RulesetRef"},
+    "lang": {"enum": ["en", "zh"], "description": "the language of every text field"},
+}
+_COMMON_REQUIRED = ["id", "kind", "fired", "obligations", "ruleset", "lang"]
+_WHY_NOT = {
+    "type": "object",
+    "properties": {"row": {"type": "string"}, "level": {"type": "string"}, "cite": {"type": "string"}, "failed": {"$ref": "#/$defs/Reason"}},
+    "required": ["row", "level", "cite", "failed"],
+    "additionalProperties": False,
+}
+GRADE_DECISION = {
+    "title": "asprules grade decision (GradeDecision.to_json, asprules grade --format json)",
+    "type": "object",
+    "properties": {
+        **_COMMON,
+        "kind": {"const": "grade", "description": "which schema this decision follows"},
+        "level": {"type": "string"},
+        "level_name": {"$ref": "#/$defs/LocalText"},
+        "base_level": {"type": "string"},
+        "base_level_name": {"$ref": "#/$defs/LocalText"},
+        "major": {"type": "boolean"},
+        "table": _STR_OR_NULL,
+        "score": {"type": "number", "description": "the deciding table's total, under hit policy collect sum or count"},
+        "why_not": {"type": "array", "items": _WHY_NOT, "description": "grade(..., why_not=True) / --why-not only"},
+    },
+    "required": [*_COMMON_REQUIRED, "level", "level_name", "base_level", "base_level_name", "major", "table"],
+    "additionalProperties": False,
+    "$defs": _DEFS,
+}
+AUTHORIZATION_DECISION = {
+    "title": "asprules authorization decision (AuthorizationDecision.to_json, asprules authorize --format json)",
+    "type": "object",
+    "properties": {
+        **_COMMON,
+        "kind": {"const": "authorization", "description": "which schema this decision follows"},
+        "status": {"enum": ["authorized", "pending", "denied"]},
+        "risk": {"type": "string"},
+        "risk_name": {"$ref": "#/$defs/LocalText"},
+        "missing": {"type": "array", "items": {"type": "string"}, "description": "ids of the steps not yet satisfied"},
+        "violations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "rule": {"type": "string"}, "cite": {"type": "string"}, "provenance": _PROVENANCE,
+                    "message": {"$ref": "#/$defs/LocalText"}, "text": {"type": "string"},
+                    "matched": {
+                        "type": "array", "items": {"$ref": "#/$defs/Reason"},
+                        "description": "authorize(..., why_not=True) / --why-not only: what in the constraint matched",
+                    },
+                },
+                "required": ["rule", "cite", "provenance", "message", "text"],
+                "additionalProperties": False,
+            },
+        },
+        "steps": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"}, "name": {"$ref": "#/$defs/LocalText"}, "cite": {"type": "string"},
+                    "satisfied": {"type": "boolean"}, "reasons": {"type": "array", "items": {"$ref": "#/$defs/Reason"}},
+                },
+                "required": ["id", "name", "cite", "satisfied", "reasons"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": [*_COMMON_REQUIRED, "status", "risk", "risk_name", "missing", "violations", "steps"],
+    "additionalProperties": False,
+    "$defs": _DEFS,
+}
 
 
 def schema(kind: str, rules: Rulebook | None = None) -> dict[str, Any]:
@@ -32,7 +172,11 @@ def schema(kind: str, rules: Rulebook | None = None) -> dict[str, Any]:
         out = declared.model.model_json_schema(by_alias=True)
         out["title"] = f"asprules fact schema {declared.id!r}"
         return {"$schema": SCHEMA_URI, **out}
-    if kind == "ruleset":
+    if kind == "grade-decision":
+        out = json.loads(json.dumps(GRADE_DECISION))
+    elif kind == "authorization-decision":
+        out = json.loads(json.dumps(AUTHORIZATION_DECISION))
+    elif kind == "ruleset":
         out = TypeAdapter(Document).json_schema(by_alias=True)
         out["title"] = "asprules ruleset (grading, authorization or calendar)"
         _plain_text_allowed(out)

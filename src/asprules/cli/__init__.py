@@ -1,6 +1,8 @@
 """The ``asprules`` command line: one module per command, each with a ``register``.
 
-Exit codes: 0 decided (or clean), 1 findings, 2 usage, load or input error.
+Exit codes: 0 decided (or clean), 1 findings, 2 usage, load or input error, 3 internal
+error (a bug: one line asking for a report; the traceback only with ``--debug``);
+``authorize --exit-status``: 4 pending, 5 denied (:mod:`.common`).
 A new command is a module here with ``register(sub)`` and one entry in :data:`COMMANDS`.
 """
 
@@ -10,13 +12,13 @@ import argparse
 import sys
 from typing import Callable, Sequence
 
-from .. import i18n
+from .. import __version__, i18n
 from ..errors import AspRulesError
-from . import decide, diff, regrade, schema, serve, test, validate
-from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, fail
+from . import decide, diff, init, regrade, schema, serve, test, validate
+from .common import EXIT_DENIED, EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_PENDING, fail, internal_error, safe_output
 
 # In the order `asprules --help` lists them.
-COMMANDS = (decide, validate, test, diff, schema, serve, regrade)
+COMMANDS = (decide, validate, test, diff, schema, serve, init, regrade)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="asprules",
         description="Grade major faults and authorize high-risk operations from declarative rulesets.",
     )
+    parser.add_argument("--debug", action="store_true", help="on an internal error, print its traceback")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.register(sub)
@@ -31,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    safe_output()
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
@@ -45,9 +50,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(exc, args.format, args.lang)
     except BrokenPipeError:  # e.g. `asprules ... | head`
         return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: anything the input can cause is an AspRulesError
+        return internal_error(exc, args.debug)
 
 
-__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "build_parser", "main"]
+__all__ = ["EXIT_DENIED", "EXIT_ERROR", "EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_PENDING", "build_parser", "main"]
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

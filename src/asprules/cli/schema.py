@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import EXIT_OK, rules_of
+from .common import EXIT_OK, add_language, rules_of
 
 
 def cmd_schema(args) -> int:
@@ -17,9 +17,12 @@ def cmd_schema(args) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     from ..checks.schema import KINDS
 
-    p = sub.add_parser("schema", help="print the JSON Schema of the ruleset format, a fact model or scenario files")
+    p = sub.add_parser("schema", help="print the JSON Schema of the ruleset format, a fact model, scenario files or a decision")
     p.add_argument(
         "kind", nargs="?", default="ruleset", help=f"which schema: {', '.join(KINDS)}, or a fact schema declared in --rules (default: ruleset)"
     )
     p.add_argument("--rules", action="append", metavar="PATH", help="rule files or directories declaring fact schemas (kind: facts)")
-    p.set_defaults(func=cmd_schema, format="text")
+    # A schema is JSON whatever the format; --format json makes errors JSON too, like every command.
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format of errors (the schema is JSON)")
+    add_language(p)
+    p.set_defaults(func=cmd_schema)

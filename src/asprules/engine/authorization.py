@@ -71,6 +71,16 @@ class AuthorizationEvaluator:
         extra = tuple((compile_condition(ctx, e.when), frozenset(e.forms)) for e in step.approval.evidence_also)
         return _Step(step, frozenset(step.approval.roles), forms, extra, unrecorded, unsent)
 
+    def with_why_not(self, op: Operation, decision: AuthorizationDecision) -> AuthorizationDecision:
+        """``decision`` with, for each broken constraint, what in its condition matched."""
+        from .why_not import matched  # the walk is only paid for when asked for
+
+        by_id = {c.model.id: c for c in self.constraints}
+        violations = tuple(
+            v.model_copy(update={"matched": tuple(matched(self.ctx, by_id[v.rule].model.when, op))}) for v in decision.violations
+        )
+        return decision.model_copy(update={"violations": violations})
+
     def authorize(self, op: Operation) -> AuthorizationDecision:
         risk = next(i for i, (_, pred) in enumerate(self.risk_classes) if pred(op))  # the catch-all guarantees one
         constraints = self.constraints

@@ -25,6 +25,10 @@ from ..format.document import AllOf, AnyOf, Compare, Condition, InSensitivePerio
 from .compile import Context, compile_condition, compile_getter
 
 _LITERAL_TYPES = (bool, int, float, str)
+# Limits on inlined derived values (see _Emitter._derived): together with conditions nested
+# as deep as a rule file allows (64 levels), far below the parser's 200 parentheses.
+MAX_INLINE_DEPTH = 8
+MAX_INLINE_OPERANDS = 16
 _SYMBOL = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 
@@ -58,25 +62,31 @@ class _Emitter:
     def _plain_field(self, name: str) -> bool:
         return name.isidentifier() and not keyword.iskeyword(name) and name in self.ctx.fields and name not in self.ctx.derived
 
-    def value(self, name: str) -> tuple[str, bool]:
+    def value(self, name: str, depth: int = 0) -> tuple[str, bool]:
         """An expression for a field or derived value, and whether it may be None."""
         ftype = self.ctx.fields.get(name)
         if self._plain_field(name) and ftype is not None:
             self.reads[name] += 1
             return (f"f_{name}" if name in self.hoisted else f"f.{name}"), ftype.optional
         if name in self.ctx.derived:
-            inline = self._derived(name)
+            inline = self._derived(name, depth)
             if inline is not None:
                 return inline, False
         return f"{self.bind(compile_getter(self.ctx, name), 'g')}(f)", True
 
-    def _derived(self, name: str) -> str | None:
-        """Inline arithmetic for a derived value that can never be None, else None."""
+    def _derived(self, name: str, depth: int) -> str | None:
+        """Inline arithmetic for a derived value that can never be None, else None.
+
+        Only shallow ones: each derived value inlined inside another nests one more pair of
+        parentheses, and Python's parser refuses 200 (a chain of derived values can be
+        hundreds long); deeper or wider ones call the closure, which loops over the chain."""
         op, operands = self.ctx.derived[name].operation
+        if depth >= MAX_INLINE_DEPTH or len(operands) > MAX_INLINE_OPERANDS:
+            return None
         parts = []
         for i, o in enumerate(operands):
             if isinstance(o, str):
-                expr, optional = self.value(o)
+                expr, optional = self.value(o, depth + 1)
                 if optional or (op == "div" and i > 0):
                     return None  # the closure's None and division-by-zero rules apply
                 parts.append(expr)
@@ -84,13 +94,9 @@ class _Emitter:
                 parts.append(repr(o))
             else:
                 return None
-        acc = parts[0]
-        for part in parts[1:]:
-            if op in ("min", "max"):
-                acc = f"{op}({acc}, {part})"
-            else:
-                acc = f"({acc} {dict(add='+', sub='-', mul='*', div='/')[op]} {part})"
-        return acc
+        if op in ("min", "max"):
+            return f"{op}({', '.join(parts)})"
+        return "(" + f" {dict(add='+', sub='-', mul='*', div='/')[op]} ".join(parts) + ")"  # left to right, as the closure folds
 
     # -- conditions -----------------------------------------------------------------
 

@@ -72,7 +72,11 @@ class Context:
 
 def compile_getter(ctx: Context, name: str) -> Getter:
     if name in ctx.derived:
-        return _compile_derived(ctx, ctx.derived[name])
+        return _compile_derived(ctx, name)
+    return _field_getter(name)
+
+
+def _field_getter(name: str) -> Getter:
     head, _, rest = name.partition(".")
     if not rest:
         return operator.attrgetter(name)
@@ -95,25 +99,68 @@ _ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-def _compile_derived(ctx: Context, value: DerivedValue) -> Getter:
-    op, operands = value.operation
-    fn = _ARITHMETIC[op]
-    parts: list[Getter] = [
-        compile_getter(ctx, o) if isinstance(o, str) else (lambda _f, c=o: c) for o in operands
-    ]
+def derived_order(derived: dict[str, DerivedValue], name: str) -> list[str]:
+    """The derived values ``name`` needs, each after the ones it reads, ending with ``name``.
 
-    def derived(fact: Any) -> Any:
-        acc = parts[0](fact)
-        for part in parts[1:]:
-            nxt = part(fact)
-            if acc is None or nxt is None:
-                return None
-            if op == "div" and nxt == 0:
-                return None  # undefined, so no comparison on it can hold
-            acc = fn(acc, nxt)
-        return acc
+    Found without recursion, so a chain of any length (the validator has refused cycles)
+    neither exhausts Python's stack here nor when the values are computed."""
+    order: list[str] = []
+    done: set[str] = set()
+    stack: list[tuple[str, bool]] = [(name, False)]
+    while stack:
+        current, expanded = stack.pop()
+        if current in done:
+            continue
+        if expanded:
+            done.add(current)
+            order.append(current)
+            continue
+        stack.append((current, True))
+        for operand in reversed(derived[current].operation[1]):
+            if isinstance(operand, str) and operand in derived and operand not in done:
+                stack.append((operand, False))
+    return order
 
-    return derived
+
+def _compile_derived(ctx: Context, name: str) -> Getter:
+    """A derived value's getter: its chain of derived values computed in order, in a loop
+    (a chain of 450 nested closures would need 450 nested calls)."""
+    steps = []
+    for current in derived_order(ctx.derived, name):
+        op, operands = ctx.derived[current].operation
+        parts = tuple(
+            (o, None) if isinstance(o, str) and o in ctx.derived else (None, _field_getter(o) if isinstance(o, str) else (lambda _f, c=o: c))
+            for o in operands
+        )
+        steps.append((current, op, _ARITHMETIC[op], parts))
+    if len(steps) == 1:
+        _, op, fn, parts = steps[0]
+        getters = [get for _, get in parts]
+
+        def derived(fact: Any) -> Any:
+            return _fold(op, fn, [get(fact) for get in getters])
+
+        return derived
+
+    def chained(fact: Any) -> Any:
+        values: dict[str, Any] = {}
+        for current, op, fn, parts in steps:
+            values[current] = _fold(op, fn, [values[ref] if ref is not None else get(fact) for ref, get in parts])
+        return values[name]
+
+    return chained
+
+
+def _fold(op: str, fn: Callable[[Any, Any], Any], operands: list[Any]) -> Any:
+    """Left to right; an absent operand or a division by zero makes the value undefined."""
+    acc = operands[0]
+    for nxt in operands[1:]:
+        if acc is None or nxt is None:
+            return None
+        if op == "div" and nxt == 0:
+            return None  # undefined, so no comparison on it can hold
+        acc = fn(acc, nxt)
+    return acc
 
 
 def compile_condition(ctx: Context, cond: Condition | None) -> Predicate:
@@ -233,9 +280,9 @@ def approval_matches(step: str, roles: frozenset[str] | None, forms: frozenset[s
 
 def _compile_has_approval(cond: HasApproval) -> Predicate:
     spec = cond.has_approval
-    matches = approval_matches(
+    matches = approval_matches(  # absent: any role or form; an empty list: none qualifies
         spec.step,
-        frozenset(spec.roles) if spec.roles else None,
-        frozenset(spec.evidence) if spec.evidence else None,
+        None if spec.roles is None else frozenset(spec.roles),
+        None if spec.evidence is None else frozenset(spec.evidence),
     )
     return lambda f: any(matches(a, f) for a in f.approvals)

@@ -2,7 +2,10 @@
 
 Decisions are frozen values that do not hold the fact they were made for, so equal
 decisions compare equal and the evaluator may share one object between facts.
-``to_json()`` is the stable contract for ticketing systems (English, always);
+``to_json(lang=, fact_id=)`` is the contract for ticketing systems, the same JSON the
+command line prints (``--format json``) and ``docs/schema/*-decision.schema.json``
+describes: ids, the ruleset's names as ``{en, zh}``, and every reason as a ``code`` with
+its ``params`` beside its ``text`` in the chosen language, so a UI can translate it.
 ``explain(lang="en"|"zh")`` is for people, in the language they read (see :mod:`asprules.i18n`).
 """
 
@@ -27,40 +30,18 @@ def bilingual(value: LocalText | None) -> str:
     return name(value, "en")
 
 
-class RulesetRef(BaseModel):
-    model_config = _FROZEN
-    id: str
-    sha256: str
-    version: str | None = None
-
-    def to_json(self) -> dict:
-        return {"id": self.id, "sha256": self.sha256, "version": self.version}
+def local_json(value: LocalText | None) -> dict | None:
+    """A ruleset's name or text in the JSON contract: ``{"en": ..., "zh": ...}``."""
+    return None if value is None else {"en": value.en, "zh": value.zh}
 
 
-class FiredRule(BaseModel):
-    """One rule that took part in a decision."""
-
-    model_config = _FROZEN
-    id: str
-    kind: Literal["row", "adjustment", "risk_class", "step", "constraint", "escalation"]
-    cite: str
-    provenance: Literal["handbook", "policy", "assumed"]
-    title: LocalText | None = None
-    detail: str | None = None
-    detail_message: Message | None = None  # ``detail`` in any language; absent: ``detail`` as is
-
-    def to_json(self) -> dict:
-        out = {"id": self.id, "kind": self.kind, "cite": self.cite, "provenance": self.provenance}
-        if self.detail:
-            out["detail"] = self.detail
-        return out
-
-    def line(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        title = f" {name(self.title, lang)}" if self.title else ""
-        shown = self.detail_message.render(lang) if self.detail_message else self.detail
-        detail = f" — {shown}" if shown else ""
-        mark = text("reference_default", lang) if self.provenance == "assumed" else ""
-        return f"{self.id} ({self.cite}){title}{detail}{mark}"
+def reason_json(message: Message | None, fallback: str | None, lang: str) -> dict:
+    """A reason in the JSON contract: its catalog ``code``, the ``params`` it was made with
+    (names as ``{en, zh}``) and its ``text`` in ``lang``."""
+    if message is None:
+        return {"code": None, "params": {}, "text": fallback or ""}
+    params = {k: (local_json(v) if isinstance(v, LocalText) else v) for k, v in message.args}
+    return {"code": message.key, "params": params, "text": message.render(lang)}
 
 
 class Obligation(BaseModel):
@@ -107,11 +88,69 @@ def _json_value(value: Any) -> Any:
     return [_json_value(v) for v in value] if isinstance(value, tuple) else value
 
 
+class RulesetRef(BaseModel):
+    """Which rules decided: the ruleset's id and version, and the sha256 of its files."""
+
+    model_config = _FROZEN
+    id: str
+    sha256: str
+    version: str | None = None
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "sha256": self.sha256, "version": self.version}
+
+
+class FiredRule(BaseModel):
+    """One rule that took part in a decision."""
+
+    model_config = _FROZEN
+    id: str
+    kind: Literal["row", "adjustment", "risk_class", "step", "constraint", "escalation"]
+    cite: str
+    provenance: Literal["handbook", "policy", "assumed"]
+    title: LocalText | None = None
+    detail: str | None = None
+    detail_message: Message | None = None  # ``detail`` in any language; absent: ``detail`` as is
+
+    def to_json(self, lang: str = DEFAULT_LANGUAGE) -> dict:
+        detail = reason_json(self.detail_message, self.detail, lang) if (self.detail or self.detail_message) else None
+        return {
+            "id": self.id, "kind": self.kind, "cite": self.cite, "provenance": self.provenance,
+            "title": local_json(self.title), "detail": detail,
+        }
+
+    def line(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        title = f" {name(self.title, lang)}" if self.title else ""
+        shown = self.detail_message.render(lang) if self.detail_message else self.detail
+        detail = f" — {shown}" if shown else ""
+        mark = text("reference_default", lang) if self.provenance == "assumed" else ""
+        return f"{self.id} ({self.cite}){title}{detail}{mark}"
+
+
+class WhyNot(BaseModel):
+    """A more severe row of the deciding table that did not match, and the first of its
+    conditions that failed, with the fact's value (``outage_minutes 12 < 15``)."""
+
+    model_config = _FROZEN
+    row: str
+    level: str
+    cite: str
+    failed: Message  # "{field} {value} {op} {operand}" and its kin, in any language
+
+    def to_json(self, lang: str = DEFAULT_LANGUAGE) -> dict:
+        return {"row": self.row, "level": self.level, "cite": self.cite, "failed": reason_json(self.failed, None, lang)}
+
+    def line(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return text("why_not.row", lang, level=self.level, row=self.row, cite=self.cite, failed=self.failed.render(lang))
+
+
 class GradeDecision(BaseModel):
-    """A grading decision. ``level`` is ``None`` only for a ruleset that declares outputs
-    and no levels; ``outputs`` holds the declared outputs' values (lists are tuples),
-    ``inputs`` the decisions of the rulesets it ``requires``, ``obligations`` what the
-    level requires next (absolute deadlines in the customer's zone)."""
+    """A grading decision: the level, its base level from the deciding table, and every
+    rule that took part (the row, then the adjustments in order). ``level`` is ``None``
+    only for a ruleset that declares outputs and no levels; ``outputs`` holds the declared
+    outputs' values (lists are tuples), ``inputs`` the decisions of the rulesets it
+    ``requires``, ``obligations`` what the level requires next (absolute deadlines in the
+    customer's zone), ``why_not`` the more severe rows that failed, when asked for."""
 
     model_config = _FROZEN
     level: str | None
@@ -126,38 +165,50 @@ class GradeDecision(BaseModel):
     outputs: dict[str, Any] | None = None  # declared outputs → values; None: the ruleset declares none
     inputs: tuple[GradeDecision, ...] = ()
     obligations: tuple[Obligation, ...] = ()
+    why_not: tuple[WhyNot, ...] | None = None  # asked for with grade(..., why_not=True)
 
     @property
     def fired_ids(self) -> tuple[str, ...]:
         return tuple(f.id for f in self.fired)
 
-    def to_json(self) -> dict:
-        out = {
+    def to_json(self, lang: str = DEFAULT_LANGUAGE, fact_id: str | None = None) -> dict:
+        """The decision as the JSON contract (``asprules schema grade-decision``)."""
+        lang = check_language(lang)
+        out: dict[str, Any] = {
+            "id": fact_id,
+            "kind": "grade",
             "level": self.level,
+            "level_name": local_json(self.level_name),
             "base_level": self.base_level,
+            "base_level_name": local_json(self.base_level_name),
             "major": self.major,
             "table": self.table,
-            "fired": [f.to_json() for f in self.fired],
+            "fired": [f.to_json(lang) for f in self.fired],
+            "obligations": [o.to_json() for o in self.obligations],
             "ruleset": self.ruleset.to_json(),
+            "lang": lang,
         }
         if self.score is not None:
             out["score"] = self.score
         if self.outputs is not None:
             out["outputs"] = {k: _json_value(v) for k, v in self.outputs.items()}
         if self.inputs:
-            out["inputs"] = {d.ruleset.id: d.to_json() for d in self.inputs}
-        out["obligations"] = [o.to_json() for o in self.obligations]
+            out["inputs"] = {d.ruleset.id: d.to_json(lang, fact_id) for d in self.inputs}
+        if self.why_not is not None:
+            out["why_not"] = [w.to_json(lang) for w in self.why_not]
         return out
 
-    def explain(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        """Why this level, for people; ``lang`` is ``"en"`` or ``"zh"``."""
+    def explain(self, lang: str = DEFAULT_LANGUAGE, why_not: bool = False) -> str:
+        """Why this level, for people; ``lang`` is ``"en"`` or ``"zh"``. ``why_not=True``
+        adds, for each more severe row of the deciding table, the first condition that
+        failed (the decision must come from ``grade(..., why_not=True)``)."""
+        row = text("grade.row", lang)
         if self.level is None:
             lines = [text("grade.outputs", lang, decision=self.ruleset.id)]
             lines += [f"    {k} = {_json_value(v)!r}" for k, v in (self.outputs or {}).items()]
             lines.append(text("grade.outputs_from", lang, table=self.table))
-            row = text("grade.row", lang)
             lines += [f"    {row} {f.line(lang)}" for f in self.fired if f.kind == "row"]
-            return "\n".join(lines + self._explain_tail(lang))
+            return "\n".join(lines + self._explain_tail(lang, why_not))
         lines = [text("grade.level", lang, level=self.level, name=name(self.level_name, lang))]
         if self.outputs:
             lines += [f"    {k} = {_json_value(v)!r}" for k, v in self.outputs.items()]
@@ -167,7 +218,6 @@ class GradeDecision(BaseModel):
                 lines.append(text("grade.base_from_score", lang, base=self.base_level, table=self.table, score=f"{self.score:g}"))
             else:
                 lines.append(text("grade.base_from_table", lang, base=self.base_level, table=self.table))
-            row = text("grade.row", lang)
             lines += [f"    {row} {f.line(lang)}" for f in rows]
         else:
             lines.append(text("grade.no_row", lang, base=self.base_level, table=self.table))
@@ -175,19 +225,28 @@ class GradeDecision(BaseModel):
         if adjustments:
             lines.append(text("grade.adjustments", lang))
             lines += [f"    {f.line(lang)}" for f in adjustments]
-        return "\n".join(lines + self._explain_tail(lang))
+        return "\n".join(lines + self._explain_tail(lang, why_not))
 
-    def _explain_tail(self, lang: str) -> list[str]:
-        lines = []
-        if self.obligations:
-            lines.append(text("grade.obligations", lang))
-            lines += [f"    {o.line(lang)}" for o in self.obligations]
+    def _explain_tail(self, lang: str, why_not: bool) -> list[str]:
+        lines: list[str] = []
+        _obligation_lines(lines, self.obligations, lang)
         if self.inputs:
             lines.append(text("grade.inputs", lang))
             for d in self.inputs:
                 lines += ["    " + ln for ln in d.explain(lang).splitlines()]
+        if why_not:
+            if self.why_not is None:
+                raise ValueError("explain(why_not=True) needs a decision from grade(..., why_not=True)")
+            lines.append(text("why_not.head", lang) if self.why_not else text("why_not.none", lang))
+            lines += [f"    {w.line(lang)}" for w in self.why_not]
         lines.append(text("ruleset", lang, id=self.ruleset.id, sha=self.ruleset.sha256[:12]))
         return lines
+
+
+def _obligation_lines(lines: list[str], obligations: tuple[Obligation, ...], lang: str) -> None:
+    if obligations:
+        lines.append(text("obligations", lang))
+        lines += [f"    {o.line(lang)}" for o in obligations]
 
 
 class StepResult(BaseModel):
@@ -206,24 +265,44 @@ class StepResult(BaseModel):
             return tuple(m.render(lang) for m in self.reason_messages)
         return self.reasons
 
-    def to_json(self) -> dict:
-        return {"id": self.id, "cite": self.cite, "satisfied": self.satisfied, "reasons": list(self.reasons)}
+    def to_json(self, lang: str = DEFAULT_LANGUAGE) -> dict:
+        if self.reason_messages:
+            reasons = [reason_json(m, None, lang) for m in self.reason_messages]
+        else:
+            reasons = [reason_json(None, r, lang) for r in self.reasons]
+        return {"id": self.id, "name": local_json(self.name), "cite": self.cite, "satisfied": self.satisfied, "reasons": reasons}
 
 
 class Violation(BaseModel):
-    """A hard constraint the operation breaks; any one of them denies it."""
+    """A hard constraint the operation breaks; any one of them denies it. ``matched``
+    (from ``authorize(..., why_not=True)``): what in its condition held — the period a
+    span meets, the window it leaves — in the fact's local time."""
 
     model_config = _FROZEN
     rule: str
     cite: str
     provenance: Literal["handbook", "policy", "assumed"]
     message: LocalText
+    matched: tuple[Message, ...] | None = None
 
-    def to_json(self) -> dict:
-        return {"rule": self.rule, "cite": self.cite, "provenance": self.provenance, "message": self.message.en}
+    def to_json(self, lang: str = DEFAULT_LANGUAGE) -> dict:
+        out = {
+            "rule": self.rule, "cite": self.cite, "provenance": self.provenance,
+            "message": local_json(self.message), "text": _plain_name(self.message, lang),
+        }
+        if self.matched is not None:
+            out["matched"] = [reason_json(m, None, lang) for m in self.matched]
+        return out
+
+
+def _plain_name(value: LocalText, lang: str) -> str:
+    return (value.zh or value.en) if lang == "zh" else value.en
 
 
 class AuthorizationDecision(BaseModel):
+    """Whether an operation may run now, its risk class, the steps still missing and the
+    hard constraints it breaks."""
+
     model_config = _FROZEN
     status: Status
     risk: str
@@ -233,24 +312,33 @@ class AuthorizationDecision(BaseModel):
     steps: tuple[StepResult, ...]
     fired: tuple[FiredRule, ...]
     ruleset: RulesetRef
+    obligations: tuple[Obligation, ...] = ()
 
     @property
     def fired_ids(self) -> tuple[str, ...]:
         return tuple(f.id for f in self.fired)
 
-    def to_json(self) -> dict:
+    def to_json(self, lang: str = DEFAULT_LANGUAGE, fact_id: str | None = None) -> dict:
+        """The decision as the JSON contract (``asprules schema authorization-decision``)."""
+        lang = check_language(lang)
         return {
+            "id": fact_id,
+            "kind": "authorization",
             "status": self.status,
             "risk": self.risk,
+            "risk_name": local_json(self.risk_name),
             "missing": list(self.missing),
-            "violations": [v.to_json() for v in self.violations],
-            "steps": [s.to_json() for s in self.steps],
-            "fired": [f.to_json() for f in self.fired],
+            "violations": [v.to_json(lang) for v in self.violations],
+            "steps": [s.to_json(lang) for s in self.steps],
+            "fired": [f.to_json(lang) for f in self.fired],
+            "obligations": [o.to_json() for o in self.obligations],
             "ruleset": self.ruleset.to_json(),
+            "lang": lang,
         }
 
-    def explain(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        """Why this status, for people; ``lang`` is ``"en"`` or ``"zh"``."""
+    def explain(self, lang: str = DEFAULT_LANGUAGE, why_not: bool = False) -> str:
+        """Why this status, for people; ``lang`` is ``"en"`` or ``"zh"``. ``why_not=True``
+        adds, under each broken constraint, what matched (``authorize(..., why_not=True)``)."""
         lang = check_language(lang)
         if lang == "en":  # ids, as in the JSON the reader may compare it with
             shown = self.missing
@@ -264,11 +352,14 @@ class AuthorizationDecision(BaseModel):
         ]
         for v in self.violations:
             lines.append(f"  ✗ {v.rule} ({v.cite}): {name(v.message, lang)}")
+            if why_not and v.matched:
+                lines += [f"      {text('why_not.matched', lang, what=m.render(lang))}" for m in v.matched]
         if self.steps:
             lines.append(text("auth.chain", lang))
         for s in self.steps:
             mark = "✓" if s.satisfied else "…"
             lines.append(f"    {mark} {s.id} ({s.cite}) {name(s.name, lang)}")
             lines += [f"        - {r}" for r in s.reasons_in(lang)]
+        _obligation_lines(lines, self.obligations, lang)
         lines.append(text("ruleset", lang, id=self.ruleset.id, sha=self.ruleset.sha256[:12]))
         return "\n".join(lines)

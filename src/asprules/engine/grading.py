@@ -273,6 +273,17 @@ class GradingEvaluator:
 
     adjust_rank = staticmethod(_adjust)
 
+    def with_why_not(self, incident: Incident, decision: GradeDecision) -> GradeDecision:
+        """``decision`` with, for each row of its deciding table more severe than its base
+        level (most severe first), the first condition that failed for ``incident``."""
+        from .why_not import why_not  # the walk is only paid for when asked for
+
+        table = next((t for t in self.tables if t.model.id == decision.table), None)
+        base = self.rank[decision.base_level]
+        rows = [] if table is None else sorted(((r, rank) for r, _, rank in table.rows if rank < base), key=lambda x: x[1])
+        found = why_not(self.ctx, [(r, self.levels[rank].id) for r, rank in rows], incident)
+        return decision.model_copy(update={"why_not": found})
+
     # -- evaluation -----------------------------------------------------------------
 
     def grade_reference(self, incident: Incident) -> GradeDecision:

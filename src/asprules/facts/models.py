@@ -9,14 +9,22 @@ a silent zero.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Mapping
+import json
+import re
+import sys
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Iterator, Literal, Mapping
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     StrictBool,
     StrictInt,
     ValidationError,
@@ -25,7 +33,7 @@ from pydantic import (
 
 from .. import clock
 from ..errors import FactError, Problem
-from ..source import SourceDocument, problems_from_validation
+from ..source import MAX_BYTES, SourceDocument, parse_file, parse_text, problems_from_validation, read_text
 
 Environment = Literal["production", "office"]
 OperationKind = Literal[
@@ -63,12 +71,64 @@ Channel = Literal["email", "sms"]
 CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
 
 # defer_build: validators are built on first use, not at import (CLI cold start)
-_FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, str_strip_whitespace=True, defer_build=True)
+# revalidate_instances: a model instance nested in a fact (a Customer built with
+# model_construct, say) is validated again like a dict would be, never trusted as it is.
+_FROZEN = ConfigDict(
+    frozen=True, extra="forbid", allow_inf_nan=False, str_strip_whitespace=True, defer_build=True, revalidate_instances="always"
+)
+
+
+class Fact(BaseModel):
+    """Base of every fact model (the handbook's and the declared ones): it remembers that
+    validation made it. ``model_construct`` skips validation and ``model_copy(update=…)``
+    skips it for the update, so evaluation takes such an instance as a mapping of fields
+    to validate, never on trust."""
+
+    model_config = _FROZEN
+    _validated: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="after")
+    def _mark_validated(self) -> Any:
+        self.__pydantic_private__["_validated"] = True  # type: ignore[index]
+        return self
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
+        copy = super().model_copy(update=update, deep=deep)
+        if update:
+            copy.__pydantic_private__["_validated"] = False  # type: ignore[index]
+        return copy
+
+
+def validated(fact: Any) -> bool:
+    """Whether ``fact`` is a fact model instance that validation made (see :class:`Fact`)."""
+    private = getattr(fact, "__pydantic_private__", None)
+    return bool(private and private.get("_validated"))
 
 Text = Annotated[str, Field(min_length=1, max_length=256)]
 Count = Annotated[StrictInt, Field(ge=0, le=10**12)]
 Minutes = Annotated[float, Field(strict=True, ge=0, le=10**9)]
 Percent = Annotated[float, Field(strict=True, ge=0, le=100)]
+
+
+_ISO_DATETIME = re.compile(r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
+
+
+def _iso_only(value: Any) -> Any:
+    """A date-time is an ISO 8601 text (or a ``datetime``, as a YAML timestamp reads), never
+    a number: pydantic would read ``20261203`` (meant as yyyymmdd) as Unix seconds in 1970,
+    ``1763600000000`` as milliseconds, and the text ``"1763600000"`` as seconds too."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        if not _ISO_DATETIME.match(value):
+            raise ValueError(f"a date-time is ISO 8601 text with an offset, like 2026-11-18T14:00:00+08:00; got {value[:40]!r}")
+        return value
+    kind = "number" if isinstance(value, (int, float)) and not isinstance(value, bool) else type(value).__name__
+    raise ValueError(f"a date-time is ISO 8601 text with an offset, like 2026-11-18T14:00:00+08:00, not a {kind}")
+
+
+# The one date-time type of every fact (and of every declared ``instant`` field).
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_only), AfterValidator(clock.check_range)]
 
 
 def _check_zone(name: str) -> str:
@@ -103,18 +163,36 @@ def schedule_order(record: Any) -> Any:
     return record
 
 
+# Two measures of one outage may differ by rounding to whole minutes, no more.
+OUTAGE_TOLERANCE_MINUTES = 1.0
+
+
 def incident_timeline(record: Any) -> Any:
     """``recovered_at`` and ``as_of`` not before ``started_at``; ``outage_minutes`` derived
-    from them when absent (an error when it cannot be)."""
+    from them when absent (an error when it cannot be); when both are given, equal to the
+    time to ``recovered_at``, or not longer than the time to ``as_of`` (within a minute)."""
     for name in ("recovered_at", "as_of"):
         value = getattr(record, name)
         if value is not None and value < record.started_at:
             raise ValueError(f"{name} is before started_at")
+    end = record.recovered_at or record.as_of
     if record.outage_minutes is None:
-        end = record.recovered_at or record.as_of
         if end is None:
             raise ValueError("outage unknown: give outage_minutes, recovered_at or as_of")
         object.__setattr__(record, "outage_minutes", (end - record.started_at).total_seconds() / 60.0)
+    elif end is not None:
+        # Both measures given: they must tell the same outage, or which one decides is a
+        # guess. Recovered: the outage is the time to recovery. Only observed (as_of): the
+        # fault may have recovered before, but cannot have lasted longer than that.
+        elapsed = (end - record.started_at).total_seconds() / 60.0
+        recovered = record.recovered_at is not None
+        excess = record.outage_minutes - elapsed
+        if excess > OUTAGE_TOLERANCE_MINUTES or (recovered and -excess > OUTAGE_TOLERANCE_MINUTES):
+            name, relation = ("recovered_at", "the time to recovery") if recovered else ("as_of", "at most the time to as_of")
+            raise ValueError(
+                f"outage_minutes {record.outage_minutes:g} disagrees with started_at and {name}: "
+                f"it must be {relation} ({elapsed:g} minutes)"
+            )
     return record
 
 
@@ -126,20 +204,20 @@ CHECKS: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-class SensitivePeriod(BaseModel):
+class SensitivePeriod(Fact):
     """A sensitive communication-assurance period (敏感通信保障期, §1.4.4)."""
 
     model_config = _FROZEN
     name: Text
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
 
     @model_validator(mode="after")
     def _ordered(self) -> SensitivePeriod:
         return period_order(self)
 
 
-class Customer(BaseModel):
+class Customer(Fact):
     """A customer's profile; absent parts fall back to the ruleset's defaults."""
 
     model_config = _FROZEN
@@ -149,15 +227,15 @@ class Customer(BaseModel):
     sensitive_periods: tuple[SensitivePeriod, ...] = ()
 
 
-class Incident(BaseModel):
+class Incident(Fact):
     """A fault to grade (重大故障定级, §34)."""
 
     model_config = _FROZEN
     id: Text
     environment: Environment
-    started_at: AwareDatetime
-    recovered_at: AwareDatetime | None = None
-    as_of: AwareDatetime | None = Field(
+    started_at: Instant
+    recovered_at: Instant | None = None
+    as_of: Instant | None = Field(
         default=None, description="When the facts were observed; gives the outage so far of an unrecovered fault."
     )
     outage_minutes: Minutes | None = Field(
@@ -179,33 +257,33 @@ class Incident(BaseModel):
         return incident_timeline(self)
 
 
-class Engineer(BaseModel):
+class Engineer(Fact):
     model_config = _FROZEN
     id: Text
     qualification: Annotated[StrictInt, Field(ge=0, le=99, description="Skill qualification level (§8)")]
 
 
-class Approval(BaseModel):
+class Approval(Fact):
     """One granted approval. ``step`` names a step of the ruleset's chain."""
 
     model_config = _FROZEN
     step: Text
     by: Text
     role: Text
-    at: AwareDatetime
+    at: Instant
     evidence: EvidenceForm | None = None
 
 
-class Notification(BaseModel):
+class Notification(Fact):
     """An operation notice sent (操作知会, §32)."""
 
     model_config = _FROZEN
     channel: Channel
     to: Text
-    at: AwareDatetime
+    at: Instant
 
 
-class Operation(BaseModel):
+class Operation(Fact):
     """An operation on customer equipment to authorize (高危操作, Part 7)."""
 
     model_config = _FROZEN
@@ -219,8 +297,8 @@ class Operation(BaseModel):
     customer_present: StrictBool
     other_vendor_equipment: StrictBool
     within_approved_scope: StrictBool
-    scheduled_start: AwareDatetime
-    scheduled_end: AwareDatetime
+    scheduled_start: Instant
+    scheduled_end: Instant
     engineer: Engineer
     approvals: tuple[Approval, ...] = ()
     notifications: tuple[Notification, ...] = ()
@@ -234,26 +312,77 @@ class Operation(BaseModel):
 
 
 def parse_fact(model, data: Any, doc: SourceDocument | None, what: str):
-    """Validate ``data`` against a fact model; one :class:`FactError` listing every problem."""
+    """Validate ``data`` against a fact model; one :class:`FactError` listing every problem.
+
+    An instance of the model is taken as it is only when validation made it (:class:`Fact`);
+    one made by ``model_construct`` is validated like the mapping of its fields."""
     # Exact-type checks first: isinstance() on a pydantic model class and on the Mapping
     # ABC are slow enough to show when a ticketing system sends millions of plain dicts.
     kind = type(data)
-    if kind is model:
+    if kind is model and validated(data):
         return data
     if kind is not dict:
-        if isinstance(data, model):
-            return data
-        if not isinstance(data, Mapping):
-            where = doc.file if doc else "<input>"
-            raise FactError(f"invalid {what}", [Problem(f"expected a mapping of fields, got {kind.__name__}", file=where, line=1 if doc else None)])
-        data = dict(data)
+        if isinstance(data, BaseModel):
+            if isinstance(data, model) and validated(data):
+                return data
+            data = dict(data.__dict__)  # its fields, validated below as any mapping would be
+        elif not isinstance(data, Mapping):
+            where = doc.file if doc and doc.file else None
+            raise FactError(f"invalid {what}", [Problem(f"expected a mapping of fields, got {kind.__name__}", file=where, line=1 if where else None)])
+        else:
+            data = dict(data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         ident = data.get("id") if isinstance(data.get("id"), str) else None
         label = f"invalid {what}" + (f" {ident!r}" if ident else "")
-        doc = doc or SourceDocument(file="<input>", data=dict(data), positions={})
-        raise FactError(label, problems_from_validation(exc, doc)) from None
+        said = {"code": "invalid_fact", "params": (("what", _ZH_KINDS.get(what, what)), ("ident", f" {ident!r}" if ident else ""))}
+        other = _wrong_kind(model, data)
+        if other is not None:
+            raise _wrong_kind_error(what, other, label, doc, said) from None
+        doc = doc or SourceDocument(file="", data=dict(data), positions={})
+        problems = problems_from_validation(exc, doc)
+        if not doc.file:  # data from a caller: the field is the place, there is no file to name
+            problems = [replace(p, file=None, line=None, column=None) for p in problems]
+        raise FactError(label, problems, **said) from None
+
+
+_ZH_KINDS = {"incident": "故障", "operation": "操作"}  # how Chinese messages name the bundled kinds
+# The bundled fact kinds, and the command and function that decide each.
+_KINDS: tuple[tuple[str, str], ...] = (("incident", "grade"), ("operation", "authorize"))
+
+
+def _wrong_kind(model: type, data: dict) -> str | None:
+    """The other bundled kind ``data`` looks like (most of its keys are that kind's fields,
+    few are this model's), or None: an operation handed to ``grade`` is named as such
+    instead of as twenty missing and unknown fields."""
+    keys = {k for k in data if isinstance(k, str) and k != "id"}
+    if len(keys) < 3:
+        return None
+    mine = set(model.model_fields) - {"id"}
+    for kind, _ in _KINDS:
+        theirs = set(_MODELS[kind].model_fields) - {"id"}
+        if theirs == mine:
+            continue
+        if len(keys & theirs) >= 0.8 * len(keys) and len(keys & mine) <= 0.5 * len(keys):
+            return kind
+    return None
+
+
+def _wrong_kind_error(what: str, other: str, label: str, doc: SourceDocument | None, said: dict) -> FactError:
+    command = dict(_KINDS)[other]
+    params = (("what", _ZH_KINDS.get(what, what)), ("other", _ZH_KINDS[other]), ("command", command))
+    problem = Problem(
+        f"this looks like an {other}, not an {what}: decide it with `asprules {command}` (asprules.{command})",
+        file=doc.file if doc and doc.file else None,
+        line=1 if doc and doc.file else None,
+        code="wrong_kind",
+        params=params,
+    )
+    return FactError(label, [problem], **said)
+
+
+_MODELS: dict[str, type] = {}  # filled below, once both models exist
 
 
 def parse_incident(data: Mapping[str, Any] | Incident, *, source: SourceDocument | None = None) -> Incident:
@@ -266,11 +395,75 @@ def parse_operation(data: Mapping[str, Any] | Operation, *, source: SourceDocume
     return parse_fact(Operation, data, source, "operation")
 
 
-def read_fact_file(path: str) -> SourceDocument:
-    """Parse a YAML or JSON fact file, keeping positions so errors can name the line."""
-    from ..source import parse_file
+_MODELS.update(incident=Incident, operation=Operation)
 
+STDIN = "-"
+
+
+def read_fact_file(path: str) -> SourceDocument:
+    """Parse a YAML or JSON fact file (``-``: standard input), keeping positions so errors
+    can name the line."""
+    if path == STDIN:
+        return parse_text(_read_stdin(), "<stdin>", error=FactError)
     return parse_file(path, error=FactError)
+
+
+def _read_stdin() -> str:
+    raw = sys.stdin.buffer.read(MAX_BYTES + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read(MAX_BYTES + 1).encode("utf-8")
+    if len(raw) > MAX_BYTES:
+        raise FactError("<stdin>: input too large", [Problem(f"larger than {MAX_BYTES} bytes", file="<stdin>")])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FactError("<stdin>: cannot read", [Problem(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file="<stdin>")]) from None
+
+
+def read_fact_documents(path: str) -> Iterator[tuple[int, SourceDocument | FactError]]:
+    """The facts in a file (``-``: standard input) as ``(line, document or error)``.
+
+    A YAML or JSON file holds one fact (line 1). A JSON Lines file (``.jsonl``/``.ndjson``,
+    or several lines each a whole JSON object) holds one fact a line: each is parsed on its
+    own, positions keep the file's line numbers, and a bad line is its error, so the caller
+    can report it and go on. Blank lines are skipped."""
+    file = "<stdin>" if path == STDIN else path
+    text = _read_stdin() if path == STDIN else _read_text(path)
+    if not _is_jsonl(path, text):
+        try:
+            yield 1, parse_text(text, file, error=FactError)
+        except FactError as exc:
+            yield 1, exc
+        return
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            doc = parse_text(line, file, error=FactError)
+        except FactError as exc:
+            yield number, FactError(exc.summary, [_on_line(p, number) for p in exc.problems])
+            continue
+        positions = {k: (number, col) for k, (_, col) in doc.positions.items()}
+        yield number, SourceDocument(file=file, data=doc.data, positions=positions)
+
+
+def _on_line(problem: Problem, number: int) -> Problem:
+    return replace(problem, line=number)
+
+
+def _read_text(path: str) -> str:
+    """A fact file's text: a regular file, its size checked before a byte is read."""
+    return read_text(path, FactError)
+
+
+def _is_jsonl(path: str, text: str) -> bool:
+    if path.endswith((".jsonl", ".ndjson")):
+        return True
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < 2 or not lines[0].lstrip().startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(lines[0]), dict)
+    except ValueError:
+        return False
 
 
 def incident_from_file(path: str) -> Incident:

@@ -28,7 +28,6 @@ from typing import Annotated, Any, Literal, Mapping, Optional
 from annotated_types import Ge, Le, MaxLen, MinLen
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -43,7 +42,7 @@ from pydantic import (
 from .. import clock
 from ..errors import Problem, RulesetError
 from ..i18n import LocalText
-from ..source import SourceDocument, SourcePath, parse_file, problems_from_validation
+from ..source import FormatVersion, SourceDocument, SourcePath, parse_file, problems_from_validation
 from . import models
 from .fields import FieldType, parent_optional, unwrap
 
@@ -59,7 +58,8 @@ _NUMERIC = ("number", "integer", "duration")
 # Formats a text field may declare; each checks the value as the handbook models do.
 FORMATS = ("timezone", "window")
 
-_DOC = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
+# strict, like the rule formats: `required: 'no'` or `min: true` are errors, not coerced
+_DOC = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True, strict=True)
 
 
 def _text(value: Any) -> Any:
@@ -90,7 +90,7 @@ class FactsDocument(BaseModel):
     """A ``kind: facts`` document."""
 
     model_config = _DOC
-    asprules: Literal[1] = Field(description="Format version")
+    asprules: FormatVersion
     kind: Literal["facts"]
     id: SchemaId
     version: str | int | float | None = None
@@ -391,7 +391,6 @@ def _changed(fields: Mapping[str, FieldSpec], parts: list[str], change) -> dict[
 
 # --- building -----------------------------------------------------------------------------
 
-_FACT_CONFIG = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, str_strip_whitespace=True, defer_build=True)
 _DURATION = re.compile(r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$")
 
 
@@ -438,7 +437,7 @@ def _annotation(ident: str, path: str, spec: FieldSpec) -> Any:
             return Annotated[str, Field(**length, **desc), *extra]
         return Annotated[str, Field(min_length=1, max_length=spec.max_length or TEXT_MAX, **desc)]
     if kind == "instant":
-        return Annotated[AwareDatetime, Field(**desc)]
+        return Annotated[models.Instant, Field(**desc)]
     if kind == "record":
         return Annotated[record_model(ident, path, spec.fields or {}, spec.checks), Field(**desc)]
     # a list
@@ -468,7 +467,8 @@ def record_model(ident: str, path: str, fields: Mapping[str, FieldSpec], checks:
     validators = {
         f"_check_{name}": model_validator(mode="after")(lambda self, fn=models.CHECKS[name][0]: fn(self)) for name in checks
     }
-    return create_model(_class_name(ident, path), __config__=_FACT_CONFIG, __validators__=validators, **definitions)  # type: ignore[call-overload]
+    # models.Fact carries the fact configuration (frozen, strict, extra="forbid") and marks validated instances
+    return create_model(_class_name(ident, path), __base__=models.Fact, __validators__=validators, **definitions)  # type: ignore[call-overload]
 
 
 def build_schema(

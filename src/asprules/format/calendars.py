@@ -41,8 +41,11 @@ def _instant(value, tz: ZoneInfo, *, inclusive_end: bool) -> datetime:
 
 def period_bounds(period: Period, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """Dates mean whole local days, the end date included; date-times are taken as given."""
-    start = _instant(period.start, tz, inclusive_end=False)
-    end = _instant(period.end, tz, inclusive_end=True)
+    try:
+        start = clock.check_range(_instant(period.start, tz, inclusive_end=False))
+        end = clock.check_range(_instant(period.end, tz, inclusive_end=True))
+    except OverflowError:  # the day after 9999-12-31
+        raise ValueError(f"period {period.name.en!r} runs past the supported range 0002-01-01 to 9998-12-31") from None
     if end <= start:
         raise ValueError(f"period {period.name.en!r} ends before it starts")
     return start, end

@@ -23,11 +23,14 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from ..i18n import LocalText
+from ..source import FormatVersion
 
-FORMAT_VERSION = 1
 
-# defer_build: validators are built on first use, not at import (CLI cold start)
-_DOC = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False, defer_build=True)
+# defer_build: validators are built on first use, not at import (CLI cold start).
+# strict: the format is as strict as the facts — `major: 'no'`, `present: 'false'`,
+# `raise: '1'` and `ge: true` are errors, never coerced into a bool or a number.
+_DOC = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False, defer_build=True, strict=True)
+
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=80)]
 CITE_MAX = 200
@@ -368,7 +371,7 @@ class Defaults(BaseModel):
 
 
 class Header(_Textual):
-    asprules: Literal[1] = Field(description="Format version")
+    asprules: FormatVersion
     id: Identifier
     version: str | int | float | None = None
     title: Text | None = None

@@ -226,7 +226,16 @@ def check_condition(scope: _Scope, cond: Condition, path: Path) -> None:
                 _check_instant(scope, getattr(spec, key), path + ("in_sensitive_period", key))
     elif isinstance(cond, HasApproval):
         scope.uses.setdefault("has_approval", path)
-        _check_approval_refs(scope, cond.has_approval.step, cond.has_approval.roles, cond.has_approval.evidence, path + ("has_approval",))
+        spec = cond.has_approval
+        for key in ("roles", "evidence"):
+            if getattr(spec, key) == []:
+                # an empty list would accept nothing (a constraint's `unless` never holds,
+                # a `not` always does): never what was meant, so say it at load time
+                scope.report(
+                    path + ("has_approval", key),
+                    f"{key}: [] lets no approval qualify, so this condition never holds; leave {key} out to accept any {key[:-1] if key == 'roles' else key}",
+                )
+        _check_approval_refs(scope, spec.step, spec.roles, spec.evidence, path + ("has_approval",))
 
 
 def _check_instant(scope: _Scope, name: str, path: Path) -> None:

@@ -5,9 +5,9 @@ The request bodies are the JSON Schemas of the fact models the loaded rulesets d
 its own fields), so a client generator or a ticketing system's integration sees exactly
 what the service validates. It is rebuilt with every reload, aside, before the swap.
 
-The decision bodies are described by :func:`decision_schema`: the keys of
-``GradeDecision.to_json()`` / ``AuthorizationDecision.to_json()`` plus the fact's id,
-open to keys a later version adds (obligations, for one).
+The decision bodies are described by :func:`decision_schema`: the published decision
+contract of ``GradeDecision.to_json()`` / ``AuthorizationDecision.to_json()`` (issue 15),
+which tests/test_decision_json.py keeps equal to the CLI's output.
 """
 
 from __future__ import annotations
@@ -22,74 +22,36 @@ if TYPE_CHECKING:
 
 REF = "#/components/schemas/{model}"
 
-_RULESET = {
-    "type": "object",
-    "description": "The ruleset that decided, with the sha256 of its content",
-    "required": ["id", "sha256", "version"],
-    "properties": {"id": {"type": "string"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "version": {"type": ["string", "null"]}},
-}
-_FIRED = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "required": ["id", "kind", "cite", "provenance"],
-        "properties": {
-            "id": {"type": "string"},
-            "kind": {"type": "string"},
-            "cite": {"type": "string"},
-            "provenance": {"type": "string"},
-            "detail": {"type": "string"},
-        },
-    },
-}
-
-
-_OBLIGATIONS = {
-    "type": "array",
-    "description": "What the decision requires next, with absolute deadlines in the customer's zone (issue 19)",
-    "items": {
-        "type": "object",
-        "required": ["id", "kind", "text", "due", "role", "cite", "provenance", "status"],
-        "properties": {
-            "id": {"type": "string"},
-            "kind": {"type": "string"},
-            "text": {"type": "string"},
-            "due": {"type": ["string", "null"], "format": "date-time"},
-            "role": {"type": ["string", "null"]},
-            "cite": {"type": "string"},
-            "provenance": {"enum": ["handbook", "policy", "assumed"]},
-            "status": {"enum": ["open", "overdue", "met"]},
-        },
-    },
-}
-
-
 def decision_schema(kind: str) -> dict[str, Any]:
-    """The JSON Schema of one decision body as the service (and ``--format json``) writes it."""
-    if kind == "grade":
-        props = {
-            # null only for a ruleset that declares outputs and no levels
-            "level": {"type": ["string", "null"]},
-            "base_level": {"type": ["string", "null"]},
-            "major": {"type": "boolean"},
-            "table": {"type": ["string", "null"]},
+    """The JSON Schema of one decision body as the service (and ``--format json``) writes
+    it: the published decision contract (``asprules schema grade-decision`` /
+    ``authorization-decision``), its ``$defs`` moved into the document's components
+    (prefixed ``Decision``) so the references resolve in OpenAPI."""
+    from ..checks.schema import schema
+
+    out = schema("grade-decision" if kind == "grade" else "authorization-decision")
+    out.pop("$schema", None)
+    out.pop("$defs", None)
+    return _components_refs(out)
+
+
+def decision_defs() -> dict[str, Any]:
+    """The shared parts of the decision schemas, as OpenAPI components."""
+    from ..checks.schema import schema
+
+    defs = schema("grade-decision")["$defs"]
+    return {f"Decision{name}": _components_refs(value) for name, value in defs.items()}
+
+
+def _components_refs(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: (REF.format(model="Decision" + v.removeprefix("#/$defs/")) if k == "$ref" and isinstance(v, str) and v.startswith("#/$defs/") else _components_refs(v))
+            for k, v in value.items()
         }
-    else:
-        props = {
-            "status": {"enum": ["authorized", "pending", "denied"]},
-            "risk": {"type": "string"},
-            "missing": {"type": "array", "items": {"type": "string"}},
-            "violations": {"type": "array", "items": {"type": "object"}},
-            "steps": {"type": "array", "items": {"type": "object"}},
-        }
-    props = {"id": {"type": ["string", "null"], "description": "The fact's id, echoed"}, **props, "fired": _FIRED, "ruleset": _RULESET}
-    required = list(props)
-    if kind == "grade":
-        # also, only when the ruleset has them (issue 19): "outputs" (declared outputs → values)
-        # and "inputs" (the decisions a chained ruleset requires, by ruleset id)
-        props["obligations"] = _OBLIGATIONS
-        required.append("obligations")
-    return {"type": "object", "required": required, "properties": props}
+    if isinstance(value, list):
+        return [_components_refs(v) for v in value]
+    return value
 
 
 _ERROR = {
@@ -139,6 +101,7 @@ def openapi_document(snapshot: Snapshot, config: ServiceConfig) -> dict[str, Any
     keys, defs = models_json_schema([(m, "validation") for m in models], ref_template=REF, by_alias=True)
     components: dict[str, Any] = dict(defs.get("$defs", {}))
     components["Error"] = _ERROR
+    components.update(decision_defs())
     paths: dict[str, Any] = {}
     security = [{"bearer": []}] if config.auth else []
     for kind, evaluators in served:

@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any, Callable
 
 from ...errors import BackendUnavailable, EvaluationError, Problem
+from ...i18n import hints
 
 Action = Callable[[Any], None]
 
@@ -34,8 +35,9 @@ def durable_engine() -> ModuleType:
         return importlib.import_module("durable.engine")
     except Exception as exc:  # ImportError, or an undefined symbol in the C core (CPython 3.13)
         raise BackendUnavailable(
-            "the rete backend needs durable-rules, which cannot be imported here",
-            [Problem(f"import durable.engine failed: {type(exc).__name__}: {exc}"), Problem("use backend='compiled'")],
+            "the rete backend and incident timelines need durable-rules, which cannot be imported here",
+            [Problem(f"import durable.engine failed: {type(exc).__name__}: {exc}", code="rete_missing")],
+            **hints("hint.rete_missing"),
         ) from None
 
 
@@ -62,6 +64,33 @@ SEEN = "asprules:seen"
 # crashed (synthetic threshold tables, measured 2026-11-28). A crash cannot be caught, so
 # larger rulesets are refused before durable sees them, with margin below the measured edge.
 MAX_RULES = 60
+
+# durable-rules 2.0.28 refuses a rule whose expression holds more than 15 sub-expressions
+# (`$and`/`$or` nodes, the outermost included) with "Could not create ruleset, error code:
+# 113"; 15 loaded and 16 failed, nested or side by side (measured 2026-12-01). Counted here,
+# so the refusal names the rule and says what to do instead of leaking durable's code.
+MAX_SUBEXPRESSIONS = 15
+
+
+# And it hangs (or crashes) creating a ruleset of more than about 513 tests in all (`{a: 1}`,
+# `$gte`, `$ex`…, over all its rules): 513 loaded, 514 never returned, in one rule or spread
+# over two or five (measured 2026-12-01). asprules accepts at most MAX_TERMS.
+MAX_TERMS = 480
+
+
+def subexpressions(expression: Any) -> tuple[int, int]:
+    """The ``$and``/``$or`` nodes and the tests in a durable expression (no recursion)."""
+    nodes, terms, stack = 0, 0, [expression]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("$and", "$or"):
+                    nodes += 1
+                    stack += value
+                else:
+                    terms += 1
+    return nodes, terms
 
 
 def _seen(c: Any) -> None:
@@ -90,6 +119,26 @@ class ReteSession:
                     Problem(f"durable-rules crashes the process on rulesets above about 70 rules; asprules accepts at most {MAX_RULES}"),
                     Problem("use backend='compiled', which has no such limit and decides the same way"),
                 ],
+            )
+        sizes = {rule: subexpressions(expression) for rule, expression in rules.items()}
+        crowded = {rule: n for rule, (n, _) in sizes.items() if n > MAX_SUBEXPRESSIONS}
+        terms = sum(t for _, t in sizes.values())
+        if terms > MAX_TERMS:
+            raise BackendUnavailable(
+                f"the rete backend cannot hold this ruleset: its conditions compile to {terms} tests",
+                [
+                    Problem(f"durable-rules hangs on rulesets above about 513 tests (each compared value, each `in` member); asprules accepts at most {MAX_TERMS}"),
+                    Problem("use backend='compiled', which has no such limit and decides the same way"),
+                ],
+            )
+        if crowded:
+            raise BackendUnavailable(
+                "the rete backend cannot hold this ruleset: a condition is too complex for durable-rules",
+                [
+                    Problem(f"{rule} compiles to {n} sub-expressions (all/any combinations); durable-rules accepts at most {MAX_SUBEXPRESSIONS} per rule")
+                    for rule, n in sorted(crowded.items())
+                ]
+                + [Problem("use backend='compiled', which has no such limit and decides the same way")],
             )
         definitions = {
             rule: {"all": [{"m": expression}], "run": (actions or {}).get(rule) or recorder(rule)}

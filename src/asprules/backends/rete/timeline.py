@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Callable, Iterable, Literal, Mapping, Sequence, Union
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from pathlib import Path
 
@@ -49,7 +49,7 @@ from ...engine.decisions import FiredRule, GradeDecision, Obligation
 from ...engine.grading import GradingEvaluator
 from ...engine.rulebook import Rulebook
 from ...errors import BackendUnavailable, FactError, Problem
-from ...facts.models import Count, Incident, Percent, parse_incident
+from ...facts.models import Count, Incident, Instant, Percent, parse_incident
 from ...format.document import RepeatFaults, UnrecoveredEscalation
 from ...journal import EventJournal, read_checkpoint, read_journal
 
@@ -62,7 +62,7 @@ class Opened(BaseModel):
 
     model_config = _EVENT
     kind: Literal["opened"] = "opened"
-    at: AwareDatetime
+    at: Instant
     incident: dict[str, Any]
 
 
@@ -82,7 +82,7 @@ class ImpactChange(BaseModel):
 class ImpactChanged(BaseModel):
     model_config = _EVENT
     kind: Literal["impact_changed"] = "impact_changed"
-    at: AwareDatetime
+    at: Instant
     incident: str
     impact: ImpactChange
 
@@ -90,14 +90,14 @@ class ImpactChanged(BaseModel):
 class Complaint(BaseModel):
     model_config = _EVENT
     kind: Literal["complaint"] = "complaint"
-    at: AwareDatetime
+    at: Instant
     incident: str
 
 
 class Recovered(BaseModel):
     model_config = _EVENT
     kind: Literal["recovered"] = "recovered"
-    at: AwareDatetime
+    at: Instant
     incident: str
 
 
@@ -106,7 +106,7 @@ class Tick(BaseModel):
 
     model_config = _EVENT
     kind: Literal["tick"] = "tick"
-    at: AwareDatetime
+    at: Instant
 
 
 Event = Annotated[Union[Opened, ImpactChanged, Complaint, Recovered, Tick], Field(discriminator="kind")]
@@ -221,6 +221,7 @@ class _Open:
     seq: int = 0
     obligations: tuple[Obligation, ...] = ()
     overdue: set[str] | None = None  # ids of obligations already reported overdue
+    shard: int = 0  # which escalation session holds its state
 
 
 def _escalation_actions(ids: Iterable[str]) -> dict[str, Callable[[Any], None]]:
@@ -235,6 +236,10 @@ def _escalation_actions(ids: Iterable[str]) -> dict[str, Callable[[Any], None]]:
         return record
 
     return {i: action_for(i) for i in ids}
+
+
+# States per escalation session, below durable-rules' 1,024 (see IncidentTimeline.__init__).
+STATES_PER_SESSION = 1000
 
 
 class IncidentTimeline:
@@ -270,7 +275,15 @@ class IncidentTimeline:
                 levels = sorted(_repeat_levels(self.evaluator, e))
                 cond = [GUARD, {"$gte": {f"site_faults_{e.id}": e.count}}, {"$or": [{"level": lv} for lv in levels]} if len(levels) > 1 else {"level": levels[0]}]
             rules_json[e.id] = {"$and": cond}
-        self._session = ReteSession(ruleset_name("escalation", rules_json, self.evaluator.ref.sha256), rules_json, _escalation_actions(rules_json))
+        name = ruleset_name("escalation", rules_json, self.evaluator.ref.sha256)
+        self._new_session: Callable[[], Any] = lambda: ReteSession(name, rules_json, _escalation_actions(rules_json))
+        # One durable state per open incident. durable-rules holds at most 1,024 states
+        # per ruleset and then refuses a fact with an empty message, and re-asserting for
+        # that refused state kills the process (2.0.28, measured 2026-12-01); so states are
+        # spread over as many sessions (each with its own Host) as needed, each holding at
+        # most STATES_PER_SESSION — there is no limit on open incidents.
+        self._sessions: list[Any] = [self._new_session()]
+        self._held: list[int] = [0]
         self._repeat = [e for e in esc if isinstance(e, RepeatFaults)]
         self._window = timedelta(days=max((e.within_days for e in self._repeat), default=0))
         self._open: dict[str, _Open] = {}
@@ -335,7 +348,10 @@ class IncidentTimeline:
                     site_faults=dict(st["site_faults"]), causes=tuple(FiredRule.model_validate(c) for c in st["causes"]),
                     seq=int(st["seq"]), obligations=tuple(Obligation.model_validate(o) for o in st["obligations"]),
                     overdue=set(st["overdue"]),
+                    shard=self._shard(),
                 )
+                # a restored incident holds a state in its session like an opened one
+                self._held[self._open[ident].shard] += 1
         except (KeyError, TypeError, ValueError) as exc:
             raise FactError("invalid checkpoint", [Problem(f"{type(exc).__name__}: {exc}")]) from None
 
@@ -416,13 +432,31 @@ class IncidentTimeline:
                 openings.popleft()
             openings.append(ev.at)
             counts = {e.id: faults_within(openings, ev.at, e.within_days) for e in self._repeat}
-        self._open[ident] = _Open(data=data, opened=ev.at, level="", site_faults=counts)
+        state = _Open(data=data, opened=ev.at, level="", site_faults=counts, shard=self._shard())
+        self._open[ident] = state
+        self._held[state.shard] += 1
         try:
             change = self._update(ident, ev)
-        except Exception:
-            self._open.pop(ident, None)
+        except BaseException:  # nothing of a refused incident stays behind
+            self._forget(ident, state)
+            if isinstance(site, str):
+                self._sites[site].remove(ev.at)
             raise
         return () if change is None else (change,)
+
+    def _shard(self) -> int:
+        """A session with room for one more state, made when all are full."""
+        for i, held in enumerate(self._held):
+            if held < STATES_PER_SESSION:
+                return i
+        self._sessions.append(self._new_session())
+        self._held.append(0)
+        return len(self._sessions) - 1
+
+    def _forget(self, ident: str, state: _Open) -> None:
+        self._sessions[state.shard].delete_state(ident)
+        self._held[state.shard] -= 1
+        self._open.pop(ident, None)
 
     def snapshot(self, incident: str, *, recovered: bool = False) -> Incident:
         """The incident as the timeline knows it now."""
@@ -441,8 +475,7 @@ class IncidentTimeline:
             state.obligations = self.evaluator.obligations_at(level, snapshot, ev.at)
         state.level, state.causes = level, causes
         if recovered:
-            self._session.delete_state(ident)
-            del self._open[ident]
+            self._forget(ident, state)
         if before == level and not recovered:
             return None
         return LevelChange(incident=ident, at=ev.at, event=ev.kind, before=before, after=level, causes=causes, closed=recovered)
@@ -452,10 +485,11 @@ class IncidentTimeline:
         hours_open = (self.now - state.opened).total_seconds() / 3600  # type: ignore[operator]
         fact: dict[str, Any] = {"x_fact": 1, "seq": state.seq, "level": decision.level, "hours_open": hours_open}
         fact.update({f"site_faults_{k}": v for k, v in state.site_faults.items()})
-        with self._session.lock:
+        session = self._sessions[state.shard]
+        with session.lock:
             if state.fact is not None:
-                self._session.retract_fact(ident, state.fact)
-            result = self._session.assert_fact(ident, fact)
+                session.retract_fact(ident, state.fact)
+            result = session.assert_fact(ident, fact)
         state.fact = fact
         if result.get("seq") != state.seq:
             return frozenset()

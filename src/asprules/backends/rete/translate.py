@@ -31,6 +31,7 @@ from typing import Any
 from ...engine.compile import Context, Getter, Predicate, compile_condition, compile_getter
 from ...errors import BackendUnavailable, Problem
 from ...format.document import AllOf, AnyOf, Compare, Condition, HasApproval, InSensitivePeriod, InWindow, LocalTime, NotOf
+from ...i18n import hints
 
 Expression = dict[str, Any]
 GUARD: Expression = {"x_fact": 1}
@@ -44,10 +45,19 @@ class _Never:
 NEVER = _Never()
 
 
+def _flat(key: str, parts: list[Any]) -> list[Any]:
+    """``$and`` inside ``$and`` (``$or`` inside ``$or``) spliced into its parent: the same
+    condition with fewer sub-expressions, of which durable allows few (host.MAX_SUBEXPRESSIONS)."""
+    out: list[Any] = []
+    for p in parts:
+        out += p[key] if isinstance(p, dict) and list(p) == [key] else [p]
+    return out
+
+
 def _all(parts: list[Expression | _Never]) -> Expression | _Never:
     if any(p is NEVER for p in parts):
         return NEVER
-    kept = [p for p in parts if p is not TRUE]
+    kept = _flat("$and", [p for p in parts if p is not TRUE])
     if not kept:
         return TRUE
     return kept[0] if len(kept) == 1 else {"$and": kept}  # type: ignore[return-value]
@@ -56,7 +66,7 @@ def _all(parts: list[Expression | _Never]) -> Expression | _Never:
 def _any(parts: list[Expression | _Never]) -> Expression | _Never:
     if any(p is TRUE for p in parts):
         return TRUE
-    kept = [p for p in parts if p is not NEVER]
+    kept = _flat("$or", [p for p in parts if p is not NEVER])
     if not kept:
         return NEVER
     return kept[0] if len(kept) == 1 else {"$or": kept}  # type: ignore[return-value]
@@ -78,7 +88,7 @@ class Encoding:
         body = TRUE if cond is None else self._translate(cond, False)
         if body is NEVER or body is TRUE:
             return GUARD if body is TRUE else NEVER
-        return {"$and": [GUARD, body]}  # type: ignore[list-item]
+        return {"$and": _flat("$and", [GUARD, body])}
 
     def _translate(self, cond: Condition, negated: bool) -> Expression | _Never:
         if isinstance(cond, AllOf):
@@ -101,7 +111,8 @@ class Encoding:
             if isinstance(x, float) and "e" in repr(x).lower():
                 raise BackendUnavailable(
                     "the rete backend cannot express this ruleset",
-                    [Problem(f"the number {x!r} (field {cond.field}) needs an exponent, which durable-rules' JSON reader rejects; use backend='compiled'")],
+                    [Problem(f"the number {x!r} (field {cond.field}) needs an exponent, which durable-rules' JSON reader rejects")],
+                    **hints("hint.use_compiled"),
                 )
         ftype = self.ctx.fields.get(cond.field)
         if ftype is not None and ftype.kind == "list":
@@ -115,13 +126,14 @@ class Encoding:
         exists, absent = {"$ex": {a: 1}}, {"$nex": {a: 1}}
         if op == "present":
             return exists if v != negated else absent
-        if op in ("in", "not_in"):
-            is_in = op == "in"
-            if is_in != negated:
-                return _any([{a: x} for x in v])
-            return _all([exists] + [{"$neq": {a: x}} for x in v])
         positive: Expression | _Never
-        if op == "eq":
+        if op in ("in", "not_in"):
+            # an absent value is in no list and outside none: both are false on it, so
+            # both negations are true on it — the absent case goes into the complement
+            inside = _any([{a: x} for x in v])
+            outside = _all([{"$neq": {a: x}} for x in v])
+            positive, complement = (inside, outside) if op == "in" else (outside, inside)
+        elif op == "eq":
             positive, complement = {a: v}, {"$neq": {a: v}}
         elif op == "ne":
             positive, complement = {"$neq": {a: v}}, {a: v}

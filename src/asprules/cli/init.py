@@ -1,0 +1,70 @@
+"""``asprules init DIR``: scaffold an organization's rules repository.
+
+Copies of the bundled rulesets to edit (``rulesets/``), the examples (facts, scenario
+files that decide with those copies, a JSON Lines export), a CI workflow and a
+pre-commit config that run the checks, and a README. Nothing is overwritten: an existing
+file is an error naming it. The files come from the package (``asprules/scaffold``), so
+this works from an installed wheel anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+from ..errors import AspRulesError, Problem
+from ..loader import bundled_rulesets
+from .common import EXIT_OK
+
+SCAFFOLD = Path(__file__).resolve().parent.parent / "scaffold"
+# Scenario files in the scaffold decide with the copied rulesets, not the bundled ones.
+SCENARIO_RULES = "rules: ../../rulesets\n"
+
+
+def plan(target: Path) -> dict[Path, bytes]:
+    """Every file ``init`` writes under ``target``, with its content."""
+    files: dict[Path, bytes] = {}
+    for path in sorted(bundled_rulesets().glob("*.yaml")):
+        files[target / "rulesets" / path.name] = path.read_bytes()
+    examples = SCAFFOLD / "examples"
+    for path in sorted(examples.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            data = path.read_bytes()
+            if path.parent.name == "scenarios" and path.name.endswith(".scenarios.yaml"):
+                data = data.replace(b"kind: scenarios\n", b"kind: scenarios\n" + SCENARIO_RULES.encode(), 1)
+            files[target / "examples" / path.relative_to(examples)] = data
+    files[target / ".github" / "workflows" / "rules.yml"] = (SCAFFOLD / "ci" / "rules.yml").read_bytes()
+    files[target / ".pre-commit-config.yaml"] = (SCAFFOLD / "ci" / "pre-commit-config.yaml").read_bytes()
+    files[target / "README.md"] = (SCAFFOLD / "README.md").read_bytes()
+    return files
+
+
+def cmd_init(args) -> int:
+    target = Path(args.dir)
+    files = plan(target)
+    if args.wheel:
+        wheel = Path(args.wheel)
+        if not wheel.is_file() or wheel.suffix != ".whl":
+            raise AspRulesError(f"{wheel}: not a wheel file", [Problem("give the asprules-*.whl that pip wheel built", file=str(wheel))])
+        files[target / "wheels" / wheel.name] = wheel.read_bytes()
+    existing = [p for p in files if p.exists()]
+    if existing:
+        raise AspRulesError(
+            f"{target}: init would overwrite {len(existing)} file{'s' if len(existing) != 1 else ''}",
+            [Problem("already exists; init never overwrites", file=str(p)) for p in existing],
+        )
+    for path, data in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    print(f"wrote {len(files)} files under {target}/ (see {target / 'README.md'})")
+    if not args.wheel:
+        print("CI installs asprules from wheels/: python -m pip wheel --no-deps -w wheels/ /path/to/asprules")
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("init", help="scaffold a rules repository: rulesets to edit, examples, scenarios, CI and pre-commit")
+    p.add_argument("dir", help="the directory to write into (created if missing; . for the current one)")
+    p.add_argument("--wheel", metavar="FILE", help="also copy this asprules wheel into DIR/wheels/, where the CI workflow installs it from")
+    p.set_defaults(func=cmd_init, format="text")
