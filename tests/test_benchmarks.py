@@ -34,6 +34,16 @@ def test_declared_schema_benchmark_runs_and_both_sides_agree(capsys):
     assert "ratio declared / built-in" in capsys.readouterr().out
 
 
+def test_regrade_benchmark_runs_and_agrees_with_the_per_record_path(capsys):
+    import pytest
+
+    pytest.importorskip("duckdb")
+    ratios = load("regrade").main(["--facts", "3000", "--sample", "500", "--repeat", "1"])
+    assert set(ratios) == {"per-record (JSONL)", "Parquet -> Parquet", "JSONL -> Parquet", "evaluation alone"}
+    assert ratios["per-record (JSONL)"] == 1.0
+    assert "ratio (median)" in capsys.readouterr().out
+
+
 def test_service_benchmark_runs_with_no_error(capsys):
     import pytest
 

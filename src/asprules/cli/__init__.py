@@ -22,11 +22,11 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from .. import __version__, i18n  # noqa: E402  (after the line above: i18n builds the first model)
 from ..errors import AspRulesError  # noqa: E402
-from . import decide, diff, init, schema, serve, test, validate  # noqa: E402
+from . import decide, diff, init, regrade, schema, serve, test, validate  # noqa: E402
 from .common import EXIT_DENIED, EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_PENDING, fail, internal_error, safe_output  # noqa: E402
 
 # In the order `asprules --help` lists them.
-COMMANDS = (decide, validate, test, diff, schema, serve, init)
+COMMANDS = (decide, validate, test, diff, schema, serve, init, regrade)
 
 
 def build_parser() -> argparse.ArgumentParser:

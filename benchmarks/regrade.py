@@ -1,0 +1,174 @@
+"""Re-grading a ticket history: the columnar backend (DuckDB) against the per-record path.
+
+Prints, from one run (ratios within the run; absolute rates move with the machine's load):
+
+- per-record: ``asprules.grade_many`` over JSONL lines (json.loads + validation + grade),
+  on a sample of the corpus;
+- Parquet → Parquet and JSONL → Parquet with ``asprules regrade``'s code path;
+- the evaluation alone: the compiled grading over typed columns already in DuckDB, two threads;
+- peak memory of a Parquet → Parquet run at a quarter of the corpus and at all of it
+  (streaming: the two should be close);
+- with ``--spark``: the same expressions on Spark local mode, 1 partition vs 2.
+
+Every decision of the sample is checked against the per-record path first.
+
+    python benchmarks/regrade.py --facts 1000000 --sample 50000 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import workload  # noqa: E402
+
+import asprules  # noqa: E402
+from asprules.backends import columnar  # noqa: E402
+
+_FIELDS = (
+    "id", "environment", "started_at", "recovered_at", "outage_minutes", "affected_users", "affected_users_pct",
+    "affected_sites", "core_service", "data_loss", "security_breach", "vip_customer", "customer_complaint",
+)
+
+
+def write_corpus(folder: Path, count: int, chunk: int = 100_000) -> tuple[Path, Path]:
+    """The same varied incidents as JSONL (ISO text) and Parquet (typed instants), in chunks."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    jsonl, parquet = folder / "tickets.jsonl", folder / "tickets.parquet"
+    instant = pa.timestamp("us", tz="UTC")
+    schema = pa.schema(
+        [("id", pa.string()), ("environment", pa.string()), ("started_at", instant), ("recovered_at", instant), ("outage_minutes", pa.float64()),
+         ("affected_users", pa.int64()), ("affected_users_pct", pa.float64()), ("affected_sites", pa.int64()), ("core_service", pa.bool_()),
+         ("data_loss", pa.bool_()), ("security_breach", pa.bool_()), ("vip_customer", pa.bool_()), ("customer_complaint", pa.bool_())]
+    )
+    stream = workload.stream_incident_dicts(count)
+    with jsonl.open("w", encoding="utf-8") as out, pq.ParquetWriter(str(parquet), schema) as writer:
+        done = 0
+        while done < count:
+            facts = [next(stream) for _ in range(min(chunk, count - done))]
+            out.write("".join(json.dumps(f) + "\n" for f in facts))
+            columns = {k: [f.get(k) for f in facts] for k in _FIELDS}
+            for k in ("started_at", "recovered_at"):
+                columns[k] = [None if v is None else datetime.fromisoformat(v).astimezone(timezone.utc) for v in columns[k]]
+            writer.write_table(pa.table(columns, schema=schema), row_group_size=chunk)
+            done += len(facts)
+    return jsonl, parquet
+
+
+def per_record(jsonl: Path, rules, sample: int) -> tuple[float, list[str]]:
+    levels = []
+    started = time.perf_counter()
+    with jsonl.open(encoding="utf-8") as fh:
+        lines = (json.loads(line) for line, _ in zip(fh, range(sample)))
+        for decision in asprules.grade_many(lines, rules):
+            levels.append(decision.level)
+    return time.perf_counter() - started, levels
+
+
+def evaluation_alone(grader, parquet: Path, threads: int) -> float:
+    """Seconds to grade typed columns already in DuckDB (no reading, no checks, no writing)."""
+    from asprules.backends.columnar.duck import _raw_sql
+
+    con = grader.con
+    raw = _raw_sql(parquet, "parquet")
+    query = grader.query(raw, grader.source_of(raw, "parquet", str(parquet)))
+    typed = query[: query.index(", __graded AS")] + " SELECT * FROM __typed"
+    con.execute(f"CREATE OR REPLACE TABLE __typed AS {typed}")
+    con.execute(f"SET threads = {threads}")
+    graded = grader.compiled.sql(columnar.duck.DUCKDB, source="__typed")
+    started = time.perf_counter()
+    con.execute(f"SELECT level, count(*) FROM ({graded}) GROUP BY level").fetchall()
+    return time.perf_counter() - started
+
+
+def peak_memory(parquet: Path, out: Path, rows: int) -> float:
+    """Peak RSS (MiB) of a fresh process re-grading the first ``rows`` rows."""
+    code = (
+        "import resource, sys, duckdb, asprules\n"
+        "from asprules.backends import columnar\n"
+        f"duckdb.connect().execute(\"COPY (SELECT * FROM read_parquet('{parquet}') LIMIT {rows}) TO '{out}.in.parquet' (FORMAT parquet)\")\n"
+        f"columnar.regrade_file('{out}.in.parquet', '{out}', asprules.load_rulesets(), threads=2)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def spark_times(parquet: Path, rules) -> dict[int, float]:
+    from pyspark.sql import SparkSession
+
+    from asprules.backends.columnar.spark import grade_dataframe
+
+    times = {}
+    for cores in (1, 2):
+        spark = SparkSession.builder.master(f"local[{cores}]").config("spark.ui.enabled", "false").getOrCreate()
+        df = spark.read.parquet(str(parquet)).repartition(cores)
+        decided, _ = grade_dataframe(df, rules)
+        started = time.perf_counter()
+        decided.groupBy("level").count().collect()
+        times[cores] = time.perf_counter() - started
+        spark.stop()
+    return times
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--facts", type=int, default=1_000_000)
+    parser.add_argument("--sample", type=int, default=50_000, help="incidents graded by the per-record path (its rate is taken on these)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--memory", action="store_true", help="measure peak memory at a quarter and at all of the corpus")
+    parser.add_argument("--spark", action="store_true", help="also time Spark local mode, 1 partition vs 2")
+    args = parser.parse_args(argv)
+    rules = asprules.load_rulesets()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        jsonl, parquet = write_corpus(folder, args.facts)
+        grader = columnar.grader(rules, threads=2)
+        # agreement first: the sample's levels from both paths
+        _, reference = per_record(jsonl, rules, min(args.sample, args.facts))
+        grader.regrade_file(parquet, folder / "out.parquet")
+        import pyarrow.parquet as pq
+
+        got = pq.read_table(folder / "out.parquet", columns=["level"]).column("level").to_pylist()[: len(reference)]
+        assert got == reference, "the columnar backend disagrees with the per-record path"
+        runs: dict[str, list[float]] = {"per-record (JSONL)": [], "Parquet -> Parquet": [], "JSONL -> Parquet": [], "evaluation alone": []}
+        for _ in range(args.repeat):
+            seconds, _ = per_record(jsonl, rules, min(args.sample, args.facts))
+            runs["per-record (JSONL)"].append(min(args.sample, args.facts) / seconds)
+            for label, source in (("Parquet -> Parquet", parquet), ("JSONL -> Parquet", jsonl)):
+                started = time.perf_counter()
+                summary = grader.regrade_file(source, folder / "out.parquet")
+                runs[label].append(summary.rows / (time.perf_counter() - started))
+            runs["evaluation alone"].append(args.facts / evaluation_alone(grader, parquet, 2))
+        base = statistics.median(runs["per-record (JSONL)"])
+        print(f"{args.facts:,} incidents (per-record path on {min(args.sample, args.facts):,}), {args.repeat} runs, {os.cpu_count()} cores")
+        print(f"{'path':<22} {'min rows/s':>14} {'median rows/s':>14} {'ratio (median)':>15}")
+        ratios = {}
+        for label, rates in runs.items():
+            med = statistics.median(rates)
+            ratios[label] = med / base
+            print(f"{label:<22} {min(rates):>14,.0f} {med:>14,.0f} {med / base:>14.1f}x")
+        if args.memory:
+            quarter = peak_memory(parquet, folder / "m1.parquet", args.facts // 4)
+            whole = peak_memory(parquet, folder / "m2.parquet", args.facts)
+            print(f"peak memory: {quarter:,.0f} MiB for {args.facts // 4:,} rows, {whole:,.0f} MiB for {args.facts:,} rows")
+        if args.spark:
+            times = spark_times(parquet, rules)
+            print(f"Spark local: 1 partition {times[1]:.1f} s, 2 partitions {times[2]:.1f} s ({times[1] / times[2]:.2f}x)")
+        return ratios
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""The few functions DuckDB and Spark SQL spell differently, as sqlglot syntax trees.
+
+Everything else the columnar compiler writes (``CASE``, comparisons, arithmetic,
+``COALESCE``, ``TRY_CAST``, bit operations) is plain SQL that sqlglot renders for either
+dialect from the same tree. What differs — the wall clock in a zone, list lambdas, epoch
+microseconds, whitespace trimming, regular expressions — goes through one
+:class:`Dialect` object, so the rule compiler never branches on the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+# Python's str.strip() removes Unicode whitespace; tickets carry ASCII whitespace in practice.
+_WHITESPACE = " \t\n\r\x0b\x0c"
+
+
+def call(name: str, *args: exp.Expression) -> exp.Expression:
+    """A function call node (``exp.Anonymous``), for functions sqlglot does not model."""
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def lam(var: str, body: exp.Expression) -> exp.Lambda:
+    return exp.Lambda(this=body, expressions=[exp.to_identifier(var)])
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """One SQL engine: its sqlglot dialect name and its spelling of the non-portable parts."""
+
+    name: str  # "duckdb" or "spark"
+
+    def render(self, node: exp.Expression) -> str:
+        return node.sql(dialect=self.name)
+
+    # -- time ---------------------------------------------------------------------
+
+    def local_minute(self, instant: exp.Expression, zone: exp.Expression) -> exp.Expression:
+        """Minutes after local midnight of an instant in an IANA zone (a column or literal)."""
+        if self.name == "duckdb":
+            local = call("timezone", zone, instant)
+        else:  # Spark: a TIMESTAMP is an instant; from_utc_timestamp shows it in the zone (session zone UTC)
+            local = call("from_utc_timestamp", instant, zone)
+        return exp.Paren(this=call("hour", local) * exp.Literal.number(60) + call("minute", local))
+
+    def epoch_us(self, instant: exp.Expression) -> exp.Expression:
+        return call("epoch_us" if self.name == "duckdb" else "unix_micros", instant)
+
+    # -- lists ----------------------------------------------------------------------
+
+    def any_in(self, items: exp.Expression, var: str, body: exp.Expression) -> exp.Expression:
+        """Whether ``body`` holds for some element of a list (false for an absent or empty list)."""
+        if self.name == "duckdb":
+            test = call("list_bool_or", call("list_transform", items, lam(var, body)))
+        else:
+            test = call("exists", items, lam(var, body))
+        return exp.Coalesce(this=test, expressions=[exp.false()])
+
+    def all_in(self, items: exp.Expression, var: str, body: exp.Expression) -> exp.Expression:
+        """Whether ``body`` holds for every element (true for an empty list; NULL for an absent one)."""
+        if self.name == "duckdb":
+            return exp.Coalesce(this=call("list_bool_and", call("list_transform", items, lam(var, body))), expressions=[exp.true()])
+        return call("forall", items, lam(var, body))
+
+    def compact(self, items: list[exp.Expression]) -> exp.Expression:
+        """A list of the non-NULL strings among ``items``, in order."""
+        x = exp.column("__x")
+        array = exp.Array(expressions=items) if items else exp.cast(exp.Array(expressions=[]), "ARRAY<VARCHAR>" if self.name == "spark" else "VARCHAR[]")
+        if not items:
+            return array
+        return call("list_filter" if self.name == "duckdb" else "filter", array, lam("__x", exp.not_(exp.Is(this=x, expression=exp.null()))))
+
+    def list_size(self, items: exp.Expression) -> exp.Expression:
+        return call("len" if self.name == "duckdb" else "size", items)
+
+    def has_any(self, items: exp.Expression, members: list[exp.Expression]) -> exp.Expression:
+        array = exp.Array(expressions=members)
+        test = call("list_has_any", items, array) if self.name == "duckdb" else call("arrays_overlap", items, array)
+        return exp.Coalesce(this=test, expressions=[exp.false()])
+
+    def join(self, items: exp.Expression, sep: str) -> exp.Expression:
+        if self.name == "duckdb":
+            return call("array_to_string", items, exp.Literal.string(sep))
+        return call("array_join", items, exp.Literal.string(sep))
+
+    # -- text -----------------------------------------------------------------------
+
+    def strip(self, text: exp.Expression) -> exp.Expression:
+        if self.name == "duckdb":
+            trimmed = call("trim", text, exp.Literal.string(_WHITESPACE))
+        else:
+            trimmed = exp.Trim(this=text, expression=exp.Literal.string(_WHITESPACE), position="BOTH")
+        # trimming with a character set is slow; most text has nothing to trim
+        edge = r"^[ \t\n\r\x0B\x0C]|[ \t\n\r\x0B\x0C]$"  # RE2 and Java read these escapes alike
+        return case([(self.matches(text, edge), trimmed)], text)
+
+    def matches(self, text: exp.Expression, pattern: str) -> exp.Expression:
+        """Whether a regular expression matches somewhere in ``text`` (RE2 and Java agree on the ones used)."""
+        return exp.RegexpLike(this=text, expression=exp.Literal.string(pattern))
+
+    def length(self, text: exp.Expression) -> exp.Expression:
+        return call("length", text)
+
+    @property
+    def wide_int(self) -> str:
+        """An integer type that holds a product of two 64-bit counts."""
+        return "HUGEINT" if self.name == "duckdb" else "DECIMAL(38, 0)"
+
+    @property
+    def instant_type(self) -> str:
+        return "TIMESTAMPTZ" if self.name == "duckdb" else "TIMESTAMP"
+
+
+DUCKDB = Dialect("duckdb")
+SPARK = Dialect("spark")
+
+
+# Connectives without sqlglot's defensive deep copy: the compiler builds fresh trees, and a
+# ruleset's thousand rows would otherwise copy every subtree once per level of nesting.
+def and_(*parts: exp.Expression) -> exp.Expression:
+    return exp.and_(*parts, copy=False)
+
+
+def or_(*parts: exp.Expression) -> exp.Expression:
+    return exp.or_(*parts, copy=False)
+
+
+def not_(part: exp.Expression) -> exp.Expression:
+    return exp.not_(part, copy=False)
+
+
+def case(pairs: list[tuple[exp.Expression, exp.Expression]], default: exp.Expression | None = None, subject: exp.Expression | None = None) -> exp.Case:
+    """``CASE [subject] WHEN … THEN … [ELSE …] END``, built without copying its parts."""
+    ifs = [exp.If(this=when, true=then) for when, then in pairs]
+    return exp.Case(this=subject, ifs=ifs, default=default)
+
+
+def alias(node: exp.Expression, name: str) -> exp.Alias:
+    """``node AS "name"`` (no copy)."""
+    return exp.Alias(this=node, alias=exp.to_identifier(name, quoted=True))
+
+
+def select(columns: list[exp.Expression], source: str | exp.Expression) -> exp.Select:
+    """``SELECT columns FROM source`` (a CTE name or a subquery), built without copies."""
+    table = exp.to_table(source) if isinstance(source, str) else source
+    return exp.Select(expressions=columns, from_=exp.From(this=table))

@@ -1,0 +1,492 @@
+"""Re-grading on embedded DuckDB: files or Arrow-compatible tables in, decisions out, streaming.
+
+One query per run: the raw records (with their row numbers) → the typed columns and their
+problems (:mod:`.columns`) → the grading layers (:mod:`.rules`) → the output columns. The
+result is read back in Arrow record batches and split: valid rows go to the output, rows
+with problems (or an evaluation error, e.g. a ``unique`` table matched twice) to the errors
+output with their row number and every problem. Nothing holds the whole input: memory stays
+flat however long the file is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Literal
+
+from sqlglot import exp
+
+from ...engine.grading import GradingEvaluator
+from ...errors import BackendUnavailable, FactError, Problem
+from .columns import PROBLEM_SEPARATOR, TOP_LEVEL, ColumnChecker, Source, columns_source, json_fields_layer, json_source, problem_columns
+from .dialects import DUCKDB, alias, case, not_, select
+from .rules import OUTPUT, CompiledGrading, compile_grading
+
+Format = Literal["parquet", "csv", "jsonl"]
+FORMATS: dict[str, Format] = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+BATCH_ROWS = 1 << 17
+ERROR_COLUMNS = ("row", "id", "problems")
+
+
+def duckdb_module():
+    try:
+        import duckdb  # noqa: F401  (the columnar extra)
+    except ImportError as exc:
+        raise BackendUnavailable(
+            "the columnar backend needs DuckDB", [Problem(f"{exc}; install the extra: pip install 'asprules[columnar]'")]
+        ) from None
+    return duckdb
+
+
+def format_of(path: str | Path, given: str | None = None) -> Format:
+    if given:
+        if given not in ("parquet", "csv", "jsonl"):
+            raise FactError(f"unknown format {given!r}", [Problem("formats: parquet, csv, jsonl")])
+        return given  # type: ignore[return-value]
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise FactError(f"{path}: cannot tell the format", [Problem(f"name it .parquet, .csv or .jsonl (got {suffix or 'no suffix'!r})", file=str(path))])
+    return FORMATS[suffix]
+
+
+def _sniff(path: Path, fmt: Format) -> None:
+    """The file is what its name says, before DuckDB reads a byte of it (no engine traceback)."""
+    if not path.is_file():
+        raise FactError(f"{path}: not found", [Problem("no such file", file=str(path))])
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+        if fmt == "parquet" and path.stat().st_size >= 8:
+            fh.seek(-4, os.SEEK_END)
+            tail = fh.read(4)
+        else:
+            tail = b""
+    if fmt == "parquet":
+        if not (head[:4] == b"PAR1" and tail == b"PAR1"):
+            raise FactError(f"{path}: not a Parquet file", [Problem("a Parquet file starts and ends with PAR1; this one does not", file=str(path), line=1)])
+        return
+    if head[:4] == b"PAR1" or b"\x00" in head:
+        raise FactError(f"{path}: not a {fmt.upper()} file", [Problem("the file holds binary data (Parquet?)", file=str(path), line=1)])
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the 4 KiB boundary
+            raise FactError(f"{path}: not UTF-8 text", [Problem(str(exc), file=str(path), line=1)]) from None
+    if fmt == "jsonl":
+        first = head.lstrip()[:1]
+        if first and first != b"{":
+            raise FactError(f"{path}: not JSON Lines", [Problem("the first record does not start with '{'", file=str(path), line=1)])
+
+
+def _lit(text: str) -> str:
+    return exp.Literal.string(text).sql(dialect="duckdb")
+
+
+def _raw_sql(path: Path, fmt: Format) -> str:
+    p = _lit(str(path))
+    if fmt == "parquet":
+        return f"SELECT file_row_number + 1 AS __row, * EXCLUDE (file_row_number) FROM read_parquet({p}, file_row_number = true)"
+    if fmt == "csv":
+        return f"SELECT row_number() OVER () AS __row, * FROM read_csv({p}, header = true, all_varchar = true, auto_detect = true)"
+    columns = "{" + ", ".join(f"{_lit(name)}: 'JSON'" for name in TOP_LEVEL) + "}"
+    records = (
+        f"SELECT row_number() OVER () AS __row, * FROM read_json({p}, format = 'newline_delimited', columns = {columns}, "
+        "maximum_object_size = 16777216)"
+    )
+    first, second, third = json_fields_layer()
+    query = records
+    for layer in (first, second, third):
+        query = f"SELECT {', '.join(e.sql(dialect='duckdb') for e in layer)} FROM ({query})"
+    return query
+
+
+def _json_keys(con, path: Path) -> list[str]:
+    """The top-level keys DuckDB's reader finds in a sample of the file (unknown ones are
+    refused: the incident model forbids them)."""
+    rel = con.sql(f"SELECT * FROM read_json({_lit(str(path))}, format = 'newline_delimited', maximum_depth = 1) LIMIT 0")
+    return list(rel.columns)
+
+
+def _normal(ty) -> str:
+    """A DuckDB column type, as the kinds :func:`.columns.columns_source` knows."""
+    ident = ty.id
+    if ident in ("tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint", "uinteger", "ubigint", "uhugeint"):
+        return "int"
+    if ident in ("float", "double", "decimal"):
+        return "float"
+    if ident == "boolean":
+        return "bool"
+    if ident in ("varchar", '"null"', "null"):  # an all-NULL Arrow column: absent everywhere, as text
+        return "text"
+    if ident == "enum":
+        return "enum"
+    if ident == "timestamp with time zone":
+        return "instant"
+    if ident in ("timestamp", "timestamp_ns", "timestamp_ms", "timestamp_s", "date"):
+        return "naive"
+    if ident == "list":
+        child = ty.child
+        if child.id in ('"null"', "null"):  # lists that are all empty (Arrow infers no element type)
+            return "text"
+        if child.id == "struct":
+            inner = {k: _normal(v) for k, v in child.children}
+            if inner.get("start") == "instant" and inner.get("end") == "instant":
+                return "periods"
+        return f"list of {child}"
+    if ident == "struct":
+        return "struct:" + ",".join(f"{k}={_normal(v)}" for k, v in ty.children)
+    return str(ty)
+
+
+@dataclass
+class Summary:
+    """What a re-grade did: rows read, graded, invalid, and the count of each level."""
+
+    ruleset: str
+    sha256: str
+    rows: int = 0
+    graded: int = 0
+    invalid: int = 0
+    levels: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    output: str | None = None
+    errors: str | None = None
+
+    def table(self) -> str:
+        """The summary table of levels, for people."""
+        width = max([len(k) for k in self.levels] + [7])
+        lines = [f"{'level':<{width}}  {'tickets':>12}  {'share':>7}"]
+        for level, count in self.levels.items():
+            share = count / self.graded if self.graded else 0.0
+            lines.append(f"{level:<{width}}  {count:>12,}  {share:>7.2%}")
+        lines.append(f"{'graded':<{width}}  {self.graded:>12,}")
+        lines.append(f"{'invalid':<{width}}  {self.invalid:>12,}" + (f"  (see {self.errors})" if self.invalid and self.errors else ""))
+        lines.append(f"ruleset {self.ruleset} sha256 {self.sha256[:12]}… in {self.seconds:.1f} s")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ruleset": {"id": self.ruleset, "sha256": self.sha256},
+            "rows": self.rows, "graded": self.graded, "invalid": self.invalid,
+            "levels": self.levels, "seconds": round(self.seconds, 3), "output": self.output, "errors": self.errors,
+        }
+
+
+class DuckGrader:
+    """One grading ruleset compiled for DuckDB, ready to run over many inputs."""
+
+    def __init__(self, evaluator: GradingEvaluator, *, threads: int | None = None, extra_columns: Literal["error", "ignore"] = "error"):
+        schema = evaluator.ctx.schema
+        from ...facts.models import Incident
+
+        if schema is not None and schema.model is not Incident:
+            raise BackendUnavailable(
+                f"the columnar backend grades the handbook's incident only; ruleset {evaluator.ref.id!r} decides on {schema.id!r}",
+                [Problem("grade a declared fact schema with the compiled backend")],
+            )
+        self.evaluator = evaluator
+        self.compiled: CompiledGrading = compile_grading(evaluator, DUCKDB)
+        self.extra_columns = extra_columns
+        duckdb = duckdb_module()
+        self.con = duckdb.connect()
+        self.con.execute("SET TimeZone = 'UTC'")  # instants compare as instants; local time only through timezone()
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        self.zones = _zones(self.con)
+
+    # -- the query ------------------------------------------------------------------
+
+    def query(self, raw_sql: str, source: Source) -> str:
+        """The whole run as one DuckDB statement: raw → checked → typed → graded → output."""
+        typed, problems = ColumnChecker(source, DUCKDB, self.zones).layer()
+        valid, problem_text = problem_columns(problems, DUCKDB)
+        ident = exp.column("__id", quoted=True) if source.mode == "json" else _id_text(source)
+        checked = select([exp.Star(), alias(valid, "__valid")], "__raw")
+        typed_select = select(
+            [
+                exp.column("__row", quoted=True),
+                alias(ident, "__id"),
+                *(alias(node, name) for name, node in typed),
+                exp.column("__valid", quoted=True),
+                alias(problem_text, "__problems"),
+            ],
+            "__checked",
+        )
+        graded = self.compiled.sql(DUCKDB, source="__typed")
+        outputs = [alias(self._typed_output(name), name) for name in OUTPUT if name != "score" or self.compiled.banded]
+        invalid = case(
+            [
+                (not_(exp.column("__valid", quoted=True)), exp.column("__problems", quoted=True)),
+                (not_(exp.Is(this=exp.column("__eval_error", quoted=True), expression=exp.null())), exp.column("__eval_error", quoted=True)),
+            ]
+        )
+        final = select(
+            [alias(exp.column("__row", quoted=True), "row"), alias(exp.column("__id", quoted=True), "id"), *outputs, alias(invalid, "__invalid")],
+            "__graded",
+        )
+        # the reader is DuckDB text of ours (file paths as quoted literals); the rest are sqlglot trees
+        return (
+            f"WITH __raw AS ({raw_sql}), __checked AS ({checked.sql(dialect='duckdb')}), "
+            f"__typed AS ({typed_select.sql(dialect='duckdb')}), __graded AS ({graded}) {final.sql(dialect='duckdb')}"
+        )
+
+    def _typed_output(self, name: str) -> exp.Expression:
+        """Output columns with few values as ENUMs: Arrow dictionaries, which Parquet writes
+        (and readers read) as small integers rather than one string per ticket."""
+        node = exp.column(name, quoted=True)
+        values = {
+            "level": self.compiled.levels,
+            "base_level": self.compiled.levels,
+            "table": self.compiled.tables,
+            "ruleset": (self.compiled.ruleset_id,),
+            "ruleset_sha256": (self.compiled.sha256,),
+        }.get(name)
+        if values is None:
+            return node
+        enum = exp.DataType(this=exp.DataType.Type.ENUM, expressions=[exp.Literal.string(v) for v in values])
+        return exp.Cast(this=node, to=enum)
+
+    def source_of(self, raw_sql: str, fmt: Format | None, file: str | None) -> Source:
+        if fmt == "jsonl":
+            try:
+                keys = _json_keys(self.con, Path(file or ""))
+            except Exception as exc:
+                raise _engine_error(exc, file) from None
+            unknown = [k for k in keys if k not in TOP_LEVEL]
+            if unknown and self.extra_columns == "error":
+                raise FactError(
+                    f"{file}: keys the incident does not have",
+                    [Problem(f"unknown field {k!r} (--ignore-extra-columns, or extra_columns='ignore', leaves it out)", file=file, path=(k,)) for k in unknown],
+                )
+            return json_source()
+        try:
+            rel = self.con.sql(f"SELECT * FROM ({raw_sql}) LIMIT 0")
+        except Exception as exc:  # DuckDB's own reading error (a broken CSV header, a truncated Parquet footer)
+            raise FactError(f"{file or 'input'}: cannot be read", [Problem(_one_line(exc), file=file)]) from None
+        types = {n: _normal(t) for n, t in zip(rel.columns, rel.types) if n != "__row"}
+        return columns_source(types, file, extra=self.extra_columns)
+
+    # -- running --------------------------------------------------------------------
+
+    def batches(self, raw_sql: str, fmt: Format | None, file: str | None, batch_rows: int = BATCH_ROWS):
+        """Arrow record batches of the query's result (valid and invalid rows together)."""
+        sql = self.query(raw_sql, self.source_of(raw_sql, fmt, file))
+        try:
+            reader = self.con.sql(sql).to_arrow_reader(batch_rows)
+        except Exception as exc:
+            raise _engine_error(exc, file) from None
+        return _guarded(reader, file)
+
+    def regrade_file(
+        self,
+        path: str | Path,
+        output: str | Path,
+        *,
+        errors: str | Path | None = None,
+        input_format: str | None = None,
+        output_format: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Summary:
+        """Grade every record of ``path`` into ``output``; invalid rows into ``errors``."""
+        path, output = Path(path), Path(output)
+        fmt = format_of(path, input_format)
+        out_fmt = format_of(output, output_format)
+        errors = Path(errors) if errors else default_errors_path(output)
+        _sniff(path, fmt)
+        started = time.perf_counter()
+        batches = self.batches(_raw_sql(path, fmt), fmt, str(path))
+        summary = Summary(self.compiled.ruleset_id, self.compiled.sha256, output=str(output), errors=str(errors))
+        write_split(batches, output, out_fmt, errors, summary, self.compiled.levels, progress)
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def regrade_table(self, data: Any) -> tuple[Any, Any]:
+        """Grade an Arrow table (or record batch reader, pandas or polars frame): the decided
+        rows and the invalid rows, as two ``pyarrow.Table`` s."""
+        import pyarrow as pa
+
+        arrow = to_arrow(data)
+        self.con.register("__input", arrow)
+        try:
+            raw = "SELECT row_number() OVER () AS __row, * FROM __input"
+            batches = list(self.batches(raw, None, "<table>"))
+        finally:
+            self.con.unregister("__input")
+        if not batches:
+            return _empty_outputs(self.compiled)
+        table = pa.Table.from_batches(batches)
+        return _split_table(table)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _engine_error(exc: BaseException, file: str | None) -> FactError:
+    return FactError(f"{file or 'input'}: cannot be read", [Problem(_one_line(exc), file=file)])
+
+
+def _guarded(reader, file: str | None) -> Iterator[Any]:
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            return
+        except Exception as exc:  # a malformed record DuckDB's reader stops at
+            raise _engine_error(exc, file) from None
+        yield batch
+
+
+def _id_text(source: Source) -> exp.Expression:
+    found = source.fields.get("id")
+    if found is None:
+        return exp.null()
+    return exp.cast(found[0], "VARCHAR")
+
+
+def _zones(con) -> tuple[str, ...]:
+    """IANA zones both Python's zoneinfo and DuckDB's ICU know (the model checks with zoneinfo)."""
+    import zoneinfo
+
+    icu = {row[0] for row in con.execute("SELECT name FROM pg_timezone_names()").fetchall()}
+    return tuple(sorted(icu & zoneinfo.available_timezones()))
+
+
+def default_errors_path(output: Path) -> Path:
+    return output.with_name(output.name.rsplit(".", 1)[0] + ".errors.jsonl")
+
+
+def to_arrow(data: Any) -> Any:
+    """An Arrow table or stream from Arrow, pandas or polars data."""
+    import pyarrow as pa
+
+    if isinstance(data, (pa.Table, pa.RecordBatchReader)):
+        return data
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    module = type(data).__module__.split(".")[0]
+    if module == "polars":
+        return data.to_arrow()
+    if module == "pandas":
+        return pa.Table.from_pandas(data, preserve_index=False)
+    if hasattr(data, "__arrow_c_stream__"):
+        return pa.RecordBatchReader.from_stream(data)
+    raise FactError("cannot read this table", [Problem(f"expected an Arrow table, a pandas or polars DataFrame; got {type(data).__name__}")])
+
+
+def _split_table(table):
+    import pyarrow.compute as pc
+
+    invalid = pc.is_valid(table.column("__invalid"))
+    good = table.filter(pc.invert(invalid)).drop_columns(["__invalid"])
+    bad = table.filter(invalid).select(["row", "id", "__invalid"]).rename_columns(list(ERROR_COLUMNS))
+    bad = bad.set_column(2, "problems", pc.split_pattern(bad.column("problems"), PROBLEM_SEPARATOR))
+    return good, bad
+
+
+def _empty_outputs(compiled: CompiledGrading):
+    import pyarrow as pa
+
+    fields = [("row", pa.int64()), ("id", pa.string()), ("level", pa.string()), ("base_level", pa.string()), ("major", pa.bool_()),
+              ("table", pa.string()), ("rows", pa.string()), ("adjustments", pa.string())]
+    if compiled.banded:
+        fields.append(("score", pa.float64()))
+    fields += [("ruleset", pa.string()), ("ruleset_sha256", pa.string())]
+    errors = pa.schema([("row", pa.int64()), ("id", pa.string()), ("problems", pa.list_(pa.string()))])
+    return pa.schema(fields).empty_table(), errors.empty_table()
+
+
+def write_split(batches, output: Path, fmt: Format, errors: Path, summary: Summary, levels: tuple[str, ...], progress) -> None:
+    """Stream batches into the output file and the errors file, counting levels on the way."""
+    import pyarrow.compute as pc
+
+    counts = {lv: 0 for lv in levels}
+    writer = None
+    err_fh = None
+    tmp_out = output.with_name(output.name + ".partial")
+    try:
+        for batch in batches:
+            invalid = pc.is_valid(batch.column("__invalid"))
+            good = batch.filter(pc.invert(invalid)).drop_columns(["__invalid"]) if hasattr(batch, "drop_columns") else None
+            if good is None:
+                import pyarrow as pa
+
+                t = pa.Table.from_batches([batch])
+                good = t.filter(pc.invert(invalid)).drop_columns(["__invalid"])
+            if writer is None:
+                writer = _writer(tmp_out, fmt, good.schema)
+            writer.write(good)
+            if good.num_rows:
+                for level, n in zip(*_value_counts(good.column("level"))):
+                    counts[level] = counts.get(level, 0) + n
+            bad_n = int(pc.sum(invalid.cast("int64")).as_py() or 0)
+            if bad_n:
+                bad = batch.filter(invalid)
+                if err_fh is None:
+                    err_fh = errors.open("w", encoding="utf-8")
+                for row, ident, problems in zip(bad.column("row").to_pylist(), bad.column("id").to_pylist(), bad.column("__invalid").to_pylist()):
+                    err_fh.write(json.dumps({"row": row, "id": ident, "problems": problems.split(PROBLEM_SEPARATOR)}, ensure_ascii=False) + "\n")
+            summary.rows += batch.num_rows
+            summary.graded += good.num_rows
+            summary.invalid += bad_n
+            if progress:
+                progress(summary.rows)
+        if writer is None:  # an empty input: still an output file, with its columns
+            import pyarrow as pa
+
+            writer = _writer(tmp_out, fmt, pa.schema([("row", pa.int64()), ("id", pa.string()), ("level", pa.string())]))
+    finally:
+        if writer is not None:
+            writer.close()
+        if err_fh is not None:
+            err_fh.close()
+    tmp_out.replace(output)
+    if not summary.invalid and errors.exists():
+        errors.unlink()  # a stale errors file from an earlier run would mislead
+    summary.levels = {k: v for k, v in counts.items()}
+
+
+def _value_counts(column):
+    import pyarrow.compute as pc
+
+    vc = pc.value_counts(column)
+    return vc.field("values").to_pylist(), vc.field("counts").to_pylist()
+
+
+class _JsonlWriter:
+    def __init__(self, path: Path):
+        self.fh = path.open("w", encoding="utf-8")
+
+    def write(self, table) -> None:
+        for record in table.to_pylist():
+            self.fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+class _ArrowWriter:
+    def __init__(self, writer):
+        self.writer = writer
+
+    def write(self, table) -> None:
+        if table.num_rows:
+            self.writer.write(table)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def _writer(path: Path, fmt: Format, schema):
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return _ArrowWriter(pq.ParquetWriter(str(path), schema))
+    if fmt == "csv":
+        import pyarrow.csv as pcsv
+
+        return _ArrowWriter(pcsv.CSVWriter(str(path), schema))
+    return _JsonlWriter(path)

@@ -1,0 +1,339 @@
+"""The columnar backend decides as the compiled backend does (issue 18), and checks rows as
+the typed facts do: differential tests on generated corpora and rulesets, validation
+columns, bad input as typed errors."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("duckdb")
+pa = pytest.importorskip("pyarrow")
+import pyarrow.parquet as pq  # noqa: E402
+
+import asprules  # noqa: E402
+from asprules.backends import columnar  # noqa: E402
+from asprules.cli import main  # noqa: E402
+from asprules.errors import BackendUnavailable, EvaluationError, FactError  # noqa: E402
+from asprules.testing import grading_rulesets, incidents  # noqa: E402
+
+from support import RULESETS, grading_text, incident, write  # noqa: E402
+from test_codegen import CALENDAR, EVERYTHING, random_incident  # noqa: E402
+from test_hit_policies import BREACH, LONG, ROWS, SCORECARD, WIDE, r, table  # noqa: E402
+
+
+def expected(rules, fact, decision=None):
+    """The compiled backend's answer: (level, base level, fired ids) or ("error", text)."""
+    try:
+        d = rules.decision(decision).grade(asprules.parse_incident(fact))
+    except EvaluationError as exc:
+        return ("error", exc.summary)
+    return (d.level, d.base_level, d.fired_ids)
+
+
+def columnar_answers(decided, invalid):
+    out = {}
+    for r in decided.to_pylist():
+        fired = tuple(x for x in (r["rows"] + "," + r["adjustments"]).split(",") if x)
+        out[r["row"]] = (r["level"], r["base_level"], fired)
+    for r in invalid.to_pylist():
+        out[r["row"]] = ("error", r["problems"])
+    return out
+
+
+def same(exp_answer, col_answer) -> bool:
+    if exp_answer[0] == "error":  # the engine's EvaluationError text, as the row's problem
+        return col_answer[0] == "error" and any(exp_answer[1].split(" (")[0].split(" has ")[0] in p for p in col_answer[1])
+    return exp_answer == col_answer
+
+
+def write_jsonl(path: Path, facts) -> Path:
+    path.write_text("".join(json.dumps(f) + "\n" for f in facts), encoding="utf-8")
+    return path
+
+
+def utc(text):
+    return None if text is None else datetime.fromisoformat(text).astimezone(timezone.utc)
+
+
+def arrow_of(facts):
+    """Facts as an Arrow table: instants as TIMESTAMP WITH TIME ZONE, the customer a struct."""
+    rows = []
+    for f in facts:
+        r = dict(f)
+        for k in ("started_at", "recovered_at", "as_of"):
+            r[k] = utc(f.get(k))
+        if "customer" in f:
+            c = dict(f["customer"])
+            c["sensitive_periods"] = [{"name": p["name"], "start": utc(p["start"]), "end": utc(p["end"])} for p in c.get("sensitive_periods", [])]
+            r["customer"] = {"id": c["id"], "timezone": c.get("timezone"), "maintenance_window": c.get("maintenance_window"), "sensitive_periods": c["sensitive_periods"]}
+        rows.append(r)
+    return pa.Table.from_pylist(rows, schema=pa.schema([f for f in ARROW_SCHEMA if any(f.name in r for r in rows)]))
+
+
+_INSTANT = pa.timestamp("us", tz="UTC")
+_PERIOD = pa.struct([("name", pa.string()), ("start", _INSTANT), ("end", _INSTANT)])
+ARROW_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()), ("environment", pa.string()), ("started_at", _INSTANT), ("recovered_at", _INSTANT), ("as_of", _INSTANT),
+        ("outage_minutes", pa.float64()), ("affected_users", pa.int64()), ("affected_users_pct", pa.float64()), ("affected_sites", pa.int64()),
+        ("core_service", pa.bool_()), ("data_loss", pa.bool_()), ("security_breach", pa.bool_()), ("vip_customer", pa.bool_()),
+        ("customer_complaint", pa.bool_()), ("site", pa.string()),
+        ("customer", pa.struct([("id", pa.string()), ("timezone", pa.string()), ("maintenance_window", pa.string()), ("sensitive_periods", pa.list_(_PERIOD))])),
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def everything(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("everything")
+    write(folder, "grading.yaml", EVERYTHING)
+    write(folder, "calendar.yaml", CALENDAR)
+    return asprules.load_rulesets(folder)
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    rng = random.Random(18)
+    return [random_incident(rng, n) for n in range(4000)]
+
+
+# --- equal answers --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ruleset", ["shipped", "everything"])
+def test_columnar_equals_compiled_on_a_varied_corpus_from_jsonl(ruleset, everything, corpus, tmp_path):
+    """Every condition shape (bands across midnight in DST zones, calendars and customers'
+    own periods, spans, derived values with division by zero, a unique table that can match
+    twice): the same level, base level and fired rules, the engine's errors as row problems."""
+    rules = everything if ruleset == "everything" else asprules.load_rulesets(RULESETS)
+    source = write_jsonl(tmp_path / "in.jsonl", corpus)
+    summary = columnar.regrade_file(source, tmp_path / "out.parquet", rules)
+    decided = pq.read_table(tmp_path / "out.parquet")
+    errors = [json.loads(line) for line in (tmp_path / "out.errors.jsonl").read_text().splitlines()] if summary.invalid else []
+    invalid = pa.Table.from_pylist(errors, schema=pa.schema([("row", pa.int64()), ("id", pa.string()), ("problems", pa.list_(pa.string()))]))
+    answers = columnar_answers(decided, invalid)
+    assert summary.rows == len(corpus) == len(answers)
+    mismatches = [(n, f, expected(rules, f), answers[n + 1]) for n, f in enumerate(corpus) if not same(expected(rules, f), answers[n + 1])]
+    assert not mismatches[:3]
+    outcomes = {a[2] if a[0] != "error" else "error" for a in answers.values()}
+    assert len(outcomes) > (30 if ruleset == "everything" else 15)  # the corpus reaches many rows and adjustments
+    assert summary.levels == {lv: sum(1 for a in answers.values() if a[0] == lv) for lv in summary.levels}
+
+
+def test_columnar_equals_compiled_on_an_arrow_table_with_typed_instants_and_a_customer_struct(everything, corpus):
+    decided, invalid = columnar.regrade_table(arrow_of(corpus[:1500]), everything)
+    answers = columnar_answers(decided, invalid)
+    assert all(same(expected(everything, f), answers[n + 1]) for n, f in enumerate(corpus[:1500]))
+
+
+@pytest.mark.parametrize("policy", ["unique", "any", "first", "priority", "collect max", "collect min", "collect count", "collect sum"])
+def test_every_hit_policy_decides_as_the_compiled_backend(policy, corpus):
+    if policy == "collect sum":
+        text = SCORECARD
+    elif policy == "collect count":
+        text = table(policy, r("long", LONG) + r("wide", WIDE) + r("breach", BREACH), head="bands:\n  - {min: 0, level: none}\n  - {min: 1, level: L3}\n  - {min: 2, level: L2}\n  - {min: 3, level: L1}\n")
+    else:
+        text = table(policy, ROWS)
+    rules = asprules.load_ruleset_texts(text)
+    facts = corpus[:800]
+    decided, invalid = columnar.regrade_table(arrow_of(facts), rules)
+    answers = columnar_answers(decided, invalid)
+    assert all(same(expected(rules, f), answers[n + 1]) for n, f in enumerate(facts))
+    if policy.startswith("collect s"):
+        assert decided.column("score").null_count == 0
+
+
+def test_several_decisions_regrade_the_one_named(tmp_path):
+    first = grading_text("- {id: long, level: L2, cite: §34.2.2, provenance: assumed, basis: t, when: {field: outage_minutes, ge: 60}}\n")
+    second = first.replace("id: t\n", "id: second\n", 1).replace("level: L2", "level: L1")
+    rules = asprules.load_ruleset_texts(first, second)
+    fact = incident(outage_minutes=90)
+    decided, _ = columnar.regrade_table(arrow_of([fact]), rules, decision="second")
+    assert decided.column("level").to_pylist() == ["L1"] and decided.column("ruleset").to_pylist() == ["second"]
+
+
+@settings(max_examples=20)
+@given(text=grading_rulesets(hit_policies=("first", "priority", "unique", "any")), facts=st.lists(incidents(), min_size=1, max_size=12))
+def test_generated_rulesets_and_incidents_decide_alike(text, facts):
+    rules = asprules.load_ruleset_texts(text)
+    dicts = [json.loads(f.model_dump_json(exclude_none=True)) for f in facts]
+    decided, invalid = columnar.regrade_table(arrow_of(dicts), rules)
+    answers = columnar_answers(decided, invalid)
+    for n, fact in enumerate(dicts):
+        assert same(expected(rules, fact), answers[n + 1]), (fact, answers[n + 1])
+
+
+def test_the_compiled_sql_is_one_syntax_tree_per_layer_for_duckdb_and_spark():
+    from asprules.backends.columnar.dialects import DUCKDB, SPARK
+    from asprules.backends.columnar.rules import compile_grading
+
+    evaluator = asprules.load_rulesets(RULESETS).grading
+    duck, spark = compile_grading(evaluator, DUCKDB), compile_grading(evaluator, SPARK)
+    assert "TIMEZONE(" in duck.sql(DUCKDB) and "FROM_UTC_TIMESTAMP(" in spark.sql(SPARK)
+    assert "prod-l1-core-outage-night" in duck.sql(DUCKDB)
+
+
+def test_a_feature_without_sql_form_is_refused_at_compile_time_naming_the_rule():
+    text = grading_text(
+        "- {id: in-window, level: L2, cite: §34.2.2, provenance: assumed, basis: t, when: {in_window: {start: started_at, end: recovered_at, window: '01:00-05:00'}}}\n"
+    )
+    with pytest.raises(BackendUnavailable, match="row 'in-window'"):
+        columnar.grader(asprules.load_ruleset_texts(text))
+
+
+# --- the typed facts' checks as columns --------------------------------------------------------
+
+BAD_ROWS = [
+    ({"affected_users": 5.0}, "affected_users: expected an integer"),
+    ({"core_service": "false"}, "core_service: expected true or false"),
+    ({"environment": "prod"}, "environment: prod is not one of production, office"),
+    ({"affected_users_pct": 120}, "affected_users_pct: must be between 0 and 100"),
+    ({"started_at": "2026-11-18T14:05:00"}, "started_at: has no UTC offset"),
+    ({"started_at": "yesterday"}, "started_at: not an ISO 8601 date-time"),
+    ({"recovered_at": "2026-11-18T13:00:00+08:00", "outage_minutes": None}, "recovered_at: is before started_at"),
+    ({"outage_minutes": None}, "outage unknown"),
+    ({"affected_sites": None}, "affected_sites: field required"),
+    ({"id": "   "}, "id: must be 1 to 256 characters"),
+    ({"customer": {"id": "c", "timezone": "Mars/Olympus"}}, "customer.timezone: unknown IANA time zone Mars/Olympus"),
+    ({"customer": {"timezone": "UTC"}}, "customer.id: field required"),
+    ({"customer": {"id": "c", "maintenance_window": "25:00-01:00"}}, "customer.maintenance_window: not a daily window"),
+    ({"customer": {"id": "c", "colour": "red"}}, "customer.unknown field(s): colour"),
+    (
+        {"customer": {"id": "c", "sensitive_periods": [{"name": "x", "start": "2026-02-01T00:00:00+08:00", "end": "2026-01-01T00:00:00+08:00"}]}},
+        "customer.sensitive_periods[0]: end must be after start",
+    ),
+    ({"customer": {"id": "c", "sensitive_periods": [{"name": "x", "start": "2026-02-01", "end": "2026-03-01T00:00:00+08:00"}]}}, "has no UTC offset"),
+]
+
+
+def _with(over):
+    fact = incident()
+    for key, value in over.items():
+        if value is None:
+            fact.pop(key, None)
+        else:
+            fact[key] = value
+    return fact
+
+
+@pytest.mark.parametrize(("over", "problem"), BAD_ROWS, ids=[p for _, p in BAD_ROWS])
+def test_a_row_the_typed_model_refuses_goes_to_the_errors_with_its_row_number_and_problem(over, problem, tmp_path):
+    fact = _with(over)
+    with pytest.raises(asprules.FactError):
+        asprules.parse_incident(fact)  # the model refuses it too
+    source = write_jsonl(tmp_path / "in.jsonl", [incident(id="ok-1"), fact, incident(id="ok-2")])
+    summary = columnar.regrade_file(source, tmp_path / "out.parquet", asprules.load_rulesets(RULESETS))
+    assert (summary.rows, summary.graded, summary.invalid) == (3, 2, 1)
+    (error,) = [json.loads(line) for line in (tmp_path / "out.errors.jsonl").read_text().splitlines()]
+    assert error["row"] == 2 and any(problem in p for p in error["problems"]), error
+    assert pq.read_table(tmp_path / "out.parquet").column("id").to_pylist() == ["ok-1", "ok-2"]
+
+
+def test_every_problem_of_a_row_is_listed():
+    fact = _with({"affected_users": "many", "vip_customer": 1, "environment": "lab"})
+    text = {k: v if isinstance(v, str) else json.dumps(v) for k, v in fact.items()}  # all text, as CSV cells are
+    _, invalid = columnar.regrade_table(pa.Table.from_pylist([text]), asprules.load_rulesets(RULESETS))
+    (problems,) = invalid.column("problems").to_pylist()
+    assert len(problems) == 3 and any("affected_users" in p for p in problems) and any("environment: lab" in p for p in problems)
+
+
+def test_csv_cells_are_read_as_the_model_types(tmp_path):
+    path = tmp_path / "in.csv"
+    head = "id,environment,started_at,outage_minutes,affected_users,affected_users_pct,affected_sites,core_service,data_loss,security_breach,vip_customer,customer_complaint,site\n"
+    path.write_text(
+        head
+        + "A,production,2026-11-18T14:05:00+08:00,45,9000,12,1,true,false,false,false,false,\n"
+        + "B,production,2026-11-18T14:05:00+08:00,45,9000.5,12,1,true,false,false,false,false,x\n",
+        encoding="utf-8",
+    )
+    summary = columnar.regrade_file(path, tmp_path / "out.csv", asprules.load_rulesets(RULESETS))
+    assert (summary.graded, summary.invalid) == (1, 1)
+    out = (tmp_path / "out.csv").read_text()
+    assert '"A","L2","L2",true,"production","prod-l2-core-outage"' in out
+
+
+# --- bad input: typed errors naming the column, exit 2, never an engine traceback -----------------
+
+
+def _parquet(tmp_path, **columns) -> Path:
+    base = arrow_of([incident()])
+    for name, array in columns.items():
+        if array is None:
+            base = base.drop_columns([name])
+        else:
+            base = base.set_column(base.schema.get_field_index(name), name, array)
+    path = tmp_path / "in.parquet"
+    pq.write_table(base, path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        ({"affected_users": None}, "missing column 'affected_users'"),
+        ({"affected_users": pa.array([5.0])}, "column 'affected_users' is float, expected int"),
+        ({"started_at": pa.array([datetime(2026, 1, 1)])}, "column 'started_at' is naive"),
+        ({"core_service": pa.array([1])}, "column 'core_service' is int, expected bool"),
+    ],
+)
+def test_a_column_that_cannot_hold_the_field_is_a_typed_error_naming_it(columns, message, tmp_path, capsys):
+    path = _parquet(tmp_path, **columns)
+    with pytest.raises(FactError, match=message):
+        columnar.regrade_file(path, tmp_path / "out.parquet", asprules.load_rulesets(RULESETS))
+    assert main(["regrade", str(path), "-o", str(tmp_path / "out.parquet")]) == 2
+    err = capsys.readouterr().err
+    assert message.split("'")[1] in err and "Traceback" not in err
+
+
+def test_a_file_that_is_not_what_its_suffix_says_is_refused(tmp_path, capsys):
+    fake = tmp_path / "tickets.parquet"
+    fake.write_text('{"id": "x"}\n', encoding="utf-8")
+    assert main(["regrade", str(fake), "-o", str(tmp_path / "out.parquet")]) == 2
+    assert "not a Parquet file" in capsys.readouterr().err
+    binary = tmp_path / "tickets.jsonl"
+    binary.write_bytes(b"PAR1\x00\x01")
+    assert main(["regrade", str(binary), "-o", str(tmp_path / "out.parquet")]) == 2
+    assert "not a JSONL file" in capsys.readouterr().err
+
+
+def test_an_unknown_column_is_refused_unless_asked_to_ignore_it(tmp_path):
+    path = _parquet(tmp_path)
+    table_ = pq.read_table(path).append_column("notes", pa.array(["hello"]))
+    pq.write_table(table_, path)
+    with pytest.raises(FactError, match="unknown column 'notes'"):
+        columnar.regrade_file(path, tmp_path / "out.parquet", asprules.load_rulesets(RULESETS))
+    summary = columnar.regrade_file(path, tmp_path / "out.parquet", asprules.load_rulesets(RULESETS), extra_columns="ignore")
+    assert summary.graded == 1
+
+
+def test_the_cli_prints_the_summary_and_exits_2_when_rows_were_invalid(tmp_path, capsys):
+    source = write_jsonl(tmp_path / "in.jsonl", [incident(id="a", outage_minutes=45, core_service=True, affected_users_pct=12), _with({"environment": "lab"})])
+    assert main(["regrade", str(source), "-o", str(tmp_path / "out.jsonl")]) == 2
+    out = capsys.readouterr().out
+    assert "invalid" in out and "L2" in out
+    (line,) = (tmp_path / "out.jsonl").read_text().splitlines()
+    assert json.loads(line)["level"] == "L2"
+    assert main(["regrade", str(source), "-o", str(tmp_path / "out.jsonl"), "--format", "json"]) == 2
+    assert json.loads(capsys.readouterr().out)["invalid"] == 1
+
+
+def test_the_diff_entry_point_lists_the_tickets_whose_level_changes(tmp_path, corpus):
+    old = asprules.load_rulesets(RULESETS)
+    stricter = (RULESETS / "grading.yaml").read_text(encoding="utf-8").replace("{field: outage_minutes, ge: 30}", "{field: outage_minutes, ge: 5}")
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / "grading.yaml").write_text(stricter, encoding="utf-8")
+    (folder / "calendar-cn.yaml").write_text((RULESETS / "calendar-cn.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    new = asprules.load_rulesets(folder)
+    facts = corpus[:1000]
+    source = write_jsonl(tmp_path / "in.jsonl", facts)
+    total, changed = columnar.corpus_levels(old, new, source)
+    want = [(n + 1, f["id"], old.grading.grade(asprules.parse_incident(f)).level, new.grading.grade(asprules.parse_incident(f)).level) for n, f in enumerate(facts)]
+    assert total == len(facts) and changed == [w for w in want if w[2] != w[3]] and changed
