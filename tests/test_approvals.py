@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import asprules
+from support import needs_rete
 from asprules.checks.analysis import analyse_paths
 from asprules.checks.scenarios import load_scenario_file, run_scenario
 from asprules.cli import main
@@ -42,6 +43,7 @@ def test_change_policy_scenario(index):
     assert result.passed, "\n".join(map(str, result.mismatches))
 
 
+@needs_rete
 @pytest.mark.parametrize("index", CASES, ids=[s.name for s in SCENARIOS.spec.scenarios])
 def test_rete_decides_every_change_policy_scenario_the_same(index):
     sc = SCENARIOS.spec.scenarios[index]

@@ -167,7 +167,7 @@ def test_relative_links_resolve():
 
 TWO_COMMANDS = (
     "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/asprules grade examples/incidents/l1-core-outage-daytime.yaml",
-    "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest",
+    "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test,serve,columnar]' && .venv/bin/python -m pytest",
 )
 
 

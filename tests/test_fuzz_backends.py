@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 import asprules
 from asprules import EvaluationError
 from asprules.testing import incidents, operations
-from support import RULESETS
+from support import needs_rete, RULESETS
 
 # Each example builds a Rete network (a durable-rules Host): the ci profile's fixed set is
 # kept small so the suite stays fast; other profiles (thorough) fuzz with their own count.
@@ -112,6 +112,7 @@ def sparse_incidents(draw) -> asprules.Incident:
     return asprules.parse_incident({k: v for k, v in fact.items() if v is not None})
 
 
+@needs_rete
 @EXAMPLES
 @given(grading_texts(), st.lists(sparse_incidents(), min_size=1, max_size=5))
 def test_fuzz_generated_grader_closures_and_rete_agree(text: str, facts: list[asprules.Incident]) -> None:
@@ -168,6 +169,7 @@ def sparse_operations(draw) -> asprules.Operation:
     return asprules.parse_operation({k: v for k, v in fact.items() if v is not None})
 
 
+@needs_rete
 @EXAMPLES
 @given(authorization_texts(), st.lists(sparse_operations(), min_size=1, max_size=5))
 def test_fuzz_compiled_and_rete_authorize_alike(text: str, facts: list[asprules.Operation]) -> None:

@@ -21,7 +21,7 @@ import asprules
 from asprules import FactError, RulesetError
 from asprules.cli import main
 from asprules.source import parse_text
-from support import FULL_CHAIN, REPO, RULESETS, approval, grading_text, incident, operation, row, write
+from support import needs_rete, FULL_CHAIN, REPO, RULESETS, approval, grading_text, incident, operation, row, write
 
 RULES = asprules.load_rulesets()
 CALENDAR = (RULESETS / "calendar-cn.yaml").read_text(encoding="utf-8")
@@ -44,6 +44,7 @@ def problems(exc: pytest.ExceptionInfo) -> str:
 # --- 1. Rete: a negated in/not_in holds on an absent value --------------------------------
 
 
+@needs_rete
 @pytest.mark.parametrize(
     "when, holds_on_absent",
     [
@@ -248,6 +249,7 @@ def test_year_1_and_9999_are_fact_errors_when_authorizing(at: str, backend: str)
         asprules.authorize(operation(scheduled_start=at, scheduled_end=end.isoformat()), RULES, backend=backend)
 
 
+@needs_rete
 def test_year_1_and_9999_in_a_timeline_are_fact_errors() -> None:
     from asprules.backends.rete.timeline import IncidentTimeline
 
@@ -257,6 +259,7 @@ def test_year_1_and_9999_in_a_timeline_are_fact_errors() -> None:
     assert timeline.open_incidents == 0
 
 
+@needs_rete
 def test_the_supported_range_is_exactly_decidable() -> None:
     asprules.grade(incident(started_at="0002-01-01T08:00:00+08:00", customer={"id": "C", "timezone": "Pacific/Kiritimati"}), RULES)
     asprules.authorize(operation(scheduled_start="9998-12-31T20:00:00+00:00", scheduled_end="9998-12-31T23:00:00+00:00"), RULES, backend="rete")
@@ -369,6 +372,7 @@ def test_a_region_zone_name_is_accepted(name: str) -> None:
 # --- 5. DST fall-back is read fail-closed -----------------------------------------------------
 
 
+@needs_rete
 def test_the_second_0105_at_new_york_fall_back_is_outside_a_0130_window() -> None:
     customer = {"id": "C", "timezone": "America/New_York", "maintenance_window": "01:30-05:00"}
     second = operation(customer=customer, scheduled_start="2026-11-01T01:05:00-05:00", scheduled_end="2026-11-01T02:00:00-05:00")
@@ -461,6 +465,7 @@ def _opened(ident: str, at: str = "2026-11-18T14:00:00+08:00", **over: Any) -> d
     return {"kind": "opened", "at": at, "incident": fact}
 
 
+@needs_rete
 def test_a_timeline_follows_more_open_incidents_than_durable_holds_in_one_ruleset() -> None:
     from asprules.backends.rete.timeline import STATES_PER_SESSION, IncidentTimeline
 
@@ -476,6 +481,7 @@ def test_a_timeline_follows_more_open_incidents_than_durable_holds_in_one_rulese
     assert again.before is None and timeline.level("I1050") is not None
 
 
+@needs_rete
 def test_a_refused_opened_event_leaves_no_state_behind() -> None:
     from asprules.backends.rete.timeline import IncidentTimeline
 
@@ -514,6 +520,7 @@ def test_a_derived_value_with_many_operands_compiles() -> None:
 # --- 11. the Rete backend's own limits are counted, never leaked --------------------------------
 
 
+@needs_rete
 @pytest.mark.parametrize(
     "when",
     [
@@ -529,6 +536,7 @@ def test_a_condition_too_big_for_durable_is_backend_unavailable_not_error_113(wh
     assert "113" not in str(exc.value) and "backend='compiled'" in str(exc.value)
 
 
+@needs_rete
 def test_nested_conjunctions_are_flattened_for_durable() -> None:
     when = "{all: [" + ", ".join(f"{{field: affected_sites, ne: {i}}}" for i in range(30)) + "]}"
     rules = asprules.load_ruleset_texts(grading_text(row("r", "L1", when)))
