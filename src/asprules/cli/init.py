@@ -10,7 +10,6 @@ this works from an installed wheel anywhere.
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
 from ..errors import AspRulesError, Problem

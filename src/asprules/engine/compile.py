@@ -11,7 +11,6 @@ tests for absence explicitly.
 from __future__ import annotations
 
 import operator
-from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable

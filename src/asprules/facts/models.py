@@ -14,7 +14,6 @@ import re
 import sys
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any, Iterator, Literal, Mapping
 
 from pydantic import (

@@ -13,16 +13,11 @@ that depends on them is confirmed on a concrete witness fact before it is report
 
 from __future__ import annotations
 
-import gc
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-
 from ...errors import RulesetError
-from ...format.calendars import intervals, recurring
-from ...format.document import CalendarDocument
-from ...loader import LoadedDocument, Rulebook, load_rulesets, rule_files
 from . import budget as _budget
 from .budget import Budget
 from .findings import SEVERITIES, Finding, Severity, from_problem
@@ -35,7 +30,7 @@ __all__ = ["Budget", "Finding", "Severity", "SEVERITIES", "analyse", "analyse_pa
 
 def zone_and_periods(rulebook: Rulebook, model) -> tuple:
     from ... import clock
-    from ...format.calendars import intervals
+    from ...format.calendars import intervals, recurring
     from ...format.document import CalendarDocument
     from ...loader import FALLBACK_ZONE
 

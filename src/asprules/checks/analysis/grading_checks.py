@@ -23,7 +23,6 @@
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
 from typing import Any, Callable, NamedTuple
 
 from ...engine.grading import GradingEvaluator, _adjust
