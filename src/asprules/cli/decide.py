@@ -15,10 +15,8 @@ import sys
 from datetime import datetime
 
 from .. import i18n
-from ..audit import DecisionLog
-from ..decide import BACKENDS, authorize, fact_parser, grade
+from ..backends import BACKENDS
 from ..errors import AspRulesError, FactError
-from ..facts.models import read_fact_documents
 from ..i18n import printable
 from .common import (
     EXIT_DENIED,
@@ -42,6 +40,10 @@ def decision_payload(fact, decision, lang: str = "en") -> dict:
 
 
 def _decide(args, which: str) -> int:
+    from ..audit import DecisionLog
+    from ..decide import authorize, fact_parser, grade
+    from ..facts.models import read_fact_documents
+
     rules = rules_of(args)
     if which == "grading":  # one decision, or every one with --all; RulesetError before any input is read
         idents = list(rules.decisions) if args.all_decisions else [args.decision]

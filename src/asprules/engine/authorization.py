@@ -30,7 +30,8 @@ from ..format.document import (
     RiskClass,
     Step,
 )
-from ..i18n import CHANNEL_NAMES, ZH, Note, note
+from ..i18n import ZH
+from ..localtext import CHANNEL_NAMES, Note, note
 from .compile import Context, Predicate, compile_condition
 from .decisions import AuthorizationDecision, CountedApproval, built, FiredRule, Obligation, RulesetRef, StepResult, Violation
 

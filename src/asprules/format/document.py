@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from .. import clock
-from ..i18n import LocalText
+from ..localtext import LocalText
 from ..source import FormatVersion
 
 
