@@ -501,7 +501,7 @@ class GradingDocument(Header):
     kind: Literal["grading"]
     facts: Identifier | None = Field(default=None, description="The fact kind it decides on (a bundled or declared fact schema); default: incident")
     calendars: list[Identifier] = []
-    defaults: Defaults = Defaults()
+    defaults: Defaults = Defaults.model_construct()  # constructed: validating here would build the validators at import
     requires: list[Identifier] = Field(
         default=[], description="Other grading rulesets (decisions) whose level and outputs its conditions read, as fields ID.level and ID.OUTPUT"
     )
@@ -510,7 +510,7 @@ class GradingDocument(Header):
     derived: dict[Identifier, DerivedValue] = {}
     tables: Annotated[list[Table], Field(min_length=1)]
     adjustments: list[Adjustment] = []
-    escalations: Escalations = Escalations()
+    escalations: Escalations = Escalations.model_construct()
 
 
 # --- authorization ------------------------------------------------------------------
@@ -633,7 +633,7 @@ class AuthorizationDocument(Header):
     kind: Literal["authorization"]
     facts: Identifier | None = Field(default=None, description="The fact kind it decides on (a bundled or declared fact schema); default: operation")
     calendars: list[Identifier] = []
-    defaults: Defaults = Defaults()
+    defaults: Defaults = Defaults.model_construct()  # constructed: validating here would build the validators at import
     derived: dict[Identifier, DerivedValue] = {}
     roles: Annotated[list[Role], Field(min_length=1)]
     steps: Annotated[list[Step], Field(min_length=1)]
