@@ -15,6 +15,7 @@ test checks that on random incidents.
 from __future__ import annotations
 
 import keyword
+import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ class _Emitter:
     ctx: Context
     names: dict[str, Any] = field(default_factory=dict)
     reads: Counter[str] = field(default_factory=Counter)  # plain-field reads emitted
-    hoisted: frozenset[str] = frozenset()  # fields read once into locals ``f_<name>``
+    deferred: bool = False  # plain-field reads as placeholders, settled by ``settle`` (see build_grader)
     _count: int = 0
 
     def bind(self, value: Any, prefix: str) -> str:
@@ -54,8 +55,10 @@ class _Emitter:
         return self.bind(value, "c")
 
     def var(self) -> str:
-        self._count += 1
-        return f"_v{self._count}"
+        # One name serves every comparison: each assigns it and reads it back at once, and
+        # no comparison holds another. A name per comparison made a 10,000-row table's
+        # function 40,000 locals wide: slow to compile, and a frame that size on every call.
+        return "_v"
 
     # -- values -------------------------------------------------------------------
 
@@ -67,7 +70,7 @@ class _Emitter:
         ftype = self.ctx.fields.get(name)
         if self._plain_field(name) and ftype is not None:
             self.reads[name] += 1
-            return (f"f_{name}" if name in self.hoisted else f"f.{name}"), ftype.optional
+            return (f"\x00{name}\x01" if self.deferred else f"f.{name}"), ftype.optional
         if name in self.ctx.derived:
             inline = self._derived(name, depth)
             if inline is not None:
@@ -147,6 +150,15 @@ class _Emitter:
             f"({general}(f) if f.customer is not None and f.customer.sensitive_periods "
             f"else (({v} := {expr}) is not None and {lookup}({v})))"
         )
+
+
+_PLACEHOLDER = re.compile("\x00([^\x01]*)\x01")
+
+
+def settle(source: str, hoisted: frozenset[str]) -> str:
+    """Placeholders of field reads as locals (``f_name``, read once at the top) or
+    attribute reads. ``repr`` never writes a NUL, so no literal holds a placeholder."""
+    return _PLACEHOLDER.sub(lambda m: f"f_{m.group(1)}" if m.group(1) in hoisted else f"f.{m.group(1)}", source)
 
 
 def _cost(expr: str) -> int:
@@ -252,17 +264,17 @@ def build_grader(evaluator: Any) -> Callable[[Any], Any]:
                 f"    return rank, _slot{ti}[hits]",
             ]
         else:
-            # a field many rows test is read once (a long table would read it per row)
+            # a field many rows test is read once (a long table would read it per row): the
+            # rows are emitted once with placeholders for field reads, then settled
             em.reads.clear()
-            for row, _, _ in table.rows:
-                em.condition(row.when)
-            em.hoisted = frozenset(name for name, n in em.reads.items() if n >= 3)
+            em.deferred = True
+            rows = [f"    if {em.condition(row.when)}: return {rank}, {slot(ti, (k,), rank)}" for k, (row, _, rank) in enumerate(table.rows)]
+            em.deferred = False
+            hoisted = frozenset(name for name, n in em.reads.items() if n >= 3)
             lines.append(f"def {fn}(f):")
-            lines += [f"    f_{name} = f.{name}" for name in sorted(em.hoisted)]
-            for k, (row, _, rank) in enumerate(table.rows):  # already in evaluation order
-                lines.append(f"    if {em.condition(row.when)}: return {rank}, {slot(ti, (k,), rank)}")
+            lines += [f"    f_{name} = f.{name}" for name in sorted(hoisted)]
+            lines += settle("\n".join(rows), hoisted).split("\n")  # already in evaluation order
             lines.append(f"    return {table.default_rank}, {slot(ti, (), table.default_rank)}")
-            em.hoisted = frozenset()
         table_calls.append((em.condition(table.model.applies_when), fn))
 
     none = "None" if dynamic else "-1"

@@ -18,6 +18,7 @@ A condition is one of a few mapping shapes, told apart by their keys::
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
@@ -117,7 +118,7 @@ class Compare(BaseModel):
                 raise ValueError(f"operator {known[0]} needs a value, got null")
         return data
 
-    @property
+    @cached_property  # read by the validator, both compilers and the analysis: once per comparison
     def operator(self) -> str:
         for op in COMPARISON_OPERATORS:
             if getattr(self, "in_" if op == "in" else op) is not None:
@@ -128,6 +129,11 @@ class Compare(BaseModel):
     def operand(self) -> Any:
         op = self.operator
         return getattr(self, "in_" if op == "in" else op)
+
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Compare:
+        copy = super().model_copy(update=update, deep=deep)
+        copy.__dict__.pop("operator", None)  # the cached operator is the original's
+        return copy
 
 
 class AllOf(BaseModel):
