@@ -77,6 +77,20 @@ class _Emitter:
                 return inline, False
         return f"{self.bind(compile_getter(self.ctx, name), 'g')}(f)", True
 
+    def _inline(self, name: str, depth: int) -> str | None:
+        """An operand of inlined arithmetic: a field that is never None, or a derived value
+        inlined in turn; else None. Nothing is compiled for an operand that fails, so a
+        long chain costs one closure, not one per level tried."""
+        ftype = self.ctx.fields.get(name)
+        if self._plain_field(name) and ftype is not None:
+            if ftype.optional:
+                return None
+            self.reads[name] += 1
+            return f"\x00{name}\x01" if self.deferred else f"f.{name}"
+        if name in self.ctx.derived:
+            return self._derived(name, depth)
+        return None
+
     def _derived(self, name: str, depth: int) -> str | None:
         """Inline arithmetic for a derived value that can never be None, else None.
 
@@ -89,10 +103,10 @@ class _Emitter:
         parts = []
         for i, o in enumerate(operands):
             if isinstance(o, str):
-                expr, optional = self.value(o, depth + 1)
-                if optional or (op == "div" and i > 0):
+                inner = None if op == "div" and i > 0 else self._inline(o, depth + 1)
+                if inner is None:
                     return None  # the closure's None and division-by-zero rules apply
-                parts.append(expr)
+                parts.append(inner)
             elif type(o) in (int, float) and not (op == "div" and i > 0 and o == 0):
                 parts.append(repr(o))
             else:
