@@ -30,6 +30,11 @@ _LITERAL_TYPES = (bool, int, float, str)
 # as deep as a rule file allows (64 levels), far below the parser's 200 parentheses.
 MAX_INLINE_DEPTH = 8
 MAX_INLINE_OPERANDS = 16
+# A first/priority table longer than this is generated as parts of this many rows, each
+# compiled on its own: Python's compiler holds the whole syntax tree of what it is given,
+# and a 10,000-row table in one piece took 170 MiB while it compiled (2026-12-01). A
+# part's call and test per 500 rows is little beside the rows it scans.
+CHUNK_ROWS = 500
 _SYMBOL = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 
@@ -256,6 +261,7 @@ def build_grader(evaluator: Any) -> Callable[[Any], Any]:
         return str(len(slots) - 1)
 
     table_calls = []
+    parts: list[str] = []  # the sources of the parts of long tables, compiled each on its own
     for ti, table in enumerate(evaluator.tables):
         fn = f"_table{ti}"
         if table.model.hit_policy in ("any", "collect"):
@@ -285,9 +291,17 @@ def build_grader(evaluator: Any) -> Callable[[Any], Any]:
             rows = [f"    if {em.condition(row.when)}: return {rank}, {slot(ti, (k,), rank)}" for k, (row, _, rank) in enumerate(table.rows)]
             em.deferred = False
             hoisted = frozenset(name for name, n in em.reads.items() if n >= 3)
+            settled = settle("\n".join(rows), hoisted).split("\n")  # already in evaluation order
             lines.append(f"def {fn}(f):")
             lines += [f"    f_{name} = f.{name}" for name in sorted(hoisted)]
-            lines += settle("\n".join(rows), hoisted).split("\n")  # already in evaluation order
+            if len(settled) <= CHUNK_ROWS:
+                lines += settled
+            else:  # parts compiled one by one (see CHUNK_ROWS), tried in order
+                params = ", ".join(["f", *(f"f_{name}" for name in sorted(hoisted))])
+                for c in range(0, len(settled), CHUNK_ROWS):
+                    part = f"{fn}_{c // CHUNK_ROWS}"
+                    parts.append("\n".join([f"def {part}({params}):", *settled[c : c + CHUNK_ROWS], "    return None"]) + "\n")
+                    lines += [f"    hit = {part}({params})", "    if hit is not None:", "        return hit"]
             lines.append(f"    return {table.default_rank}, {slot(ti, (), table.default_rank)}")
         table_calls.append((em.condition(table.model.applies_when), fn))
 
@@ -331,7 +345,9 @@ def build_grader(evaluator: Any) -> Callable[[Any], Any]:
         return decision
 
     namespace: dict[str, Any] = dict(em.names, _no_table=evaluator.grade_reference, _decisions_get=decisions.get, _decide=decide)
+    for part in parts:
+        exec(compile(part, f"<asprules grading {evaluator.ref.id}>", "exec"), namespace)  # noqa: S102 — built above from the validated model
     exec(compile(source, f"<asprules grading {evaluator.ref.id}>", "exec"), namespace)  # noqa: S102 — source built above from the validated model
     grade = namespace["grade"]
-    grade.source = source  # type: ignore[attr-defined]  # for reading and debugging
+    grade.source = "".join(parts) + source  # type: ignore[attr-defined]  # for reading and debugging
     return grade
