@@ -32,7 +32,7 @@ from ..format.document import (
 )
 from ..i18n import CHANNEL_NAMES, ZH, Note, note
 from .compile import Context, Predicate, compile_condition
-from .decisions import AuthorizationDecision, CountedApproval, built, FiredRule, Obligation, RulesetRef, StepResult, Violation
+from .decisions import AuthorizationDecision, CountedApproval, FiredRule, Obligation, RulesetRef, StepResult, Violation, built
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ class _Step:
     unsent: dict[str, Note]  # "no <channel> notification sent", made once per channel
     valid_for: timedelta | None = None
     archive_within: timedelta | None = None
+    named: LocalText | None = None  # the step by its id in English, its name in Chinese (see _named)
+    fired: FiredRule | None = None  # the step in a decision's ``fired`` once satisfied, made once
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,9 @@ class _Constraint:
     applies_to: frozenset[str] | None
     timed: tuple[InPeriodSpec, ...] = ()  # the period conditions in ``when``: a denial names the period met
     local: bool = False  # ``when`` reads local time or a window: a denial gives the local time
+    fired_violated: FiredRule | None = None  # the constraint in ``fired``, made once per outcome
+    fired_waived: FiredRule | None = None
+    violation: Violation | None = None  # its violation when it names no period or time (made once)
 
 
 @dataclass(frozen=True)
@@ -81,17 +86,7 @@ class AuthorizationEvaluator:
             (rc, compile_condition(ctx, rc.when)) for rc in doc.risk_classes
         )
         self.steps = {s.id: self._compile_step(ctx, s) for s in doc.steps}
-        self.constraints = tuple(
-            _Constraint(
-                c,
-                compile_condition(ctx, c.when),
-                compile_condition(ctx, c.unless) if c.unless is not None else None,
-                frozenset(c.applies_to) if c.applies_to else None,
-                tuple(_period_specs(c.when)),
-                _reads_local_time(c.when),
-            )
-            for c in doc.constraints
-        )
+        self.constraints = tuple(self._compile_constraint(ctx, c) for c in doc.constraints)
         self.obligations = tuple(
             _Obligation(
                 o, compile_condition(ctx, o.when), frozenset(o.applies_to) if o.applies_to else None,
@@ -102,23 +97,52 @@ class AuthorizationEvaluator:
         self.retrospective = {
             rc.id: {r.step: (r, clock.parse_duration(r.within)) for r in rc.retrospective} for rc in doc.risk_classes
         }
+        # Made once per ruleset, not per decision: each risk class's entry in ``fired`` and
+        # its groups of steps separated from one another (see _separate).
+        self._risk_fired = {
+            rc.id: built(FiredRule, id=rc.id, kind="risk_class", cite=rc.cite, provenance=rc.provenance, title=rc.name)
+            for rc in doc.risk_classes
+        }
+        self._separated = {rc.id: self._separation_groups(rc) for rc in doc.risk_classes}
+        self._suggestions: dict[tuple[str, frozenset[str]], str] = {}  # "did you mean" for names in facts (bounded)
         self.role_ids = frozenset(r.id for r in doc.roles)
+        self.step_ids = frozenset(self.steps)
         self.role_names = {r.id: r.name for r in doc.roles}
         self.obligation_ids = frozenset(o.id for o in doc.obligations)
         self.known_obligations = frozenset(self._obligation_ids())
 
     @staticmethod
     def _compile_step(ctx: Context, step: Step) -> _Step:
-        unrecorded = note("reason.no_approval", step=_named(step.id, step.name))
+        named = _named(step.id, step.name)
+        unrecorded = note("reason.no_approval", step=named)
         channels = step.notification.channels if step.notification else ()
         unsent = {c: note("reason.no_notification", channel=CHANNEL_NAMES.get(c, c)) for c in channels}
+        fired = _fired(step, "step", step.name, "detail.satisfied")
         if step.approval is None:
-            return _Step(step, frozenset(), None, (), unrecorded, unsent)
+            return _Step(step, frozenset(), None, (), unrecorded, unsent, named=named, fired=fired)
         forms = frozenset(step.approval.evidence) if step.approval.evidence is not None else None
         extra = tuple((compile_condition(ctx, e.when), frozenset(e.forms)) for e in step.approval.evidence_also)
         valid = clock.parse_duration(step.approval.valid_for) if step.approval.valid_for else None
         archive = clock.parse_duration(step.approval.archive.within) if step.approval.archive else None
-        return _Step(step, frozenset(step.approval.roles), forms, extra, unrecorded, unsent, valid, archive)
+        return _Step(step, frozenset(step.approval.roles), forms, extra, unrecorded, unsent, valid, archive, named, fired)
+
+    @staticmethod
+    def _compile_constraint(ctx: Context, c: Constraint) -> _Constraint:
+        timed, local = tuple(_period_specs(c.when)), _reads_local_time(c.when)
+        fixed = None
+        if not timed and not local:  # the denial says nothing of the operation: one Violation serves all
+            fixed = built(Violation, rule=c.id, cite=c.cite, provenance=c.provenance, message=c.message, detail=None, detail_message=None)
+        return _Constraint(
+            c,
+            compile_condition(ctx, c.when),
+            compile_condition(ctx, c.unless) if c.unless is not None else None,
+            frozenset(c.applies_to) if c.applies_to else None,
+            timed,
+            local,
+            _fired(c, "constraint", c.title, "detail.violated"),
+            _fired(c, "constraint", c.title, "detail.waived"),
+            fixed,
+        )
 
     def with_why_not(self, op: Operation, decision: AuthorizationDecision) -> AuthorizationDecision:
         """``decision`` with, for each broken constraint, what in its condition matched."""
@@ -168,7 +192,7 @@ class AuthorizationEvaluator:
         if now.tzinfo is None:
             raise EvaluationError("evaluation time has no UTC offset", [Problem(f"at={now.isoformat()}: give an offset, e.g. +08:00", path=("at",))])
         risk = self.risk_classes[risk_index][0]
-        fired = [FiredRule(id=risk.id, kind="risk_class", cite=risk.cite, provenance=risk.provenance, title=risk.name)]
+        fired = [self._risk_fired[risk.id]]
         zone = self.ctx.zone_of(op)
 
         violations: list[Violation] = []
@@ -177,9 +201,10 @@ class AuthorizationEvaluator:
             registry = self.ctx.registry
             assert registry is not None
             violations.append(
-                Violation(
-                    rule=REGISTRY_RULE, cite=registry.cite, provenance=registry.provenance,  # type: ignore[arg-type]
-                    message=LocalText(en=f"customer refused: {refused}", zh=f"客户资料被拒绝：{refused}"),
+                built(
+                    Violation,
+                    rule=REGISTRY_RULE, cite=registry.cite, provenance=registry.provenance,
+                    message=built(LocalText, en=f"customer refused: {refused}", zh=f"客户资料被拒绝：{refused}"),
                 )
             )
         for i, con in enumerate(self.constraints):
@@ -187,25 +212,28 @@ class AuthorizationEvaluator:
                 continue
             if not violates(i):
                 continue
-            m = con.model
             if waived(i):
-                fired.append(_fired(m, "constraint", m.title, "detail.waived"))
+                fired.append(con.fired_waived)  # type: ignore[arg-type]
                 continue
-            where = self._where(con, op, zone)
-            violations.append(
-                Violation(
-                    rule=m.id, cite=m.cite, provenance=m.provenance, message=m.message,
-                    detail=where.english if where else None, detail_message=where.message if where else None,
+            if con.violation is not None:
+                violations.append(con.violation)
+            else:
+                m = con.model
+                where = self._where(con, op, zone)
+                violations.append(
+                    built(
+                        Violation,
+                        rule=m.id, cite=m.cite, provenance=m.provenance, message=m.message,
+                        detail=where.english if where else None, detail_message=where.message if where else None,
+                    )
                 )
-            )
-            fired.append(_fired(m, "constraint", m.title, "detail.violated"))
+            fired.append(con.fired_violated)  # type: ignore[arg-type]
 
         obligations: list[Obligation] = []
         results = self._chain(risk, op, extends_evidence, now, zone, obligations)
         for r in results:
             if r.satisfied:
-                s = self.steps[r.id].model
-                fired.append(_fired(s, "step", s.name, "detail.satisfied"))
+                fired.append(self.steps[r.id].fired)  # type: ignore[arg-type]
         for i, ob in enumerate(self.obligations):
             if ob.applies_to is not None and risk.id not in ob.applies_to:
                 continue
@@ -213,7 +241,8 @@ class AuthorizationEvaluator:
                 obligations.append(self._rule_obligation(ob, op, now, zone))
         missing = tuple(r.id for r in results if not r.satisfied)
         status = "denied" if violations else ("pending" if missing else "authorized")
-        return AuthorizationDecision(
+        return built(
+            AuthorizationDecision,
             status=status,
             risk=risk.id,
             risk_name=risk.name,
@@ -254,18 +283,29 @@ class AuthorizationEvaluator:
         for i, a in enumerate(getattr(op, "approvals", ())):
             who = _by(a, i)
             if a.step not in self.steps:
-                out.append(f"approval by {who} names step {a.step!r}, which the ruleset does not have{_suggest(a.step, self.steps)}; it is ignored")
+                out.append(f"approval by {who} names step {a.step!r}, which the ruleset does not have{self._suggest(a.step, self.step_ids)}; it is ignored")
             if a.role not in self.role_ids:
-                out.append(f"approval by {who} names role {a.role!r}, which the ruleset does not declare{_suggest(a.role, self.role_ids)}; it does not count")
+                out.append(f"approval by {who} names role {a.role!r}, which the ruleset does not declare{self._suggest(a.role, self.role_ids)}; it does not count")
         for n in getattr(op, "notifications", ()):
             role = getattr(n, "role", None)
             if role is not None and role not in self.role_ids:
-                out.append(f"notification to {getattr(n, 'to', '?')} names role {role!r}, which the ruleset does not declare{_suggest(role, self.role_ids)}")
+                out.append(f"notification to {getattr(n, 'to', '?')} names role {role!r}, which the ruleset does not declare{self._suggest(role, self.role_ids)}")
         known = self.known_obligations
         for c in getattr(op, "confirmations", ()):
             if c.obligation not in known:
                 out.append(f"confirmation by {getattr(c, 'by', '?')} names obligation {c.obligation!r}, which no rule of the ruleset imposes")
         return tuple(out)
+
+    def _suggest(self, name: str, names: frozenset[str]) -> str:
+        """`` (did you mean 'x'?)`` for an unknown name from a fact, remembered per name:
+        the same misspelt role recurs across a day's operations (at most _SUGGEST_LIMIT kept)."""
+        key = (name, names)
+        said = self._suggestions.get(key)
+        if said is None:
+            said = _suggest(name, names)
+            if len(self._suggestions) < _SUGGEST_LIMIT:
+                self._suggestions[key] = said
+        return said
 
     def _obligation_ids(self) -> set[str]:
         ids = set(self.obligation_ids)
@@ -312,7 +352,8 @@ class AuthorizationEvaluator:
             if step.model.notification is not None:
                 reasons += self._notifications(step, op, risk.id, now)
             results.append(
-                StepResult(
+                built(
+                    StepResult,
                     id=step_id, name=step.model.name, cite=step.model.cite, satisfied=not reasons,
                     reasons=tuple(r.english for r in reasons), reason_messages=tuple(r.message for r in reasons),
                     approvals=counted if not reasons else (),
@@ -325,6 +366,12 @@ class AuthorizationEvaluator:
         step of each group of steps separated from one another. Who counts where is a
         matching (people to the approver seats of each step), so that an added approval
         never takes permission away and a removed one never adds it."""
+        for group in self._separated[risk.id]:
+            self._match(list(group), found)
+
+    def _separation_groups(self, risk: RiskClass) -> tuple[tuple[str, ...], ...]:
+        """The risk class's groups of approval steps linked by ``distinct_from``, each in
+        chain order (found once per ruleset: they depend on the chain alone)."""
         chain = [s for s in risk.chain if self.steps[s].model.approval is not None]
         links: dict[str, set[str]] = {s: set() for s in chain}
         for sid in chain:
@@ -334,6 +381,7 @@ class AuthorizationEvaluator:
                     links[sid].add(other)
                     links[other].add(sid)
         seen: set[str] = set()
+        groups = []
         for sid in chain:
             if sid in seen or not links[sid]:
                 continue
@@ -346,7 +394,8 @@ class AuthorizationEvaluator:
                 group.append(cur)
                 todo += sorted(links[cur])
             group.sort(key=chain.index)
-            self._match(group, found)
+            groups.append(tuple(group))
+        return tuple(groups)
 
     def _match(self, group: list[str], found: dict) -> None:
         live = [g for g in group if not found[g][0]]  # steps that failed already stay failed
@@ -384,8 +433,7 @@ class AuthorizationEvaluator:
                 notes.append(note("reason.quorum", need=str(need), have=str(len(mine)), who=", ".join(mine)) if mine else note("reason.quorum_none", need=str(need)))
             for who in people[g]:
                 if who not in mine and who in owner:
-                    other = self.steps[owner[who][0]].model
-                    notes.append(note("reason.other_step", by=who, other=_named(other.id, other.name)))
+                    notes.append(note("reason.other_step", by=who, other=self.steps[owner[who][0]].named))
             found[g] = (notes, (), eligible)
 
     def _approval(
@@ -427,11 +475,10 @@ class AuthorizationEvaluator:
             elif a.at > now:
                 why.append(note("reason.not_yet", by=who, at=_fmt(a.at), now=_fmt(now)))
             elif not_before is not None and a.at < not_before:
-                earlier = self.steps[previous].model if previous else None
                 why.append(
                     note(
                         "reason.out_of_order", by=who, at=_fmt(a.at),
-                        previous=_named(previous or "", earlier.name if earlier else None), previous_at=_fmt(not_before),
+                        previous=self.steps[previous].named if previous else _named("", None), previous_at=_fmt(not_before),
                     )
                 )
             elif step.valid_for is not None and a.at + step.valid_for <= now:
@@ -621,11 +668,15 @@ _DETAILS = {key: note(key) for key in ("detail.satisfied", "detail.violated", "d
 
 def _fired(rule, kind: str, title: LocalText | None, detail: str) -> FiredRule:
     said = _DETAILS[detail]
-    return FiredRule(
-        id=rule.id, kind=kind, cite=rule.cite, provenance=rule.provenance, title=title, detail=said.english, detail_message=said.message
+    return built(
+        FiredRule,
+        id=rule.id, kind=kind, cite=rule.cite, provenance=rule.provenance, title=title, detail=said.english, detail_message=said.message,
     )
 
 
 def _named(word: str, name: LocalText | None) -> LocalText:
     """A step shown by its id in English and by its ruleset name in Chinese."""
     return LocalText(en=word, zh=(name.zh if name else None) or word)
+
+
+_SUGGEST_LIMIT = 1024  # names from facts an evaluator remembers a suggestion for

@@ -247,24 +247,13 @@ def _obligation_lines(lines: list[str], obligations: tuple[Obligation, ...], lan
     if obligations:
         lines.append(text("obligations", lang))
         lines += [f"    {o.line(lang)}" for o in obligations]
+
+
 def iso(at: datetime | None) -> str | None:
     """An instant as ISO 8601 with its offset, to the minute (seconds when it has them)."""
     if at is None:
         return None
     return at.isoformat(timespec="seconds" if at.second else "minutes")
-
-
-def built(cls: type[BaseModel], **values: object):
-    """A frozen decision part from values the engine already validated, without validating
-    them again (what ``model_construct`` does, minus its per-call bookkeeping; a handbook
-    decision builds several of these). Fields left out take their defaults."""
-    obj = cls.__new__(cls)
-    data = {**_DEFAULTS[cls], **values}
-    object.__setattr__(obj, "__dict__", data)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
-    return obj
 
 
 class CountedApproval(BaseModel):
@@ -282,17 +271,6 @@ class CountedApproval(BaseModel):
         if self.retrospective:
             out["retrospective"] = True
         return out
-
-
-_DEFAULTS: dict[type, dict[str, object]] = {}
-
-
-def _defaults(cls: type[BaseModel]) -> dict[str, object]:
-    return {name: info.default for name, info in cls.model_fields.items() if not info.is_required()}
-
-
-_DEFAULTS[Obligation] = _defaults(Obligation)
-_DEFAULTS[CountedApproval] = _defaults(CountedApproval)
 
 
 class StepResult(BaseModel):
@@ -436,3 +414,62 @@ class AuthorizationDecision(BaseModel):
             lines.append(text("auth.evaluated_at", lang, at=iso(self.evaluated_at)))
         lines.append(text("ruleset", lang, id=self.ruleset.id, sha=self.ruleset.sha256[:12]))
         return "\n".join(lines)
+
+
+# --- building decision parts from validated values ----------------------------------------
+# A decision is made of values the engine already holds validated: the ruleset's names and
+# cites, the fact's times, notes from the catalog. Validating them again costs more than
+# deciding (an authorization builds a dozen parts), so the engine builds parts with
+# :func:`built` and copies them with :func:`evolved`: the same objects ``Model(**values)``
+# and ``model_copy(update=...)`` would give (fields in declared order, the same fields
+# set), without the validators.
+
+_MISSING = object()
+_FIELDS: dict[type, tuple[tuple[str, object], ...]] = {}  # filled once, below; never changed after import
+
+
+def _fields(cls: type[BaseModel]) -> tuple[tuple[str, object], ...]:
+    out = []
+    for field_name, info in cls.model_fields.items():
+        assert info.default_factory is None, f"{cls.__name__}.{field_name}: built() copies plain defaults only"
+        out.append((field_name, _MISSING if info.is_required() else info.default))
+    return tuple(out)
+
+
+def built(cls: type[BaseModel], **values: object):
+    """A frozen decision part from values the engine already validated, without validating
+    them again (``model_construct`` minus its per-call bookkeeping). Fields left out take
+    their defaults; a required one left out is a bug (``KeyError``)."""
+    obj = cls.__new__(cls)
+    data = {}
+    for field_name, default in _FIELDS[cls]:
+        value = values.get(field_name, default)
+        if value is _MISSING:
+            raise KeyError(f"{cls.__name__}.{field_name} is required")
+        data[field_name] = value
+    if not values.keys() <= data.keys():
+        raise KeyError(f"{cls.__name__} has no field {sorted(set(values) - set(data))[0]!r}")
+    object.__setattr__(obj, "__dict__", data)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+def evolved(obj: BaseModel, **update: object):
+    """``obj.model_copy(update=update)`` for a decision part: a shallow copy with ``update``
+    (validated values) applied, the updated fields marked as set."""
+    cls = type(obj)
+    if not update.keys() <= cls.model_fields.keys():
+        raise KeyError(f"{cls.__name__} has no field {sorted(set(update) - set(cls.model_fields))[0]!r}")
+    new = cls.__new__(cls)
+    object.__setattr__(new, "__dict__", {**obj.__dict__, **update})
+    object.__setattr__(new, "__pydantic_fields_set__", obj.__pydantic_fields_set__ | update.keys())
+    object.__setattr__(new, "__pydantic_extra__", None)
+    object.__setattr__(new, "__pydantic_private__", None)
+    return new
+
+
+for _cls in (Obligation, RulesetRef, FiredRule, WhyNot, GradeDecision, CountedApproval, StepResult, Violation, AuthorizationDecision, LocalText):
+    _FIELDS[_cls] = _fields(_cls)
+del _cls
