@@ -30,7 +30,7 @@ from ..format.document import (
     RiskClass,
     Step,
 )
-from ..i18n import CHANNEL_NAMES, ZH, Note, note
+from ..i18n import CHANNEL_NAMES, ZH, Note, fresh_note, note
 from .compile import Context, Predicate, compile_condition
 from .decisions import AuthorizationDecision, CountedApproval, FiredRule, Obligation, RulesetRef, StepResult, Violation, built
 
@@ -269,12 +269,12 @@ class AuthorizationEvaluator:
                 continue
             period = self.ctx.period_met(op, lo, hi)
             if period is not None:
-                return note(
+                return fresh_note(
                     "violation.in_period", period=period.name, source=period.source,
                     start=_fmt(period.start.astimezone(zone)), end=_fmt(period.end.astimezone(zone)),
                     op_start=start, op_end=end, zone=zone.key,
                 )
-        return note("violation.local_time", start=start, end=end, zone=zone.key)
+        return fresh_note("violation.local_time", start=start, end=end, zone=zone.key)
 
     # --- records the ruleset cannot read ---------------------------------------------
 
@@ -469,20 +469,20 @@ class AuthorizationEvaluator:
                 shown = repr(a.evidence) if a.evidence else _NO_EVIDENCE
                 why.append(note("reason.bad_evidence", by=who, evidence=shown, forms=", ".join(sorted(forms))))
             elif after_start_until is None and a.at > op.scheduled_start:
-                why.append(note("reason.after_start", by=who, at=_fmt(a.at), start=_fmt(op.scheduled_start)))
+                why.append(fresh_note("reason.after_start", by=who, at=_fmt(a.at), start=_fmt(op.scheduled_start)))
             elif after_start_until is not None and a.at > after_start_until:
-                why.append(note("reason.after_start", by=who, at=_fmt(a.at), start=_fmt(after_start_until)))
+                why.append(fresh_note("reason.after_start", by=who, at=_fmt(a.at), start=_fmt(after_start_until)))
             elif a.at > now:
-                why.append(note("reason.not_yet", by=who, at=_fmt(a.at), now=_fmt(now)))
+                why.append(fresh_note("reason.not_yet", by=who, at=_fmt(a.at), now=_fmt(now)))
             elif not_before is not None and a.at < not_before:
                 why.append(
-                    note(
+                    fresh_note(
                         "reason.out_of_order", by=who, at=_fmt(a.at),
                         previous=self.steps[previous].named if previous else _named("", None), previous_at=_fmt(not_before),
                     )
                 )
             elif step.valid_for is not None and a.at + step.valid_for <= now:
-                why.append(note("reason.stale", by=who, at=_fmt(a.at), expired=_fmt(a.at + step.valid_for), valid=spec.valid_for or ""))
+                why.append(fresh_note("reason.stale", by=who, at=_fmt(a.at), expired=_fmt(a.at + step.valid_for), valid=spec.valid_for or ""))
             elif separation is not None and separation.requester and who == op.requester:
                 why.append(note("reason.self_requested", by=who))
             elif separation is not None and separation.engineer and who == op.engineer.id:
@@ -535,7 +535,7 @@ class AuthorizationEvaluator:
             )
         )
         if status == "overdue":
-            return [*before, note("reason.retro_overdue", due=_fmt(due.astimezone(zone)))], (), eligible
+            return [*before, fresh_note("reason.retro_overdue", due=_fmt(due.astimezone(zone)))], (), eligible
         return [], counted, eligible
 
     def _archive_obligations(self, step: _Step, op: Operation, counted, now: datetime, zone) -> list[Obligation]:
@@ -594,7 +594,7 @@ class AuthorizationEvaluator:
                 if not on:
                     why.append(note("reason.no_notification_any_to", channels=channels, role=role_name) if role_name else note("reason.no_notification_any", channels=channels))
                 elif not any(n.at <= deadline for n in on):
-                    why.append(note("reason.late_notification_any", channels=channels, deadline=_fmt(deadline)))
+                    why.append(fresh_note("reason.late_notification_any", channels=channels, deadline=_fmt(deadline)))
                 continue
             for channel in spec.channels:
                 sent = [n for n in to_role if n.channel == channel]
@@ -603,9 +603,9 @@ class AuthorizationEvaluator:
                     why.append(note("reason.no_notification_to", channel=shown, role=role_name) if role_name else step.unsent[channel])
                 elif not any(n.at <= deadline for n in sent):
                     if lead:
-                        why.append(note("reason.late_notification", channel=shown, lead=str(lead), deadline=_fmt(deadline)))
+                        why.append(fresh_note("reason.late_notification", channel=shown, lead=str(lead), deadline=_fmt(deadline)))
                     else:
-                        why.append(note("reason.late_notification_no_lead", channel=shown, deadline=_fmt(deadline)))
+                        why.append(fresh_note("reason.late_notification_no_lead", channel=shown, deadline=_fmt(deadline)))
         return why
 
     @staticmethod

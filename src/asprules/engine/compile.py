@@ -261,11 +261,9 @@ def compile_condition(ctx: Context, cond: Condition | None) -> Predicate:
     if cond is None:
         return _always
     if isinstance(cond, AllOf):
-        parts = tuple(compile_condition(ctx, c) for c in cond.all)
-        return lambda f: all(p(f) for p in parts)
+        return _conjunction(tuple(compile_condition(ctx, c) for c in sorted(cond.all, key=condition_cost)))
     if isinstance(cond, AnyOf):
-        parts = tuple(compile_condition(ctx, c) for c in cond.any)
-        return lambda f: any(p(f) for p in parts)
+        return _disjunction(tuple(compile_condition(ctx, c) for c in sorted(cond.any, key=condition_cost)))
     if isinstance(cond, NotOf):
         inner = compile_condition(ctx, cond.not_)
         return lambda f: not inner(f)
@@ -284,6 +282,49 @@ def compile_condition(ctx: Context, cond: Condition | None) -> Predicate:
 
 def _always(_fact: Any) -> bool:
     return True
+
+
+# Conditions are pure and total (no condition raises, none has an effect), so the parts of
+# an ``all`` or ``any`` may be tried cheapest first, as the generated grader does: a field
+# comparison before a period lookup or a window's local-time arithmetic.
+_COSTS = {Compare: 1, HasApproval: 4, LocalTime: 6, InSensitivePeriod: 10, InWindow: 20}
+
+
+def condition_cost(cond: Condition) -> int:
+    """A rough relative cost of evaluating ``cond`` once (for ordering, not for budgets)."""
+    if isinstance(cond, AllOf):
+        return sum(condition_cost(c) for c in cond.all)
+    if isinstance(cond, AnyOf):
+        return sum(condition_cost(c) for c in cond.any)
+    if isinstance(cond, NotOf):
+        return condition_cost(cond.not_)
+    return _COSTS.get(type(cond), 10)
+
+
+def _conjunction(parts: tuple[Predicate, ...]) -> Predicate:
+    """``all`` of the parts, short-circuiting, without a generator per call for few parts."""
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        a, b = parts
+        return lambda f: a(f) and b(f)
+    if len(parts) == 3:
+        a, b, c = parts
+        return lambda f: a(f) and b(f) and c(f)
+    return lambda f: all(p(f) for p in parts)
+
+
+def _disjunction(parts: tuple[Predicate, ...]) -> Predicate:
+    """``any`` of the parts, short-circuiting (an empty ``any`` never holds)."""
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        a, b = parts
+        return lambda f: a(f) or b(f)
+    if len(parts) == 3:
+        a, b, c = parts
+        return lambda f: a(f) or b(f) or c(f)
+    return lambda f: any(p(f) for p in parts)
 
 
 _ORDER = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge, "eq": operator.eq, "ne": operator.ne}

@@ -424,32 +424,31 @@ class AuthorizationDecision(BaseModel):
 # and ``model_copy(update=...)`` would give (fields in declared order, the same fields
 # set), without the validators.
 
-_MISSING = object()
-_FIELDS: dict[type, tuple[tuple[str, object], ...]] = {}  # filled once, below; never changed after import
+# Per class: every field in declared order with its default (required ones too, with a
+# placeholder that is always replaced), the required names, all names. Filled once, below.
+_SPECS: dict[type, tuple[dict[str, object], frozenset[str], frozenset[str]]] = {}
 
 
-def _fields(cls: type[BaseModel]) -> tuple[tuple[str, object], ...]:
-    out = []
+def _spec(cls: type[BaseModel]) -> tuple[dict[str, object], frozenset[str], frozenset[str]]:
+    template: dict[str, object] = {}
     for field_name, info in cls.model_fields.items():
         assert info.default_factory is None, f"{cls.__name__}.{field_name}: built() copies plain defaults only"
-        out.append((field_name, _MISSING if info.is_required() else info.default))
-    return tuple(out)
+        template[field_name] = None if info.is_required() else info.default
+    required = frozenset(n for n, info in cls.model_fields.items() if info.is_required())
+    return template, required, frozenset(template)
 
 
 def built(cls: type[BaseModel], **values: object):
     """A frozen decision part from values the engine already validated, without validating
     them again (``model_construct`` minus its per-call bookkeeping). Fields left out take
-    their defaults; a required one left out is a bug (``KeyError``)."""
+    their defaults; a required field left out, or a name that is no field, is a bug
+    (``KeyError``)."""
+    template, required, names = _SPECS[cls]
+    if not required <= values.keys() <= names:
+        wrong = sorted((required - values.keys()) | (values.keys() - names))
+        raise KeyError(f"{cls.__name__}: field {wrong[0]!r} is required or unknown")
     obj = cls.__new__(cls)
-    data = {}
-    for field_name, default in _FIELDS[cls]:
-        value = values.get(field_name, default)
-        if value is _MISSING:
-            raise KeyError(f"{cls.__name__}.{field_name} is required")
-        data[field_name] = value
-    if not values.keys() <= data.keys():
-        raise KeyError(f"{cls.__name__} has no field {sorted(set(values) - set(data))[0]!r}")
-    object.__setattr__(obj, "__dict__", data)
+    object.__setattr__(obj, "__dict__", {**template, **values})  # updating keeps the declared order
     object.__setattr__(obj, "__pydantic_fields_set__", set(values))
     object.__setattr__(obj, "__pydantic_extra__", None)
     object.__setattr__(obj, "__pydantic_private__", None)
@@ -460,8 +459,8 @@ def evolved(obj: BaseModel, **update: object):
     """``obj.model_copy(update=update)`` for a decision part: a shallow copy with ``update``
     (validated values) applied, the updated fields marked as set."""
     cls = type(obj)
-    if not update.keys() <= cls.model_fields.keys():
-        raise KeyError(f"{cls.__name__} has no field {sorted(set(update) - set(cls.model_fields))[0]!r}")
+    if not update.keys() <= _SPECS[cls][2]:
+        raise KeyError(f"{cls.__name__} has no field {sorted(update.keys() - _SPECS[cls][2])[0]!r}")
     new = cls.__new__(cls)
     object.__setattr__(new, "__dict__", {**obj.__dict__, **update})
     object.__setattr__(new, "__pydantic_fields_set__", obj.__pydantic_fields_set__ | update.keys())
@@ -471,5 +470,5 @@ def evolved(obj: BaseModel, **update: object):
 
 
 for _cls in (Obligation, RulesetRef, FiredRule, WhyNot, GradeDecision, CountedApproval, StepResult, Violation, AuthorizationDecision, LocalText):
-    _FIELDS[_cls] = _fields(_cls)
+    _SPECS[_cls] = _spec(_cls)
 del _cls
