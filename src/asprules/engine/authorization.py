@@ -46,6 +46,7 @@ class _Step:
     valid_for: timedelta | None = None
     archive_within: timedelta | None = None
     named: LocalText | None = None  # the step by its id in English, its name in Chinese (see _named)
+    roles_text: str = ""  # the roles that may approve, as a refusal lists them
     fired: FiredRule | None = None  # the step in a decision's ``fired`` once satisfied, made once
 
 
@@ -124,7 +125,8 @@ class AuthorizationEvaluator:
         extra = tuple((compile_condition(ctx, e.when), frozenset(e.forms)) for e in step.approval.evidence_also)
         valid = clock.parse_duration(step.approval.valid_for) if step.approval.valid_for else None
         archive = clock.parse_duration(step.approval.archive.within) if step.approval.archive else None
-        return _Step(step, frozenset(step.approval.roles), forms, extra, unrecorded, unsent, valid, archive, named, fired)
+        roles = frozenset(step.approval.roles)
+        return _Step(step, roles, forms, extra, unrecorded, unsent, valid, archive, named=named, fired=fired, roles_text=", ".join(sorted(roles)))
 
     @staticmethod
     def _compile_constraint(ctx: Context, c: Constraint) -> _Constraint:
@@ -340,25 +342,30 @@ class AuthorizationEvaluator:
         results = []
         for step_id in risk.chain:
             step = self.steps[step_id]
+            model = step.model
             why, counted, _ = found[step_id]
             reasons: list[Note] = list(why)
-            if not why:
+            if not why and counted and step.archive_within is not None:
                 obligations += self._archive_obligations(step, op, counted, now, zone)
-            if step.model.qualification is not None:
-                need = step.model.qualification.minimum
+            if model.qualification is not None:
+                need = model.qualification.minimum
                 if op.engineer.qualification < need:
                     held = str(op.engineer.qualification)
                     reasons.append(note("reason.qualification", engineer=op.engineer.id, held=held, need=str(need)))
-            if step.model.notification is not None:
+            if model.notification is not None:
                 reasons += self._notifications(step, op, risk.id, now)
-            results.append(
-                built(
-                    StepResult,
-                    id=step_id, name=step.model.name, cite=step.model.cite, satisfied=not reasons,
-                    reasons=tuple(r.english for r in reasons), reason_messages=tuple(r.message for r in reasons),
-                    approvals=counted if not reasons else (),
+            if reasons:
+                results.append(
+                    built(
+                        StepResult,
+                        id=step_id, name=model.name, cite=model.cite, satisfied=False,
+                        reasons=tuple([r.english for r in reasons]), reason_messages=tuple([r.message for r in reasons]), approvals=(),
+                    )
                 )
-            )
+            else:
+                results.append(
+                    built(StepResult, id=step_id, name=model.name, cite=model.cite, satisfied=True, reasons=(), reason_messages=(), approvals=counted)
+                )
         return results
 
     def _separate(self, risk: RiskClass, found: dict) -> None:
@@ -450,7 +457,8 @@ class AuthorizationEvaluator:
         """When the step's quorum was reached by qualifying approvals, or why it was not.
 
         ``after_start_until``: a retrospective approval, given after the start up to then."""
-        records = [a for a in op.approvals if a.step == step.model.id]
+        step_id = step.model.id
+        records = [a for a in op.approvals if a.step == step_id]
         if not records:
             return None, [step.unrecorded], (), {}
         spec = step.model.approval
@@ -461,15 +469,16 @@ class AuthorizationEvaluator:
         if separation is not None and separation.requester and not getattr(op, "requester", None):
             return None, [note("reason.no_requester")], (), {}
         good: dict[str, Approval] = {}  # the earliest qualifying record of each distinct approver
+        start = op.scheduled_start
         for index, a in enumerate(records):
             who = _by(a, index)
             if a.role not in step.roles:
-                why.append(note("reason.wrong_role", by=who, role=repr(a.role), roles=", ".join(sorted(step.roles))))
+                why.append(note("reason.wrong_role", by=who, role=repr(a.role), roles=step.roles_text))
             elif forms is not None and a.evidence not in forms:
                 shown = repr(a.evidence) if a.evidence else _NO_EVIDENCE
                 why.append(note("reason.bad_evidence", by=who, evidence=shown, forms=", ".join(sorted(forms))))
-            elif after_start_until is None and a.at > op.scheduled_start:
-                why.append(fresh_note("reason.after_start", by=who, at=_fmt(a.at), start=_fmt(op.scheduled_start)))
+            elif after_start_until is None and a.at > start:
+                why.append(fresh_note("reason.after_start", by=who, at=_fmt(a.at), start=_fmt(start)))
             elif after_start_until is not None and a.at > after_start_until:
                 why.append(fresh_note("reason.after_start", by=who, at=_fmt(a.at), start=_fmt(after_start_until)))
             elif a.at > now:
@@ -489,7 +498,7 @@ class AuthorizationEvaluator:
                 why.append(note("reason.self_engineer", by=who))
             elif who not in good or a.at < good[who].at:
                 good[who] = a
-        chosen = sorted(good.items(), key=lambda item: item[1].at)
+        chosen = sorted(good.items(), key=_granted_at) if len(good) > 1 else list(good.items())
         if len(chosen) < spec.quorum:
             if spec.quorum > 1:
                 if chosen:
@@ -529,7 +538,7 @@ class AuthorizationEvaluator:
             built(
                 Obligation,
                 id=f"{risk.id}.{step.model.id}", kind="approval",
-                text=LocalText.model_construct(en=f"{step.model.name.en} by a {who_en}", zh=f"{who_zh}补批（{step.model.name.zh or step.model.name.en}）" if has_zh else None),
+                text=built(LocalText, en=f"{step.model.name.en} by a {who_en}", zh=f"{who_zh}补批（{step.model.name.zh or step.model.name.en}）" if has_zh else None),
                 due=due.astimezone(zone), role=roles[0] if len(roles) == 1 else None,
                 cite=retro.cite, provenance=retro.provenance, status=status,
             )
@@ -553,7 +562,8 @@ class AuthorizationEvaluator:
                 built(
                 Obligation,
                     id=f"{step.model.id}.archive", kind="archive",
-                    text=LocalText.model_construct(
+                    text=built(
+                        LocalText,
                         en=f"archive the {step.model.name.en} granted by {c.by}",
                         zh=f"归档 {c.by} 的{step.model.name.zh}" if step.model.name.zh else None,
                     ),
@@ -645,6 +655,10 @@ def _reads_local_time(cond) -> bool:
             return _reads_local_time(cond.not_)
         case _:
             return False
+
+
+def _granted_at(item: tuple[str, Any]) -> datetime:
+    return item[1].at
 
 
 def _by(record: Any, index: int) -> str:
