@@ -78,6 +78,13 @@ def _fmt(at: datetime) -> str:
 REGISTRY_RULE = "customer-registry"
 
 
+def _compiled_marker(_index: int) -> bool:
+    raise AssertionError("COMPILED is a marker for AuthorizationEvaluator.decide, never called")
+
+
+COMPILED: Callable[[int], bool] = _compiled_marker  # decide(): the compiled predicates say which rules hold
+
+
 class AuthorizationEvaluator:
     def __init__(self, doc: AuthorizationDocument, ctx: Context, ref: RulesetRef):
         self.doc = doc
@@ -160,18 +167,9 @@ class AuthorizationEvaluator:
     def authorize(self, op: Operation, at: datetime | None = None) -> AuthorizationDecision:
         """The decision for ``op`` as of ``at`` (default: its scheduled start)."""
         risk = next(i for i, (_, pred) in enumerate(self.risk_classes) if pred(op))  # the catch-all guarantees one
-        constraints = self.constraints
         steps = self.steps
-        obligations = self.obligations
-        return self.decide(
-            op,
-            risk,
-            lambda i: constraints[i].when(op),
-            lambda i: constraints[i].unless is not None and constraints[i].unless(op),  # type: ignore[misc]
-            lambda step_id, i: steps[step_id].extra_forms[i][0](op),
-            at=at,
-            obliges=lambda i: obligations[i].when(op),
-        )
+        # constraints and obligation rules: their compiled predicates, called directly
+        return self.decide(op, risk, COMPILED, COMPILED, lambda step_id, i: steps[step_id].extra_forms[i][0](op), at=at, obliges=COMPILED)
 
     def decide(
         self,
@@ -189,7 +187,10 @@ class AuthorizationEvaluator:
 
         ``violates(i)`` / ``waived(i)``: constraint ``i``'s ``when`` / ``unless`` holds;
         ``extends_evidence(step, i)``: the step's ``evidence_also[i].when`` holds;
-        ``obliges(i)``: obligation rule ``i``'s ``when`` holds. ``at``: the evaluation time."""
+        ``obliges(i)``: obligation rule ``i``'s ``when`` holds. ``at``: the evaluation time.
+        ``violates``, ``waived`` or ``obliges`` given as :data:`COMPILED`: the compiled
+        predicates decide (what :meth:`authorize` passes, saving a call per rule); ``obliges``
+        left ``None``: no obligation rule holds."""
         now = at if at is not None else op.scheduled_start
         if now.tzinfo is None:
             raise EvaluationError("evaluation time has no UTC offset", [Problem(f"at={now.isoformat()}: give an offset, e.g. +08:00", path=("at",))])
@@ -212,9 +213,9 @@ class AuthorizationEvaluator:
         for i, con in enumerate(self.constraints):
             if con.applies_to is not None and risk.id not in con.applies_to:
                 continue
-            if not violates(i):
+            if not (con.when(op) if violates is COMPILED else violates(i)):
                 continue
-            if waived(i):
+            if (con.unless is not None and con.unless(op)) if waived is COMPILED else waived(i):
                 fired.append(con.fired_waived)  # type: ignore[arg-type]
                 continue
             if con.violation is not None:
@@ -239,7 +240,7 @@ class AuthorizationEvaluator:
         for i, ob in enumerate(self.obligations):
             if ob.applies_to is not None and risk.id not in ob.applies_to:
                 continue
-            if obliges is not None and obliges(i):
+            if obliges is not None and (ob.when(op) if obliges is COMPILED else obliges(i)):
                 obligations.append(self._rule_obligation(ob, op, now, zone))
         missing = tuple(r.id for r in results if not r.satisfied)
         status = "denied" if violations else ("pending" if missing else "authorized")
@@ -596,7 +597,7 @@ class AuthorizationEvaluator:
         targets: list[str | None] = list(spec.recipients) or [None]
         why: list[Note] = []
         for role in targets:
-            to_role = [n for n in sent_by if role is None or getattr(n, "role", None) == role]
+            to_role = sent_by if role is None else [n for n in sent_by if getattr(n, "role", None) == role]
             role_name = self._role_name(role) if role else None
             if spec.require == "any":
                 channels = ", ".join(spec.channels)
