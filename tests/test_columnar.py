@@ -337,3 +337,16 @@ def test_the_diff_entry_point_lists_the_tickets_whose_level_changes(tmp_path, co
     total, changed = columnar.corpus_levels(old, new, source)
     want = [(n + 1, f["id"], old.grading.grade(asprules.parse_incident(f)).level, new.grading.grade(asprules.parse_incident(f)).level) for n, f in enumerate(facts)]
     assert total == len(facts) and changed == [w for w in want if w[2] != w[3]] and changed
+
+
+def test_adjustments_one_layer_each_decide_as_the_folded_lookup(everything, corpus, monkeypatch):
+    """Past ADJUSTMENT_TABLE_MAX the adjustments run one SQL layer each: the same answers."""
+    from asprules.backends.columnar import rules as sql_rules
+
+    monkeypatch.setattr(sql_rules, "ADJUSTMENT_TABLE_MAX", 0)
+    grader = columnar.grader(everything)
+    assert any(name == "__fired_0" for layer in grader.compiled.layers for name, _ in layer)
+    decided, invalid = grader.regrade_table(arrow_of(corpus[:1500]))
+    answers = columnar_answers(decided, invalid)
+    assert all(same(expected(everything, f), answers[n + 1]) for n, f in enumerate(corpus[:1500]))
+    assert any(a[2] and a[0] != "error" and len(a[2]) > 1 for a in answers.values())

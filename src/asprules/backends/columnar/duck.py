@@ -236,10 +236,7 @@ class DuckGrader:
         """Output columns with few values as ENUMs: Arrow dictionaries, which Parquet writes
         (and readers read) as small integers rather than one string per ticket."""
         node = exp.column(name, quoted=True)
-        values = {
-            "level": self.compiled.levels,
-            "base_level": self.compiled.levels,
-            "table": self.compiled.tables,
+        values = {  # level, base_level and table come as ENUMs already (Dialect.labels)
             "ruleset": (self.compiled.ruleset_id,),
             "ruleset_sha256": (self.compiled.sha256,),
         }.get(name)
