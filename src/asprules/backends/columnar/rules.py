@@ -274,9 +274,10 @@ class RuleCompiler:
 
 
 def _inside(us: exp.Expression, intervals: list[tuple[int, int]]) -> exp.Expression:
-    """Whether ``us`` falls in one of sorted, disjoint half-open intervals: a binary search
-    written as nested ``CASE`` (a calendar of 30 periods takes five comparisons a row, not 60)."""
-    if len(intervals) <= 2:
+    """Whether ``us`` falls in one of sorted, disjoint half-open intervals: a flat ``OR`` up
+    to 16 of them (for eight, twice as fast as nested ``CASE``, measured 2026-12-01), a binary
+    search of such runs for longer calendars."""
+    if len(intervals) <= 16:
         return exp.Paren(this=or_(*(
             and_(exp.GTE(this=us.copy(), expression=exp.Literal.number(s)), exp.LT(this=us.copy(), expression=exp.Literal.number(e))) for s, e in intervals
         )))
@@ -371,6 +372,7 @@ class CompiledGrading:
 # adjustments at once: nine adjustments over four levels (5 · 512 = 2,560 entries, a few
 # tens of KiB of SQL); more take one layer each.
 ADJUSTMENT_TABLE_MAX = 4096
+_ROWS_LOOKUP_MAX = 65536  # entries of the deciding-row lookup (tables · (longest table + 1))
 
 OUTPUT = ("level", "base_level", "major", "table", "rows", "adjustments", "score", "ruleset", "ruleset_sha256")
 
@@ -546,7 +548,7 @@ class _Outcome:
         return _Outcome(
             dialect.lookup(dialect.labels(level_ids, level_names), index),
             dialect.lookup(exp.Array(expressions=[exp.true() if m else exp.false() for m in majors]), index.copy()),
-            dialect.lookup(exp.Array(expressions=[exp.Literal.string(f) for f in fired_ids]), index.copy()) if adjustments else exp.Literal.string(""),
+            dialect.lookup(dialect.labels(fired_ids, tuple(sorted(set(fired_ids)))), index.copy()) if adjustments else exp.Literal.string(""),
         )
 
     @staticmethod
@@ -609,6 +611,16 @@ def _outputs(evaluator: GradingEvaluator, dialect: Dialect, outcome: _Outcome, e
     table_col, base, hit = exp.column("__table", quoted=True), exp.column("__base", quoted=True), exp.column("__hit", quoted=True)
     rows: list[exp.Expression] = []
     first: list[tuple[int, exp.Expression]] = []
+    span = len(evaluator.tables) * width
+    if all(t.model.hit_policy in ("first", "priority") for t in evaluator.tables) and span <= _ROWS_LOOKUP_MAX:
+        # only first/priority tables: the deciding row is one lookup by the code (table · K + row)
+        ids: list[str] = []
+        for table in evaluator.tables:
+            ids += [row.id for row, _p, _r in table.rows] + [""] * (width - len(table.rows))
+        index = exp.Add(this=exp.Paren(this=exp.Mod(this=exp.column("__code", quoted=True), expression=exp.Literal.number(span))), expression=exp.Literal.number(1))
+        rows_node: exp.Expression | None = dialect.lookup(dialect.labels(ids, tuple(sorted(set(ids)))), index)
+    else:
+        rows_node = None
     for i, table in enumerate(evaluator.tables):
         if table.model.hit_policy in ("first", "priority"):
             ids = [exp.Literal.string(row.id) for row, _p, _r in table.rows]
@@ -635,7 +647,7 @@ def _outputs(evaluator: GradingEvaluator, dialect: Dialect, outcome: _Outcome, e
         ("base_level", _level_of(evaluator, dialect, base)),
         ("major", outcome.major),
         ("table", dialect.lookup(dialect.labels([None, *table_names], table_names), exp.Add(this=table_col.copy(), expression=exp.Literal.number(2)))),
-        ("rows", _joined(rows) if len(rows) != 1 or not first else exp.Coalesce(this=rows[0], expressions=[exp.Literal.string("")])),
+        ("rows", rows_node if rows_node is not None else _joined(rows) if len(rows) != 1 or not first else exp.Coalesce(this=rows[0], expressions=[exp.Literal.string("")])),
         ("adjustments", outcome.adjustments),
         ("score", exp.cast(score, "DOUBLE")),
         ("ruleset", exp.Literal.string(evaluator.ref.id)),
