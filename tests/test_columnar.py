@@ -350,3 +350,73 @@ def test_adjustments_one_layer_each_decide_as_the_folded_lookup(everything, corp
     answers = columnar_answers(decided, invalid)
     assert all(same(expected(everything, f), answers[n + 1]) for n, f in enumerate(corpus[:1500]))
     assert any(a[2] and a[0] != "error" and len(a[2]) > 1 for a in answers.values())
+
+
+# --- the Python API over Arrow, pandas and polars data -----------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["arrow", "record batch reader", "pandas", "polars"])
+def test_the_python_api_grades_arrow_tables_and_pandas_and_polars_frames(kind, everything, corpus):
+    """The same answers from each kind of table (customers' zones and periods included),
+    and a bad row among them listed with its row number."""
+    facts = corpus[:600] + [_with({"environment": "lab"})]
+    table = arrow_of(facts)
+    if kind == "record batch reader":
+        data = pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=200))
+    elif kind == "pandas":
+        pd = pytest.importorskip("pandas")
+        data = table.to_pandas()
+        assert isinstance(data, pd.DataFrame)
+    elif kind == "polars":
+        pl = pytest.importorskip("polars")
+        data = pl.from_arrow(table)
+        assert isinstance(data, pl.DataFrame)
+    else:
+        data = table
+    decided, invalid = columnar.regrade_table(data, everything)
+    answers = columnar_answers(decided, invalid)
+    assert len(answers) == len(facts)
+    assert all(same(expected(everything, f), answers[n + 1]) for n, f in enumerate(facts[:-1]))
+    assert answers[len(facts)][0] == "error" and any("environment: lab" in p for p in answers[len(facts)][1])
+
+
+def test_a_table_of_another_kind_is_a_typed_error():
+    with pytest.raises(FactError, match="expected an Arrow table, a pandas or polars DataFrame"):
+        columnar.regrade_table([{"id": "x"}], asprules.load_rulesets(RULESETS))
+
+
+# --- DuckDB's errors: the input's fault is a typed error, ours an internal error ------------------
+
+
+def test_a_malformed_record_is_a_typed_error_naming_the_file(tmp_path, capsys):
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(incident()) + "\n" + '{"id": "x", "environment": oops}\n', encoding="utf-8")
+    with pytest.raises(FactError, match="cannot be read") as caught:
+        columnar.regrade_file(source, tmp_path / "out.parquet", asprules.load_rulesets(RULESETS))
+    assert caught.value.problems[0].file == str(source) and "Malformed JSON" in caught.value.problems[0].message
+    assert main(["regrade", str(source), "-o", str(tmp_path / "out.parquet")]) == 2
+    err = capsys.readouterr().err
+    assert "in.jsonl" in err and "Traceback" not in err and "internal error" not in err
+
+
+def test_a_duckdb_error_in_the_generated_sql_is_an_internal_error_not_bad_input(tmp_path, capsys, monkeypatch):
+    """Bad input never reaches DuckDB as an error (columns are checked first, rows become
+    problems); an error DuckDB raises on our statement is our bug: exit 3, one line asking
+    for a report, the traceback only with --debug."""
+    from asprules.backends.columnar import duck
+
+    real = duck.DuckGrader.query
+    monkeypatch.setattr(duck.DuckGrader, "query", lambda self, raw, source: real(self, raw, source).replace("LIST_EXTRACT(", "NO_SUCH_FUNCTION(", 1))
+    source = write_jsonl(tmp_path / "in.jsonl", [incident()])
+    with pytest.raises(duck.GeneratedSQLError, match="(?i)no_such_function") as caught:
+        columnar.regrade_file(source, tmp_path / "out.parquet", asprules.load_rulesets(RULESETS))
+    assert not isinstance(caught.value, asprules.AspRulesError)
+    assert main(["regrade", str(source), "-o", str(tmp_path / "out.parquet")]) == 3
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "internal error (GeneratedSQLError" in err and "report" in err
+    assert main(["--debug", "regrade", str(source), "-o", str(tmp_path / "out.parquet")]) == 3
+    assert "Traceback" in capsys.readouterr().err
+    # the same statement failing while rows stream (a conversion in our SQL, not the input's)
+    monkeypatch.setattr(duck.DuckGrader, "query", lambda self, raw, source: f"SELECT CAST('x' || CAST(row AS VARCHAR) AS INTEGER) AS v, * FROM ({real(self, raw, source)})")
+    with pytest.raises(duck.GeneratedSQLError, match="Conversion"):
+        columnar.regrade_file(source, tmp_path / "out.parquet", asprules.load_rulesets(RULESETS))
