@@ -420,3 +420,31 @@ def test_a_duckdb_error_in_the_generated_sql_is_an_internal_error_not_bad_input(
     monkeypatch.setattr(duck.DuckGrader, "query", lambda self, raw, source: f"SELECT CAST('x' || CAST(row AS VARCHAR) AS INTEGER) AS v, * FROM ({real(self, raw, source)})")
     with pytest.raises(duck.GeneratedSQLError, match="Conversion"):
         columnar.regrade_file(source, tmp_path / "out.parquet", asprules.load_rulesets(RULESETS))
+
+
+def test_two_hundred_thousand_varied_incidents_decide_as_the_compiled_backend(everything, tmp_path):
+    """The issue's corpus size, in CI (about 30 s, one test): level, base level, deciding row
+    and fired adjustments of every incident, Parquet out of JSONL in, against the compiled
+    backend; the engine's evaluation errors as the rows' problems."""
+    rng = random.Random(200_000)
+    facts = [random_incident(rng, n) for n in range(200_000)]
+    source = write_jsonl(tmp_path / "in.jsonl", facts)
+    summary = columnar.regrade_file(source, tmp_path / "out.parquet", everything)
+    decided = pq.read_table(tmp_path / "out.parquet", columns=["row", "level", "base_level", "rows", "adjustments"]).to_pydict()
+    got = {row: (level, base, rows, adjustments) for row, level, base, rows, adjustments in zip(*decided.values())}
+    errors = {json.loads(line)["row"] for line in (tmp_path / "out.errors.jsonl").read_text().splitlines()} if summary.invalid else set()
+    grading = everything.grading
+    mismatches, kinds = [], set()
+    for n, fact in enumerate(facts, 1):
+        try:
+            d = grading.grade(asprules.parse_incident(fact))
+        except EvaluationError:
+            if n not in errors:
+                mismatches.append((n, "error", got.get(n)))
+            continue
+        want = (d.level, d.base_level, ",".join(f.id for f in d.fired if f.kind == "row"), ",".join(f.id for f in d.fired if f.kind == "adjustment"))
+        kinds.add(want[2:])
+        if got.get(n) != want:
+            mismatches.append((n, want, got.get(n)))
+    assert not mismatches[:3] and summary.rows == len(facts) == len(got) + len(errors)
+    assert len(kinds) > 40  # the corpus reaches many rows and combinations of adjustments
