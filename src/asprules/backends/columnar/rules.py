@@ -389,6 +389,10 @@ def compile_grading(evaluator: GradingEvaluator, dialect: Dialect, *, max_adjust
     it is one constant list too (``max_adjustment_table``, default :data:`ADJUSTMENT_TABLE_MAX`; measured 2026-12-01: ten projection layers of ``CASE``
     cost three times the rules' own conditions), else one layer per adjustment.
     """
+    if evaluator.requires:
+        raise _unavailable("a ruleset that requires other decisions (requires) is not compiled; grade it with the compiled backend", f"ruleset {evaluator.ref.id!r}")
+    if evaluator.outputs or not evaluator.levels:
+        raise _unavailable("outputs (values besides the level) are not compiled; grade them with the compiled backend", f"ruleset {evaluator.ref.id!r}")
     rc = RuleCompiler(evaluator, dialect)
     n_levels = len(evaluator.levels)
     tables = evaluator.tables
