@@ -625,11 +625,11 @@ def _outputs(evaluator: GradingEvaluator, dialect: Dialect, outcome: _Outcome, e
         rows_node: exp.Expression | None = dialect.lookup(dialect.labels(ids, tuple(sorted(set(ids)))), index)
     else:
         rows_node = None
-    for i, table in enumerate(evaluator.tables):
+    for i, table in enumerate(evaluator.tables if rows_node is None else ()):
         if table.model.hit_policy in ("first", "priority"):
-            ids = [exp.Literal.string(row.id) for row, _p, _r in table.rows]
-            ids += [exp.Literal.string("")] * (width - len(ids))  # the default (no row matched), and codes no row has
-            first.append((i, dialect.lookup(exp.Array(expressions=ids), exp.Add(this=hit.copy(), expression=exp.Literal.number(1)))))
+            literals = [exp.Literal.string(row.id) for row, _p, _r in table.rows]
+            literals += [exp.Literal.string("")] * (width - len(literals))  # the default (no row matched), and codes no row has
+            first.append((i, dialect.lookup(exp.Array(expressions=literals), exp.Add(this=hit.copy(), expression=exp.Literal.number(1)))))
         else:
             this_table = exp.EQ(this=table_col, expression=exp.Literal.number(i))
             mask = exp.column(f"__mask_{i}", quoted=True)
