@@ -33,6 +33,9 @@ import tempfile
 import time
 from pathlib import Path
 
+# Children write .pyc files even under PYTHONDONTWRITEBYTECODE, as an installed package has them (see speed_targets.py).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
 HEAD = [
     "asprules: 1", "kind: grading", "id: limits",
     "levels:", "  - {id: L1, name: one}", "  - {id: L2, name: two}", "  - {id: L3, name: three}",
@@ -117,7 +120,7 @@ def run(cmd: list[str]) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds and peak RSS in MiB of one child process; its exit code."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in (0, 1, 6):
@@ -128,7 +131,7 @@ def run(cmd: list[str]) -> tuple[float, float, int]:
 
 def peak_mib(cmd: list[str]) -> float:
     """Peak RSS of one run, read from the child alone (wait4 accounts for one process)."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     _, _, usage = os.wait4(proc.pid, 0)
     return usage.ru_maxrss / 1024
 

@@ -24,6 +24,7 @@ FLOORS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("engine", ("asprules.engine",)),
     ("format", ("asprules.format",)),
     ("facts", ("asprules.facts",)),
+    ("texts", ("asprules.localtext",)),
     ("ground", ("asprules.source", "asprules.i18n", "asprules.clock", "asprules.journal")),
     ("errors", ("asprules.errors",)),
 )

@@ -193,3 +193,26 @@ def test_the_shipped_and_every_policys_rulesets_get_generated_code():
     for text in EVERY_POLICY:
         evaluator = asprules.load_ruleset_texts(text).grading
         assert evaluator.grade != evaluator.grade_reference
+
+
+def test_a_table_longer_than_a_part_is_generated_in_parts_and_decides_the_same():
+    from asprules.engine.codegen import CHUNK_ROWS
+
+    n = CHUNK_ROWS * 2 + 7
+    rows = "\n".join(
+        f"      - {{id: r{i}, level: {('L1', 'L2', 'L3')[i % 3]}, cite: x, provenance: assumed, basis: b, "
+        f"when: {{all: [{{field: outage_minutes, ge: {i}}}, {{field: outage_minutes, lt: {i + 1}}}, {{field: affected_sites, ge: {i % 5}}}]}}}}"
+        for i in range(n)
+    )
+    text = (
+        "asprules: 1\nkind: grading\nid: long\nlevels:\n  - {id: L1, name: one}\n  - {id: L2, name: two}\n  - {id: L3, name: three}\n"
+        "  - {id: none, name: no, major: false}\ntables:\n  - id: t\n    cite: x\n    hit_policy: first\n    default: none\n    rows:\n" + rows + "\n"
+    )
+    rules = asprules.load_ruleset_texts(text)
+    grader = rules.grading
+    assert grader.grade.source.count("def _table0_") == 3  # three parts
+    rng = random.Random(12)
+    for minutes in [0, CHUNK_ROWS - 1, CHUNK_ROWS, 2 * CHUNK_ROWS, n - 1, n, n + 50] + [rng.randrange(n + 10) for _ in range(60)]:
+        fact = asprules.parse_incident(incident(outage_minutes=minutes, affected_sites=rng.randrange(6)))
+        fast, reference = grader.grade(fact), grader.grade_reference(fact)
+        assert (fast.level, fast.fired_ids) == (reference.level, reference.fired_ids), minutes

@@ -15,21 +15,20 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
-from typing import Annotated, Any, Mapping, NamedTuple, Union
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Mapping, Protocol
 
 from .errors import AspRulesError, Problem
 
+# The texts that are pydantic models (LocalText, Message, notes) are in
+# :mod:`asprules.localtext`: the catalogs, error texts and language options here need no
+# pydantic, so `asprules --help` and an argument error start without it (tests/test_startup.py).
 
-class LocalText(BaseModel):
-    """Text in English and, where the handbook has the term, Chinese."""
 
-    # The ruleset documents' settings; defer_build keeps validators out of import time.
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
-    en: Annotated[str, Field(min_length=1)]
-    zh: str | None = None
+class _Named(Protocol):
+    """What :func:`name` reads of a :class:`~asprules.localtext.LocalText`."""
+
+    en: str
+    zh: str | None
 
 
 LANGUAGES: tuple[str, ...] = ("en", "zh")
@@ -321,12 +320,6 @@ ZH: dict[str, str] = {
 
 CATALOGS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
 
-CHANNEL_NAMES: dict[str, LocalText] = {
-    "email": LocalText(en="email", zh="邮件"),
-    "sms": LocalText(en="sms", zh="短信"),
-}
-
-
 class UnsupportedLanguage(AspRulesError, ValueError):
     """A language other than those in :data:`LANGUAGES` was asked for."""
 
@@ -368,7 +361,7 @@ def text(key: str, lang: str, **args: object) -> str:
     return CATALOGS[check_language(lang)][key].format(**{k: _shown(v) for k, v in args.items()})
 
 
-def name(value: LocalText | None, lang: str) -> str:
+def name(value: _Named | None, lang: str) -> str:
     """A ruleset's own name for something: ``en (zh)`` in English, the Chinese name in Chinese.
 
     A name without a Chinese form stays English in both: the ruleset is the only source
@@ -379,89 +372,6 @@ def name(value: LocalText | None, lang: str) -> str:
     if check_language(lang) == "zh":
         return value.zh or value.en
     return f"{value.en} ({value.zh})" if value.zh else value.en
-
-
-Arg = Union[str, LocalText]
-
-
-class Message(BaseModel):
-    """A catalog key with its arguments; rendered in any language on demand.
-
-    Arguments that are names (steps, channels) are :class:`LocalText` so each language
-    shows its own word: ``no technical approval recorded`` / ``未记录技术授权审批``.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    key: str
-    args: tuple[tuple[str, Arg], ...] = ()
-
-    def render(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        lang = check_language(lang)
-        shown = {k: printable(_plain(v, lang) if isinstance(v, LocalText) else v) for k, v in self.args}
-        return CATALOGS[lang][self.key].format(**shown)
-
-
-def _plain(value: LocalText, lang: str) -> str:
-    return (value.zh or value.en) if lang == "zh" else value.en
-
-
-class Note(NamedTuple):
-    """A message and its English text, as decisions store them."""
-
-    message: Message
-    english: str
-
-
-def note(key: str, **args: Arg) -> Note:
-    """The catalog message ``key`` with ``args``, and its English text."""
-    plain = tuple((k, v if isinstance(v, str) else (v.en, v.zh)) for k, v in args.items())
-    return _note(key, plain)
-
-
-# Notes are built for every unsatisfied step of every decision, and the same few recur
-# (the same step missing, the same role refused), so each is made once. The cache is
-# keyed on plain strings because hashing pydantic models is slow; the key is checked
-# here and the arguments come from validated facts and rulesets, so pydantic's
-# validation is skipped.
-@lru_cache(maxsize=4096)
-def _note(key: str, plain: tuple[tuple[str, str | tuple[str, str | None]], ...]) -> Note:
-    args = tuple((k, v if isinstance(v, str) else _local_text(v[0], v[1])) for k, v in plain)
-    return _made(key, args)
-
-
-def fresh_note(key: str, **args: Arg) -> Note:
-    """Like :func:`note`, for a message that names the fact's own times (``approved at
-    2026-12-01T03:10+08:00, after the start``): made each time and never cached, since no
-    two facts share it and caching it would push out the notes that do recur."""
-    return _made(key, tuple(args.items()))
-
-
-def _made(key: str, args: tuple[tuple[str, Arg], ...]) -> Note:
-    """The note for a catalog key and validated arguments (``Message.model_construct``
-    without its per-call bookkeeping: every decision with a reason makes some)."""
-    if key not in EN:
-        raise KeyError(f"no message {key!r} in the catalog")
-    msg = _construct(Message, {"key": key, "args": args})
-    return Note(msg, _render_en(key, args))
-
-
-def _render_en(key: str, args: tuple[tuple[str, Arg], ...]) -> str:
-    """``Message(key, args).render("en")``."""
-    return EN[key].format(**{k: printable(v.en if isinstance(v, LocalText) else v) for k, v in args})
-
-
-def _local_text(en: str, zh: str | None) -> LocalText:
-    return _construct(LocalText, {"en": en, "zh": zh})
-
-
-def _construct(cls: type[BaseModel], fields: dict[str, Any]) -> Any:
-    """A model instance from validated values, every field given (as ``model_construct``)."""
-    obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", fields)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(fields))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
-    return obj
 
 
 def problem_text(problem: Problem, lang: str) -> str:

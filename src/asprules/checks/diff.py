@@ -96,7 +96,7 @@ class DiffReport:
 
 
 def _english(note) -> str:
-    """A note as text: a plain string, or an :class:`~asprules.i18n.Note` in English."""
+    """A note as text: a plain string, or an :class:`~asprules.localtext.Note` in English."""
     return note if isinstance(note, str) else note.english
 
 

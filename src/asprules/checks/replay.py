@@ -65,7 +65,7 @@ class Replay:
     changes: list[CorpusChange] = field(default_factory=list)
     bad: list[BadRow] = field(default_factory=list)
     bad_count: int = 0
-    notes: list[Any] = field(default_factory=list)  # i18n.Note: how a corpus file was replayed, when it matters
+    notes: list[Any] = field(default_factory=list)  # localtext.Note: how a corpus file was replayed, when it matters
 
     def add_bad(self, row: BadRow) -> None:
         self.bad_count += 1
@@ -196,7 +196,7 @@ def replay(
 def _replayed_on_columns(old: Rulebook, new: Rulebook, path: Path, backend: str, judge_levels, out: Replay) -> bool:
     """Replay one corpus file on the columnar backend into ``out``, if it suits it; False
     (and a note, where the file was meant for it) when the per-record path must."""
-    from .. import i18n
+    from .. import localtext
 
     suffix = path.suffix.lower()
     columnar_only = suffix in _COLUMNAR_SUFFIXES
@@ -222,7 +222,7 @@ def _replayed_on_columns(old: Rulebook, new: Rulebook, path: Path, backend: str,
         if columnar_only:  # the per-record path reads no Parquet or CSV
             out.add_bad(BadRow(str(path), None, f"not replayed: {why}"))
             return True
-        out.notes.append(i18n.note("diff.replay_per_record", file=str(path), reason=why or ""))
+        out.notes.append(localtext.note("diff.replay_per_record", file=str(path), reason=why or ""))
         return False
 
     def place(row: int) -> int:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from pydantic import TypeAdapter
-
 from ..errors import Problem, RulesetError
 
 if TYPE_CHECKING:
@@ -201,6 +199,8 @@ def schema(kind: str, rules: Rulebook | None = None) -> dict[str, Any]:
     elif kind == "authorization-decision":
         out = json.loads(json.dumps(AUTHORIZATION_DECISION))
     elif kind == "ruleset":
+        from pydantic import TypeAdapter  # here: `asprules schema`'s options are listed without pydantic's models
+
         out = TypeAdapter(Document).json_schema(by_alias=True)
         out["title"] = "asprules ruleset (grading, authorization, calendar or customers)"
         _plain_text_allowed(out)

@@ -10,20 +10,17 @@ A new command is a module here with ``register(sub)`` and one entry in :data:`CO
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Callable, Sequence
 
-# pydantic looks up plugins (the entry points of every installed distribution) when it
-# builds its first model; the command line uses none, and the scan and the import of
-# importlib.metadata were a tenth of `asprules grade FILE` (docs/performance.md). A value
-# already set is kept: PYDANTIC_DISABLE_PLUGINS= (empty) loads plugins again.
-os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-
-from .. import __version__, i18n  # noqa: E402  (after the line above: i18n builds the first model)
-from ..errors import AspRulesError  # noqa: E402
-from . import decide, diff, init, regrade, schema, serve, test, validate  # noqa: E402
-from .common import EXIT_DENIED, EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_PENDING, fail, internal_error, safe_output  # noqa: E402
+# The command modules register their options only; each imports what it needs (the
+# loader, the engine, pydantic's models) inside its command, so `asprules --help` and a
+# parse error build no model (tests/test_startup.py keeps it so). pydantic's plugins are
+# left to the user (PYDANTIC_DISABLE_PLUGINS): the environment is not ours to change.
+from .. import __version__, i18n
+from ..errors import AspRulesError
+from . import decide, diff, init, regrade, schema, serve, test, validate
+from .common import EXIT_DENIED, EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_PENDING, fail, internal_error, safe_output
 
 # In the order `asprules --help` lists them.
 COMMANDS = (decide, validate, test, diff, schema, serve, init, regrade)

@@ -15,10 +15,8 @@ import sys
 from datetime import datetime
 
 from .. import i18n
-from ..audit import DecisionLog
-from ..decide import BACKENDS, authorize, fact_parser, grade
+from ..backends import BACKENDS
 from ..errors import AspRulesError, FactError
-from ..facts.models import read_fact_documents
 from ..i18n import printable
 from .common import (
     EXIT_DENIED,
@@ -41,7 +39,25 @@ def decision_payload(fact, decision, lang: str = "en") -> dict:
     return decision.to_json(lang, fact_id=getattr(fact, "id", None))
 
 
+# The API's decisions, imported when a command decides (not for `--help`); named here so
+# that a command's every decision goes through this module.
+def grade(*args, **kwargs):
+    from ..decide import grade as decide_grade
+
+    return decide_grade(*args, **kwargs)
+
+
+def authorize(*args, **kwargs):
+    from ..decide import authorize as decide_authorize
+
+    return decide_authorize(*args, **kwargs)
+
+
 def _decide(args, which: str) -> int:
+    from ..audit import DecisionLog
+    from ..decide import fact_parser
+    from ..facts.models import read_fact_documents
+
     rules = rules_of(args)
     if which == "grading":  # one decision, or every one with --all; RulesetError before any input is read
         idents = list(rules.decisions) if args.all_decisions else [args.decision]

@@ -10,15 +10,19 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import Problem, RulesetError
-from ..loader import Rulebook, bundled_rulesets, load_rulesets
 from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Progress, add_ci_format
+
+if TYPE_CHECKING:
+    from ..loader import Rulebook
 
 
 def rulebooks(args) -> tuple[Rulebook, Rulebook]:
     """The two versions the command line names: files, revisions, or ``--base``."""
     from ..checks.revisions import load_revision, merge_base, worktree_rule_paths
+    from ..loader import bundled_rulesets, load_rulesets
 
     spec = list(args.spec or ())
     if len(spec) == 1 and not args.base and Path(spec[0]).exists():  # one path: against the bundled rulesets

@@ -13,7 +13,6 @@ import argparse
 from pathlib import Path
 
 from ..errors import AspRulesError, Problem
-from ..loader import bundled_rulesets
 from .common import EXIT_OK
 
 SCAFFOLD = Path(__file__).resolve().parent.parent / "scaffold"
@@ -23,6 +22,8 @@ SCENARIO_RULES = "rules: ../../rulesets\n"
 
 def plan(target: Path) -> dict[Path, bytes]:
     """Every file ``init`` writes under ``target``, with its content."""
+    from ..loader import bundled_rulesets
+
     files: dict[Path, bytes] = {}
     for path in sorted(bundled_rulesets().glob("*.yaml")):
         files[target / "rulesets" / path.name] = path.read_bytes()

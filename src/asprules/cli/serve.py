@@ -7,19 +7,22 @@ command runs, so every other command starts as fast without them.
 from __future__ import annotations
 
 import argparse
-import logging
-import signal
-import socket
 import sys
+from typing import TYPE_CHECKING
 
 from ..errors import AspRulesError, Problem
 from .common import EXIT_ERROR, EXIT_OK, add_rules
+
+if TYPE_CHECKING:
+    import socket
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
+    import socket  # here, with logging and signal below: the other commands start without them
+
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP by name: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and
     # without it every answer waits ~40 ms for a delayed ACK (20 requests/s instead of 1,000s).
@@ -35,6 +38,9 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 
 
 def cmd_serve(args) -> int:
+    import logging
+    import signal
+
     try:
         import uvicorn
 

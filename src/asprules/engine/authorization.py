@@ -30,7 +30,8 @@ from ..format.document import (
     RiskClass,
     Step,
 )
-from ..i18n import CHANNEL_NAMES, ZH, Note, fresh_note, note
+from ..i18n import ZH
+from ..localtext import CHANNEL_NAMES, Note, fresh_note, note
 from .compile import Context, Predicate, compile_condition
 from .decisions import AuthorizationDecision, CountedApproval, FiredRule, Obligation, RulesetRef, StepResult, Violation, built
 

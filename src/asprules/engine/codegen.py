@@ -15,6 +15,7 @@ test checks that on random incidents.
 from __future__ import annotations
 
 import keyword
+import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
@@ -29,6 +30,11 @@ _LITERAL_TYPES = (bool, int, float, str)
 # as deep as a rule file allows (64 levels), far below the parser's 200 parentheses.
 MAX_INLINE_DEPTH = 8
 MAX_INLINE_OPERANDS = 16
+# A first/priority table longer than this is generated as parts of this many rows, each
+# compiled on its own: Python's compiler holds the whole syntax tree of what it is given,
+# and a 10,000-row table in one piece took 170 MiB while it compiled (2026-12-01). A
+# part's call and test per 500 rows is little beside the rows it scans.
+CHUNK_ROWS = 500
 _SYMBOL = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 
@@ -39,7 +45,7 @@ class _Emitter:
     ctx: Context
     names: dict[str, Any] = field(default_factory=dict)
     reads: Counter[str] = field(default_factory=Counter)  # plain-field reads emitted
-    hoisted: frozenset[str] = frozenset()  # fields read once into locals ``f_<name>``
+    deferred: bool = False  # plain-field reads as placeholders, settled by ``settle`` (see build_grader)
     _count: int = 0
 
     def bind(self, value: Any, prefix: str) -> str:
@@ -54,8 +60,10 @@ class _Emitter:
         return self.bind(value, "c")
 
     def var(self) -> str:
-        self._count += 1
-        return f"_v{self._count}"
+        # One name serves every comparison: each assigns it and reads it back at once, and
+        # no comparison holds another. A name per comparison made a 10,000-row table's
+        # function 40,000 locals wide: slow to compile, and a frame that size on every call.
+        return "_v"
 
     # -- values -------------------------------------------------------------------
 
@@ -67,12 +75,26 @@ class _Emitter:
         ftype = self.ctx.fields.get(name)
         if self._plain_field(name) and ftype is not None:
             self.reads[name] += 1
-            return (f"f_{name}" if name in self.hoisted else f"f.{name}"), ftype.optional
+            return (f"\x00{name}\x01" if self.deferred else f"f.{name}"), ftype.optional
         if name in self.ctx.derived:
             inline = self._derived(name, depth)
             if inline is not None:
                 return inline, False
         return f"{self.bind(compile_getter(self.ctx, name), 'g')}(f)", True
+
+    def _inline(self, name: str, depth: int) -> str | None:
+        """An operand of inlined arithmetic: a field that is never None, or a derived value
+        inlined in turn; else None. Nothing is compiled for an operand that fails, so a
+        long chain costs one closure, not one per level tried."""
+        ftype = self.ctx.fields.get(name)
+        if self._plain_field(name) and ftype is not None:
+            if ftype.optional:
+                return None
+            self.reads[name] += 1
+            return f"\x00{name}\x01" if self.deferred else f"f.{name}"
+        if name in self.ctx.derived:
+            return self._derived(name, depth)
+        return None
 
     def _derived(self, name: str, depth: int) -> str | None:
         """Inline arithmetic for a derived value that can never be None, else None.
@@ -86,10 +108,10 @@ class _Emitter:
         parts = []
         for i, o in enumerate(operands):
             if isinstance(o, str):
-                expr, optional = self.value(o, depth + 1)
-                if optional or (op == "div" and i > 0):
+                inner = None if op == "div" and i > 0 else self._inline(o, depth + 1)
+                if inner is None:
                     return None  # the closure's None and division-by-zero rules apply
-                parts.append(expr)
+                parts.append(inner)
             elif type(o) in (int, float) and not (op == "div" and i > 0 and o == 0):
                 parts.append(repr(o))
             else:
@@ -147,6 +169,15 @@ class _Emitter:
             f"({general}(f) if f.customer is not None and f.customer.sensitive_periods "
             f"else (({v} := {expr}) is not None and {lookup}({v})))"
         )
+
+
+_PLACEHOLDER = re.compile("\x00([^\x01]*)\x01")
+
+
+def settle(source: str, hoisted: frozenset[str]) -> str:
+    """Placeholders of field reads as locals (``f_name``, read once at the top) or
+    attribute reads. ``repr`` never writes a NUL, so no literal holds a placeholder."""
+    return _PLACEHOLDER.sub(lambda m: f"f_{m.group(1)}" if m.group(1) in hoisted else f"f.{m.group(1)}", source)
 
 
 def _cost(expr: str) -> int:
@@ -230,6 +261,7 @@ def build_grader(evaluator: Any) -> Callable[[Any], Any]:
         return str(len(slots) - 1)
 
     table_calls = []
+    parts: list[str] = []  # the sources of the parts of long tables, compiled each on its own
     for ti, table in enumerate(evaluator.tables):
         fn = f"_table{ti}"
         if table.model.hit_policy in ("any", "collect"):
@@ -252,17 +284,25 @@ def build_grader(evaluator: Any) -> Callable[[Any], Any]:
                 f"    return rank, _slot{ti}[hits]",
             ]
         else:
-            # a field many rows test is read once (a long table would read it per row)
+            # a field many rows test is read once (a long table would read it per row): the
+            # rows are emitted once with placeholders for field reads, then settled
             em.reads.clear()
-            for row, _, _ in table.rows:
-                em.condition(row.when)
-            em.hoisted = frozenset(name for name, n in em.reads.items() if n >= 3)
+            em.deferred = True
+            rows = [f"    if {em.condition(row.when)}: return {rank}, {slot(ti, (k,), rank)}" for k, (row, _, rank) in enumerate(table.rows)]
+            em.deferred = False
+            hoisted = frozenset(name for name, n in em.reads.items() if n >= 3)
+            settled = settle("\n".join(rows), hoisted).split("\n")  # already in evaluation order
             lines.append(f"def {fn}(f):")
-            lines += [f"    f_{name} = f.{name}" for name in sorted(em.hoisted)]
-            for k, (row, _, rank) in enumerate(table.rows):  # already in evaluation order
-                lines.append(f"    if {em.condition(row.when)}: return {rank}, {slot(ti, (k,), rank)}")
+            lines += [f"    f_{name} = f.{name}" for name in sorted(hoisted)]
+            if len(settled) <= CHUNK_ROWS:
+                lines += settled
+            else:  # parts compiled one by one (see CHUNK_ROWS), tried in order
+                params = ", ".join(["f", *(f"f_{name}" for name in sorted(hoisted))])
+                for c in range(0, len(settled), CHUNK_ROWS):
+                    part = f"{fn}_{c // CHUNK_ROWS}"
+                    parts.append("\n".join([f"def {part}({params}):", *settled[c : c + CHUNK_ROWS], "    return None"]) + "\n")
+                    lines += [f"    hit = {part}({params})", "    if hit is not None:", "        return hit"]
             lines.append(f"    return {table.default_rank}, {slot(ti, (), table.default_rank)}")
-            em.hoisted = frozenset()
         table_calls.append((em.condition(table.model.applies_when), fn))
 
     none = "None" if dynamic else "-1"
@@ -305,7 +345,9 @@ def build_grader(evaluator: Any) -> Callable[[Any], Any]:
         return decision
 
     namespace: dict[str, Any] = dict(em.names, _no_table=evaluator.grade_reference, _decisions_get=decisions.get, _decide=decide)
+    for part in parts:
+        exec(compile(part, f"<asprules grading {evaluator.ref.id}>", "exec"), namespace)  # noqa: S102 — built above from the validated model
     exec(compile(source, f"<asprules grading {evaluator.ref.id}>", "exec"), namespace)  # noqa: S102 — source built above from the validated model
     grade = namespace["grade"]
-    grade.source = source  # type: ignore[attr-defined]  # for reading and debugging
+    grade.source = "".join(parts) + source  # type: ignore[attr-defined]  # for reading and debugging
     return grade

@@ -17,7 +17,8 @@ from typing import Any, Callable, Literal
 from pydantic import BaseModel, ConfigDict
 
 from ..format.document import LocalText
-from ..i18n import DEFAULT_LANGUAGE, Message, check_language, name, printable, text
+from ..i18n import DEFAULT_LANGUAGE, check_language, name, printable, text
+from ..localtext import Message
 
 # defer_build: validators are built on first use, not at import (CLI cold start)
 _FROZEN = ConfigDict(frozen=True, extra="forbid", defer_build=True)

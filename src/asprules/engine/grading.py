@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 from ..errors import EvaluationError, Problem
 from ..facts.models import Incident
 from ..format.document import Adjustment, GradingDocument, LevelObligation, Output, Row, Table, duration_seconds
-from ..i18n import note
+from ..localtext import note
 from .codegen import build_grader
 from .compile import Context, Getter, Predicate, compile_condition, compile_getter
 from .decisions import FiredRule, GradeDecision, Obligation, RulesetRef, evolved, stamper

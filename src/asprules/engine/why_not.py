@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import clock
 from ..format.document import AllOf, AnyOf, Compare, Condition, InSensitivePeriod, InWindow, LocalTime, NotOf
-from ..i18n import Message
+from ..localtext import Message
 from .compile import Context, compile_condition, compile_getter
 from .decisions import WhyNot
 

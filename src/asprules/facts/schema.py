@@ -41,7 +41,7 @@ from pydantic import (
 
 from .. import clock
 from ..errors import Problem, RulesetError
-from ..i18n import LocalText
+from ..localtext import LocalText
 from ..source import FormatVersion, SourceDocument, SourcePath, parse_file, problems_from_validation
 from . import models
 from .fields import FieldType, parent_optional, unwrap

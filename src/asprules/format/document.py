@@ -18,12 +18,13 @@ A condition is one of a few mapping shapes, told apart by their keys::
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from .. import clock
-from ..i18n import LocalText
+from ..localtext import LocalText
 from ..source import FormatVersion
 
 
@@ -117,7 +118,7 @@ class Compare(BaseModel):
                 raise ValueError(f"operator {known[0]} needs a value, got null")
         return data
 
-    @property
+    @cached_property  # read by the validator, both compilers and the analysis: once per comparison
     def operator(self) -> str:
         for op in COMPARISON_OPERATORS:
             if getattr(self, "in_" if op == "in" else op) is not None:
@@ -128,6 +129,11 @@ class Compare(BaseModel):
     def operand(self) -> Any:
         op = self.operator
         return getattr(self, "in_" if op == "in" else op)
+
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Compare:
+        copy = super().model_copy(update=update, deep=deep)
+        copy.__dict__.pop("operator", None)  # the cached operator is the original's
+        return copy
 
 
 class AllOf(BaseModel):
@@ -501,7 +507,7 @@ class GradingDocument(Header):
     kind: Literal["grading"]
     facts: Identifier | None = Field(default=None, description="The fact kind it decides on (a bundled or declared fact schema); default: incident")
     calendars: list[Identifier] = []
-    defaults: Defaults = Defaults()
+    defaults: Defaults = Defaults.model_construct()  # constructed: validating here would build the validators at import
     requires: list[Identifier] = Field(
         default=[], description="Other grading rulesets (decisions) whose level and outputs its conditions read, as fields ID.level and ID.OUTPUT"
     )
@@ -510,7 +516,7 @@ class GradingDocument(Header):
     derived: dict[Identifier, DerivedValue] = {}
     tables: Annotated[list[Table], Field(min_length=1)]
     adjustments: list[Adjustment] = []
-    escalations: Escalations = Escalations()
+    escalations: Escalations = Escalations.model_construct()
 
 
 # --- authorization ------------------------------------------------------------------
@@ -633,7 +639,7 @@ class AuthorizationDocument(Header):
     kind: Literal["authorization"]
     facts: Identifier | None = Field(default=None, description="The fact kind it decides on (a bundled or declared fact schema); default: operation")
     calendars: list[Identifier] = []
-    defaults: Defaults = Defaults()
+    defaults: Defaults = Defaults.model_construct()  # constructed: validating here would build the validators at import
     derived: dict[Identifier, DerivedValue] = {}
     roles: Annotated[list[Role], Field(min_length=1)]
     steps: Annotated[list[Step], Field(min_length=1)]
