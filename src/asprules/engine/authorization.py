@@ -48,6 +48,7 @@ class _Step:
     named: LocalText | None = None  # the step by its id in English, its name in Chinese (see _named)
     roles_text: str = ""  # the roles that may approve, as a refusal lists them
     fired: FiredRule | None = None  # the step in a decision's ``fired`` once satisfied, made once
+    done: StepResult | None = None  # the step satisfied with no approval counted (decision parts are frozen), made once
 
 
 @dataclass(frozen=True)
@@ -126,14 +127,15 @@ class AuthorizationEvaluator:
         channels = step.notification.channels if step.notification else ()
         unsent = {c: note("reason.no_notification", channel=CHANNEL_NAMES.get(c, c)) for c in channels}
         fired = _fired(step, "step", step.name, "detail.satisfied")
+        done = _step_result(step.id, step.name, step.cite, True, (), (), ())
         if step.approval is None:
-            return _Step(step, frozenset(), None, (), unrecorded, unsent, named=named, fired=fired)
+            return _Step(step, frozenset(), None, (), unrecorded, unsent, named=named, fired=fired, done=done)
         forms = frozenset(step.approval.evidence) if step.approval.evidence is not None else None
         extra = tuple((compile_condition(ctx, e.when), frozenset(e.forms)) for e in step.approval.evidence_also)
         valid = clock.parse_duration(step.approval.valid_for) if step.approval.valid_for else None
         archive = clock.parse_duration(step.approval.archive.within) if step.approval.archive else None
         roles = frozenset(step.approval.roles)
-        return _Step(step, roles, forms, extra, unrecorded, unsent, valid, archive, named=named, fired=fired, roles_text=", ".join(sorted(roles)))
+        return _Step(step, roles, forms, extra, unrecorded, unsent, valid, archive, named=named, fired=fired, roles_text=", ".join(sorted(roles)), done=done)
 
     @staticmethod
     def _compile_constraint(ctx: Context, c: Constraint) -> _Constraint:
@@ -349,8 +351,10 @@ class AuthorizationEvaluator:
                 results.append(
                     _step_result(step_id, model.name, model.cite, False, tuple([r.english for r in reasons]), tuple([r.message for r in reasons]), ())
                 )
-            else:
+            elif counted:
                 results.append(_step_result(step_id, model.name, model.cite, True, (), (), counted))
+            else:
+                results.append(step.done)
         return results
 
     def _separate(self, risk: RiskClass, found: dict) -> None:
