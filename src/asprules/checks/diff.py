@@ -75,7 +75,7 @@ class DiffReport:
                 "bad_rows": self.bad_count,
                 "bad": [b.to_json() for b in self.bad_rows],
             },
-            "notes": self.notes,
+            "notes": [_english(n) for n in self.notes],
         }
 
     def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -91,8 +91,17 @@ class DiffReport:
             lines += [f"  {b.text()}" for b in self.bad_rows]
             if self.bad_count > len(self.bad_rows):
                 lines.append(f"  … and {self.bad_count - len(self.bad_rows)} more")
-        lines += [say("diff.note", lang, note=n) for n in self.notes]
+        lines += [say("diff.note", lang, note=_in(n, lang)) for n in self.notes]
         return "\n".join(lines)
+
+
+def _english(note) -> str:
+    """A note as text: a plain string, or an :class:`~asprules.i18n.Note` in English."""
+    return note if isinstance(note, str) else note.english
+
+
+def _in(note, lang: str) -> str:
+    return note if isinstance(note, str) else note.message.render(lang)
 
 
 # --- grading, symbolically -------------------------------------------------------------
@@ -501,13 +510,18 @@ def policy_notes(old: Rulebook, new: Rulebook) -> list[str]:
 # --- over a corpus --------------------------------------------------------------------------
 
 
-def corpus_changes(old: Rulebook, new: Rulebook, paths: Iterable[str | Path], step: Callable[[], None] | None = None) -> Replay:
+def corpus_changes(
+    old: Rulebook, new: Rulebook, paths: Iterable[str | Path], step: Callable[[], None] | None = None, backend: str = "auto"
+) -> Replay:
     """Every corpus fact decided by both versions (:func:`.replay.replay`); ``step`` is
-    called once per fact decided (a progress counter)."""
-    return replay(old, new, paths, judge_levels, step)
+    called once per fact decided per record (a progress counter); ``backend``: see
+    :func:`.replay.replay`."""
+    return replay(old, new, paths, judge_levels, step, backend)
 
 
-def diff(old: Rulebook, new: Rulebook, corpus: Iterable[str | Path] = (), step: Callable[[], None] | None = None) -> DiffReport:
+def diff(
+    old: Rulebook, new: Rulebook, corpus: Iterable[str | Path] = (), step: Callable[[], None] | None = None, backend: str = "auto"
+) -> DiffReport:
     """What changes from ``old`` to ``new``: bands of the input space, and over ``corpus``."""
     report = DiffReport()
     changes, notes = grading_changes(old, new)
@@ -520,8 +534,9 @@ def diff(old: Rulebook, new: Rulebook, corpus: Iterable[str | Path] = (), step: 
     report.notes += policy_notes(old, new)
     corpus = list(corpus)
     if corpus:
-        found = corpus_changes(old, new, corpus, step)
+        found = corpus_changes(old, new, corpus, step, backend)
         report.corpus_total, report.corpus_changes = found.total, found.changes
+        report.notes += found.notes
         report.bad_rows, report.bad_count = found.bad, found.bad_count
     return report
 
