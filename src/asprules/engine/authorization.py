@@ -33,7 +33,7 @@ from ..format.document import (
 from ..i18n import ZH
 from ..localtext import CHANNEL_NAMES, Note, fresh_note, note
 from .compile import Context, Predicate, compile_condition
-from .decisions import AuthorizationDecision, CountedApproval, FiredRule, Obligation, RulesetRef, StepResult, Violation, built
+from .decisions import AuthorizationDecision, CountedApproval, FiredRule, Obligation, RulesetRef, StepResult, Violation, built, maker
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class _Step:
     named: LocalText | None = None  # the step by its id in English, its name in Chinese (see _named)
     roles_text: str = ""  # the roles that may approve, as a refusal lists them
     fired: FiredRule | None = None  # the step in a decision's ``fired`` once satisfied, made once
+    done: StepResult | None = None  # the step satisfied with no approval counted (decision parts are frozen), made once
 
 
 @dataclass(frozen=True)
@@ -127,14 +128,15 @@ class AuthorizationEvaluator:
         channels = step.notification.channels if step.notification else ()
         unsent = {c: note("reason.no_notification", channel=CHANNEL_NAMES.get(c, c)) for c in channels}
         fired = _fired(step, "step", step.name, "detail.satisfied")
+        done = _step_result(step.id, step.name, step.cite, True, (), (), ())
         if step.approval is None:
-            return _Step(step, frozenset(), None, (), unrecorded, unsent, named=named, fired=fired)
+            return _Step(step, frozenset(), None, (), unrecorded, unsent, named=named, fired=fired, done=done)
         forms = frozenset(step.approval.evidence) if step.approval.evidence is not None else None
         extra = tuple((compile_condition(ctx, e.when), frozenset(e.forms)) for e in step.approval.evidence_also)
         valid = clock.parse_duration(step.approval.valid_for) if step.approval.valid_for else None
         archive = clock.parse_duration(step.approval.archive.within) if step.approval.archive else None
         roles = frozenset(step.approval.roles)
-        return _Step(step, roles, forms, extra, unrecorded, unsent, valid, archive, named=named, fired=fired, roles_text=", ".join(sorted(roles)))
+        return _Step(step, roles, forms, extra, unrecorded, unsent, valid, archive, named=named, fired=fired, roles_text=", ".join(sorted(roles)), done=done)
 
     @staticmethod
     def _compile_constraint(ctx: Context, c: Constraint) -> _Constraint:
@@ -245,19 +247,9 @@ class AuthorizationEvaluator:
                 obligations.append(self._rule_obligation(ob, op, now, zone))
         missing = tuple(r.id for r in results if not r.satisfied)
         status = "denied" if violations else ("pending" if missing else "authorized")
-        return built(
-            AuthorizationDecision,
-            status=status,
-            risk=risk.id,
-            risk_name=risk.name,
-            missing=missing,
-            violations=tuple(violations),
-            steps=tuple(results),
-            fired=tuple(fired),
-            ruleset=self.ref,
-            obligations=tuple(obligations),
-            warnings=self._unknown_records(op),
-            evaluated_at=now,
+        return _decision(
+            status, risk.id, risk.name, missing, tuple(violations), tuple(results), tuple(fired), self.ref,
+            tuple(obligations), self._unknown_records(op), now,
         )
 
     # --- what a denial names ---------------------------------------------------------
@@ -358,16 +350,12 @@ class AuthorizationEvaluator:
                 reasons += self._notifications(step, op, risk.id, now)
             if reasons:
                 results.append(
-                    built(
-                        StepResult,
-                        id=step_id, name=model.name, cite=model.cite, satisfied=False,
-                        reasons=tuple([r.english for r in reasons]), reason_messages=tuple([r.message for r in reasons]), approvals=(),
-                    )
+                    _step_result(step_id, model.name, model.cite, False, tuple([r.english for r in reasons]), tuple([r.message for r in reasons]), ())
                 )
+            elif counted:
+                results.append(_step_result(step_id, model.name, model.cite, True, (), (), counted))
             else:
-                results.append(
-                    built(StepResult, id=step_id, name=model.name, cite=model.cite, satisfied=True, reasons=(), reason_messages=(), approvals=counted)
-                )
+                results.append(step.done)
         return results
 
     def _separate(self, risk: RiskClass, found: dict) -> None:
@@ -432,7 +420,7 @@ class AuthorizationEvaluator:
                 valid = self.steps[g].valid_for
                 retro = bool(counted) and counted[0].retrospective
                 chosen = tuple(
-                    built(CountedApproval, by=w, role=eligible[w].role, at=eligible[w].at, expires=eligible[w].at + valid if valid else None, retrospective=retro)
+                    _counted(w, eligible[w].role, eligible[w].at, eligible[w].at + valid if valid else None, retro)
                     for w in mine[:need]
                 )
                 found[g] = (why, chosen, eligible)
@@ -509,11 +497,7 @@ class AuthorizationEvaluator:
                     why.insert(0, note("reason.quorum_none", need=str(spec.quorum)))
             return None, why, (), good
         counted = tuple(
-            built(
-                CountedApproval,
-                by=w, role=a.role, at=a.at, expires=a.at + step.valid_for if step.valid_for else None,
-                retrospective=after_start_until is not None,
-            )
+            _counted(w, a.role, a.at, a.at + step.valid_for if step.valid_for else None, after_start_until is not None)
             for w, a in chosen
         )
         return chosen[spec.quorum - 1][1].at, [], counted, good
@@ -581,10 +565,7 @@ class AuthorizationEvaluator:
         due = anchor + ob.within
         done = any(c.obligation == m.id and c.at <= due and c.at <= now for c in getattr(op, "confirmations", ()))
         status = "met" if done else ("overdue" if now > due else "open")
-        return built(
-                Obligation,
-            id=m.id, kind=m.kind, text=m.text, due=due.astimezone(zone), role=m.role, cite=m.cite, provenance=m.provenance, status=status
-        )
+        return _rule_obligation_of(m.id, m.kind, m.text, due.astimezone(zone), m.role, m.cite, m.provenance, status)
 
     def _role_name(self, role: str) -> LocalText:
         return self.role_names.get(role) or LocalText(en=role)
@@ -678,6 +659,15 @@ def _suggest(name: str, names) -> str:
 
 _NO_EVIDENCE = LocalText(en=repr("no evidence"), zh=ZH["evidence.none"])
 
+
+# Builders for the parts every decision makes, names checked once (``decisions.maker``).
+_decision = maker(
+    AuthorizationDecision,
+    "status", "risk", "risk_name", "missing", "violations", "steps", "fired", "ruleset", "obligations", "warnings", "evaluated_at",
+)
+_step_result = maker(StepResult, "id", "name", "cite", "satisfied", "reasons", "reason_messages", "approvals")
+_counted = maker(CountedApproval, "by", "role", "at", "expires", "retrospective")
+_rule_obligation_of = maker(Obligation, "id", "kind", "text", "due", "role", "cite", "provenance", "status")
 
 _DETAILS = {key: note(key) for key in ("detail.satisfied", "detail.violated", "detail.waived")}
 

@@ -475,6 +475,42 @@ for _cls in (Obligation, RulesetRef, FiredRule, WhyNot, GradeDecision, CountedAp
 del _cls
 
 
+def maker(cls: type[BaseModel], *names: str) -> Callable[..., Any]:
+    """A fast ``lambda *values: built(cls, **dict(zip(names, values)))`` for one call site
+    that builds many parts of one shape (a step's result, a counted approval): the names
+    are checked once, here, instead of on every part.
+
+    The parts share one fields-set object, as :func:`stamper`'s copies do."""
+    template, required, all_names = _SPECS[cls]
+    if not required <= set(names) <= all_names or len(set(names)) != len(names):
+        raise KeyError(f"{cls.__name__}: {names!r} leave out a required field or name no field")
+    fields_set = set(names)
+    new, set_attr = cls.__new__, object.__setattr__
+    if names == tuple(template):  # every field, in declared order: no defaults to copy
+
+        def make(*values: object):
+            obj = new(cls)
+            set_attr(obj, "__dict__", dict(zip(names, values)))
+            set_attr(obj, "__pydantic_fields_set__", fields_set)
+            set_attr(obj, "__pydantic_extra__", None)
+            set_attr(obj, "__pydantic_private__", None)
+            return obj
+
+    else:
+
+        def make(*values: object):
+            obj = new(cls)
+            data = template.copy()
+            data.update(zip(names, values))
+            set_attr(obj, "__dict__", data)
+            set_attr(obj, "__pydantic_fields_set__", fields_set)
+            set_attr(obj, "__pydantic_extra__", None)
+            set_attr(obj, "__pydantic_private__", None)
+            return obj
+
+    return make
+
+
 def stamper(template: BaseModel, *names: str) -> Callable[..., Any]:
     """A fast ``lambda *values: template.model_copy(update=dict(zip(names, values)))`` for
     copies of one template made many times (a level's obligation with each fact's deadline).
