@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 from functools import lru_cache
-from typing import Annotated, Mapping, NamedTuple, Union
+from typing import Annotated, Iterable, Mapping, NamedTuple, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -430,14 +430,80 @@ def _note(key: str, plain: tuple[tuple[str, str | tuple[str, str | None]], ...])
     return Note(msg, msg.render("en"))
 
 
+class Said(NamedTuple):
+    """A message of ours: its catalog key, the values it was made with, its English text."""
+
+    key: str
+    params: tuple[tuple[str, str], ...]
+    english: str
+
+    def render(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return CATALOGS[check_language(lang)][self.key].format(**dict(self.params))
+
+
+def said(key: str, **params: object) -> Said:
+    """The catalog message ``key`` made with ``params`` (kept as text, so the message can be
+    rendered again in any language from the same values), and its English text."""
+    plain = tuple((k, printable(v) if isinstance(v, str) else str(v)) for k, v in params.items())
+    return Said(key, plain, EN[key].format(**dict(plain)))
+
+
+def problem(key: str, path: tuple[str | int, ...] = (), *, file: str | None = None, line: int | None = None, column: int | None = None, **params: object) -> Problem:
+    """A :class:`Problem` whose message is the catalog entry ``problem.<key>``; its ``code``
+    is ``key``, so :func:`problem_text` renders it in any language."""
+    message = said(f"problem.{key}", **params)
+    return Problem(message.english, path=path, file=file, line=line, column=column, code=key, params=message.params)
+
+
+def error(kind: type[AspRulesError], key: str, problems: Iterable[Problem] = (), **params: object) -> AspRulesError:
+    """An error of ``kind`` whose summary is the catalog entry ``summary.<key>``."""
+    summary = said(f"summary.{key}", **params)
+    return kind(summary.english, problems, code=key, params=summary.params)
+
+
+class LocalValueError(ValueError):
+    """A ``ValueError`` whose text is the catalog entry ``problem.<key>``: raised by
+    validators (pydantic keeps the exception, :func:`~asprules.source.problems_from_validation`
+    takes the key) and by the clock and calendar parsers, whose messages become problems."""
+
+    def __init__(self, key: str, **params: object):
+        self.said = said(f"problem.{key}", **params)
+        self.key = key
+        super().__init__(self.said.english)
+
+    def problem(self, path: tuple[str | int, ...] = (), **where: object) -> Problem:
+        return Problem(self.said.english, path=path, code=self.key, params=self.said.params, **where)  # type: ignore[arg-type]
+
+
+def problem_of(exc: BaseException, path: tuple[str | int, ...] = (), **where: object) -> Problem:
+    """The problem an exception from a parser describes: translatable when it is a
+    :class:`LocalValueError`, its English text otherwise."""
+    if isinstance(exc, LocalValueError):
+        return exc.problem(path, **where)
+    return Problem(str(exc), path=path, **where)  # type: ignore[arg-type]
+
+
+def message_text(message: str, code: str | None, params: tuple[tuple[str, str], ...], lang: str) -> str:
+    """A message with its code: the catalog's text in ``lang`` when the code is ours,
+    else the message as it is."""
+    catalog = CATALOGS[check_language(lang)]
+    key = f"problem.{code}"
+    if code and key in EN and key in catalog:
+        return catalog[key].format(**dict(params))
+    return message
+
+
 def problem_text(problem: Problem, lang: str) -> str:
     """One problem as ``file:line:col: field: message``, its message translated when known."""
     key = f"problem.{problem.code}" if problem.code else None
     if check_language(lang) == "en" or key not in ZH:
         return str(problem)
-    shown = ZH[key].format(english=problem.message, **dict(problem.params))
+    if key in EN:  # a message of ours: rendered again from the values it was made with
+        shown = ZH[key].format(**dict(problem.params))
+    else:  # pydantic's: the Chinese for its error type, with the values of its context
+        shown = ZH[key].format(english=problem.message, **dict(problem.params))
     got = problem.message.rfind(" (got ")
-    if got >= 0 and not problem.params and "{english}" not in ZH[key]:  # keep the offending value pydantic reported; it is not English
+    if got >= 0 and key not in EN and "{english}" not in ZH[key]:  # keep the offending value pydantic reported; it is not English
         shown += ZH["problem.got"].format(value=problem.message[got + len(" (got ") : -1])
     if not problem.location:
         return f"{problem.field}: {shown}" if problem.path else shown

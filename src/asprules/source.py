@@ -24,6 +24,7 @@ import yaml
 from pydantic import BeforeValidator, Field, ValidationError
 
 from .errors import AspRulesError, Problem, ProblemList, RulesetError
+from .i18n import LocalValueError
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
@@ -526,7 +527,13 @@ def problems_from_validation(exc: ValidationError, doc: SourceDocument) -> list[
         if err["type"] == "extra_forbidden":
             msg = "unknown field"
         problem = doc.problem(doc.resolve_path(loc, missing=err["type"] == "missing"), msg)
-        out.append(replace(problem, code=err["type"]))
+        context = err.get("ctx") or {}
+        raised = context.get("error")
+        if isinstance(raised, LocalValueError):  # a message of ours: its key and values, to translate
+            out.append(replace(problem, message=raised.said.english, code=raised.key, params=raised.said.params))
+            continue
+        params = tuple((k, str(v)) for k, v in context.items() if k != "error")  # the bounds and choices, for the Chinese
+        out.append(replace(problem, code=err["type"], params=params))
     return out
 
 
