@@ -160,6 +160,118 @@ EN: dict[str, str] = {
     "hint.use_compiled.python": "decide with backend='compiled' (the default)",
     "hint.use_compiled.cli": "run with --backend compiled (the default)",
     "language.unsupported": "unsupported language {lang!r} in {source}; use one of {choices}",
+    # format/validate: reference and well-formedness problems
+    'problem.duplicate_id': 'duplicate id {ident!r} (first defined at line {line})',
+    'problem.derived_shadows': 'derived value {name!r} shadows a fact field',
+    'problem.boolean_operand': 'operands are numbers or field names, not booleans',
+    'problem.unknown_field': 'unknown field {name!r}{hint}',
+    'problem.did_you_mean': ' (did you mean {name!r}?)',
+    'problem.not_a_number_field': 'field {name!r} is {kind}, not a number',
+    'problem.division_by_zero': 'division by zero',
+    'problem.derived_cycle': 'derived values form a cycle through {name!r}: {cycle}',
+    'problem.empty_approval_list': '{key}: [] lets no approval qualify, so this condition never holds; leave {key} out to accept any {what}',
+    'problem.not_an_instant_field': 'field {name!r} is {kind}, not a date-time',
+    'problem.has_approval_outside': 'has_approval is only meaningful in an authorization ruleset',
+    'problem.undefined_step': 'undefined step {step!r}; defined: {defined}',
+    'problem.undefined_role': 'undefined role {role!r}; defined: {defined}',
+    'problem.unknown_evidence_form': 'evidence form {form!r} is not in the fact schema ({forms})',
+    'problem.contains_any_needs_list': 'contains_any needs a list field; {name!r} is {kind}',
+    'problem.list_needs_contains_any': '{name!r} is a list; compare it with contains_any',
+    'problem.ordering_needs_number': '{op} needs a number field; {name!r} is {kind}',
+    'problem.empty_between': 'between [{low}, {high}] is empty: low bound above high bound',
+    'problem.not_a_value_of': '{value} cannot be a value of {name!r} ({type})',
+    'problem.not_a_member': '{value} is not one of {values}',
+    'problem.no_levels': 'a grading ruleset declares levels (at least two), or outputs',
+    'problem.one_level': 'declare at least two levels (or none, when the ruleset declares outputs)',
+    'problem.no_major_level': 'no level is a major fault (major: true)',
+    'problem.undefined_level': 'undefined level {level!r}; defined: {defined}',
+    'problem.unknown_from': "{why}; or 'graded': the moment of grading",
+    'problem.not_a_time_field': 'field {name!r} is {kind}, not a time',
+    'problem.cap_below_floor': 'cap {cap!r} is less severe than floor {floor!r}',
+    'problem.value_not_text': '{value} is not text',
+    'problem.value_not_number': '{value} is not a number',
+    'problem.value_not_boolean': '{value} is not a boolean',
+    'problem.value_not_list': '{value} is not a list',
+    'problem.value_not_allowed': '{value} is not one of the allowed values {allowed}',
+    'problem.output_named_level': "output id 'level' is taken: a chained decision reads the level as ID.level",
+    'problem.allowed_of_type': '{why} (output {output!r} is {type})',
+    'problem.bad_output_default': 'default of output {output!r}: {why}',
+    'problem.undeclared_output': 'undeclared output {name!r}; declared: {declared}',
+    'problem.undeclared_output_none': 'undeclared output {name!r}; declared: none (declare them under outputs)',
+    'problem.bad_output_value': 'output {name!r} ({type}): {why}',
+    'problem.outputs_table_key': "a ruleset without levels gives outputs only: a table has no {key} (declare the output's default)",
+    'problem.outputs_row_key': 'a ruleset without levels gives outputs only: a row has no {key}',
+    'problem.row_without_output': 'every row gives at least one output',
+    'problem.aggregator_without_collect': 'an aggregator goes with hit policy collect, not {policy}',
+    'problem.policy_needs_allowed': 'hit policy {policy} ranks by the allowed values of the first output ({output!r}), which declares none',
+    'problem.list_policy_with_levels': 'hit policy {policy} returns lists of outputs: only in a ruleset without levels',
+    'problem.collect_needs_aggregator': 'hit policy collect needs an aggregator: max, min, sum or count',
+    'problem.sum_row_needs_score': 'under collect sum every row gives a score (and no level)',
+    'problem.sum_row_has_level': 'under collect sum a row gives a score, not a level: the bands give the level',
+    'problem.count_row_key': 'under collect count a row gives no {key}: matching rows are counted and the bands give the level',
+    'problem.row_needs_level': 'under hit policy {policy} every row gives a level',
+    'problem.score_without_sum': 'a score goes with collect sum only',
+    'problem.banded_default': 'under collect {aggregator} the bands give the level; a default is never used',
+    'problem.banded_needs_bands': 'under collect {aggregator} the table needs bands: levels for ranges of the total',
+    'problem.table_needs_default': 'under hit policy {policy} the table needs a default: the level when no row matches',
+    'problem.bands_without_collect': 'bands go with collect sum or count only',
+    'problem.band_gap_below': 'gap: totals from {low} up to {min} fall in no band (the lowest band starts at {min})',
+    'problem.bands_overlap': 'bands {a} and {b} overlap: both start at {min}',
+    'problem.bands_overlap_unbounded': 'bands {a} and {b} overlap: both start at no lower bound',
+    'problem.band_gap_between': 'gap: band {a} ends below {below} but the next band starts at {min}; totals from {below} up to {min} fall in no band',
+    'problem.band_overlap_between': 'overlap: band {a} ends below {below} but the next band starts at {min}',
+    'problem.band_gap_above': 'gap: totals from {below} up to {high} fall in no band (the highest band ends below {below})',
+    'problem.empty_band': 'band {band} is empty: below {below} is not above min {min}',
+    'problem.separated_from_itself': 'a step cannot be separated from itself; use quorum for distinct approvers',
+    'problem.unknown_channel': 'channel {channel!r} is not one of {channels}',
+    'problem.undefined_risk_class': 'undefined risk class {risk!r}',
+    'problem.catch_all_not_last': 'risk class {risk!r} has no condition, so the classes after it can never match',
+    'problem.step_twice': 'step {step!r} appears twice in the chain',
+    'problem.retro_not_in_chain': 'step {step!r} is not in the chain of risk class {risk!r}',
+    'problem.retro_without_approval': 'step {step!r} requires no approval, so it cannot be approved retrospectively',
+    'problem.no_catch_all': 'the last risk class must have no condition (the catch-all), so that no operation goes unclassified',
+    'problem.record_field': '{name!r} is a record; a condition names one of its fields ({fields})',
+    'problem.list_of_records_field': '{name!r} is a list of records; no condition compares it (has_approval reads approvals)',
+    'problem.not_a_ruleset_mapping': 'a ruleset file is a mapping with asprules, kind and id at the top',
+    'problem.bad_cite_pattern': 'cite_pattern is not a regular expression: {error}',
+    'problem.cite_off_pattern': "cite {cite} does not follow this file's cite_pattern {pattern!r}",
+    'problem.schema_lacks': '{need} (fact schema {schema!r}, {where})',
+    'problem.customer_not_record': '{use} reads customer.timezone, but customer is {type}, not a record',
+    'problem.customer_part': '{use} reads customer.{name}: it must be an optional {kind}',
+    'problem.customer_part_with_format': '{use} reads customer.{name}: it must be an optional {kind} with format {format}',
+    'problem.customer_periods_shape': 'customer.sensitive_periods must be records of {fields}',
+    'problem.needs_scheduled_start': 'an authorization decides approvals against scheduled_start: declare it a required instant',
+    'problem.needs_approvals_list': 'approval steps read approvals, which must be a list of records with step: text, role: text, at: instant',
+    'problem.needs_approvals_fields': 'approval steps read approvals, which must be a list of records with {fields}',
+    'problem.needs_approver_by': 'a quorum or separation of duties counts approvers: approvals need a text field by',
+    'problem.needs_archive_ref': "an archive requirement reads approvals' archive_ref: declare it an optional text",
+    'problem.needs_requester': 'separation from the requester reads requester: declare it a text field',
+    'problem.needs_engineer_id': 'separation from the engineer reads engineer.id: declare engineer a record with an id',
+    'problem.needs_confirmations': 'obligations are met by confirmations: declare a list of records with obligation: text, at: instant',
+    'problem.needs_notifications_list': 'notification steps read notifications, which must be a list of records with channel: enum, at: instant',
+    'problem.needs_notifications_fields': 'notification steps read notifications, which must be a list of records with {fields}',
+    'problem.needs_qualification': 'qualification steps read engineer.qualification: declare engineer a required record with a required integer qualification',
+    # clock and calendars: times, windows, zones, durations, periods
+    'problem.out_of_range': '{instant} is outside the supported range 0002-01-01 to 9998-12-31 (UTC)',
+    'problem.window_not_text': "a window is text like '00:00-05:00', got {value}",
+    'problem.window_form': 'window {window!r} is not of the form HH:MM-HH:MM',
+    'problem.window_impossible_time': 'window {window!r} has an impossible time {time}',
+    'problem.window_zero': 'window {window!r} has zero length',
+    'problem.unknown_zone_name': 'unknown IANA time zone {zone!r}: give a region name such as Asia/Shanghai, Europe/Berlin or UTC',
+    'problem.unknown_zone': 'unknown IANA time zone {zone!r}',
+    'problem.duration_not_text': "a duration is text with a unit, like '72h' or '14d', got {value}",
+    'problem.duration_no_unit': "duration {duration!r} has no unit: write it like '{number}h' or '{number}d' (units m, h, d, w)",
+    'problem.duration_form': "duration {duration!r} is not a positive number with a unit m, h, d or w (like '72h' or '14d')",
+    'problem.duration_zero': 'duration {duration!r} is zero',
+    'problem.not_month_day': "{value} is not a month and day MM-DD (like '12-15')",
+    'problem.not_a_day': '{value} is not a day of any year',
+    'problem.not_week_time': "{value} is not a weekday and time like 'Friday 16:00'",
+    'problem.week_time_impossible': '{value} has an impossible time {time}',
+    'problem.no_offset': '{instant} has no UTC offset',
+    'problem.not_date_or_instant': '{value} is not a date (YYYY-MM-DD) or a date-time with offset',
+    'problem.not_date_or_datetime': '{value} is not a date or a date-time',
+    'problem.period_out_of_range': 'period {period!r} runs past the supported range 0002-01-01 to 9998-12-31',
+    'problem.period_reversed': 'period {period!r} ends before it starts',
 }
 
 ZH: dict[str, str] = {
@@ -262,19 +374,20 @@ ZH: dict[str, str] = {
     "problem.timezone_aware": "日期时间须带时区偏移（如 +08:00）",
     "problem.string_too_short": "文本过短",
     "problem.got": "（实际为 {value}）",
-    # types whose English names the allowed values or bounds: the Chinese keeps the English beside it
-    "problem.literal_error": "取值不在允许范围内（{english}）",
-    "problem.enum": "取值不在允许范围内（{english}）",
-    "problem.greater_than": "数值过小（{english}）",
-    "problem.greater_than_equal": "数值过小（{english}）",
-    "problem.less_than": "数值过大（{english}）",
-    "problem.less_than_equal": "数值过大（{english}）",
-    "problem.string_pattern_mismatch": "格式不符（{english}）",
-    "problem.too_short": "项数过少（{english}）",
-    "problem.too_long": "项数过多（{english}）",
+    # types whose English names the allowed values or bounds: the Chinese names them from pydantic's context
+    "problem.literal_error": "取值须为以下之一：{expected}",
+    "problem.enum": "取值须为以下之一：{expected}",
+    "problem.greater_than": "数值须大于 {gt}",
+    "problem.greater_than_equal": "数值须不小于 {ge}",
+    "problem.less_than": "数值须小于 {lt}",
+    "problem.less_than_equal": "数值须不大于 {le}",
+    "problem.string_pattern_mismatch": "格式不符：须匹配 {pattern!r}",
+    "problem.too_short": "至少需要 {min_length} 项，实际 {actual_length} 项",
+    "problem.too_long": "至多允许 {max_length} 项，实际 {actual_length} 项",
     "problem.value_error": "取值无效（{english}）",
-    "problem.union_tag_invalid": "类型标记无效（{english}）",
-    "problem.condition_shape": "不是有效的条件（{english}）",
+    "problem.union_tag_invalid": "{discriminator} 的取值 {tag!r} 无效，须为以下之一：{expected_tags}",
+    "problem.condition_shape": "不是条件：应为含以下键之一的映射：field、all、any、not、local_time、in_window、in_sensitive_period、has_approval",
+    "problem.document_kind": "kind 须为以下之一：grading、authorization、calendar、customers、facts",
     "problem.wrong_kind": "这看起来是{other}，而不是{what}：请用 `asprules {command}`（asprules.{command}）处理",
     "summary.invalid_fact": "{what}{ident}",
     "validate.ok": "通过  {file}  （{kind} {id}）",
@@ -315,6 +428,118 @@ ZH: dict[str, str] = {
     "hint.use_compiled.python": "使用 backend='compiled'（默认）",
     "hint.use_compiled.cli": "使用 --backend compiled（默认）运行",
     "language.unsupported": "不支持的语言 {lang!r}（{source}）；可选 {choices}",
+    # format/validate: reference and well-formedness problems
+    'problem.duplicate_id': 'id {ident!r} 重复（首次定义于第 {line} 行）',
+    'problem.derived_shadows': '派生值 {name!r} 与事实字段同名',
+    'problem.boolean_operand': '运算数须为数字或字段名，不能是布尔值',
+    'problem.unknown_field': '未知字段 {name!r}{hint}',
+    'problem.did_you_mean': '（是否想写 {name!r}？）',
+    'problem.not_a_number_field': '字段 {name!r} 的类型为 {kind}，不是数字',
+    'problem.division_by_zero': '除数为零',
+    'problem.derived_cycle': '派生值经 {name!r} 形成循环：{cycle}',
+    'problem.empty_approval_list': '{key}: [] 使任何审批都不合格，此条件永不成立；省略 {key} 即接受任意 {what}',
+    'problem.not_an_instant_field': '字段 {name!r} 的类型为 {kind}，不是日期时间',
+    'problem.has_approval_outside': 'has_approval 只能用于授权规则集',
+    'problem.undefined_step': '未定义的步骤 {step!r}；已定义：{defined}',
+    'problem.undefined_role': '未定义的角色 {role!r}；已定义：{defined}',
+    'problem.unknown_evidence_form': '依据形式 {form!r} 不在事实模式中（{forms}）',
+    'problem.contains_any_needs_list': 'contains_any 须用于列表字段；{name!r} 的类型为 {kind}',
+    'problem.list_needs_contains_any': '{name!r} 是列表；请用 contains_any 比较',
+    'problem.ordering_needs_number': '{op} 须用于数字字段；{name!r} 的类型为 {kind}',
+    'problem.empty_between': 'between [{low}, {high}] 为空：下限大于上限',
+    'problem.not_a_value_of': '{value} 不可能是 {name!r} 的取值（{type}）',
+    'problem.not_a_member': '{value} 不是以下之一：{values}',
+    'problem.no_levels': '定级规则集须声明级别（至少两个）或输出',
+    'problem.one_level': '请至少声明两个级别（规则集声明输出时可不声明级别）',
+    'problem.no_major_level': '没有级别是重大故障（major: true）',
+    'problem.undefined_level': '未定义的级别 {level!r}；已定义：{defined}',
+    'problem.unknown_from': "{why}；或写 'graded'：定级的时刻",
+    'problem.not_a_time_field': '字段 {name!r} 的类型为 {kind}，不是时间',
+    'problem.cap_below_floor': '上限 {cap!r} 比下限 {floor!r} 更轻',
+    'problem.value_not_text': '{value} 不是文本',
+    'problem.value_not_number': '{value} 不是数字',
+    'problem.value_not_boolean': '{value} 不是布尔值',
+    'problem.value_not_list': '{value} 不是列表',
+    'problem.value_not_allowed': '{value} 不在允许的取值 {allowed} 之中',
+    'problem.output_named_level': "输出 id 'level' 已被占用：链式决策以 ID.level 读取级别",
+    'problem.allowed_of_type': '{why}（输出 {output!r} 的类型为 {type}）',
+    'problem.bad_output_default': '输出 {output!r} 的默认值：{why}',
+    'problem.undeclared_output': '未声明的输出 {name!r}；已声明：{declared}',
+    'problem.undeclared_output_none': '未声明的输出 {name!r}；尚未声明任何输出（请在 outputs 下声明）',
+    'problem.bad_output_value': '输出 {name!r}（{type}）：{why}',
+    'problem.outputs_table_key': '没有级别的规则集只给出输出：定级表不能有 {key}（请声明输出的默认值）',
+    'problem.outputs_row_key': '没有级别的规则集只给出输出：规则不能有 {key}',
+    'problem.row_without_output': '每条规则至少给出一个输出',
+    'problem.aggregator_without_collect': '聚合方式只能与命中策略 collect 搭配，不能与 {policy} 搭配',
+    'problem.policy_needs_allowed': '命中策略 {policy} 按第一个输出（{output!r}）的允许取值排序，但它未声明允许取值',
+    'problem.list_policy_with_levels': '命中策略 {policy} 返回输出列表：只能用于没有级别的规则集',
+    'problem.collect_needs_aggregator': '命中策略 collect 需要聚合方式：max、min、sum 或 count',
+    'problem.sum_row_needs_score': 'collect sum 下每条规则给出分数（不给级别）',
+    'problem.sum_row_has_level': 'collect sum 下规则给出分数而非级别：级别由分段给出',
+    'problem.count_row_key': 'collect count 下规则不给 {key}：只统计命中的规则数，级别由分段给出',
+    'problem.row_needs_level': '命中策略 {policy} 下每条规则都须给出级别',
+    'problem.score_without_sum': '分数只能与 collect sum 搭配',
+    'problem.banded_default': 'collect {aggregator} 下级别由分段给出；默认值永远不会被使用',
+    'problem.banded_needs_bands': 'collect {aggregator} 下定级表需要分段：为总分的各区间指定级别',
+    'problem.table_needs_default': '命中策略 {policy} 下定级表需要默认值：没有规则命中时的级别',
+    'problem.bands_without_collect': '分段只能与 collect sum 或 count 搭配',
+    'problem.band_gap_below': '空缺：总分 {low} 至 {min} 不落入任何分段（最低分段从 {min} 开始）',
+    'problem.bands_overlap': '分段 {a} 与 {b} 重叠：都从 {min} 开始',
+    'problem.bands_overlap_unbounded': '分段 {a} 与 {b} 重叠：都没有下限',
+    'problem.band_gap_between': '空缺：分段 {a} 止于 {below} 以下，而下一分段从 {min} 开始；总分 {below} 至 {min} 不落入任何分段',
+    'problem.band_overlap_between': '重叠：分段 {a} 止于 {below} 以下，而下一分段从 {min} 开始',
+    'problem.band_gap_above': '空缺：总分 {below} 至 {high} 不落入任何分段（最高分段止于 {below} 以下）',
+    'problem.empty_band': '分段 {band} 为空：below {below} 不大于 min {min}',
+    'problem.separated_from_itself': '步骤不能与自身分离；需要不同审批人请用 quorum',
+    'problem.unknown_channel': '通知方式 {channel!r} 不是以下之一：{channels}',
+    'problem.undefined_risk_class': '未定义的风险类别 {risk!r}',
+    'problem.catch_all_not_last': '风险类别 {risk!r} 没有条件，其后的类别永远不会命中',
+    'problem.step_twice': '步骤 {step!r} 在授权链中出现两次',
+    'problem.retro_not_in_chain': '步骤 {step!r} 不在风险类别 {risk!r} 的授权链中',
+    'problem.retro_without_approval': '步骤 {step!r} 无需审批，因此不能补批',
+    'problem.no_catch_all': '最后一个风险类别不能有条件（兜底类别），以免有操作未被分类',
+    'problem.record_field': '{name!r} 是记录；条件须指明其中一个字段（{fields}）',
+    'problem.list_of_records_field': '{name!r} 是记录列表；没有条件能比较它（has_approval 读取 approvals）',
+    'problem.not_a_ruleset_mapping': '规则集文件须为映射，顶层含 asprules、kind 和 id',
+    'problem.bad_cite_pattern': 'cite_pattern 不是有效的正则表达式：{error}',
+    'problem.cite_off_pattern': '出处 {cite} 不符合本文件的 cite_pattern {pattern!r}',
+    'problem.schema_lacks': '{need}（事实模式 {schema!r}，{where}）',
+    'problem.customer_not_record': '{use} 读取 customer.timezone，但 customer 的类型为 {type}，不是记录',
+    'problem.customer_part': '{use} 读取 customer.{name}：它须为可选的 {kind}',
+    'problem.customer_part_with_format': '{use} 读取 customer.{name}：它须为可选的 {kind}，格式为 {format}',
+    'problem.customer_periods_shape': 'customer.sensitive_periods 须为含 {fields} 的记录',
+    'problem.needs_scheduled_start': '授权依据 scheduled_start 判断审批：请将其声明为必填的 instant',
+    'problem.needs_approvals_list': '审批步骤读取 approvals，它须为含 step: text、role: text、at: instant 的记录列表',
+    'problem.needs_approvals_fields': '审批步骤读取 approvals，它须为含 {fields} 的记录列表',
+    'problem.needs_approver_by': '法定人数或职责分离要清点审批人：approvals 需要文本字段 by',
+    'problem.needs_archive_ref': '归档要求读取 approvals 的 archive_ref：请将其声明为可选的 text',
+    'problem.needs_requester': '与申请人分离要读取 requester：请将其声明为 text 字段',
+    'problem.needs_engineer_id': '与执行工程师分离要读取 engineer.id：请将 engineer 声明为含 id 的记录',
+    'problem.needs_confirmations': '后续义务由 confirmations 确认完成：请声明含 obligation: text、at: instant 的记录列表',
+    'problem.needs_notifications_list': '通知步骤读取 notifications，它须为含 channel: enum、at: instant 的记录列表',
+    'problem.needs_notifications_fields': '通知步骤读取 notifications，它须为含 {fields} 的记录列表',
+    'problem.needs_qualification': '资格步骤读取 engineer.qualification：请将 engineer 声明为必填记录，其中 qualification 为必填整数',
+    # clock and calendars: times, windows, zones, durations, periods
+    'problem.out_of_range': '{instant} 超出支持的范围 0002-01-01 至 9998-12-31（UTC）',
+    'problem.window_not_text': "时间窗口须为文本，如 '00:00-05:00'，实际为 {value}",
+    'problem.window_form': '时间窗口 {window!r} 不符合 HH:MM-HH:MM 格式',
+    'problem.window_impossible_time': '时间窗口 {window!r} 含不存在的时间 {time}',
+    'problem.window_zero': '时间窗口 {window!r} 长度为零',
+    'problem.unknown_zone_name': '未知的 IANA 时区 {zone!r}：请写地区名，如 Asia/Shanghai、Europe/Berlin 或 UTC',
+    'problem.unknown_zone': '未知的 IANA 时区 {zone!r}',
+    'problem.duration_not_text': "时长须为带单位的文本，如 '72h' 或 '14d'，实际为 {value}",
+    'problem.duration_no_unit': "时长 {duration!r} 没有单位：请写成 '{number}h' 或 '{number}d'（单位 m、h、d、w）",
+    'problem.duration_form': "时长 {duration!r} 不是带单位 m、h、d 或 w 的正数（如 '72h' 或 '14d'）",
+    'problem.duration_zero': '时长 {duration!r} 为零',
+    'problem.not_month_day': "{value} 不是 MM-DD 格式的月日（如 '12-15'）",
+    'problem.not_a_day': '{value} 不是任何年份中存在的日期',
+    'problem.not_week_time': "{value} 不是星期加时间，如 'Friday 16:00'",
+    'problem.week_time_impossible': '{value} 含不存在的时间 {time}',
+    'problem.no_offset': '{instant} 没有 UTC 偏移',
+    'problem.not_date_or_instant': '{value} 不是日期（YYYY-MM-DD）或带偏移的日期时间',
+    'problem.not_date_or_datetime': '{value} 不是日期或日期时间',
+    'problem.period_out_of_range': '时段 {period!r} 超出支持的范围 0002-01-01 至 9998-12-31',
+    'problem.period_reversed': '时段 {period!r} 的结束早于开始',
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
@@ -437,25 +662,37 @@ class Said(NamedTuple):
     params: tuple[tuple[str, str], ...]
     english: str
 
+    @property
+    def code(self) -> str:
+        """The key without its section (``problem.undefined_step`` → ``undefined_step``): a problem's code."""
+        return self.key.partition(".")[2]
+
     def render(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        return CATALOGS[check_language(lang)][self.key].format(**dict(self.params))
+        return CATALOGS[check_language(lang)][self.key].format(**_rendered(self.params, lang))
 
 
-def said(key: str, **params: object) -> Said:
+def _rendered(params: tuple[tuple[str, object], ...], lang: str) -> dict[str, object]:
+    """The values of a message, with messages nested in it rendered in ``lang``."""
+    return {k: v.render(lang) if isinstance(v, Said) else v for k, v in params}
+
+
+def said(key: str, /, **params: object) -> Said:
     """The catalog message ``key`` made with ``params`` (kept as text, so the message can be
-    rendered again in any language from the same values), and its English text."""
-    plain = tuple((k, printable(v) if isinstance(v, str) else str(v)) for k, v in params.items())
-    return Said(key, plain, EN[key].format(**dict(plain)))
+    rendered again in any language from the same values), and its English text. A value
+    may itself be a :class:`Said` (a reason inside a message): it is rendered in the same
+    language as the message around it."""
+    plain = tuple((k, v if isinstance(v, Said) else printable(v) if isinstance(v, str) else str(v)) for k, v in params.items())
+    return Said(key, plain, EN[key].format(**_rendered(plain, "en")))  # type: ignore[arg-type]
 
 
-def problem(key: str, path: tuple[str | int, ...] = (), *, file: str | None = None, line: int | None = None, column: int | None = None, **params: object) -> Problem:
+def problem(key: str, path: tuple[str | int, ...] = (), /, *, file: str | None = None, line: int | None = None, column: int | None = None, **params: object) -> Problem:
     """A :class:`Problem` whose message is the catalog entry ``problem.<key>``; its ``code``
     is ``key``, so :func:`problem_text` renders it in any language."""
     message = said(f"problem.{key}", **params)
     return Problem(message.english, path=path, file=file, line=line, column=column, code=key, params=message.params)
 
 
-def error(kind: type[AspRulesError], key: str, problems: Iterable[Problem] = (), **params: object) -> AspRulesError:
+def error(kind: type[AspRulesError], key: str, problems: Iterable[Problem] = (), /, **params: object) -> AspRulesError:
     """An error of ``kind`` whose summary is the catalog entry ``summary.<key>``."""
     summary = said(f"summary.{key}", **params)
     return kind(summary.english, problems, code=key, params=summary.params)
@@ -466,13 +703,18 @@ class LocalValueError(ValueError):
     validators (pydantic keeps the exception, :func:`~asprules.source.problems_from_validation`
     takes the key) and by the clock and calendar parsers, whose messages become problems."""
 
-    def __init__(self, key: str, **params: object):
+    def __init__(self, key: str, /, **params: object):
         self.said = said(f"problem.{key}", **params)
         self.key = key
         super().__init__(self.said.english)
 
     def problem(self, path: tuple[str | int, ...] = (), **where: object) -> Problem:
         return Problem(self.said.english, path=path, code=self.key, params=self.said.params, **where)  # type: ignore[arg-type]
+
+
+def reason(exc: BaseException) -> Said | str:
+    """What an exception from a parser says: its catalog message when it has one."""
+    return exc.said if isinstance(exc, LocalValueError) else str(exc)
 
 
 def problem_of(exc: BaseException, path: tuple[str | int, ...] = (), **where: object) -> Problem:
@@ -489,7 +731,7 @@ def message_text(message: str, code: str | None, params: tuple[tuple[str, str], 
     catalog = CATALOGS[check_language(lang)]
     key = f"problem.{code}"
     if code and key in EN and key in catalog:
-        return catalog[key].format(**dict(params))
+        return catalog[key].format(**_rendered(params, lang))
     return message
 
 
@@ -499,9 +741,10 @@ def problem_text(problem: Problem, lang: str) -> str:
     if check_language(lang) == "en" or key not in ZH:
         return str(problem)
     if key in EN:  # a message of ours: rendered again from the values it was made with
-        shown = ZH[key].format(**dict(problem.params))
+        shown = ZH[key].format(**_rendered(problem.params, "zh"))
     else:  # pydantic's: the Chinese for its error type, with the values of its context
-        shown = ZH[key].format(english=problem.message, **dict(problem.params))
+        context = {k: v.replace("' or '", "'、'").replace("', '", "'、'") if isinstance(v, str) else v for k, v in problem.params}
+        shown = ZH[key].format(english=problem.message, **context)
     got = problem.message.rfind(" (got ")
     if got >= 0 and key not in EN and "{english}" not in ZH[key]:  # keep the offending value pydantic reported; it is not English
         shown += ZH["problem.got"].format(value=problem.message[got + len(" (got ") : -1])
@@ -510,6 +753,19 @@ def problem_text(problem: Problem, lang: str) -> str:
     field = f" {problem.field}:" if problem.path else ""
     return f"{problem.location}:{field} {shown}"
 
+
+# Chinese-only entries: pydantic's error types (its English is its own message, and the
+# values in its context fill the Chinese), and messages whose English is made where they
+# are raised.
+PYDANTIC_TYPES = (
+    "missing", "extra_forbidden", "bool_type", "int_type", "int_from_float", "float_type", "string_type", "list_type",
+    "dict_type", "model_type", "datetime_parsing", "datetime_type", "timezone_aware", "string_too_short", "literal_error",
+    "enum", "greater_than", "greater_than_equal", "less_than", "less_than_equal", "string_pattern_mismatch", "too_short",
+    "too_long", "value_error", "union_tag_invalid", "condition_shape", "document_kind",
+)  # fmt: skip
+ENGLISH_ELSEWHERE: frozenset[str] = frozenset(
+    [f"problem.{t}" for t in PYDANTIC_TYPES] + ["problem.got", "problem.wrong_kind", "summary.invalid_fact"]
+)
 
 FACES = ("python", "cli")
 

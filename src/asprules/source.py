@@ -24,7 +24,7 @@ import yaml
 from pydantic import BeforeValidator, Field, ValidationError
 
 from .errors import AspRulesError, Problem, ProblemList, RulesetError
-from .i18n import LocalValueError
+from .i18n import LocalValueError, Said
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
@@ -65,9 +65,13 @@ class SourceDocument:
                 return None
             path = path[:-1]
 
-    def problem(self, path: SourcePath, message: str) -> Problem:
+    def problem(self, path: SourcePath, message: str | Said) -> Problem:
+        """A problem at ``path`` of this document; a :class:`~asprules.i18n.Said` message
+        keeps its catalog key and values, so it can be shown in Chinese too."""
         pos = self.locate(path)
         line, col = pos if pos else (None, None)
+        if isinstance(message, Said):
+            return Problem(message.english, path=tuple(path), file=self.file, line=line, column=col, code=message.code, params=message.params)
         return Problem(message=message, path=tuple(path), file=self.file, line=line, column=col)
 
     def resolve_path(self, loc: tuple[Any, ...], missing: bool = False) -> SourcePath:
