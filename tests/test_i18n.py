@@ -191,4 +191,4 @@ def test_cli_validate_in_chinese(capsys, tmp_path):
     write(tmp_path, "r.yaml", "asprules: 1\nkind: grading\nid: x\n")
     assert main(["validate", str(tmp_path), "--lang", "zh"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("错误：规则集无效（invalid ruleset: ") and "r.yaml:1:1: tables: 缺少必填字段" in err
+    assert err.startswith("错误：规则集无效：") and "r.yaml:1:1: tables: 缺少必填字段" in err

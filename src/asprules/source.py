@@ -37,7 +37,7 @@ FORMAT_VERSION = 1  # the `asprules:` key of every asprules document (rules, fac
 def _exact_version(value: Any) -> Any:
     # Literal[1] alone admits True and 1.0, which equal 1 in Python
     if type(value) is not int:
-        raise ValueError(f"the format version is the integer {FORMAT_VERSION}, got {value!r}")
+        raise LocalValueError("format_version", version=FORMAT_VERSION, value=repr(value))
     return value
 
 
@@ -177,7 +177,7 @@ for _first, _resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
 def _core_int(loader, node):  # type: ignore[no-untyped-def]
     text = loader.construct_scalar(node)
     if not _CORE_INT.match(text):  # an explicit !!int on a YAML 1.1 form (0b…, 1:30, 1_000)
-        raise ValueError(f"{text!r} is not a YAML 1.2 integer")
+        raise LocalValueError("not_yaml_integer", value=repr(text))
     if text.startswith(("0o", "0x")):
         return int(text[2:], 8 if text[1] == "o" else 16)
     return int(text, 10)
@@ -186,7 +186,7 @@ def _core_int(loader, node):  # type: ignore[no-untyped-def]
 def _core_float(loader, node):  # type: ignore[no-untyped-def]
     text = loader.construct_scalar(node)
     if not (_CORE_FLOAT.match(text) or _CORE_INT.match(text)) or text.startswith(("0o", "0x")):
-        raise ValueError(f"{text!r} is not a YAML 1.2 float")
+        raise LocalValueError("not_yaml_float", value=repr(text))
     lowered = text.lower()
     if lowered.endswith(".inf"):
         return float("-inf") if text.startswith("-") else float("inf")
