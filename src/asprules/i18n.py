@@ -483,6 +483,51 @@ EN: dict[str, str] = {
     'finding.period_inside': 'period {period!r} of calendar {calendar} lies wholly inside period {cover!r}, so it never decides anything',
     'finding.not_analysed': 'ruleset {ruleset!r} reads other decisions ({needs}): gaps, overlaps and masking are not checked for it, only for them',
     'finding.assumed': "{id}: provenance is 'assumed' (basis: {basis}); enter your organization's figure and mark it 'handbook' or 'policy'",
+    # deciding: rulebooks, backends, evaluation times, registries, scenario files, schemas
+    'problem.no_customer': "the fact names no customer, and the customer registry ({registry}) decides every customer's profile",
+    'problem.unregistered_customer': 'customer {customer} is not in the customer registry ({registry})',
+    'problem.customer_zone_changed': 'the fact changes the time zone of registered customer {customer} from {registered} to {given}',
+    'problem.customer_window_widened': 'the fact widens the maintenance window of registered customer {customer} from {registered} to {given}',
+    'summary.customer_refused': 'customer refused',
+    'summary.customer_refused_for': 'customer refused for {id}',
+    'summary.unknown_backend': 'unknown backend {backend}',
+    'problem.available_backends': 'available backends: {backends}',
+    'summary.no_authorization': 'no authorization ruleset loaded',
+    'summary.no_grading': 'no grading ruleset loaded',
+    'problem.loaded_files': 'loaded files: {files}',
+    'problem.loaded_no_files': 'loaded files: none',
+    'summary.at_needs_offset': 'at must be a datetime with a time zone offset',
+    'problem.got_value': 'got {value}',
+    'summary.rete_requires': 'ruleset {ruleset!r} reads other decisions (requires: {requires})',
+    'problem.rete_one_ruleset': "the rete backend grades one ruleset at a time; use backend='compiled'",
+    'summary.invalid_time': 'invalid evaluation time',
+    'problem.not_iso_time': '{value} is not an ISO 8601 date-time',
+    'problem.time_without_offset': '{value} is not an instant with a UTC offset (e.g. 2026-12-01T10:00:00+08:00)',
+    'summary.incident_number': 'incident #{index}: {summary}',
+    'summary.no_grading_named': 'no grading ruleset {decision!r} loaded',
+    'problem.decision_not_loaded': 'decision {decision!r} names no loaded ruleset; loaded: {loaded}',
+    'problem.decision_not_loaded_none': 'decision {decision!r} names no loaded ruleset; loaded: none',
+    'summary.several_gradings': 'several grading rulesets loaded ({ids}): name the decision',
+    'problem.name_the_decision': 'pass decision= one of {ids} (the CLI: --decision ID)',
+    'summary.unique_several': 'table {table}{place} has hit policy unique but several rows match',
+    'summary.any_levels_differ': 'table {table}{place} has hit policy any but the matching rows give different levels',
+    'summary.any_outputs_differ': 'table {table}{place} has hit policy any but the matching rows give different outputs',
+    'problem.rows_all_match': 'rows {rows} all match incident {incident}',
+    'summary.no_table_applies': 'incident {incident}: no grading table applies',
+    'problem.no_applies_when': "no table's applies_when holds (tables: {tables})",
+    'summary.invalid_scenario_file': '{file}: invalid scenario file',
+    'summary.scenarios_no_decision': '{file}: scenarios name no loaded decision',
+    'problem.scenario_decision_unloaded': 'decision {decision!r} names no loaded grading ruleset; loaded: {loaded}',
+    'problem.scenario_say_decision': 'several grading rulesets are loaded ({loaded}): say decision: ID here or at the top of the file',
+    'problem.rules_missing': '{name!r} ({path}) does not exist',
+    'summary.scenario_rules_missing': '{file}: the rules this scenario file names are not there (relative to the file; or run with --rules)',
+    'summary.no_scenario_files': '{path}: no scenario files',
+    'problem.directory_without_scenarios': 'the directory holds no {suffix} files',
+    'problem.scenario_say_type': 'say type: incident or type: operation (expect does not tell)',
+    'summary.unknown_schema': 'unknown schema {kind!r}',
+    'problem.schema_kinds': 'one of {kinds}',
+    'problem.schema_kinds_needs_rules': 'one of {kinds}; a declared fact schema needs --rules',
+    'summary.cannot_open_log': '{file}: cannot open the decision log',
 }
 
 ZH: dict[str, str] = {
@@ -962,6 +1007,51 @@ ZH: dict[str, str] = {
     'finding.period_inside': '日历 {calendar} 的时段 {period!r} 完全位于时段 {cover!r} 之内，因此永远不起决定作用',
     'finding.not_analysed': '规则集 {ruleset!r} 读取其他决策（{needs}）：不对它检查空缺、重叠和遮蔽，只检查被读取的决策',
     'finding.assumed': "{id}：provenance 为 'assumed'（依据：{basis}）；请填入贵组织的数值，并标为 'handbook' 或 'policy'",
+    # deciding: rulebooks, backends, evaluation times, registries, scenario files, schemas
+    'problem.no_customer': '事实未写明客户，而客户登记表（{registry}）决定每个客户的资料',
+    'problem.unregistered_customer': '客户 {customer} 不在客户登记表（{registry}）中',
+    'problem.customer_zone_changed': '事实把已登记客户 {customer} 的时区从 {registered} 改为 {given}',
+    'problem.customer_window_widened': '事实把已登记客户 {customer} 的维护窗口从 {registered} 放宽到 {given}',
+    'summary.customer_refused': '客户资料被拒绝',
+    'summary.customer_refused_for': '{id} 的客户资料被拒绝',
+    'summary.unknown_backend': '未知的评估后端 {backend}',
+    'problem.available_backends': '可用的评估后端：{backends}',
+    'summary.no_authorization': '未加载授权规则集',
+    'summary.no_grading': '未加载定级规则集',
+    'problem.loaded_files': '已加载的文件：{files}',
+    'problem.loaded_no_files': '未加载任何文件',
+    'summary.at_needs_offset': 'at 须为带时区偏移的日期时间',
+    'problem.got_value': '实际为 {value}',
+    'summary.rete_requires': '规则集 {ruleset!r} 读取其他决策（requires：{requires}）',
+    'problem.rete_one_ruleset': "rete 后端一次只能用一个规则集定级；请使用 backend='compiled'",
+    'summary.invalid_time': '评估时间无效',
+    'problem.not_iso_time': '{value} 不是 ISO 8601 日期时间',
+    'problem.time_without_offset': '{value} 不是带 UTC 偏移的时刻（如 2026-12-01T10:00:00+08:00）',
+    'summary.incident_number': '第 {index} 个故障：{summary}',
+    'summary.no_grading_named': '未加载定级规则集 {decision!r}',
+    'problem.decision_not_loaded': '决策 {decision!r} 不对应任何已加载的规则集；已加载：{loaded}',
+    'problem.decision_not_loaded_none': '决策 {decision!r} 不对应任何已加载的规则集；未加载任何规则集',
+    'summary.several_gradings': '已加载多个定级规则集（{ids}）：请指明决策',
+    'problem.name_the_decision': '请传入 decision=，取 {ids} 之一（命令行：--decision ID）',
+    'summary.unique_several': '定级表 {table}{place} 的命中策略为 unique，但有多条规则命中',
+    'summary.any_levels_differ': '定级表 {table}{place} 的命中策略为 any，但命中的规则给出不同的级别',
+    'summary.any_outputs_differ': '定级表 {table}{place} 的命中策略为 any，但命中的规则给出不同的输出',
+    'problem.rows_all_match': '规则 {rows} 都命中故障 {incident}',
+    'summary.no_table_applies': '故障 {incident}：没有适用的定级表',
+    'problem.no_applies_when': '没有定级表的 applies_when 成立（定级表：{tables}）',
+    'summary.invalid_scenario_file': '{file}：场景文件无效',
+    'summary.scenarios_no_decision': '{file}：场景指明的决策均未加载',
+    'problem.scenario_decision_unloaded': '决策 {decision!r} 不对应任何已加载的定级规则集；已加载：{loaded}',
+    'problem.scenario_say_decision': '已加载多个定级规则集（{loaded}）：请在此处或文件顶部写明 decision: ID',
+    'problem.rules_missing': '{name!r}（{path}）不存在',
+    'summary.scenario_rules_missing': '{file}：此场景文件指明的规则不存在（路径相对于该文件；或用 --rules 运行）',
+    'summary.no_scenario_files': '{path}：没有场景文件',
+    'problem.directory_without_scenarios': '该目录中没有 {suffix} 文件',
+    'problem.scenario_say_type': '请写明 type: incident 或 type: operation（expect 无法判断）',
+    'summary.unknown_schema': '未知的模式 {kind!r}',
+    'problem.schema_kinds': '可选 {kinds}',
+    'problem.schema_kinds_needs_rules': '可选 {kinds}；声明的事实模式需要 --rules',
+    'summary.cannot_open_log': '{file}：无法打开决策日志',
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
@@ -1077,12 +1167,25 @@ def _note(key: str, plain: tuple[tuple[str, str | tuple[str, str | None]], ...])
     return Note(msg, msg.render("en"))
 
 
-class Said(NamedTuple):
-    """A message of ours: its catalog key, the values it was made with, its English text."""
+class Said(str):
+    """A message of ours: its English text (it *is* that string, so code that prints,
+    compares or stores the English keeps working), with its catalog key and the values it
+    was made with, to render it again in any language."""
 
     key: str
-    params: tuple[tuple[str, str], ...]
-    english: str
+    params: tuple[tuple[str, object], ...]
+
+    def __new__(cls, key: str, params: tuple[tuple[str, object], ...], english: str) -> Said:
+        out = super().__new__(cls, english)
+        out.key, out.params = key, params
+        return out
+
+    def __reduce__(self):  # pickled (a process pool) as what it is
+        return (Said, (self.key, self.params, str(self)))
+
+    @property
+    def english(self) -> str:
+        return str.__str__(self)
 
     @property
     def code(self) -> str:

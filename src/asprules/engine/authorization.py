@@ -179,7 +179,7 @@ class AuthorizationEvaluator:
             violations.append(
                 Violation(
                     rule=REGISTRY_RULE, cite=registry.cite, provenance=registry.provenance,  # type: ignore[arg-type]
-                    message=LocalText(en=f"customer refused: {refused}", zh=f"客户资料被拒绝：{refused}"),
+                    message=LocalText(en=f"customer refused: {refused.english}", zh=f"客户资料被拒绝：{refused.render('zh')}"),
                 )
             )
         for i, con in enumerate(self.constraints):

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from .. import clock
+from ..i18n import Said
 from ..facts.fields import FieldType
 from ..facts.schema import FactSchema
 from ..format.calendars import Interval, Recurring
@@ -52,7 +53,7 @@ class Context:
     recurring: tuple[Recurring, ...] = ()  # yearly and weekly periods, and those in the customer's zone
     registry: Registry | None = None  # the authoritative customer profiles, when loaded
 
-    def refusal(self, fact: Any) -> str | None:
+    def refusal(self, fact: Any) -> Said | None:
         """Why a loaded customer registry refuses the fact's customer (``None``: it does not)."""
         return None if self.registry is None else self.registry.refusal(fact)
 
