@@ -1006,7 +1006,7 @@ ZH: dict[str, str] = {
     'finding.calendar_unasked': '日历 {calendar} 被 {rulesets} 引用，但其中没有条件询问敏感期（in_sensitive_period）',
     'finding.period_inside': '日历 {calendar} 的时段 {period!r} 完全位于时段 {cover!r} 之内，因此永远不起决定作用',
     'finding.not_analysed': '规则集 {ruleset!r} 读取其他决策（{needs}）：不对它检查空缺、重叠和遮蔽，只检查被读取的决策',
-    'finding.assumed': "{id}：provenance 为 'assumed'（依据：{basis}）；请填入贵组织的数值，并标为 'handbook' 或 'policy'",
+    'finding.assumed': "{id}：provenance 为 'assumed'（依据：「{basis}」）；请填入贵组织的数值，并标为 'handbook' 或 'policy'",
     # deciding: rulebooks, backends, evaluation times, registries, scenario files, schemas
     'problem.no_customer': '事实未写明客户，而客户登记表（{registry}）决定每个客户的资料',
     'problem.unregistered_customer': '客户 {customer} 不在客户登记表（{registry}）中',
