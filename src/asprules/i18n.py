@@ -528,6 +528,10 @@ EN: dict[str, str] = {
     'problem.schema_kinds': 'one of {kinds}',
     'problem.schema_kinds_needs_rules': 'one of {kinds}; a declared fact schema needs --rules',
     'summary.cannot_open_log': '{file}: cannot open the decision log',
+    # command line: an internal error, a witness line
+    'internal.traceback': 'asprules: internal error ({error}); this is a bug in asprules, please report it to its maintainers with the traceback above',
+    'internal.debug': 'asprules: internal error ({error}); this is a bug in asprules, please report it to its maintainers with the output of the same command run with --debug',
+    'report.labelled': '    {label}: {value}',
 }
 
 ZH: dict[str, str] = {
@@ -1052,6 +1056,10 @@ ZH: dict[str, str] = {
     'problem.schema_kinds': '可选 {kinds}',
     'problem.schema_kinds_needs_rules': '可选 {kinds}；声明的事实模式需要 --rules',
     'summary.cannot_open_log': '{file}：无法打开决策日志',
+    # command line: an internal error, a witness line
+    'internal.traceback': 'asprules：内部错误（{error}）；这是 asprules 的缺陷，请连同上面的回溯信息报告给维护者',
+    'internal.debug': 'asprules：内部错误（{error}）；这是 asprules 的缺陷，请用 --debug 重新运行同一命令，并把输出报告给维护者',
+    'report.labelled': '    {label}：{value}',
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}

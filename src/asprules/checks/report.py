@@ -66,7 +66,7 @@ def _text(f: Finding, lang: str = DEFAULT_LANGUAGE) -> str:
     for i, w in enumerate(f.witness):
         label = text("report.witness" if len(f.witness) == 1 else ("report.worse" if i else "report.less_bad"), lang)
         shown = w if isinstance(w, str) else json.dumps(w, ensure_ascii=False, sort_keys=True)
-        out.append(f"    {label}: {shown}")
+        out.append(text("report.labelled", lang, label=label, value=shown))
     return "\n".join(out)
 
 
