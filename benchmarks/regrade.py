@@ -13,6 +13,7 @@ Prints, from one run (ratios within the run; absolute rates move with the machin
 Every decision of the sample is checked against the per-record path first.
 
     python benchmarks/regrade.py --facts 1000000 --sample 50000 --repeat 3
+    python benchmarks/regrade.py --facts 10000000 --memory-only   # flat memory at 10 M rows
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ _FIELDS = (
 )
 
 
-def write_corpus(folder: Path, count: int, chunk: int = 100_000) -> tuple[Path, Path]:
+def write_corpus(folder: Path, count: int, chunk: int = 100_000, jsonl_too: bool = True) -> tuple[Path, Path]:
     """The same varied incidents as JSONL (ISO text) and Parquet (typed instants), in chunks."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -54,11 +55,12 @@ def write_corpus(folder: Path, count: int, chunk: int = 100_000) -> tuple[Path, 
          ("data_loss", pa.bool_()), ("security_breach", pa.bool_()), ("vip_customer", pa.bool_()), ("customer_complaint", pa.bool_())]
     )
     stream = workload.stream_incident_dicts(count)
-    with jsonl.open("w", encoding="utf-8") as out, pq.ParquetWriter(str(parquet), schema) as writer:
+    with (jsonl if jsonl_too else Path(os.devnull)).open("w", encoding="utf-8") as out, pq.ParquetWriter(str(parquet), schema) as writer:
         done = 0
         while done < count:
             facts = [next(stream) for _ in range(min(chunk, count - done))]
-            out.write("".join(json.dumps(f) + "\n" for f in facts))
+            if jsonl_too:
+                out.write("".join(json.dumps(f) + "\n" for f in facts))
             columns = {k: [f.get(k) for f in facts] for k in _FIELDS}
             for k in ("started_at", "recovered_at"):
                 columns[k] = [None if v is None else datetime.fromisoformat(v).astimezone(timezone.utc) for v in columns[k]]
@@ -93,20 +95,28 @@ def evaluation_alone(grader, parquet: Path, threads: int) -> float:
     return time.perf_counter() - started
 
 
-def peak_memory(parquet: Path, out: Path, rows: int) -> float:
-    """Peak RSS (MiB) of a fresh process re-grading the first ``rows`` rows."""
+def peak_memory(parquet: Path, out: Path, rows: int) -> tuple[float, float]:
+    """Peak RSS (MiB) and seconds of a fresh process re-grading the first ``rows`` rows
+    (the input is cut beforehand by another process, so its memory is not counted)."""
+    cut = f"{out}.in.parquet"
+    subprocess.run(
+        [sys.executable, "-c", f"import duckdb; duckdb.connect().execute(\"COPY (SELECT * FROM read_parquet('{parquet}') LIMIT {rows}) TO '{cut}' (FORMAT parquet)\")"],
+        check=True,
+    )
     code = (
-        "import resource, sys, duckdb, asprules\n"
+        "import resource, time, asprules\n"
         "from asprules.backends import columnar\n"
-        f"duckdb.connect().execute(\"COPY (SELECT * FROM read_parquet('{parquet}') LIMIT {rows}) TO '{out}.in.parquet' (FORMAT parquet)\")\n"
-        f"columnar.regrade_file('{out}.in.parquet', '{out}', asprules.load_rulesets(), threads=2)\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+        "started = time.perf_counter()\n"
+        f"columnar.regrade_file('{cut}', '{out}', asprules.load_rulesets(), threads=2)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, time.perf_counter() - started)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(done.stdout.strip().splitlines()[-1])
+    rss, seconds = done.stdout.strip().splitlines()[-1].split()
+    os.unlink(cut)
+    return float(rss), float(seconds)
 
 
-def spark_times(parquet: Path, rules) -> dict[int, float]:
+def spark_times(parquet: Path, rules, repeat: int = 1) -> dict[int, float]:
     from pyspark.sql import SparkSession
 
     from asprules.backends.columnar.spark import grade_dataframe
@@ -115,10 +125,14 @@ def spark_times(parquet: Path, rules) -> dict[int, float]:
     for cores in (1, 2):
         spark = SparkSession.builder.master(f"local[{cores}]").config("spark.ui.enabled", "false").getOrCreate()
         df = spark.read.parquet(str(parquet)).repartition(cores)
+        df.cache().count()  # read once: the time is the grading's
         decided, _ = grade_dataframe(df, rules)
-        started = time.perf_counter()
-        decided.groupBy("level").count().collect()
-        times[cores] = time.perf_counter() - started
+        best = float("inf")
+        for _ in range(repeat):
+            started = time.perf_counter()
+            decided.groupBy("level").count().collect()
+            best = min(best, time.perf_counter() - started)
+        times[cores] = best
         spark.stop()
     return times
 
@@ -130,10 +144,14 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--memory", action="store_true", help="measure peak memory at a quarter and at all of the corpus")
     parser.add_argument("--spark", action="store_true", help="also time Spark local mode, 1 partition vs 2")
+    parser.add_argument("--memory-only", action="store_true", help="only the memory runs (a Parquet corpus, no JSONL, no timings)")
     args = parser.parse_args(argv)
     rules = asprules.load_rulesets()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        if args.memory_only:
+            _, parquet = write_corpus(folder, args.facts, jsonl_too=False)
+            return memory(parquet, folder, args.facts)
         jsonl, parquet = write_corpus(folder, args.facts)
         grader = columnar.grader(rules, threads=2)
         # agreement first: the sample's levels from both paths
@@ -161,13 +179,17 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             ratios[label] = med / base
             print(f"{label:<22} {min(rates):>14,.0f} {med:>14,.0f} {med / base:>14.1f}x")
         if args.memory:
-            quarter = peak_memory(parquet, folder / "m1.parquet", args.facts // 4)
-            whole = peak_memory(parquet, folder / "m2.parquet", args.facts)
-            print(f"peak memory: {quarter:,.0f} MiB for {args.facts // 4:,} rows, {whole:,.0f} MiB for {args.facts:,} rows")
+            memory(parquet, folder, args.facts)
         if args.spark:
-            times = spark_times(parquet, rules)
-            print(f"Spark local: 1 partition {times[1]:.1f} s, 2 partitions {times[2]:.1f} s ({times[1] / times[2]:.2f}x)")
+            times = spark_times(parquet, rules, args.repeat)
+            print(f"Spark local: 1 partition {times[1]:.1f} s, 2 partitions {times[2]:.1f} s ({times[1] / times[2]:.2f}x), best of {args.repeat}")
         return ratios
+
+
+def memory(parquet: Path, folder: Path, rows: int) -> dict[str, float]:
+    (quarter, q_seconds), (whole, w_seconds) = peak_memory(parquet, folder / "m1.parquet", rows // 4), peak_memory(parquet, folder / "m2.parquet", rows)
+    print(f"peak memory: {quarter:,.0f} MiB for {rows // 4:,} rows ({q_seconds:.1f} s), {whole:,.0f} MiB for {rows:,} rows ({w_seconds:.1f} s)")
+    return {"quarter": quarter, "whole": whole}
 
 
 if __name__ == "__main__":

@@ -163,6 +163,19 @@ def grade(repeat: int, count: int = 5000) -> None:
     rules = asprules.load_rulesets()
     w, r = _rates(lambda: [asprules.grade(d, rules) for d in dicts], lambda: [Incident.model_validate(d) for d in dicts], repeat)
     print(f"grade(dict): {count / w:,.0f}/s; Incident.model_validate {count / r:,.0f}/s; ratio {r / w:.2f}  (target ≥ 0.75)")
+    # The rounds above grade the same incidents again, so the last few thousand decisions
+    # with deadlines of their own come from the evaluator's cache. A stream of new
+    # incidents does not: each round here starts from a freshly loaded rulebook.
+    best_w = best_r = float("inf")
+    for _ in range(max(3, repeat // 2)):
+        fresh = asprules.load_rulesets()
+        t0 = time.process_time()
+        [Incident.model_validate(d) for d in dicts]
+        best_r = min(best_r, time.process_time() - t0)
+        t0 = time.process_time()
+        [asprules.grade(d, fresh) for d in dicts]
+        best_w = min(best_w, time.process_time() - t0)
+    print(f"grade(dict), first pass (fresh rulebook): {count / best_w:,.0f}/s; ratio {best_r / best_w:.2f}")
 
 
 PARTS = {"cold": cold, "formats": formats, "derived": derived, "loader": loader, "authorize": authorize, "grade": grade}

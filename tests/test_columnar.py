@@ -337,3 +337,187 @@ def test_the_diff_entry_point_lists_the_tickets_whose_level_changes(tmp_path, co
     total, changed = columnar.corpus_levels(old, new, source)
     want = [(n + 1, f["id"], old.grading.grade(asprules.parse_incident(f)).level, new.grading.grade(asprules.parse_incident(f)).level) for n, f in enumerate(facts)]
     assert total == len(facts) and changed == [w for w in want if w[2] != w[3]] and changed
+
+
+def test_adjustments_one_layer_each_decide_as_the_folded_lookup(everything, corpus, monkeypatch):
+    """Past ADJUSTMENT_TABLE_MAX the adjustments run one SQL layer each: the same answers."""
+    from asprules.backends.columnar import rules as sql_rules
+
+    monkeypatch.setattr(sql_rules, "ADJUSTMENT_TABLE_MAX", 0)
+    grader = columnar.grader(everything)
+    assert any(name == "__fired_0" for layer in grader.compiled.layers for name, _ in layer)
+    decided, invalid = grader.regrade_table(arrow_of(corpus[:1500]))
+    answers = columnar_answers(decided, invalid)
+    assert all(same(expected(everything, f), answers[n + 1]) for n, f in enumerate(corpus[:1500]))
+    assert any(a[2] and a[0] != "error" and len(a[2]) > 1 for a in answers.values())
+
+
+# --- the Python API over Arrow, pandas and polars data -----------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["arrow", "record batch reader", "pandas", "polars"])
+def test_the_python_api_grades_arrow_tables_and_pandas_and_polars_frames(kind, everything, corpus):
+    """The same answers from each kind of table (customers' zones and periods included),
+    and a bad row among them listed with its row number."""
+    facts = corpus[:600] + [_with({"environment": "lab"})]
+    table = arrow_of(facts)
+    if kind == "record batch reader":
+        data = pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=200))
+    elif kind == "pandas":
+        pd = pytest.importorskip("pandas")
+        data = table.to_pandas()
+        assert isinstance(data, pd.DataFrame)
+    elif kind == "polars":
+        pl = pytest.importorskip("polars")
+        data = pl.from_arrow(table)
+        assert isinstance(data, pl.DataFrame)
+    else:
+        data = table
+    decided, invalid = columnar.regrade_table(data, everything)
+    answers = columnar_answers(decided, invalid)
+    assert len(answers) == len(facts)
+    assert all(same(expected(everything, f), answers[n + 1]) for n, f in enumerate(facts[:-1]))
+    assert answers[len(facts)][0] == "error" and any("environment: lab" in p for p in answers[len(facts)][1])
+
+
+def test_a_table_of_another_kind_is_a_typed_error():
+    with pytest.raises(FactError, match="expected an Arrow table, a pandas or polars DataFrame"):
+        columnar.regrade_table([{"id": "x"}], asprules.load_rulesets(RULESETS))
+
+
+# --- DuckDB's errors: the input's fault is a typed error, ours an internal error ------------------
+
+
+def test_a_malformed_record_is_a_typed_error_naming_the_file(tmp_path, capsys):
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(incident()) + "\n" + '{"id": "x", "environment": oops}\n', encoding="utf-8")
+    with pytest.raises(FactError, match="cannot be read") as caught:
+        columnar.regrade_file(source, tmp_path / "out.parquet", asprules.load_rulesets(RULESETS))
+    assert caught.value.problems[0].file == str(source) and "Malformed JSON" in caught.value.problems[0].message
+    assert main(["regrade", str(source), "-o", str(tmp_path / "out.parquet")]) == 2
+    err = capsys.readouterr().err
+    assert "in.jsonl" in err and "Traceback" not in err and "internal error" not in err
+
+
+def test_a_duckdb_error_in_the_generated_sql_is_an_internal_error_not_bad_input(tmp_path, capsys, monkeypatch):
+    """Bad input never reaches DuckDB as an error (columns are checked first, rows become
+    problems); an error DuckDB raises on our statement is our bug: exit 3, one line asking
+    for a report, the traceback only with --debug."""
+    from asprules.backends.columnar import duck
+
+    real = duck.DuckGrader.query
+    monkeypatch.setattr(duck.DuckGrader, "query", lambda self, raw, source: real(self, raw, source).replace("LIST_EXTRACT(", "NO_SUCH_FUNCTION(", 1))
+    source = write_jsonl(tmp_path / "in.jsonl", [incident()])
+    with pytest.raises(duck.GeneratedSQLError, match="(?i)no_such_function") as caught:
+        columnar.regrade_file(source, tmp_path / "out.parquet", asprules.load_rulesets(RULESETS))
+    assert not isinstance(caught.value, asprules.AspRulesError)
+    assert main(["regrade", str(source), "-o", str(tmp_path / "out.parquet")]) == 3
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "internal error (GeneratedSQLError" in err and "report" in err
+    assert main(["--debug", "regrade", str(source), "-o", str(tmp_path / "out.parquet")]) == 3
+    assert "Traceback" in capsys.readouterr().err
+    # the same statement failing while rows stream (a conversion in our SQL, not the input's)
+    monkeypatch.setattr(duck.DuckGrader, "query", lambda self, raw, source: f"SELECT CAST('x' || CAST(row AS VARCHAR) AS INTEGER) AS v, * FROM ({real(self, raw, source)})")
+    with pytest.raises(duck.GeneratedSQLError, match="Conversion"):
+        columnar.regrade_file(source, tmp_path / "out.parquet", asprules.load_rulesets(RULESETS))
+
+
+def test_two_hundred_thousand_varied_incidents_decide_as_the_compiled_backend(everything, tmp_path):
+    """The issue's corpus size, in CI (about 30 s, one test): level, base level, deciding row
+    and fired adjustments of every incident, Parquet out of JSONL in, against the compiled
+    backend; the engine's evaluation errors as the rows' problems."""
+    rng = random.Random(200_000)
+    facts = [random_incident(rng, n) for n in range(200_000)]
+    source = write_jsonl(tmp_path / "in.jsonl", facts)
+    summary = columnar.regrade_file(source, tmp_path / "out.parquet", everything)
+    decided = pq.read_table(tmp_path / "out.parquet", columns=["row", "level", "base_level", "rows", "adjustments"]).to_pydict()
+    got = {row: (level, base, rows, adjustments) for row, level, base, rows, adjustments in zip(*decided.values())}
+    errors = {json.loads(line)["row"] for line in (tmp_path / "out.errors.jsonl").read_text().splitlines()} if summary.invalid else set()
+    grading = everything.grading
+    mismatches, kinds = [], set()
+    for n, fact in enumerate(facts, 1):
+        try:
+            d = grading.grade(asprules.parse_incident(fact))
+        except EvaluationError:
+            if n not in errors:
+                mismatches.append((n, "error", got.get(n)))
+            continue
+        want = (d.level, d.base_level, ",".join(f.id for f in d.fired if f.kind == "row"), ",".join(f.id for f in d.fired if f.kind == "adjustment"))
+        kinds.add(want[2:])
+        if got.get(n) != want:
+            mismatches.append((n, want, got.get(n)))
+    assert not mismatches[:3] and summary.rows == len(facts) == len(got) + len(errors)
+    assert len(kinds) > 40  # the corpus reaches many rows and combinations of adjustments
+
+
+# --- asprules diff --scenarios over a large corpus: the columnar replay ------------------------
+
+
+def _stricter(tmp_path):
+    text = (RULESETS / "grading.yaml").read_text(encoding="utf-8").replace("{field: outage_minutes, ge: 30}", "{field: outage_minutes, ge: 5}")
+    folder = tmp_path / "new"
+    folder.mkdir(exist_ok=True)
+    (folder / "grading.yaml").write_text(text, encoding="utf-8")
+    (folder / "calendar-cn.yaml").write_text((RULESETS / "calendar-cn.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    return folder
+
+
+def _bad_rows(report):
+    return report.bad_count, [(b.file, b.line) for b in report.bad_rows]
+
+
+def test_diff_over_a_corpus_on_the_columnar_backend_equals_the_per_record_replay(tmp_path, corpus, capsys):
+    """The same decisions counted, the same changes (place, id, levels, direction) and the
+    same bad rows at the same lines — blank lines in the file included — from the CLI too."""
+    from asprules.checks.diff import diff
+
+    old, new = asprules.load_rulesets(RULESETS), asprules.load_rulesets(_stricter(tmp_path))
+    facts = corpus[:1500]
+    lines = [json.dumps(f) for f in facts]
+    lines[10] = json.dumps(_with({"environment": "lab"}))
+    lines[20] = json.dumps(_with({"affected_users": 5.0}))
+    lines.insert(30, "")
+    source = tmp_path / "corpus.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    records, columns = diff(old, new, [source], backend="records"), diff(old, new, [source], backend="columnar")
+    assert columns.corpus_total == records.corpus_total and records.corpus_changes
+    assert [c.to_json() for c in columns.corpus_changes] == [c.to_json() for c in records.corpus_changes]
+    assert _bad_rows(columns) == _bad_rows(records) == (2, [(str(source), 11), (str(source), 21)])
+    assert columns.notes == records.notes
+    outputs = []
+    for backend in ("records", "columnar"):
+        assert main(["diff", str(RULESETS), str(_stricter(tmp_path)), "--scenarios", str(source), "--backend", backend, "--format", "json"]) == 2
+        outputs.append(json.loads(capsys.readouterr().out))
+    for out in outputs:
+        for bad in out["corpus"]["bad"]:
+            bad.pop("message")  # the first problem of each row: the typed model's order or the columns' order
+        for finding in out["findings"]:
+            if finding["code"] == "bad-row":
+                finding.pop("message")
+    assert outputs[0] == outputs[1]
+
+
+def test_diff_over_a_parquet_corpus_uses_the_columnar_backend(tmp_path, corpus):
+    from asprules.checks.diff import diff
+
+    old, new = asprules.load_rulesets(RULESETS), asprules.load_rulesets(_stricter(tmp_path))
+    facts = corpus[:800]
+    pq.write_table(arrow_of(facts), tmp_path / "corpus.parquet")
+    jsonl = write_jsonl(tmp_path / "corpus.jsonl", facts)
+    from_parquet, per_record = diff(old, new, [tmp_path / "corpus.parquet"]), diff(old, new, [jsonl], backend="records")
+    assert from_parquet.corpus_total == per_record.corpus_total == len(facts)
+    strip = lambda report: [{**c.to_json(), "source": c.source.rpartition(":")[2]} for c in report.corpus_changes]  # noqa: E731
+    assert strip(from_parquet) == strip(per_record) and from_parquet.corpus_changes
+
+
+def test_a_corpus_the_columnar_backend_cannot_read_is_replayed_per_record_with_a_note(tmp_path, corpus):
+    """Envelope lines (or a decision log) are not bare incidents: the same answer, per record."""
+    from asprules.checks.diff import diff
+
+    old, new = asprules.load_rulesets(RULESETS), asprules.load_rulesets(_stricter(tmp_path))
+    source = write_jsonl(tmp_path / "corpus.jsonl", [{"type": "incident", "fact": f} for f in corpus[:300]])
+    records, columns = diff(old, new, [source], backend="records"), diff(old, new, [source], backend="columnar")
+    assert [c.to_json() for c in columns.corpus_changes] == [c.to_json() for c in records.corpus_changes] and records.corpus_changes
+    (note,) = [n for n in columns.notes if not isinstance(n, str)]
+    assert "replayed per record" in note.english and ("'fact'" in note.english or "'type'" in note.english)
+    assert "逐条重放" in columns.text("zh")

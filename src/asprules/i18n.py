@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 from functools import lru_cache
-from typing import Annotated, Iterable, Mapping, NamedTuple, Union
+from typing import Annotated, Any, Iterable, Mapping, NamedTuple, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -143,6 +143,7 @@ EN: dict[str, str] = {
     "diff.regions": "{count} changed region{plural}",
     "diff.corpus": "corpus: {changed} of {total} decisions change",
     "diff.note": "note: {note}",
+    "diff.replay_per_record": "{file} replayed per record, not on the columnar backend: {reason}",
     "direction.lower": "lower",
     "direction.raise": "raise",
     "direction.more permissive": "more permissive",
@@ -671,6 +672,7 @@ ZH: dict[str, str] = {
     "diff.regions": "{count} 个输入区域的决策有变化",
     "diff.corpus": "样本：{total} 个决策中有 {changed} 个变化",
     "diff.note": "注意：{note}",
+    "diff.replay_per_record": "{file} 逐条重放，未用列式后端：{reason}",
     "direction.lower": "降低",
     "direction.raise": "升高",
     "direction.more permissive": "更宽松",
@@ -1168,11 +1170,43 @@ def note(key: str, **args: Arg) -> Note:
 # validation is skipped.
 @lru_cache(maxsize=4096)
 def _note(key: str, plain: tuple[tuple[str, str | tuple[str, str | None]], ...]) -> Note:
+    args = tuple((k, v if isinstance(v, str) else _local_text(v[0], v[1])) for k, v in plain)
+    return _made(key, args)
+
+
+def fresh_note(key: str, **args: Arg) -> Note:
+    """Like :func:`note`, for a message that names the fact's own times (``approved at
+    2026-12-01T03:10+08:00, after the start``): made each time and never cached, since no
+    two facts share it and caching it would push out the notes that do recur."""
+    return _made(key, tuple(args.items()))
+
+
+def _made(key: str, args: tuple[tuple[str, Arg], ...]) -> Note:
+    """The note for a catalog key and validated arguments (``Message.model_construct``
+    without its per-call bookkeeping: every decision with a reason makes some)."""
     if key not in EN:
         raise KeyError(f"no message {key!r} in the catalog")
-    args = tuple((k, v if isinstance(v, str) else LocalText(en=v[0], zh=v[1])) for k, v in plain)
-    msg = Message.model_construct(key=key, args=args)
-    return Note(msg, msg.render("en"))
+    msg = _construct(Message, {"key": key, "args": args})
+    return Note(msg, _render_en(key, args))
+
+
+def _render_en(key: str, args: tuple[tuple[str, Arg], ...]) -> str:
+    """``Message(key, args).render("en")``."""
+    return EN[key].format(**{k: printable(v.en if isinstance(v, LocalText) else v) for k, v in args})
+
+
+def _local_text(en: str, zh: str | None) -> LocalText:
+    return _construct(LocalText, {"en": en, "zh": zh})
+
+
+def _construct(cls: type[BaseModel], fields: dict[str, Any]) -> Any:
+    """A model instance from validated values, every field given (as ``model_construct``)."""
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", fields)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(fields))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
 
 
 class Said(str):

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable
 from ..decide import fact_parser
 from ..errors import AspRulesError
 from ..format.document import AllOf, AnyOf, Compare, NotOf
-from ..i18n import DEFAULT_LANGUAGE, Said, said
+from ..i18n import DEFAULT_LANGUAGE, Note, Said, said
 from ..i18n import text as say
 from ..loader import Rulebook
 from .analysis import source_of, zone_and_periods
@@ -75,7 +75,7 @@ class DiffReport:
                 "bad_rows": self.bad_count,
                 "bad": [b.to_json() for b in self.bad_rows],
             },
-            "notes": [n.english for n in self.notes],
+            "notes": [_english(n) for n in self.notes],
         }
 
     def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -91,8 +91,21 @@ class DiffReport:
             lines += [f"  {b.text()}" for b in self.bad_rows]
             if self.bad_count > len(self.bad_rows):
                 lines.append(say("diff.more_rows", lang, count=self.bad_count - len(self.bad_rows)))
-        lines += [say("diff.note", lang, note=n.render(lang)) for n in self.notes]
+        lines += [say("diff.note", lang, note=_in(n, lang)) for n in self.notes]
         return "\n".join(lines)
+
+
+def _english(note) -> str:
+    """A note as text: a catalog message (:class:`~asprules.i18n.Said`), a plain string,
+    or an :class:`~asprules.i18n.Note`, in English."""
+    return note.english if isinstance(note, (Said, Note)) else note
+
+
+def _in(note, lang: str) -> str:
+    """A note in ``lang``."""
+    if isinstance(note, Said):
+        return note.render(lang)
+    return note if isinstance(note, str) else note.message.render(lang)
 
 
 # --- grading, symbolically -------------------------------------------------------------
@@ -501,13 +514,18 @@ def policy_notes(old: Rulebook, new: Rulebook) -> list[Said]:
 # --- over a corpus --------------------------------------------------------------------------
 
 
-def corpus_changes(old: Rulebook, new: Rulebook, paths: Iterable[str | Path], step: Callable[[], None] | None = None) -> Replay:
+def corpus_changes(
+    old: Rulebook, new: Rulebook, paths: Iterable[str | Path], step: Callable[[], None] | None = None, backend: str = "auto"
+) -> Replay:
     """Every corpus fact decided by both versions (:func:`.replay.replay`); ``step`` is
-    called once per fact decided (a progress counter)."""
-    return replay(old, new, paths, judge_levels, step)
+    called once per fact decided per record (a progress counter); ``backend``: see
+    :func:`.replay.replay`."""
+    return replay(old, new, paths, judge_levels, step, backend)
 
 
-def diff(old: Rulebook, new: Rulebook, corpus: Iterable[str | Path] = (), step: Callable[[], None] | None = None) -> DiffReport:
+def diff(
+    old: Rulebook, new: Rulebook, corpus: Iterable[str | Path] = (), step: Callable[[], None] | None = None, backend: str = "auto"
+) -> DiffReport:
     """What changes from ``old`` to ``new``: bands of the input space, and over ``corpus``."""
     report = DiffReport()
     changes, notes = grading_changes(old, new)
@@ -520,8 +538,9 @@ def diff(old: Rulebook, new: Rulebook, corpus: Iterable[str | Path] = (), step: 
     report.notes += policy_notes(old, new)
     corpus = list(corpus)
     if corpus:
-        found = corpus_changes(old, new, corpus, step)
+        found = corpus_changes(old, new, corpus, step, backend)
         report.corpus_total, report.corpus_changes = found.total, found.changes
+        report.notes += found.notes
         report.bad_rows, report.bad_count = found.bad, found.bad_count
     return report
 

@@ -41,7 +41,7 @@ def cmd_diff(args) -> int:
     old, new = rulebooks(args)
     progress = Progress(None, i18n.text("progress.corpus", args.lang))
     try:
-        report = diff(old, new, args.scenarios or (), step=progress.step)
+        report = diff(old, new, args.scenarios or (), step=progress.step, backend=args.backend)
     finally:
         progress.close()
     breaking = report.breaking(only_raise=args.only_raise, only_restrict=args.only_restrict)
@@ -104,6 +104,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("spec", nargs="*", metavar="OLD NEW [-- PATHS]", help="two rule paths, or two git revisions and optional paths")
     p.add_argument("--base", metavar="BRANCH", help="compare the working tree with the commit it forked from BRANCH (a pull request against its base)")
     p.add_argument("--scenarios", action="append", metavar="PATH", help="scenario files or JSONL facts to decide under both (repeatable)")
+    p.add_argument(
+        "--backend", choices=("auto", "records", "columnar"), default="auto",
+        help="how --scenarios corpora are replayed: auto (Parquet, CSV and large JSONL of incidents on the columnar backend "
+        "when its extra is installed), records (every fact through the engine), columnar (every file DuckDB reads)",
+    )
     p.add_argument("--only-raise", action="store_true", help="fail if any incident would be graded less severe (or not comparably)")
     p.add_argument("--only-restrict", action="store_true", help="fail if the new rules authorize any operation the old did not")
     add_ci_format(p)

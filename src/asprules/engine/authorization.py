@@ -30,9 +30,9 @@ from ..format.document import (
     RiskClass,
     Step,
 )
-from ..i18n import CHANNEL_NAMES, ZH, Note, note
+from ..i18n import CHANNEL_NAMES, ZH, Note, fresh_note, note
 from .compile import Context, Predicate, compile_condition
-from .decisions import AuthorizationDecision, CountedApproval, built, FiredRule, Obligation, RulesetRef, StepResult, Violation
+from .decisions import AuthorizationDecision, CountedApproval, FiredRule, Obligation, RulesetRef, StepResult, Violation, built
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,9 @@ class _Step:
     unsent: dict[str, Note]  # "no <channel> notification sent", made once per channel
     valid_for: timedelta | None = None
     archive_within: timedelta | None = None
+    named: LocalText | None = None  # the step by its id in English, its name in Chinese (see _named)
+    roles_text: str = ""  # the roles that may approve, as a refusal lists them
+    fired: FiredRule | None = None  # the step in a decision's ``fired`` once satisfied, made once
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,9 @@ class _Constraint:
     applies_to: frozenset[str] | None
     timed: tuple[InPeriodSpec, ...] = ()  # the period conditions in ``when``: a denial names the period met
     local: bool = False  # ``when`` reads local time or a window: a denial gives the local time
+    fired_violated: FiredRule | None = None  # the constraint in ``fired``, made once per outcome
+    fired_waived: FiredRule | None = None
+    violation: Violation | None = None  # its violation when it names no period or time (made once)
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,13 @@ def _fmt(at: datetime) -> str:
 REGISTRY_RULE = "customer-registry"
 
 
+def _compiled_marker(_index: int) -> bool:
+    raise AssertionError("COMPILED is a marker for AuthorizationEvaluator.decide, never called")
+
+
+COMPILED: Callable[[int], bool] = _compiled_marker  # decide(): the compiled predicates say which rules hold
+
+
 class AuthorizationEvaluator:
     def __init__(self, doc: AuthorizationDocument, ctx: Context, ref: RulesetRef):
         self.doc = doc
@@ -81,17 +94,7 @@ class AuthorizationEvaluator:
             (rc, compile_condition(ctx, rc.when)) for rc in doc.risk_classes
         )
         self.steps = {s.id: self._compile_step(ctx, s) for s in doc.steps}
-        self.constraints = tuple(
-            _Constraint(
-                c,
-                compile_condition(ctx, c.when),
-                compile_condition(ctx, c.unless) if c.unless is not None else None,
-                frozenset(c.applies_to) if c.applies_to else None,
-                tuple(_period_specs(c.when)),
-                _reads_local_time(c.when),
-            )
-            for c in doc.constraints
-        )
+        self.constraints = tuple(self._compile_constraint(ctx, c) for c in doc.constraints)
         self.obligations = tuple(
             _Obligation(
                 o, compile_condition(ctx, o.when), frozenset(o.applies_to) if o.applies_to else None,
@@ -102,23 +105,53 @@ class AuthorizationEvaluator:
         self.retrospective = {
             rc.id: {r.step: (r, clock.parse_duration(r.within)) for r in rc.retrospective} for rc in doc.risk_classes
         }
+        # Made once per ruleset, not per decision: each risk class's entry in ``fired`` and
+        # its groups of steps separated from one another (see _separate).
+        self._risk_fired = {
+            rc.id: built(FiredRule, id=rc.id, kind="risk_class", cite=rc.cite, provenance=rc.provenance, title=rc.name)
+            for rc in doc.risk_classes
+        }
+        self._separated = {rc.id: self._separation_groups(rc) for rc in doc.risk_classes}
+        self._suggestions: dict[tuple[str, frozenset[str]], str] = {}  # "did you mean" for names in facts (bounded)
         self.role_ids = frozenset(r.id for r in doc.roles)
+        self.step_ids = frozenset(self.steps)
         self.role_names = {r.id: r.name for r in doc.roles}
         self.obligation_ids = frozenset(o.id for o in doc.obligations)
         self.known_obligations = frozenset(self._obligation_ids())
 
     @staticmethod
     def _compile_step(ctx: Context, step: Step) -> _Step:
-        unrecorded = note("reason.no_approval", step=_named(step.id, step.name))
+        named = _named(step.id, step.name)
+        unrecorded = note("reason.no_approval", step=named)
         channels = step.notification.channels if step.notification else ()
         unsent = {c: note("reason.no_notification", channel=CHANNEL_NAMES.get(c, c)) for c in channels}
+        fired = _fired(step, "step", step.name, "detail.satisfied")
         if step.approval is None:
-            return _Step(step, frozenset(), None, (), unrecorded, unsent)
+            return _Step(step, frozenset(), None, (), unrecorded, unsent, named=named, fired=fired)
         forms = frozenset(step.approval.evidence) if step.approval.evidence is not None else None
         extra = tuple((compile_condition(ctx, e.when), frozenset(e.forms)) for e in step.approval.evidence_also)
         valid = clock.parse_duration(step.approval.valid_for) if step.approval.valid_for else None
         archive = clock.parse_duration(step.approval.archive.within) if step.approval.archive else None
-        return _Step(step, frozenset(step.approval.roles), forms, extra, unrecorded, unsent, valid, archive)
+        roles = frozenset(step.approval.roles)
+        return _Step(step, roles, forms, extra, unrecorded, unsent, valid, archive, named=named, fired=fired, roles_text=", ".join(sorted(roles)))
+
+    @staticmethod
+    def _compile_constraint(ctx: Context, c: Constraint) -> _Constraint:
+        timed, local = tuple(_period_specs(c.when)), _reads_local_time(c.when)
+        fixed = None
+        if not timed and not local:  # the denial says nothing of the operation: one Violation serves all
+            fixed = built(Violation, rule=c.id, cite=c.cite, provenance=c.provenance, message=c.message, detail=None, detail_message=None)
+        return _Constraint(
+            c,
+            compile_condition(ctx, c.when),
+            compile_condition(ctx, c.unless) if c.unless is not None else None,
+            frozenset(c.applies_to) if c.applies_to else None,
+            timed,
+            local,
+            _fired(c, "constraint", c.title, "detail.violated"),
+            _fired(c, "constraint", c.title, "detail.waived"),
+            fixed,
+        )
 
     def with_why_not(self, op: Operation, decision: AuthorizationDecision) -> AuthorizationDecision:
         """``decision`` with, for each broken constraint, what in its condition matched."""
@@ -134,18 +167,9 @@ class AuthorizationEvaluator:
     def authorize(self, op: Operation, at: datetime | None = None) -> AuthorizationDecision:
         """The decision for ``op`` as of ``at`` (default: its scheduled start)."""
         risk = next(i for i, (_, pred) in enumerate(self.risk_classes) if pred(op))  # the catch-all guarantees one
-        constraints = self.constraints
         steps = self.steps
-        obligations = self.obligations
-        return self.decide(
-            op,
-            risk,
-            lambda i: constraints[i].when(op),
-            lambda i: constraints[i].unless is not None and constraints[i].unless(op),  # type: ignore[misc]
-            lambda step_id, i: steps[step_id].extra_forms[i][0](op),
-            at=at,
-            obliges=lambda i: obligations[i].when(op),
-        )
+        # constraints and obligation rules: their compiled predicates, called directly
+        return self.decide(op, risk, COMPILED, COMPILED, lambda step_id, i: steps[step_id].extra_forms[i][0](op), at=at, obliges=COMPILED)
 
     def decide(
         self,
@@ -163,12 +187,15 @@ class AuthorizationEvaluator:
 
         ``violates(i)`` / ``waived(i)``: constraint ``i``'s ``when`` / ``unless`` holds;
         ``extends_evidence(step, i)``: the step's ``evidence_also[i].when`` holds;
-        ``obliges(i)``: obligation rule ``i``'s ``when`` holds. ``at``: the evaluation time."""
+        ``obliges(i)``: obligation rule ``i``'s ``when`` holds. ``at``: the evaluation time.
+        ``violates``, ``waived`` or ``obliges`` given as :data:`COMPILED`: the compiled
+        predicates decide (what :meth:`authorize` passes, saving a call per rule); ``obliges``
+        left ``None``: no obligation rule holds."""
         now = at if at is not None else op.scheduled_start
         if now.tzinfo is None:
             raise EvaluationError("evaluation time has no UTC offset", [Problem(f"at={now.isoformat()}: give an offset, e.g. +08:00", path=("at",))])
         risk = self.risk_classes[risk_index][0]
-        fired = [FiredRule(id=risk.id, kind="risk_class", cite=risk.cite, provenance=risk.provenance, title=risk.name)]
+        fired = [self._risk_fired[risk.id]]
         zone = self.ctx.zone_of(op)
 
         violations: list[Violation] = []
@@ -177,43 +204,48 @@ class AuthorizationEvaluator:
             registry = self.ctx.registry
             assert registry is not None
             violations.append(
-                Violation(
-                    rule=REGISTRY_RULE, cite=registry.cite, provenance=registry.provenance,  # type: ignore[arg-type]
-                    message=LocalText(en=f"customer refused: {refused.english}", zh=f"客户资料被拒绝：{refused.render('zh')}"),
+                built(
+                    Violation,
+                    rule=REGISTRY_RULE, cite=registry.cite, provenance=registry.provenance,
+                    message=built(LocalText, en=f"customer refused: {refused.english}", zh=f"客户资料被拒绝：{refused.render('zh')}"),
                 )
             )
         for i, con in enumerate(self.constraints):
             if con.applies_to is not None and risk.id not in con.applies_to:
                 continue
-            if not violates(i):
+            if not (con.when(op) if violates is COMPILED else violates(i)):
                 continue
-            m = con.model
-            if waived(i):
-                fired.append(_fired(m, "constraint", m.title, "detail.waived"))
+            if (con.unless is not None and con.unless(op)) if waived is COMPILED else waived(i):
+                fired.append(con.fired_waived)  # type: ignore[arg-type]
                 continue
-            where = self._where(con, op, zone)
-            violations.append(
-                Violation(
-                    rule=m.id, cite=m.cite, provenance=m.provenance, message=m.message,
-                    detail=where.english if where else None, detail_message=where.message if where else None,
+            if con.violation is not None:
+                violations.append(con.violation)
+            else:
+                m = con.model
+                where = self._where(con, op, zone)
+                violations.append(
+                    built(
+                        Violation,
+                        rule=m.id, cite=m.cite, provenance=m.provenance, message=m.message,
+                        detail=where.english if where else None, detail_message=where.message if where else None,
+                    )
                 )
-            )
-            fired.append(_fired(m, "constraint", m.title, "detail.violated"))
+            fired.append(con.fired_violated)  # type: ignore[arg-type]
 
         obligations: list[Obligation] = []
         results = self._chain(risk, op, extends_evidence, now, zone, obligations)
         for r in results:
             if r.satisfied:
-                s = self.steps[r.id].model
-                fired.append(_fired(s, "step", s.name, "detail.satisfied"))
+                fired.append(self.steps[r.id].fired)  # type: ignore[arg-type]
         for i, ob in enumerate(self.obligations):
             if ob.applies_to is not None and risk.id not in ob.applies_to:
                 continue
-            if obliges is not None and obliges(i):
+            if obliges is not None and (ob.when(op) if obliges is COMPILED else obliges(i)):
                 obligations.append(self._rule_obligation(ob, op, now, zone))
         missing = tuple(r.id for r in results if not r.satisfied)
         status = "denied" if violations else ("pending" if missing else "authorized")
-        return AuthorizationDecision(
+        return built(
+            AuthorizationDecision,
             status=status,
             risk=risk.id,
             risk_name=risk.name,
@@ -240,12 +272,12 @@ class AuthorizationEvaluator:
                 continue
             period = self.ctx.period_met(op, lo, hi)
             if period is not None:
-                return note(
+                return fresh_note(
                     "violation.in_period", period=period.name, source=period.source,
                     start=_fmt(period.start.astimezone(zone)), end=_fmt(period.end.astimezone(zone)),
                     op_start=start, op_end=end, zone=zone.key,
                 )
-        return note("violation.local_time", start=start, end=end, zone=zone.key)
+        return fresh_note("violation.local_time", start=start, end=end, zone=zone.key)
 
     # --- records the ruleset cannot read ---------------------------------------------
 
@@ -254,18 +286,29 @@ class AuthorizationEvaluator:
         for i, a in enumerate(getattr(op, "approvals", ())):
             who = _by(a, i)
             if a.step not in self.steps:
-                out.append(f"approval by {who} names step {a.step!r}, which the ruleset does not have{_suggest(a.step, self.steps)}; it is ignored")
+                out.append(f"approval by {who} names step {a.step!r}, which the ruleset does not have{self._suggest(a.step, self.step_ids)}; it is ignored")
             if a.role not in self.role_ids:
-                out.append(f"approval by {who} names role {a.role!r}, which the ruleset does not declare{_suggest(a.role, self.role_ids)}; it does not count")
+                out.append(f"approval by {who} names role {a.role!r}, which the ruleset does not declare{self._suggest(a.role, self.role_ids)}; it does not count")
         for n in getattr(op, "notifications", ()):
             role = getattr(n, "role", None)
             if role is not None and role not in self.role_ids:
-                out.append(f"notification to {getattr(n, 'to', '?')} names role {role!r}, which the ruleset does not declare{_suggest(role, self.role_ids)}")
+                out.append(f"notification to {getattr(n, 'to', '?')} names role {role!r}, which the ruleset does not declare{self._suggest(role, self.role_ids)}")
         known = self.known_obligations
         for c in getattr(op, "confirmations", ()):
             if c.obligation not in known:
                 out.append(f"confirmation by {getattr(c, 'by', '?')} names obligation {c.obligation!r}, which no rule of the ruleset imposes")
         return tuple(out)
+
+    def _suggest(self, name: str, names: frozenset[str]) -> str:
+        """`` (did you mean 'x'?)`` for an unknown name from a fact, remembered per name:
+        the same misspelt role recurs across a day's operations (at most _SUGGEST_LIMIT kept)."""
+        key = (name, names)
+        said = self._suggestions.get(key)
+        if said is None:
+            said = _suggest(name, names)
+            if len(self._suggestions) < _SUGGEST_LIMIT:
+                self._suggestions[key] = said
+        return said
 
     def _obligation_ids(self) -> set[str]:
         ids = set(self.obligation_ids)
@@ -300,24 +343,30 @@ class AuthorizationEvaluator:
         results = []
         for step_id in risk.chain:
             step = self.steps[step_id]
+            model = step.model
             why, counted, _ = found[step_id]
             reasons: list[Note] = list(why)
-            if not why:
+            if not why and counted and step.archive_within is not None:
                 obligations += self._archive_obligations(step, op, counted, now, zone)
-            if step.model.qualification is not None:
-                need = step.model.qualification.minimum
+            if model.qualification is not None:
+                need = model.qualification.minimum
                 if op.engineer.qualification < need:
                     held = str(op.engineer.qualification)
                     reasons.append(note("reason.qualification", engineer=op.engineer.id, held=held, need=str(need)))
-            if step.model.notification is not None:
+            if model.notification is not None:
                 reasons += self._notifications(step, op, risk.id, now)
-            results.append(
-                StepResult(
-                    id=step_id, name=step.model.name, cite=step.model.cite, satisfied=not reasons,
-                    reasons=tuple(r.english for r in reasons), reason_messages=tuple(r.message for r in reasons),
-                    approvals=counted if not reasons else (),
+            if reasons:
+                results.append(
+                    built(
+                        StepResult,
+                        id=step_id, name=model.name, cite=model.cite, satisfied=False,
+                        reasons=tuple([r.english for r in reasons]), reason_messages=tuple([r.message for r in reasons]), approvals=(),
+                    )
                 )
-            )
+            else:
+                results.append(
+                    built(StepResult, id=step_id, name=model.name, cite=model.cite, satisfied=True, reasons=(), reason_messages=(), approvals=counted)
+                )
         return results
 
     def _separate(self, risk: RiskClass, found: dict) -> None:
@@ -325,6 +374,12 @@ class AuthorizationEvaluator:
         step of each group of steps separated from one another. Who counts where is a
         matching (people to the approver seats of each step), so that an added approval
         never takes permission away and a removed one never adds it."""
+        for group in self._separated[risk.id]:
+            self._match(list(group), found)
+
+    def _separation_groups(self, risk: RiskClass) -> tuple[tuple[str, ...], ...]:
+        """The risk class's groups of approval steps linked by ``distinct_from``, each in
+        chain order (found once per ruleset: they depend on the chain alone)."""
         chain = [s for s in risk.chain if self.steps[s].model.approval is not None]
         links: dict[str, set[str]] = {s: set() for s in chain}
         for sid in chain:
@@ -334,6 +389,7 @@ class AuthorizationEvaluator:
                     links[sid].add(other)
                     links[other].add(sid)
         seen: set[str] = set()
+        groups = []
         for sid in chain:
             if sid in seen or not links[sid]:
                 continue
@@ -346,7 +402,8 @@ class AuthorizationEvaluator:
                 group.append(cur)
                 todo += sorted(links[cur])
             group.sort(key=chain.index)
-            self._match(group, found)
+            groups.append(tuple(group))
+        return tuple(groups)
 
     def _match(self, group: list[str], found: dict) -> None:
         live = [g for g in group if not found[g][0]]  # steps that failed already stay failed
@@ -384,8 +441,7 @@ class AuthorizationEvaluator:
                 notes.append(note("reason.quorum", need=str(need), have=str(len(mine)), who=", ".join(mine)) if mine else note("reason.quorum_none", need=str(need)))
             for who in people[g]:
                 if who not in mine and who in owner:
-                    other = self.steps[owner[who][0]].model
-                    notes.append(note("reason.other_step", by=who, other=_named(other.id, other.name)))
+                    notes.append(note("reason.other_step", by=who, other=self.steps[owner[who][0]].named))
             found[g] = (notes, (), eligible)
 
     def _approval(
@@ -402,7 +458,8 @@ class AuthorizationEvaluator:
         """When the step's quorum was reached by qualifying approvals, or why it was not.
 
         ``after_start_until``: a retrospective approval, given after the start up to then."""
-        records = [a for a in op.approvals if a.step == step.model.id]
+        step_id = step.model.id
+        records = [a for a in op.approvals if a.step == step_id]
         if not records:
             return None, [step.unrecorded], (), {}
         spec = step.model.approval
@@ -413,36 +470,36 @@ class AuthorizationEvaluator:
         if separation is not None and separation.requester and not getattr(op, "requester", None):
             return None, [note("reason.no_requester")], (), {}
         good: dict[str, Approval] = {}  # the earliest qualifying record of each distinct approver
+        start = op.scheduled_start
         for index, a in enumerate(records):
             who = _by(a, index)
             if a.role not in step.roles:
-                why.append(note("reason.wrong_role", by=who, role=repr(a.role), roles=", ".join(sorted(step.roles))))
+                why.append(note("reason.wrong_role", by=who, role=repr(a.role), roles=step.roles_text))
             elif forms is not None and a.evidence not in forms:
                 shown = repr(a.evidence) if a.evidence else _NO_EVIDENCE
                 why.append(note("reason.bad_evidence", by=who, evidence=shown, forms=", ".join(sorted(forms))))
-            elif after_start_until is None and a.at > op.scheduled_start:
-                why.append(note("reason.after_start", by=who, at=_fmt(a.at), start=_fmt(op.scheduled_start)))
+            elif after_start_until is None and a.at > start:
+                why.append(fresh_note("reason.after_start", by=who, at=_fmt(a.at), start=_fmt(start)))
             elif after_start_until is not None and a.at > after_start_until:
-                why.append(note("reason.after_start", by=who, at=_fmt(a.at), start=_fmt(after_start_until)))
+                why.append(fresh_note("reason.after_start", by=who, at=_fmt(a.at), start=_fmt(after_start_until)))
             elif a.at > now:
-                why.append(note("reason.not_yet", by=who, at=_fmt(a.at), now=_fmt(now)))
+                why.append(fresh_note("reason.not_yet", by=who, at=_fmt(a.at), now=_fmt(now)))
             elif not_before is not None and a.at < not_before:
-                earlier = self.steps[previous].model if previous else None
                 why.append(
-                    note(
+                    fresh_note(
                         "reason.out_of_order", by=who, at=_fmt(a.at),
-                        previous=_named(previous or "", earlier.name if earlier else None), previous_at=_fmt(not_before),
+                        previous=self.steps[previous].named if previous else _named("", None), previous_at=_fmt(not_before),
                     )
                 )
             elif step.valid_for is not None and a.at + step.valid_for <= now:
-                why.append(note("reason.stale", by=who, at=_fmt(a.at), expired=_fmt(a.at + step.valid_for), valid=spec.valid_for or ""))
+                why.append(fresh_note("reason.stale", by=who, at=_fmt(a.at), expired=_fmt(a.at + step.valid_for), valid=spec.valid_for or ""))
             elif separation is not None and separation.requester and who == op.requester:
                 why.append(note("reason.self_requested", by=who))
             elif separation is not None and separation.engineer and who == op.engineer.id:
                 why.append(note("reason.self_engineer", by=who))
             elif who not in good or a.at < good[who].at:
                 good[who] = a
-        chosen = sorted(good.items(), key=lambda item: item[1].at)
+        chosen = sorted(good.items(), key=_granted_at) if len(good) > 1 else list(good.items())
         if len(chosen) < spec.quorum:
             if spec.quorum > 1:
                 if chosen:
@@ -482,13 +539,13 @@ class AuthorizationEvaluator:
             built(
                 Obligation,
                 id=f"{risk.id}.{step.model.id}", kind="approval",
-                text=LocalText.model_construct(en=f"{step.model.name.en} by a {who_en}", zh=f"{who_zh}补批（{step.model.name.zh or step.model.name.en}）" if has_zh else None),
+                text=built(LocalText, en=f"{step.model.name.en} by a {who_en}", zh=f"{who_zh}补批（{step.model.name.zh or step.model.name.en}）" if has_zh else None),
                 due=due.astimezone(zone), role=roles[0] if len(roles) == 1 else None,
                 cite=retro.cite, provenance=retro.provenance, status=status,
             )
         )
         if status == "overdue":
-            return [*before, note("reason.retro_overdue", due=_fmt(due.astimezone(zone)))], (), eligible
+            return [*before, fresh_note("reason.retro_overdue", due=_fmt(due.astimezone(zone)))], (), eligible
         return [], counted, eligible
 
     def _archive_obligations(self, step: _Step, op: Operation, counted, now: datetime, zone) -> list[Obligation]:
@@ -506,7 +563,8 @@ class AuthorizationEvaluator:
                 built(
                 Obligation,
                     id=f"{step.model.id}.archive", kind="archive",
-                    text=LocalText.model_construct(
+                    text=built(
+                        LocalText,
                         en=f"archive the {step.model.name.en} granted by {c.by}",
                         zh=f"归档 {c.by} 的{step.model.name.zh}" if step.model.name.zh else None,
                     ),
@@ -539,7 +597,7 @@ class AuthorizationEvaluator:
         targets: list[str | None] = list(spec.recipients) or [None]
         why: list[Note] = []
         for role in targets:
-            to_role = [n for n in sent_by if role is None or getattr(n, "role", None) == role]
+            to_role = sent_by if role is None else [n for n in sent_by if getattr(n, "role", None) == role]
             role_name = self._role_name(role) if role else None
             if spec.require == "any":
                 channels = ", ".join(spec.channels)
@@ -547,7 +605,7 @@ class AuthorizationEvaluator:
                 if not on:
                     why.append(note("reason.no_notification_any_to", channels=channels, role=role_name) if role_name else note("reason.no_notification_any", channels=channels))
                 elif not any(n.at <= deadline for n in on):
-                    why.append(note("reason.late_notification_any", channels=channels, deadline=_fmt(deadline)))
+                    why.append(fresh_note("reason.late_notification_any", channels=channels, deadline=_fmt(deadline)))
                 continue
             for channel in spec.channels:
                 sent = [n for n in to_role if n.channel == channel]
@@ -556,9 +614,9 @@ class AuthorizationEvaluator:
                     why.append(note("reason.no_notification_to", channel=shown, role=role_name) if role_name else step.unsent[channel])
                 elif not any(n.at <= deadline for n in sent):
                     if lead:
-                        why.append(note("reason.late_notification", channel=shown, lead=str(lead), deadline=_fmt(deadline)))
+                        why.append(fresh_note("reason.late_notification", channel=shown, lead=str(lead), deadline=_fmt(deadline)))
                     else:
-                        why.append(note("reason.late_notification_no_lead", channel=shown, deadline=_fmt(deadline)))
+                        why.append(fresh_note("reason.late_notification_no_lead", channel=shown, deadline=_fmt(deadline)))
         return why
 
     @staticmethod
@@ -600,6 +658,10 @@ def _reads_local_time(cond) -> bool:
             return False
 
 
+def _granted_at(item: tuple[str, Any]) -> datetime:
+    return item[1].at
+
+
 def _by(record: Any, index: int) -> str:
     """Who granted a record; a declared schema may leave ``by`` out (then each record is its own)."""
     who = getattr(record, "by", None)
@@ -621,11 +683,15 @@ _DETAILS = {key: note(key) for key in ("detail.satisfied", "detail.violated", "d
 
 def _fired(rule, kind: str, title: LocalText | None, detail: str) -> FiredRule:
     said = _DETAILS[detail]
-    return FiredRule(
-        id=rule.id, kind=kind, cite=rule.cite, provenance=rule.provenance, title=title, detail=said.english, detail_message=said.message
+    return built(
+        FiredRule,
+        id=rule.id, kind=kind, cite=rule.cite, provenance=rule.provenance, title=title, detail=said.english, detail_message=said.message,
     )
 
 
 def _named(word: str, name: LocalText | None) -> LocalText:
     """A step shown by its id in English and by its ruleset name in Chinese."""
     return LocalText(en=word, zh=(name.zh if name else None) or word)
+
+
+_SUGGEST_LIMIT = 1024  # names from facts an evaluator remembers a suggestion for

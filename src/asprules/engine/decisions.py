@@ -12,7 +12,7 @@ its ``params`` beside its ``text`` in the chosen language, so a UI can translate
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -247,24 +247,13 @@ def _obligation_lines(lines: list[str], obligations: tuple[Obligation, ...], lan
     if obligations:
         lines.append(text("obligations", lang))
         lines += [f"    {o.line(lang)}" for o in obligations]
+
+
 def iso(at: datetime | None) -> str | None:
     """An instant as ISO 8601 with its offset, to the minute (seconds when it has them)."""
     if at is None:
         return None
     return at.isoformat(timespec="seconds" if at.second else "minutes")
-
-
-def built(cls: type[BaseModel], **values: object):
-    """A frozen decision part from values the engine already validated, without validating
-    them again (what ``model_construct`` does, minus its per-call bookkeeping; a handbook
-    decision builds several of these). Fields left out take their defaults."""
-    obj = cls.__new__(cls)
-    data = {**_DEFAULTS[cls], **values}
-    object.__setattr__(obj, "__dict__", data)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
-    return obj
 
 
 class CountedApproval(BaseModel):
@@ -282,17 +271,6 @@ class CountedApproval(BaseModel):
         if self.retrospective:
             out["retrospective"] = True
         return out
-
-
-_DEFAULTS: dict[type, dict[str, object]] = {}
-
-
-def _defaults(cls: type[BaseModel]) -> dict[str, object]:
-    return {name: info.default for name, info in cls.model_fields.items() if not info.is_required()}
-
-
-_DEFAULTS[Obligation] = _defaults(Obligation)
-_DEFAULTS[CountedApproval] = _defaults(CountedApproval)
 
 
 class StepResult(BaseModel):
@@ -436,3 +414,87 @@ class AuthorizationDecision(BaseModel):
             lines.append(text("auth.evaluated_at", lang, at=iso(self.evaluated_at)))
         lines.append(text("ruleset", lang, id=self.ruleset.id, sha=self.ruleset.sha256[:12]))
         return "\n".join(lines)
+
+
+# --- building decision parts from validated values ----------------------------------------
+# A decision is made of values the engine already holds validated: the ruleset's names and
+# cites, the fact's times, notes from the catalog. Validating them again costs more than
+# deciding (an authorization builds a dozen parts), so the engine builds parts with
+# :func:`built` and copies them with :func:`evolved`: the same objects ``Model(**values)``
+# and ``model_copy(update=...)`` would give (fields in declared order, the same fields
+# set), without the validators.
+
+# Per class: every field in declared order with its default (required ones too, with a
+# placeholder that is always replaced), the required names, all names. Filled once, below.
+_SPECS: dict[type, tuple[dict[str, object], frozenset[str], frozenset[str]]] = {}
+
+
+def _spec(cls: type[BaseModel]) -> tuple[dict[str, object], frozenset[str], frozenset[str]]:
+    template: dict[str, object] = {}
+    for field_name, info in cls.model_fields.items():
+        assert info.default_factory is None, f"{cls.__name__}.{field_name}: built() copies plain defaults only"
+        template[field_name] = None if info.is_required() else info.default
+    required = frozenset(n for n, info in cls.model_fields.items() if info.is_required())
+    return template, required, frozenset(template)
+
+
+def built(cls: type[BaseModel], **values: object):
+    """A frozen decision part from values the engine already validated, without validating
+    them again (``model_construct`` minus its per-call bookkeeping). Fields left out take
+    their defaults; a required field left out, or a name that is no field, is a bug
+    (``KeyError``)."""
+    template, required, names = _SPECS[cls]
+    if not required <= values.keys() <= names:
+        wrong = sorted((required - values.keys()) | (values.keys() - names))
+        raise KeyError(f"{cls.__name__}: field {wrong[0]!r} is required or unknown")
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", {**template, **values})  # updating keeps the declared order
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+def evolved(obj: BaseModel, **update: object):
+    """``obj.model_copy(update=update)`` for a decision part: a shallow copy with ``update``
+    (validated values) applied, the updated fields marked as set."""
+    cls = type(obj)
+    if not update.keys() <= _SPECS[cls][2]:
+        raise KeyError(f"{cls.__name__} has no field {sorted(update.keys() - _SPECS[cls][2])[0]!r}")
+    new = cls.__new__(cls)
+    object.__setattr__(new, "__dict__", {**obj.__dict__, **update})
+    object.__setattr__(new, "__pydantic_fields_set__", obj.__pydantic_fields_set__ | update.keys())
+    object.__setattr__(new, "__pydantic_extra__", None)
+    object.__setattr__(new, "__pydantic_private__", None)
+    return new
+
+
+for _cls in (Obligation, RulesetRef, FiredRule, WhyNot, GradeDecision, CountedApproval, StepResult, Violation, AuthorizationDecision, LocalText):
+    _SPECS[_cls] = _spec(_cls)
+del _cls
+
+
+def stamper(template: BaseModel, *names: str) -> Callable[..., Any]:
+    """A fast ``lambda *values: template.model_copy(update=dict(zip(names, values)))`` for
+    copies of one template made many times (a level's obligation with each fact's deadline).
+
+    The copies share one fields-set object: pydantic never changes it after construction
+    (``model_copy`` copies it first), and nothing in asprules does."""
+    cls = type(template)
+    if not set(names) <= _SPECS[cls][2]:
+        raise KeyError(f"{cls.__name__} has no field {sorted(set(names) - _SPECS[cls][2])[0]!r}")
+    fields = template.__dict__
+    fields_set = template.__pydantic_fields_set__ | set(names)
+    new, set_attr = cls.__new__, object.__setattr__
+
+    def stamp(*values: object):
+        obj = new(cls)
+        data = fields.copy()
+        data.update(zip(names, values))
+        set_attr(obj, "__dict__", data)
+        set_attr(obj, "__pydantic_fields_set__", fields_set)
+        set_attr(obj, "__pydantic_extra__", None)
+        set_attr(obj, "__pydantic_private__", None)
+        return obj
+
+    return stamp

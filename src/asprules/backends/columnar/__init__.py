@@ -16,6 +16,7 @@ pyarrow and pyspark are imported only inside this package (``pip install
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -69,20 +70,35 @@ def regrade_table(data: Any, rules: Rulebook | GradingEvaluator, *, decision: st
     return grader(rules, decision=decision, **options).regrade_table(data)
 
 
-def corpus_levels(old: Rulebook | GradingEvaluator, new: Rulebook | GradingEvaluator, source: str | Path, *, decision: str | None = None):
-    """The entry point for ``asprules diff --scenarios`` over a large corpus: grade every
-    incident of a Parquet, CSV or JSONL file under both rulesets and return ``(total,
-    changed)`` — the rows graded under both, and ``(row, id, old level, new level)`` for
-    each whose level differs, in row order. Rows either side refuses are left out of both.
-    :class:`~asprules.errors.BackendUnavailable` when a ruleset does not compile (the caller
-    then falls back to the per-record path)."""
+@dataclass
+class CorpusLevels:
+    """A corpus graded under two rulesets (:func:`corpus_replay`)."""
+
+    total: int  # rows graded under both
+    changed: list[tuple[int, str, str, str]]  # (row, id, old level, new level) where they differ, in row order
+    refused: list[tuple[int, str | None, list[str]]]  # (row, id, problems) a side refused, old side's problems first
+
+
+def corpus_replay(old: Rulebook | GradingEvaluator, new: Rulebook | GradingEvaluator, source: str | Path, *, decision: str | None = None) -> CorpusLevels:
+    """Grade every incident of a Parquet, CSV or JSONL file under both rulesets: the rows
+    graded under both, those whose level differs, and those either side refuses (the
+    incident's checks fail, or the engine's evaluation error) with their problems.
+    :class:`~asprules.errors.BackendUnavailable` when a ruleset does not compile,
+    :class:`~asprules.errors.FactError` when the file's columns do not fit the incident."""
+    import json
     import tempfile
 
     old_grader, new_grader = grader(old, decision=decision), grader(new, decision=decision)
     with tempfile.TemporaryDirectory() as tmp:
         a, b = Path(tmp) / "old.parquet", Path(tmp) / "new.parquet"
-        old_grader.regrade_file(source, a, errors=Path(tmp) / "old.errors.jsonl")
-        new_grader.regrade_file(source, b, errors=Path(tmp) / "new.errors.jsonl")
+        refused: dict[int, tuple[str | None, list[str]]] = {}
+        for side, out in ((new_grader, b), (old_grader, a)):  # the old side's problems win
+            errors = Path(tmp) / f"{out.stem}.errors.jsonl"
+            if side.regrade_file(source, out, errors=errors).invalid:
+                with errors.open(encoding="utf-8") as fh:
+                    for line in fh:
+                        row = json.loads(line)
+                        refused[row["row"]] = (row["id"], row["problems"])
         con = old_grader.con
         query = (
             "SELECT a.row, a.id, CAST(a.level AS VARCHAR), CAST(b.level AS VARCHAR) FROM read_parquet(?) a JOIN read_parquet(?) b USING (row) "
@@ -90,7 +106,18 @@ def corpus_levels(old: Rulebook | GradingEvaluator, new: Rulebook | GradingEvalu
         )
         changed = [tuple(r) for r in con.execute(query, [str(a), str(b)]).fetchall()]
         total = con.execute("SELECT count(*) FROM read_parquet(?) a JOIN read_parquet(?) b USING (row)", [str(a), str(b)]).fetchone()[0]
-    return total, changed
+    return CorpusLevels(total, changed, [(row, *refused[row]) for row in sorted(refused)])  # type: ignore[misc]
 
 
-__all__ = ["corpus_levels", "grader", "regrade_file", "regrade_table"]
+def corpus_levels(old: Rulebook | GradingEvaluator, new: Rulebook | GradingEvaluator, source: str | Path, *, decision: str | None = None):
+    """The entry point for ``asprules diff --scenarios`` over a large corpus: grade every
+    incident of a Parquet, CSV or JSONL file under both rulesets and return ``(total,
+    changed)`` — the rows graded under both, and ``(row, id, old level, new level)`` for
+    each whose level differs, in row order. Rows either side refuses are left out of both.
+    :class:`~asprules.errors.BackendUnavailable` when a ruleset does not compile (the caller
+    then falls back to the per-record path)."""
+    found = corpus_replay(old, new, source, decision=decision)
+    return found.total, found.changed
+
+
+__all__ = ["CorpusLevels", "corpus_levels", "corpus_replay", "grader", "regrade_file", "regrade_table"]

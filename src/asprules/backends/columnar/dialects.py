@@ -56,7 +56,8 @@ class Dialect:
             test = call("list_bool_or", call("list_transform", items, lam(var, body)))
         else:
             test = call("exists", items, lam(var, body))
-        return exp.Coalesce(this=test, expressions=[exp.false()])
+        # most tickets have no list: a CASE skips the lambda for them
+        return case([(exp.Is(this=items.copy(), expression=exp.null()), exp.false())], exp.Coalesce(this=test, expressions=[exp.false()]))
 
     def all_in(self, items: exp.Expression, var: str, body: exp.Expression) -> exp.Expression:
         """Whether ``body`` holds for every element (true for an empty list; NULL for an absent one)."""
@@ -84,6 +85,23 @@ class Dialect:
         if self.name == "duckdb":
             return call("array_to_string", items, exp.Literal.string(sep))
         return call("array_join", items, exp.Literal.string(sep))
+
+    def lookup(self, items: exp.Expression, index: exp.Expression) -> exp.Expression:
+        """The ``index``-th (from 1) element of a list; the compiler keeps every index in range
+        (Spark's ANSI mode raises on one outside)."""
+        if self.name == "duckdb":
+            return call("list_extract", items, index)
+        return call("element_at", items, exp.cast(index, "INT"))  # Spark wants an INT index
+
+    def labels(self, items: list[str | None], domain: tuple[str, ...]) -> exp.Expression:
+        """A constant list of labels (level or table ids; NULL where none): on DuckDB typed as an
+        ENUM of ``domain``, so a lookup yields the output's dictionary-coded column directly
+        (casting text to an ENUM per row cost as much as the lookup, measured 2026-12-01)."""
+        array = exp.Array(expressions=[exp.null() if v is None else exp.Literal.string(v) for v in items])
+        if self.name != "duckdb":
+            return array
+        enum = exp.DataType(this=exp.DataType.Type.ENUM, expressions=[exp.Literal.string(v) for v in domain])
+        return exp.Cast(this=array, to=exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[enum], nested=True))
 
     # -- text -----------------------------------------------------------------------
 
@@ -129,6 +147,16 @@ def or_(*parts: exp.Expression) -> exp.Expression:
 
 def not_(part: exp.Expression) -> exp.Expression:
     return exp.not_(part, copy=False)
+
+
+def least(parts: list[exp.Expression]) -> exp.Expression:
+    """``LEAST`` of values that are never NULL (so without sqlglot's NULL guard per call)."""
+    return parts[0] if len(parts) == 1 else exp.Least(this=parts[0], expressions=parts[1:], ignore_nulls=True)
+
+
+def greatest(parts: list[exp.Expression]) -> exp.Expression:
+    """``GREATEST`` of values that are never NULL."""
+    return parts[0] if len(parts) == 1 else exp.Greatest(this=parts[0], expressions=parts[1:], ignore_nulls=True)
 
 
 def case(pairs: list[tuple[exp.Expression, exp.Expression]], default: exp.Expression | None = None, subject: exp.Expression | None = None) -> exp.Case:
