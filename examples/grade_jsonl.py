@@ -44,7 +44,7 @@ def grade_lines(lines: Iterator[str], rules: asprules.Rulebook, source: str, lan
         except AspRulesError as exc:
             # The problems name the field; the ticket's place is this file and line.
             placed = [dataclasses.replace(p, file=source, line=number) for p in exc.problems]
-            error = type(exc)(exc.summary, placed)
+            error = type(exc)(exc.summary, placed, code=exc.code, params=exc.params)  # the key keeps --lang zh working
             record = {"line": number, "id": ticket_id, **error.to_json()}
             yield record, i18n.error_text(error, lang)
             continue

@@ -1,4 +1,4 @@
-"""Imports run one way: faces → checks → loader/decide → backends → engine → format → facts → ground → errors.
+"""Imports run one way: faces → checks → loader/decide → backends → engine → format → facts → ground → words → errors.
 
 Every import in every module of ``src/asprules`` is read from its syntax tree — at the
 top of the file, inside functions and under ``TYPE_CHECKING`` alike, so a late import
@@ -25,7 +25,8 @@ FLOORS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("format", ("asprules.format",)),
     ("facts", ("asprules.facts",)),
     ("texts", ("asprules.localtext",)),
-    ("ground", ("asprules.source", "asprules.i18n", "asprules.clock", "asprules.journal")),
+    ("ground", ("asprules.source", "asprules.clock", "asprules.journal")),
+    ("words", ("asprules.i18n",)),
     ("errors", ("asprules.errors",)),
 )
 # The faces are the public surface; they may use one another (``__main__`` runs ``cli``).
@@ -119,5 +120,5 @@ def test_imports_across_one_floor_are_found_and_within_a_wing_allowed():
     ]
     assert violations("asprules.engine.grading", "from .compile import Context\nfrom ..format import document\n") == []
     assert violations("asprules.errors", "import asprules.i18n\n") == [
-        "line 1: asprules.errors (errors) imports asprules.i18n (ground)"
+        "line 1: asprules.errors (errors) imports asprules.i18n (words)"
     ]

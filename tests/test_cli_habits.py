@@ -78,7 +78,7 @@ def test_schema_takes_format_and_lang(capsys):
     assert main(["schema", "grade-decision", "--format", "json", "--lang", "zh"]) == 0
     assert json.loads(capsys.readouterr().out)["title"].startswith("asprules grade decision")
     assert main(["schema", "nonsense", "--lang", "zh"]) == 2
-    assert "规则集无效" in capsys.readouterr().err
+    assert "错误：未知的模式" in capsys.readouterr().err
 
 
 def test_a_corpus_diff_counts_each_fact_and_a_count_without_total_shows_on_a_terminal():

@@ -55,6 +55,13 @@ def test_bad_json_is_a_typed_400_with_its_place(client):
     error_of(client.post("/v1/grade", content=b"  "), 400, "BadRequest")
     error_of(client.post("/v1/grade", content=b"\xff\xfe"), 400, "BadRequest")
     error_of(client.post("/v1/grade", content=b"[" * 2000 + b"]" * 2000), 400, "BadRequest")
+    assert "deeper than 64" in error_of(client.post("/v1/grade", content=b"[" * 65 + b"]" * 65), 400, "BadRequest")["problems"][0]["message"]
+
+
+@pytest.mark.parametrize(("body", "place"), [(b'{"id": "x",}', (1, 12)), (b'[{"id": "x"},\n ]', (2, 2)), (b'{"id": "x" ,  \n\n  }', (3, 3))])
+def test_a_trailing_comma_is_placed_at_its_bracket_on_every_python(client, body, place):
+    problem = error_of(client.post("/v1/grade", content=body), 400, "BadRequest")["problems"][0]
+    assert problem["message"].startswith("trailing comma before") and (problem["line"], problem["column"]) == place
 
 
 def test_an_invalid_fact_is_a_422_naming_each_field(client):

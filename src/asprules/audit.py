@@ -30,6 +30,7 @@ from typing import IO, Any, Callable, Iterable, Mapping
 from pydantic import BaseModel
 
 from .engine.decisions import AuthorizationDecision, GradeDecision
+from . import i18n
 from .errors import AspRulesError, Problem
 from .source import content_hash
 
@@ -95,8 +96,8 @@ class DecisionLog:
             try:
                 self._file: IO[str] = open(target, "a", encoding="utf-8")
             except OSError as exc:
-                raise AspRulesError(
-                    f"{target}: cannot open the decision log", [Problem(exc.strerror or str(exc), file=str(target))]
+                raise i18n.error(
+                    AspRulesError, "cannot_open_log", [i18n.problem("os_error", file=str(target), reason=exc.strerror or str(exc))], file=str(target)
                 ) from None
             self._owned = True
         else:

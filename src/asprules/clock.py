@@ -16,6 +16,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .i18n import LocalValueError
+
 _WINDOW = re.compile(r"^\s*([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})\s*$")
 _DAY = 24 * 60
 
@@ -143,7 +145,7 @@ def check_range(instant: datetime) -> datetime:
     except OverflowError:  # an offset pushing a year-1 or year-9999 time out of range
         inside = False
     if not inside:
-        raise ValueError(f"{instant.isoformat()} is outside the supported range 0002-01-01 to 9998-12-31 (UTC)")
+        raise LocalValueError("out_of_range", instant=instant.isoformat())
     return instant
 
 
@@ -151,17 +153,17 @@ def check_range(instant: datetime) -> datetime:
 def parse_window(text: str) -> DailyWindow:
     """Parse ``HH:MM-HH:MM``. Raises ``ValueError`` with a message fit for a user."""
     if not isinstance(text, str):
-        raise ValueError(f"a window is text like '00:00-05:00', got {text!r}")
+        raise LocalValueError("window_not_text", value=repr(text))
     m = _WINDOW.match(text)
     if not m:
-        raise ValueError(f"window {text!r} is not of the form HH:MM-HH:MM")
+        raise LocalValueError("window_form", window=text)
     h1, m1, h2, m2 = (int(g) for g in m.groups())
     for h, mm, allow_24 in ((h1, m1, False), (h2, m2, True)):
         if mm > 59 or h > 24 or (h == 24 and (mm != 0 or not allow_24)):
-            raise ValueError(f"window {text!r} has an impossible time {h:02d}:{mm:02d}")
+            raise LocalValueError("window_impossible_time", window=text, time=f"{h:02d}:{mm:02d}")
     start, end = h1 * 60 + m1, h2 * 60 + m2
     if start == end:
-        raise ValueError(f"window {text!r} has zero length")
+        raise LocalValueError("window_zero", window=text)
     return DailyWindow(start=start, end=end, text=f"{h1:02d}:{m1:02d}-{h2:02d}:{m2:02d}")
 
 
@@ -180,11 +182,11 @@ def zone(name: str) -> ZoneInfo:
     """An IANA region zone by name. Raises ``ValueError`` with a message fit for a user."""
     if not isinstance(name, str) or not _REGION.match(name):
         shown = name if isinstance(name, str) else type(name).__name__
-        raise ValueError(f"unknown IANA time zone {shown!r}: give a region name such as Asia/Shanghai, Europe/Berlin or UTC")
+        raise LocalValueError("unknown_zone_name", zone=shown)
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f"unknown IANA time zone {name!r}") from None
+        raise LocalValueError("unknown_zone", zone=name) from None
 
 
 def minute_of_day(instant: datetime, tz: ZoneInfo) -> int:
@@ -207,15 +209,15 @@ def parse_duration(text: object) -> timedelta:
     """``30m``, ``72h``, ``14d``, ``2w`` → a timedelta. A number without a unit, a
     negative or a zero duration is refused with a message fit for a user."""
     if not isinstance(text, str):
-        raise ValueError(f"a duration is text with a unit, like '72h' or '14d', got {text!r}")
+        raise LocalValueError("duration_not_text", value=repr(text))
     m = _DURATION.match(text.strip())
     if not m:
         if text.strip().lstrip("-").isdigit():
-            raise ValueError(f"duration {text!r} has no unit: write it like '{text.strip()}h' or '{text.strip()}d' (units m, h, d, w)")
-        raise ValueError(f"duration {text!r} is not a positive number with a unit m, h, d or w (like '72h' or '14d')")
+            raise LocalValueError("duration_no_unit", duration=text, number=text.strip())
+        raise LocalValueError("duration_form", duration=text)
     amount, unit = int(m.group(1)), m.group(2)
     if amount == 0:
-        raise ValueError(f"duration {text!r} is zero")
+        raise LocalValueError("duration_zero", duration=text)
     return timedelta(minutes=amount * _UNIT_MINUTES[unit])
 
 
@@ -229,12 +231,12 @@ _WEEK_TIME = re.compile(r"^([A-Za-z]+)\s+([0-9]{1,2}):([0-9]{2})$")
 def parse_month_day(text: object) -> tuple[int, int]:
     """``MM-DD`` of a yearly period; 02-29 is allowed (it occurs in leap years), 02-30 is not."""
     if not isinstance(text, str) or not _MONTH_DAY.match(text.strip()):
-        raise ValueError(f"{text!r} is not a month and day MM-DD (like '12-15')")
+        raise LocalValueError("not_month_day", value=repr(text))
     month, day = (int(g) for g in _MONTH_DAY.match(text.strip()).groups())  # type: ignore[union-attr]
     try:
         date(2024, month, day)  # a leap year, so 02-29 is a real day
     except ValueError:
-        raise ValueError(f"{text!r} is not a day of any year") from None
+        raise LocalValueError("not_a_day", value=repr(text)) from None
     return month, day
 
 
@@ -242,10 +244,10 @@ def parse_week_time(text: object) -> tuple[int, int]:
     """``Friday 16:00`` → (weekday 0=Monday, minute of day)."""
     m = _WEEK_TIME.match(text.strip()) if isinstance(text, str) else None
     if not m or m.group(1).lower() not in WEEKDAYS:
-        raise ValueError(f"{text!r} is not a weekday and time like 'Friday 16:00'")
+        raise LocalValueError("not_week_time", value=repr(text))
     hour, minute = int(m.group(2)), int(m.group(3))
     if hour > 23 or minute > 59:
-        raise ValueError(f"{text!r} has an impossible time {hour:02d}:{minute:02d}")
+        raise LocalValueError("week_time_impossible", value=repr(text), time=f"{hour:02d}:{minute:02d}")
     return WEEKDAYS.index(m.group(1).lower()), hour * 60 + minute
 
 

@@ -17,16 +17,29 @@ from typing import Any, Callable, Iterable, Iterator, Literal, Mapping
 
 from .engine.decisions import AuthorizationDecision, GradeDecision
 from .engine.rulebook import Rulebook
-from .errors import BackendUnavailable, FactError, Problem, RulesetError
+from . import i18n
+from .errors import AspRulesError, BackendUnavailable, FactError, Problem, RulesetError
 from .facts.models import Incident, Operation, parse_incident, parse_operation, read_fact_file, validated
 
 Backend = Literal["compiled", "rete"]
 BACKENDS: tuple[str, ...] = ("compiled", "rete")
 
 
+def _loaded_files(files) -> Problem:
+    return i18n.problem("loaded_files", files=", ".join(files)) if files else i18n.problem("loaded_no_files")
+
+
+def _summary_of(exc: AspRulesError) -> str | i18n.Said:
+    """An error's summary, as a message when it has a catalog key."""
+    key = f"summary.{exc.code}"
+    if exc.code and key in i18n.EN:
+        return i18n.Said(key, exc.params, exc.summary)
+    return exc.summary
+
+
 def _check_backend(backend: str) -> None:
     if backend not in BACKENDS:
-        raise BackendUnavailable(f"unknown backend {backend!r}", [Problem(f"available backends: {', '.join(BACKENDS)}")])
+        raise i18n.error(BackendUnavailable, "unknown_backend", [i18n.problem("available_backends", backends=", ".join(BACKENDS))], backend=repr(backend))
 
 
 def fact_parser(evaluator: Any) -> Callable[[Any], Any]:
@@ -53,13 +66,13 @@ def fact_from_file(
 
 def _authorization(rules: Rulebook):
     if rules.authorization is None:
-        raise RulesetError("no authorization ruleset loaded", [Problem(f"loaded files: {', '.join(rules.files) or 'none'}")])
+        raise i18n.error(RulesetError, "no_authorization", [_loaded_files(rules.files)])
     return rules.authorization
 
 
 def _check_at(at: datetime | None) -> None:
     if at is not None and (not isinstance(at, datetime) or at.utcoffset() is None):
-        raise FactError("at must be a datetime with a time zone offset", [Problem(f"got {at!r}", path=("at",))])
+        raise i18n.error(FactError, "at_needs_offset", [i18n.problem("got_value", ("at",), value=repr(at))])
 
 
 def grade(
@@ -90,9 +103,12 @@ def grade(
     _registered(evaluator, fact)
     if backend == "rete":
         if evaluator.requires:
-            raise BackendUnavailable(
-                f"ruleset {evaluator.ref.id!r} reads other decisions (requires: {', '.join(d.ref.id for d in evaluator.requires)})",
-                [Problem("the rete backend grades one ruleset at a time; use backend='compiled'", path=("requires",))],
+            raise i18n.error(
+                BackendUnavailable,
+                "rete_requires",
+                [i18n.problem("rete_one_ruleset", ("requires",))],
+                ruleset=evaluator.ref.id,
+                requires=", ".join(d.ref.id for d in evaluator.requires),
             )
         from .backends import rete  # durable-rules is imported only when asked for
 
@@ -125,10 +141,10 @@ def evaluation_time(at: datetime | str | None) -> datetime | None:
         try:
             parsed = datetime.fromisoformat(at)
         except ValueError:
-            raise FactError("invalid evaluation time", [Problem(f"{at!r} is not an ISO 8601 date-time", path=("at",))]) from None
+            raise i18n.error(FactError, "invalid_time", [i18n.problem("not_iso_time", ("at",), value=repr(at))]) from None
         return evaluation_time(parsed)
     shown = at.isoformat() if isinstance(at, datetime) else repr(at)
-    raise FactError("invalid evaluation time", [Problem(f"{shown} is not an instant with a UTC offset (e.g. 2026-12-01T10:00:00+08:00)", path=("at",))])
+    raise i18n.error(FactError, "invalid_time", [i18n.problem("time_without_offset", ("at",), value=shown)])
 
 
 def authorize(
@@ -187,7 +203,8 @@ def _registered(evaluator: Any, fact: Any) -> None:
     refused = evaluator.ctx.refusal(fact)
     if refused is not None:
         ident = getattr(fact, "id", None)
-        raise FactError(f"customer refused{f' for {ident!r}' if ident else ''}", [Problem(refused, path=("customer",))])
+        problem = Problem(refused.english, path=("customer",), code=refused.code, params=refused.params)
+        raise i18n.error(FactError, "customer_refused_for", [problem], id=repr(ident)) if ident else i18n.error(FactError, "customer_refused", [problem])
 
 
 def _compiled(
@@ -201,5 +218,5 @@ def _compiled(
             if check:
                 _registered(evaluator, incident)
         except FactError as exc:
-            raise FactError(f"incident #{index}: {exc.summary}", exc.problems) from None
+            raise i18n.error(FactError, "incident_number", exc.problems, index=index, summary=_summary_of(exc)) from None
         yield grade(incident)

@@ -109,11 +109,18 @@ class BackendUnavailable(AspRulesError):
     """
 
     def __init__(
-        self, summary: str, problems: Iterable[Problem] = (), *, hints: dict[str, str] | None = None, hint_key: str | None = None
+        self,
+        summary: str,
+        problems: Iterable[Problem] = (),
+        *,
+        hints: dict[str, str] | None = None,
+        hint_key: str | None = None,
+        code: str | None = None,
+        params: tuple[tuple[str, str], ...] = (),
     ):
         self.hints: dict[str, str] = dict(hints or {})
         self.hint_key = hint_key  # the i18n catalog's key of the hints, to show them in another language
-        super().__init__(summary, problems)
+        super().__init__(summary, problems, code=code, params=params)
 
     def hint(self, face: str = "python") -> str | None:
         """What to do instead, for ``face`` (``"python"`` or ``"cli"``)."""

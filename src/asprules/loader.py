@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable
 
-from . import clock
+from . import clock, i18n
 from .engine.authorization import AuthorizationEvaluator
 from .engine.compile import Context
 from .engine.decisions import RulesetRef
@@ -47,12 +47,12 @@ def rule_files(paths: Iterable[str | Path]) -> list[Path]:
                 f for f in p.rglob("*") if f.is_file() and f.suffix in RULE_SUFFIXES and not f.name.endswith(SCENARIO_SUFFIX)
             )
             if not found:
-                raise RulesetError(f"{p}: no rule files", [Problem("the directory holds no .yaml rule files", file=str(p))])
+                raise i18n.error(RulesetError, "no_rule_files_in", [i18n.problem("directory_without_rules", file=str(p))], path=str(p))
             out += found
         elif p.exists():  # a FIFO or a device is refused by what it is when read (source.read_bytes)
             out.append(p)
         else:
-            raise RulesetError(f"{p}: not found", [Problem("no such file or directory", file=str(p))])
+            raise i18n.error(RulesetError, "not_found", [i18n.problem("no_such_file", file=str(p))], path=str(p))
     return out
 
 
@@ -101,7 +101,7 @@ def _checked(sources: Iterable[SourceDocument], problems: list[Problem]) -> list
         if isinstance(model, (GradingDocument, AuthorizationDocument)):
             kind = fact_kind(model)
             if kind not in schemas:
-                problems.append(source.problem(("facts",), f"unknown fact schema {kind!r}; known: {', '.join(sorted(schemas))}"))
+                problems.append(source.problem(("facts",), i18n.said("problem.unknown_fact_schema", id=kind, known=", ".join(sorted(schemas)))))
                 continue
             schema = schemas[kind]
             if schema is None:  # broken: its own problems are reported
@@ -121,7 +121,7 @@ def _checked(sources: Iterable[SourceDocument], problems: list[Problem]) -> list
     problems += _check_across(loaded)
     if problems:
         files = sorted({p.file for p in problems if p.file})
-        raise RulesetError(f"invalid ruleset{'s' if len(files) != 1 else ''}: {', '.join(files)}", problems)
+        raise i18n.error(RulesetError, "invalid_rulesets" if len(files) != 1 else "invalid_ruleset", problems, files=", ".join(files))
     return loaded
 
 
@@ -147,8 +147,9 @@ def _check_requires(gradings: dict[str, tuple[SourceDocument, GradingDocument]])
     for ident, (source, model) in gradings.items():
         for i, dep in enumerate(model.requires):
             if dep not in gradings:
-                loaded = ", ".join(g for g in gradings if g != ident) or "none"
-                problems.append(source.problem(("requires", i), f"requires decision {dep!r}, which is not loaded; loaded grading rulesets: {loaded}"))
+                loaded = ", ".join(g for g in gradings if g != ident)
+                said = i18n.said("problem.requires_unloaded", dep=dep, loaded=loaded) if loaded else i18n.said("problem.requires_unloaded_none", dep=dep)
+                problems.append(source.problem(("requires", i), said))
     reported: set[frozenset[str]] = set()
     for start in gradings:
         path = _cycle_from(start, gradings)
@@ -157,7 +158,7 @@ def _check_requires(gradings: dict[str, tuple[SourceDocument, GradingDocument]])
             last, closing = path[-1], path[0]
             source, model = gradings[last]
             chain = " → ".join(path + [closing])
-            problems.append(source.problem(("requires", model.requires.index(closing)), f"decisions require one another in a cycle: {chain}"))
+            problems.append(source.problem(("requires", model.requires.index(closing)), i18n.said("problem.requires_cycle", chain=chain)))
     return problems
 
 
@@ -206,18 +207,21 @@ def _check_across(loaded: list[LoadedDocument]) -> list[Problem]:
         if isinstance(d.model, FactsDocument):  # fact schema ids are their own namespace (checked when resolved)
             continue
         if d.model.id in ids:
-            problems.append(d.source.problem(("id",), f"ruleset id {d.model.id!r} is also used by {ids[d.model.id].source.file}"))
+            problems.append(d.source.problem(("id",), i18n.said("problem.ruleset_id_taken", id=d.model.id, first=ids[d.model.id].source.file)))
         ids.setdefault(d.model.id, d)
         for i, cal in enumerate(getattr(d.model, "calendars", ())):
             if cal not in calendars:
-                problems.append(d.source.problem(("calendars", i), f"calendar {cal!r} is not among the loaded files"))
+                problems.append(d.source.problem(("calendars", i), i18n.said("problem.calendar_not_loaded", calendar=cal)))
     registered: dict[str, LoadedDocument] = {}
     for d in loaded:
         if isinstance(d.model, CustomerRegistry):
             for i, c in enumerate(d.model.customers):
                 if c.id in registered:
-                    where = "this file" if registered[c.id] is d else registered[c.id].source.file
-                    problems.append(d.source.problem(("customers", i, "id"), f"customer {c.id!r} is registered twice (also in {where})"))
+                    if registered[c.id] is d:
+                        said = i18n.said("problem.customer_twice_here", customer=c.id)
+                    else:
+                        said = i18n.said("problem.customer_twice", customer=c.id, first=registered[c.id].source.file)
+                    problems.append(d.source.problem(("customers", i, "id"), said))
                 registered.setdefault(c.id, d)
     # Any number of grading rulesets (one decision each, told apart by their ids, which
     # are unique above); one authorization ruleset.
@@ -226,7 +230,7 @@ def _check_across(loaded: list[LoadedDocument]) -> list[Problem]:
         for extra in docs[1:]:
             problems.append(
                 extra.source.problem(
-                    ("kind",), f"a second {extra.model.kind} ruleset (first: {docs[0].source.file}); load them separately"
+                    ("kind",), i18n.said("problem.second_ruleset", kind=extra.model.kind, first=docs[0].source.file)
                 )
             )
     return problems
@@ -336,5 +340,5 @@ def load_named_texts(named: Iterable[tuple[str, str]]) -> Rulebook:
         except RulesetError as exc:
             problems += exc.problems
     if not sources and not problems:
-        raise RulesetError("no rule files", [Problem("no rule files were given")])
+        raise i18n.error(RulesetError, "no_rule_files", [i18n.problem("no_rule_files_given")])
     return _compiled(_checked(sources, problems))

@@ -3,7 +3,7 @@
 
 Split from :mod:`asprules.i18n` because these are pydantic models: the catalogs and the
 error texts there are needed by every command, these only once a ruleset is read or a
-decision made. :mod:`asprules.i18n` re-exports every name here.
+decision made.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ last one win, are reported because in a rule file they are always a mistake.
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
 import json
@@ -24,6 +25,8 @@ import yaml
 from pydantic import BeforeValidator, Field, ValidationError
 
 from .errors import AspRulesError, Problem, ProblemList, RulesetError
+from . import i18n
+from .i18n import LocalValueError, Said, said
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
@@ -36,7 +39,7 @@ FORMAT_VERSION = 1  # the `asprules:` key of every asprules document (rules, fac
 def _exact_version(value: Any) -> Any:
     # Literal[1] alone admits True and 1.0, which equal 1 in Python
     if type(value) is not int:
-        raise ValueError(f"the format version is the integer {FORMAT_VERSION}, got {value!r}")
+        raise LocalValueError("format_version", version=FORMAT_VERSION, value=repr(value))
     return value
 
 
@@ -64,9 +67,13 @@ class SourceDocument:
                 return None
             path = path[:-1]
 
-    def problem(self, path: SourcePath, message: str) -> Problem:
+    def problem(self, path: SourcePath, message: str | Said) -> Problem:
+        """A problem at ``path`` of this document; a :class:`~asprules.i18n.Said` message
+        keeps its catalog key and values, so it can be shown in Chinese too."""
         pos = self.locate(path)
         line, col = pos if pos else (None, None)
+        if isinstance(message, Said):
+            return Problem(message.english, path=tuple(path), file=self.file, line=line, column=col, code=message.code, params=message.params)
         return Problem(message=message, path=tuple(path), file=self.file, line=line, column=col)
 
     def resolve_path(self, loc: tuple[Any, ...], missing: bool = False) -> SourcePath:
@@ -105,7 +112,7 @@ def content_hash(data: Any) -> str:
 
 
 class _Rejected(Exception):
-    def __init__(self, mark: yaml.Mark, message: str):
+    def __init__(self, mark: yaml.Mark, message: Said):
         self.mark = mark
         self.message = message
 
@@ -120,12 +127,12 @@ class _StrictComposition:
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
         event = self.peek_event()  # type: ignore[attr-defined]
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise _Rejected(event.start_mark, "YAML anchors and aliases are not allowed in asprules files")
+            raise _Rejected(event.start_mark, said("problem.yaml_alias"))
         if self._depth >= MAX_DEPTH:
-            raise _Rejected(event.start_mark, f"nested deeper than {MAX_DEPTH} levels")
+            raise _Rejected(event.start_mark, said("problem.too_deep", limit=MAX_DEPTH))
         self._nodes += 1
         if self._nodes > MAX_NODES:  # each node costs about half a kilobyte until converted
-            raise _Rejected(event.start_mark, f"more than {MAX_NODES} YAML nodes (keys, values and items)")
+            raise _Rejected(event.start_mark, said("problem.too_many_nodes", limit=MAX_NODES))
         self._depth += 1
         try:
             return super().compose_node(parent, index)  # type: ignore[misc]
@@ -172,7 +179,7 @@ for _first, _resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
 def _core_int(loader, node):  # type: ignore[no-untyped-def]
     text = loader.construct_scalar(node)
     if not _CORE_INT.match(text):  # an explicit !!int on a YAML 1.1 form (0b…, 1:30, 1_000)
-        raise ValueError(f"{text!r} is not a YAML 1.2 integer")
+        raise LocalValueError("not_yaml_integer", value=repr(text))
     if text.startswith(("0o", "0x")):
         return int(text[2:], 8 if text[1] == "o" else 16)
     return int(text, 10)
@@ -181,7 +188,7 @@ def _core_int(loader, node):  # type: ignore[no-untyped-def]
 def _core_float(loader, node):  # type: ignore[no-untyped-def]
     text = loader.construct_scalar(node)
     if not (_CORE_FLOAT.match(text) or _CORE_INT.match(text)) or text.startswith(("0o", "0x")):
-        raise ValueError(f"{text!r} is not a YAML 1.2 float")
+        raise LocalValueError("not_yaml_float", value=repr(text))
     lowered = text.lower()
     if lowered.endswith(".inf"):
         return float("-inf") if text.startswith("-") else float("inf")
@@ -218,7 +225,7 @@ def _pos(mark: yaml.Mark) -> Position:
 def parse_text(text: str, file: str = "<string>", error: type[AspRulesError] = RulesetError) -> SourceDocument:
     """Parse YAML (or JSON) text. Raises ``error`` naming file, line and column."""
     if len(text) > MAX_BYTES:
-        raise error(f"{file}: file too large", [Problem(f"larger than {MAX_BYTES} bytes", file=file)])
+        raise i18n.error(error, "file_too_large", [i18n.problem("larger_than", file=file, limit=MAX_BYTES)], file=file)
     with paused_gc():
         return _parse_text(text, file, error)
 
@@ -261,19 +268,20 @@ def _parse_text(text: str, file: str, error: type[AspRulesError]) -> SourceDocum
             loader.dispose()
     except _Rejected as exc:
         line, col = _pos(exc.mark)
-        raise error(f"{file}: cannot parse", [Problem(exc.message, file=file, line=line, column=col)]) from None
+        raise i18n.error(error, "cannot_parse", [i18n.problem(exc.message.code, file=file, line=line, column=col, **dict(exc.message.params))], file=file) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = _pos(mark) if mark else (None, None)
         msg = " ".join(str(x) for x in (exc.context, exc.problem) if x) or "invalid YAML"
-        raise error(f"{file}: cannot parse", [Problem(msg, file=file, line=line, column=col)]) from None
+        raise i18n.error(error, "cannot_parse", [i18n.problem("yaml_syntax", file=file, line=line, column=col, detail=msg)], file=file) from None
     except yaml.YAMLError as exc:
-        raise error(f"{file}: cannot parse", [Problem(str(exc), file=file)]) from None
+        raise i18n.error(error, "cannot_parse", [i18n.problem("yaml_syntax", file=file, detail=str(exc))], file=file) from None
     except UnicodeEncodeError as exc:  # a lone surrogate in text handed in as str
-        raise error(f"{file}: cannot parse", [Problem(f"not valid Unicode text ({exc.reason} at {exc.start})", file=file)]) from None
+        raise i18n.error(error, "cannot_parse", [i18n.problem("not_unicode", file=file, reason=exc.reason, at=exc.start)], file=file) from None
     except RecursionError:
-        raise error(f"{file}: cannot parse", [Problem("nested too deeply", file=file)]) from None
-    problems.raise_if_any(error, f"{file}: cannot parse")
+        raise i18n.error(error, "cannot_parse", [i18n.problem("nested_too_deeply", file=file)], file=file) from None
+    if problems:
+        raise i18n.error(error, "cannot_parse", problems.problems, file=file)
     return SourceDocument(file=file, data=data, positions=positions)
 
 
@@ -319,12 +327,12 @@ class _Builder:
     def value(self, event, path: SourcePath, depth: int, problems: ProblemList, positions: dict) -> Any:
         kind = type(event)
         if kind is yaml.AliasEvent or event.anchor is not None:
-            raise _Rejected(event.start_mark, "YAML anchors and aliases are not allowed in asprules files")
+            raise _Rejected(event.start_mark, said("problem.yaml_alias"))
         if depth >= MAX_DEPTH:
-            raise _Rejected(event.start_mark, f"nested deeper than {MAX_DEPTH} levels")
+            raise _Rejected(event.start_mark, said("problem.too_deep", limit=MAX_DEPTH))
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _Rejected(event.start_mark, f"more than {MAX_NODES} YAML nodes (keys, values and items)")
+            raise _Rejected(event.start_mark, said("problem.too_many_nodes", limit=MAX_NODES))
         if kind is yaml.ScalarEvent:
             return self.scalar(event, path, problems)
         get_event = self.loader.get_event
@@ -344,17 +352,17 @@ class _Builder:
                 scalar_key = type(key_event) is yaml.ScalarEvent
                 if scalar_key and key_event.tag in (None, "!") and self.resolve(key_event)[0] == "tag:yaml.org,2002:merge":
                     self.value(key_event, path, depth + 1, ProblemList(), {})  # the key, counted and checked
-                    problems.add(Problem("YAML merge keys (<<) are not allowed", path=path, file=self.file, line=key_pos[0], column=key_pos[1]))
+                    problems.add(i18n.problem("yaml_merge_key", path, file=self.file, line=key_pos[0], column=key_pos[1]))
                     self.value(get_event(), path, depth + 1, ProblemList(), {})
                     continue
                 key = self.value(key_event, path, depth + 1, problems if scalar_key else ProblemList(), positions if scalar_key else {})
                 if not isinstance(key, (str, int)):
-                    problems.add(Problem(f"mapping keys must be text, got {key!r}", path=path, file=self.file, line=key_pos[0], column=key_pos[1]))
+                    problems.add(i18n.problem("key_not_text", path, file=self.file, line=key_pos[0], column=key_pos[1], key=repr(key)))
                     self.value(get_event(), path, depth + 1, ProblemList(), {})
                     continue
                 child = path + (key,)
                 if key in out:
-                    problems.add(Problem(f"duplicate key {key!r}", path=child, file=self.file, line=key_pos[0], column=key_pos[1]))
+                    problems.add(i18n.problem("duplicate_key", child, file=self.file, line=key_pos[0], column=key_pos[1], key=repr(key)))
                     self.value(get_event(), child, depth + 1, ProblemList(), {})
                     continue
                 positions[child] = key_pos
@@ -406,7 +414,7 @@ class _Builder:
             # hex and base-60 integers would otherwise build huge ints (slowly, for base 60)
             # that no rule needs and that repr() and json refuse to print
             line, col = _pos(event.start_mark)
-            problems.add(Problem(f"number {event.value[:24]!r}… is longer than {MAX_NUMBER_CHARS} characters", path=path, file=self.file, line=line, column=col))
+            problems.add(i18n.problem("number_too_long", path, file=self.file, line=line, column=col, number=repr(event.value[:24]), limit=MAX_NUMBER_CHARS))
             return None
         if tag == "tag:yaml.org,2002:str":
             return event.value
@@ -416,31 +424,41 @@ class _Builder:
         except Exception as exc:  # PyYAML's scalar constructors fail every which way: `!!int ''` (IndexError), `!!bool x` (KeyError)…
             line, col = _pos(event.start_mark)
             kind = tag.rsplit(":", 1)[-1]
-            reason = f": {exc}" if isinstance(exc, (ValueError, OverflowError, yaml.YAMLError)) else ""
-            problems.add(Problem(f"bad scalar {event.value!r}: not a valid {kind}{reason}", path=path, file=self.file, line=line, column=col))
+            if isinstance(exc, (ValueError, OverflowError, yaml.YAMLError)):
+                problems.add(i18n.problem("bad_scalar_because", path, file=self.file, line=line, column=col, value=repr(event.value), kind=kind, reason=i18n.reason(exc)))
+            else:
+                problems.add(i18n.problem("bad_scalar", path, file=self.file, line=line, column=col, value=repr(event.value), kind=kind))
             return None
         self.scalars[(event.value, event.implicit[0], event.tag)] = (tag, value)
         return value
 
     def bad_tag(self, tag: str, event, path: SourcePath, problems: ProblemList) -> None:
         line, col = _pos(event.start_mark)
-        problems.add(Problem(f"YAML tag {tag!r} is not allowed", path=path, file=self.file, line=line, column=col))
+        problems.add(i18n.problem("yaml_tag", path, file=self.file, line=line, column=col, tag=tag))
 
 
 _UNBUILT = object()
 
 
-def _kind_of(mode: int) -> str:
+def _kind_of(mode: int) -> Said:
     for test, name in (
-        (stat.S_ISDIR, "a directory"),
-        (stat.S_ISFIFO, "a FIFO (named pipe)"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "directory"),
+        (stat.S_ISFIFO, "fifo"),
+        (stat.S_ISCHR, "character_device"),
+        (stat.S_ISBLK, "block_device"),
+        (stat.S_ISSOCK, "socket"),
     ):
         if test(mode):
-            return name
-    return "not a regular file"
+            return said(f"problem.file_kind.{name}")
+    return said("problem.file_kind.other")
+
+
+def _unreadable(error: type[AspRulesError], path: str, exc: OSError) -> AspRulesError:
+    """``path: cannot read``, with the system's reason (its text is the C library's, in English)."""
+    name = errno.errorcode.get(exc.errno or 0, "")
+    if f"problem.os_error.{name}" in i18n.EN:
+        return i18n.error(error, "cannot_read", [i18n.problem(f"os_error.{name}", file=path)], file=path)
+    return i18n.error(error, "cannot_read", [i18n.problem("os_error", file=path, reason=exc.strerror or str(exc))], file=path)
 
 
 def read_bytes(path: str | Path, error: type[AspRulesError] = RulesetError, limit: int = MAX_BYTES) -> bytes:
@@ -457,13 +475,13 @@ def read_bytes(path: str | Path, error: type[AspRulesError] = RulesetError, limi
     try:
         fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        raise error(f"{p}: cannot read", [Problem(exc.strerror or str(exc), file=p)]) from None
+        raise _unreadable(error, p, exc) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise error(f"{p}: not a regular file", [Problem(f"{_kind_of(info.st_mode)}, not a regular file", file=p)])
+            raise i18n.error(error, "not_regular", [i18n.problem("not_regular_file", file=p, what=_kind_of(info.st_mode))], file=p)
         if info.st_size > limit:
-            raise error(f"{p}: file too large", [Problem(f"{info.st_size} bytes, larger than {limit} bytes", file=p)])
+            raise i18n.error(error, "file_too_large", [i18n.problem("size_larger_than", file=p, size=info.st_size, limit=limit)], file=p)
         chunks, size = [], 0
         while size <= limit:
             chunk = os.read(fd, min(1 << 20, limit + 1 - size))
@@ -472,11 +490,11 @@ def read_bytes(path: str | Path, error: type[AspRulesError] = RulesetError, limi
             chunks.append(chunk)
             size += len(chunk)
     except OSError as exc:
-        raise error(f"{p}: cannot read", [Problem(exc.strerror or str(exc), file=p)]) from None
+        raise _unreadable(error, p, exc) from None
     finally:
         os.close(fd)
     if size > limit:
-        raise error(f"{p}: file too large", [Problem(f"larger than {limit} bytes", file=p)])
+        raise i18n.error(error, "file_too_large", [i18n.problem("larger_than", file=p, limit=limit)], file=p)
     return b"".join(chunks)
 
 
@@ -486,7 +504,7 @@ def read_text(path: str | Path, error: type[AspRulesError] = RulesetError, limit
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise error(f"{path}: cannot read", [Problem(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(path))]) from None
+        raise i18n.error(error, "cannot_read", [i18n.problem("not_utf8", file=str(path), reason=exc.reason, at=exc.start)], file=str(path)) from None
 
 
 def parse_file(path: str | Path, error: type[AspRulesError] = RulesetError) -> SourceDocument:
@@ -508,11 +526,11 @@ def parse_lines(path: str | Path, error: type[AspRulesError] = RulesetError) -> 
             continue
         if not line.lstrip().startswith("{"):
             shown = line.strip()[:40]
-            raise error(f"{p}:{n}: not a JSON object", [Problem(f"each line holds one JSON object (a fact), got {shown!r}", file=p, line=n)])
+            raise i18n.error(error, "line_not_object", [i18n.problem("line_not_object", file=p, line=n, got=repr(shown))], file=p, line=n)
         try:
             doc = parse_text(line, p, error)
         except AspRulesError as exc:
-            raise error(f"{p}:{n}: cannot parse", [replace(q, line=n) for q in exc.problems]) from None
+            raise i18n.error(error, "line_cannot_parse", [replace(q, line=n) for q in exc.problems], file=p, line=n) from None
         yield SourceDocument(file=p, data=doc.data, positions={k: (n, col) for k, (_, col) in doc.positions.items()})
 
 
@@ -543,7 +561,13 @@ def problems_from_validation(exc: ValidationError, doc: SourceDocument) -> list[
         if err["type"] == "extra_forbidden":
             msg = "unknown field"
         problem = doc.problem(doc.resolve_path(loc, missing=err["type"] == "missing"), msg)
-        out.append(replace(problem, code=err["type"]))
+        context = err.get("ctx") or {}
+        raised = context.get("error")
+        if isinstance(raised, LocalValueError):  # a message of ours: its key and values, to translate
+            out.append(replace(problem, message=raised.said.english, code=raised.key, params=raised.said.params))
+            continue
+        params = tuple((k, str(v)) for k, v in context.items() if k != "error")  # the bounds and choices, for the Chinese
+        out.append(replace(problem, code=err["type"], params=params))
     return out
 
 

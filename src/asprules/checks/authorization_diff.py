@@ -37,6 +37,7 @@ from .. import clock
 from ..decide import fact_parser
 from ..engine.authorization import AuthorizationEvaluator
 from ..errors import AspRulesError
+from ..i18n import Said, said
 from ..format.document import (
     AllOf,
     AnyOf,
@@ -390,7 +391,7 @@ def describe_box(space: Space, box, labels: dict[str, str]) -> str:
 @dataclass
 class AuthorizationDiff:
     changes: list[Change]
-    notes: list[str]
+    notes: list[Said]
     unreached: int = 0  # regions the model splits off but no operation reaches
 
 
@@ -398,7 +399,7 @@ def authorization_changes(old: Rulebook, new: Rulebook) -> AuthorizationDiff:
     """Every satisfiable band where the two versions authorize differently."""
     if old.authorization is None or new.authorization is None:
         one = (old.authorization is None) != (new.authorization is None)
-        return AuthorizationDiff([], ["only one side has an authorization ruleset"] if one else [])
+        return AuthorizationDiff([], [said("note.one_side_authorization")] if one else [])
     if old.authorization.ref.sha256 == new.authorization.ref.sha256:
         return AuthorizationDiff([], [])
     evs = (old.authorization, new.authorization)
@@ -459,10 +460,7 @@ def authorization_changes(old: Rulebook, new: Rulebook) -> AuthorizationDiff:
             )
         )
     if out.unreached:
-        out.notes.append(
-            f"{out.unreached} authorization region{'s' if out.unreached != 1 else ''} of the model no operation reaches "
-            "(no witness): left out"
-        )
+        out.notes.append(said("note.unreached", count=out.unreached, plural="s" if out.unreached != 1 else ""))
     return out
 
 

@@ -12,7 +12,12 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..i18n import printable
+from ..i18n import CATALOGS, DEFAULT_LANGUAGE, printable, text
+
+
+def direction(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A direction (``raise``, ``more permissive`` …) in ``lang``."""
+    return text(f"direction.{name}", lang) if f"direction.{name}" in CATALOGS[lang] else name
 
 # Directions. The gates: --only-raise fails on LOWERING ones, --only-restrict on LOOSENING ones.
 RAISE, LOWER, UNJUDGED = "raise", "lower", "not comparable"
@@ -40,10 +45,11 @@ class Change:
     rule: str | None = None
     decision: str | None = None  # the grading decision (ruleset id) it belongs to
 
-    def text(self) -> str:
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """One line (and its details), the direction in ``lang``; regions and bands are the rules' own words."""
         why = f"  [{self.why_old} → {self.why_new}]" if self.why_old or self.why_new else ""
         head = (f"{self.decision}: " if self.decision else "") + (f"{self.band}: " if self.band else "")
-        out = f"{head}{self.region}: {self.old} → {self.new} ({self.direction}){why}"
+        out = f"{head}{self.region}: {self.old} → {self.new} ({direction(self.direction, lang)}){why}"
         return out + "".join(f"\n      {d}" for d in self.details)
 
     def to_json(self) -> dict[str, Any]:
@@ -63,8 +69,8 @@ class CorpusChange:
     direction: str
     decision: str | None = None
 
-    def text(self) -> str:
-        return f"{printable(self.source)} {printable(self.fact_id)}: {_brief(self.old)} → {_brief(self.new)} ({self.direction})"
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return f"{printable(self.source)} {printable(self.fact_id)}: {_brief(self.old)} → {_brief(self.new)} ({direction(self.direction, lang)})"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -26,8 +26,9 @@ from typing import Any, Callable, Iterable
 from ..decide import fact_parser
 from ..errors import AspRulesError
 from ..format.document import AllOf, AnyOf, Compare, NotOf
-from ..i18n import DEFAULT_LANGUAGE
+from ..i18n import DEFAULT_LANGUAGE, Said, said
 from ..i18n import text as say
+from ..localtext import Note
 from ..loader import Rulebook
 from .analysis import source_of, zone_and_periods
 from .analysis.boxes import build_tree, collapse, leaves, merge_boxes
@@ -47,7 +48,7 @@ class DiffReport:
     corpus_changes: list[CorpusChange] = field(default_factory=list)
     bad_rows: list[BadRow] = field(default_factory=list)
     bad_count: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list[Said] = field(default_factory=list)
 
     def lowered(self) -> bool:
         return bool(self.breaking(only_raise=True))
@@ -82,25 +83,29 @@ class DiffReport:
         """The report in ``lang`` (band names and regions are the rules' own words)."""
         count = len(self.changes)
         lines = [say("diff.regions", lang, count=count, plural="s" if count != 1 else "")]
-        lines += [f"  {c.text()}" for c in self.changes]
+        lines += [f"  {c.text(lang)}" for c in self.changes]
         if self.corpus_total or self.bad_count:
             lines.append(say("diff.corpus", lang, changed=len(self.corpus_changes), total=self.corpus_total))
-            lines += [f"  {c.text()}" for c in self.corpus_changes]
+            lines += [f"  {c.text(lang)}" for c in self.corpus_changes]
         if self.bad_count:
-            lines.append(f"corpus: {self.bad_count} bad row{'s' if self.bad_count != 1 else ''} skipped")
+            lines.append(say("diff.bad_rows", lang, count=self.bad_count, plural="s" if self.bad_count != 1 else ""))
             lines += [f"  {b.text()}" for b in self.bad_rows]
             if self.bad_count > len(self.bad_rows):
-                lines.append(f"  … and {self.bad_count - len(self.bad_rows)} more")
+                lines.append(say("diff.more_rows", lang, count=self.bad_count - len(self.bad_rows)))
         lines += [say("diff.note", lang, note=_in(n, lang)) for n in self.notes]
         return "\n".join(lines)
 
 
 def _english(note) -> str:
-    """A note as text: a plain string, or an :class:`~asprules.localtext.Note` in English."""
-    return note if isinstance(note, str) else note.english
+    """A note as text: a catalog message (:class:`~asprules.i18n.Said`), a plain string,
+    or an :class:`~asprules.localtext.Note`, in English."""
+    return note.english if isinstance(note, (Said, Note)) else note
 
 
 def _in(note, lang: str) -> str:
+    """A note in ``lang``."""
+    if isinstance(note, Said):
+        return note.render(lang)
     return note if isinstance(note, str) else note.message.render(lang)
 
 
@@ -155,36 +160,36 @@ def grading_pairs(old: Rulebook, new: Rulebook) -> tuple[list[tuple[str | None, 
         if ident in new.gradings:
             pairs.append((ident, old.for_decision(ident), new.for_decision(ident)))
         else:
-            notes.append(f"grading ruleset {ident!r} is only in the old rules")
-    notes += [f"grading ruleset {ident!r} is only in the new rules" for ident in new.gradings if ident not in old.gradings]
+            notes.append(said("note.only_old_grading", id=ident))
+    notes += [said("note.only_new_grading", id=ident) for ident in new.gradings if ident not in old.gradings]
     return pairs, notes
 
 
-def grading_changes(old: Rulebook, new: Rulebook) -> tuple[list[Change], list[str]]:
+def grading_changes(old: Rulebook, new: Rulebook) -> tuple[list[Change], list[Said]]:
     """Changed bands (and levels) of every grading ruleset present on both sides."""
     pairs, notes = grading_pairs(old, new)
     changes: list[Change] = []
     for ident, a, b in pairs:
-        found, said = _grading_changes(a, b, ident)
+        found, told = _grading_changes(a, b, ident)
         changes += found
-        notes += [f"{ident}: {n}" for n in said] if ident else said
+        notes += [said("note.of_decision", decision=ident, note=n) for n in told] if ident else told
     return changes, notes
 
 
-def _grading_changes(old: Rulebook, new: Rulebook, decision: str | None) -> tuple[list[Change], list[str]]:
+def _grading_changes(old: Rulebook, new: Rulebook, decision: str | None) -> tuple[list[Change], list[Said]]:
     if old.grading is None or new.grading is None:
-        return [], [] if old.grading is new.grading else ["only one side has a grading ruleset"]
+        return [], [] if old.grading is new.grading else [said("note.one_side_grading")]
     if old.grading.ref.sha256 == new.grading.ref.sha256:
         return [], []  # the same rules and calendars: nothing can change
     if old.grading.requires or new.grading.requires:
-        return [], ["a version reads other decisions (requires); compare them over a corpus (--scenarios)"]
+        return [], [said("note.requires")]
     if not old.grading.levels or not new.grading.levels:
-        return [], ["a version gives outputs only (no levels); compare them over a corpus (--scenarios)"]
+        return [], [said("note.outputs_only")]
     levels = level_changes(old, new, decision)
     if old.grading.doc.derived != new.grading.doc.derived:
-        return levels, ["derived values differ between the versions; compare them over a corpus (--scenarios)"]
+        return levels, [said("note.derived_differ")]
     if old.grading.ctx.fields != new.grading.ctx.fields:
-        return levels, ["the versions decide on different fact schemas; compare them over a corpus (--scenarios)"]
+        return levels, [said("note.schemas_differ")]
     zone, periods = zone_and_periods(new, new.grading.doc)
     space = grading_space(new.grading.doc, bool(periods), new.grading.ctx.schema)
     models = [
@@ -474,12 +479,12 @@ def notification_policy_changes(a, b) -> tuple[list[str], list[str]]:
     return looser, tighter
 
 
-def policy_notes(old: Rulebook, new: Rulebook) -> list[str]:
+def policy_notes(old: Rulebook, new: Rulebook) -> list[Said]:
     """What changed in retrospective steps, obligations, calendars and the customer registry."""
     from .. import clock
     from ..format.document import CalendarDocument, CustomerRegistry
 
-    notes: list[str] = []
+    notes: list[Said] = []
     if old.authorization is not None and new.authorization is not None:
         retro_a = {(rc.id, r.step): r.within for rc in old.authorization.doc.risk_classes for r in rc.retrospective}
         retro_b = {(rc.id, r.step): r.within for rc in new.authorization.doc.risk_classes for r in rc.retrospective}
@@ -488,22 +493,22 @@ def policy_notes(old: Rulebook, new: Rulebook) -> list[str]:
             if was == now:
                 continue
             if was is None:
-                notes.append(f"risk class {rc}: step {step} may now be approved retrospectively within {now} (more permissive)")
+                notes.append(said("note.retro_added", risk=rc, step=step, within=now))
             elif now is None:
-                notes.append(f"risk class {rc}: step {step} is no longer approved retrospectively (more restrictive)")
+                notes.append(said("note.retro_removed", risk=rc, step=step))
             else:
                 wider = clock.parse_duration(now) > clock.parse_duration(was)
-                notes.append(f"risk class {rc}: retrospective approval of step {step} within {now}, was {was} ({'more permissive' if wider else 'more restrictive'})")
+                notes.append(said("note.retro_wider" if wider else "note.retro_narrower", risk=rc, step=step, within=now, was=was))
         obl_a = {o.id for o in old.authorization.doc.obligations}
         obl_b = {o.id for o in new.authorization.doc.obligations}
-        notes += [f"obligation {o} added" for o in sorted(obl_b - obl_a)] + [f"obligation {o} removed" for o in sorted(obl_a - obl_b)]
-    for kind, what in ((CalendarDocument, "calendar"), (CustomerRegistry, "customer registry")):
+        notes += [said("note.obligation_added", id=o) for o in sorted(obl_b - obl_a)] + [said("note.obligation_removed", id=o) for o in sorted(obl_a - obl_b)]
+    for kind, what in ((CalendarDocument, "calendar"), (CustomerRegistry, "registry")):
         docs_a = {d.model.id: d.source.data for d in old.documents if isinstance(d.model, kind)}
         docs_b = {d.model.id: d.source.data for d in new.documents if isinstance(d.model, kind)}
         for ident in sorted(set(docs_a) | set(docs_b)):
             if docs_a.get(ident) != docs_b.get(ident):
                 state = "added" if ident not in docs_a else "removed" if ident not in docs_b else "changed"
-                notes.append(f"{what} {ident} {state}: compare the decisions over a corpus (--scenarios)")
+                notes.append(said(f"note.{what}_{state}", id=ident))
     return notes
 
 

@@ -60,13 +60,13 @@ def render(
 def _text(f: Finding, lang: str = DEFAULT_LANGUAGE) -> str:
     rule = f" {f.rule}:" if f.rule else ""
     severity = f.severity if lang == DEFAULT_LANGUAGE else text(f"severity.{f.severity}", lang)
-    out = [f"{f.location}: {severity}[{f.code}]{rule} {f.message}"]
+    out = [f"{f.location}: {severity}[{f.code}]{rule} {f.text(lang)}"]
     if f.region:
-        out.append(f"    region: {f.region}")
+        out.append(text("report.region", lang, region=f.region))
     for i, w in enumerate(f.witness):
-        label = "witness" if len(f.witness) == 1 else ("worse" if i else "less bad")
+        label = text("report.witness" if len(f.witness) == 1 else ("report.worse" if i else "report.less_bad"), lang)
         shown = w if isinstance(w, str) else json.dumps(w, ensure_ascii=False, sort_keys=True)
-        out.append(f"    {label}: {shown}")
+        out.append(text("report.labelled", lang, label=label, value=shown))
     return "\n".join(out)
 
 

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..decide import authorize, grade
 from ..engine.decisions import AuthorizationDecision, GradeDecision
+from .. import i18n
 from ..errors import AspRulesError, FactError, Problem, RulesetError
 from ..loader import Rulebook, load_rulesets
 from ..source import FormatVersion, SourceDocument, parse_file, problems_from_validation
@@ -87,7 +88,7 @@ class Scenario(BaseModel):
             keys = {k for k, v in self.expect.model_dump().items() if v is not None}
             inc, op = bool(keys & _INCIDENT_KEYS), bool(keys & _OPERATION_KEYS)
             if inc == op:
-                raise ValueError("say type: incident or type: operation (expect does not tell)")
+                raise i18n.LocalValueError("scenario_say_type")
             object.__setattr__(self, "type", "incident" if inc else "operation")
         return self
 
@@ -144,7 +145,7 @@ def read_scenario_file(path: str | Path) -> tuple[SourceDocument, ScenarioFile]:
     try:
         return source, ScenarioFile.model_validate(source.data)
     except ValidationError as exc:
-        raise RulesetError(f"{source.file}: invalid scenario file", problems_from_validation(exc, source)) from None
+        raise i18n.error(RulesetError, "invalid_scenario_file", problems_from_validation(exc, source), file=source.file) from None
 
 
 def load_scenario_file(path: str | Path, rules: Rulebook | None = None) -> LoadedScenarios:
@@ -154,23 +155,23 @@ def load_scenario_file(path: str | Path, rules: Rulebook | None = None) -> Loade
     lines = [(source.locate(("scenarios", i)) or (None,))[0] for i in range(len(spec.scenarios))]
     problems = _decision_problems(source, spec, rules)
     if problems:
-        raise RulesetError(f"{source.file}: scenarios name no loaded decision", problems)
+        raise i18n.error(RulesetError, "scenarios_no_decision", problems, file=source.file)
     return LoadedScenarios(source, spec, rules, lines)
 
 
 def _decision_problems(source: SourceDocument, spec: ScenarioFile, rules: Rulebook) -> list[Problem]:
     """Every incident scenario must name one loaded grading ruleset (or there is only one)."""
-    loaded = ", ".join(rules.gradings) or "none"
+    loaded = ", ".join(rules.gradings) or "—"
     out: list[Problem] = []
     if spec.decision is not None and spec.decision not in rules.gradings:
-        out.append(source.problem(("decision",), f"decision {spec.decision!r} names no loaded grading ruleset; loaded: {loaded}"))
+        out.append(source.problem(("decision",), i18n.said("problem.scenario_decision_unloaded", decision=spec.decision, loaded=loaded)))
     for i, sc in enumerate(spec.scenarios):
         if sc.type != "incident":
             continue
         if sc.decision is not None and sc.decision not in rules.gradings:
-            out.append(source.problem(("scenarios", i, "decision"), f"decision {sc.decision!r} names no loaded grading ruleset; loaded: {loaded}"))
+            out.append(source.problem(("scenarios", i, "decision"), i18n.said("problem.scenario_decision_unloaded", decision=sc.decision, loaded=loaded)))
         elif sc.decision is None and spec.decision is None and len(rules.gradings) > 1:
-            out.append(source.problem(("scenarios", i), f"several grading rulesets are loaded ({loaded}): say decision: ID here or at the top of the file"))
+            out.append(source.problem(("scenarios", i), i18n.said("problem.scenario_say_decision", loaded=loaded)))
     return out
 
 
@@ -179,14 +180,12 @@ def _rules_for(spec: ScenarioFile, path: Path, source) -> Rulebook:
         return load_rulesets()
     names = [spec.rules] if isinstance(spec.rules, str) else spec.rules
     missing = [
-        source.problem(("rules",) if isinstance(spec.rules, str) else ("rules", i), f"{n!r} ({path.parent / n}) does not exist")
+        source.problem(("rules",) if isinstance(spec.rules, str) else ("rules", i), i18n.said("problem.rules_missing", name=n, path=str(path.parent / n)))
         for i, n in enumerate(names)
         if not (path.parent / n).exists()
     ]
     if missing:  # e.g. a scenario file copied away from the rules it names
-        raise RulesetError(
-            f"{source.file}: the rules this scenario file names are not there (relative to the file; or run with --rules)", missing
-        )
+        raise i18n.error(RulesetError, "scenario_rules_missing", missing, file=source.file)
     return load_rulesets(*(path.parent / n for n in names))
 
 
@@ -197,12 +196,12 @@ def scenario_files(paths: list[str | Path]) -> list[Path]:
         if p.is_dir():
             found = sorted(f for f in p.rglob(f"*{SUFFIX}") if f.is_file())
             if not found:  # nothing run is not "clean": a mistyped path must not pass CI
-                raise RulesetError(f"{p}: no scenario files", [Problem(f"the directory holds no {SUFFIX} files", file=str(p))])
+                raise i18n.error(RulesetError, "no_scenario_files", [i18n.problem("directory_without_scenarios", file=str(p), suffix=SUFFIX)], path=str(p))
             out += found
         elif p.exists():  # a FIFO or a device is refused by what it is when read
             out.append(p)
         else:
-            raise RulesetError(f"{p}: not found", [Problem("no such file or directory", file=str(p))])
+            raise i18n.error(RulesetError, "not_found", [i18n.problem("no_such_file", file=str(p))], path=str(p))
     return out
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Problem, RulesetError
+from .. import i18n
+from ..errors import RulesetError
 
 if TYPE_CHECKING:
     from ..engine.rulebook import Rulebook
@@ -216,10 +217,9 @@ def schema(kind: str, rules: Rulebook | None = None) -> dict[str, Any]:
         out = ScenarioFile.model_json_schema(by_alias=True)
     else:
         declared_ids = sorted(s.id for s in rules.fact_schemas) if rules is not None else []
-        raise RulesetError(
-            f"unknown schema {kind!r}",
-            [Problem(f"one of {', '.join(KINDS + tuple(declared_ids))}" + ("" if rules is not None else "; a declared fact schema needs --rules"))],
-        )
+        kinds = ", ".join(KINDS + tuple(declared_ids))
+        problem = i18n.problem("schema_kinds", kinds=kinds) if rules is not None else i18n.problem("schema_kinds_needs_rules", kinds=kinds)
+        raise i18n.error(RulesetError, "unknown_schema", [problem], kind=kind)
     return {"$schema": SCHEMA_URI, **out}
 
 

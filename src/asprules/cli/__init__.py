@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a bug: anything the input can cause is an AspRulesError
-        return internal_error(exc, args.debug)
+        return internal_error(exc, args.debug, getattr(args, "lang", None) or i18n.DEFAULT_LANGUAGE)
 
 
 __all__ = ["EXIT_DENIED", "EXIT_ERROR", "EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_PENDING", "build_parser", "main"]

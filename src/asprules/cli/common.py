@@ -21,7 +21,7 @@ EXIT_INTERNAL = 3  # a bug in asprules, never the input's fault: see internal_er
 EXIT_BUDGET = 6  # validate: the analysis hit a budget and could not check everything (failing findings still exit 1)
 
 
-def internal_error(exc: BaseException, debug: bool) -> int:
+def internal_error(exc: BaseException, debug: bool, lang: str = i18n.DEFAULT_LANGUAGE) -> int:
     """Report an unexpected exception: one line asking for a bug report (the traceback
     too with ``--debug``); exit 3, so CI can tell a crash from findings (1) or bad input (2)."""
     if debug:
@@ -29,12 +29,8 @@ def internal_error(exc: BaseException, debug: bool) -> int:
 
         traceback.print_exception(exc, file=sys.stderr)
     detail = str(exc).splitlines()[0][:200] if str(exc) else ""
-    print(
-        f"asprules: internal error ({type(exc).__name__}{': ' + detail if detail else ''}); this is a bug in asprules,"
-        + " please report it to its maintainers"
-        + (" with the traceback above" if debug else " with the output of the same command run with --debug"),
-        file=sys.stderr,
-    )
+    what = f"{type(exc).__name__}{': ' + detail if detail else ''}"
+    print(i18n.text("internal.traceback" if debug else "internal.debug", lang, error=what), file=sys.stderr)
     return EXIT_INTERNAL
 
 

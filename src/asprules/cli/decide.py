@@ -72,7 +72,7 @@ def _decide(args, which: str) -> int:
     documents = list(read_fact_documents(args.file))
     stream = len(documents) > 1 or args.file.endswith((".jsonl", ".ndjson"))
     failed, worst = 0, EXIT_OK
-    progress = Progress(len(documents) if stream else 0, "facts")
+    progress = Progress(len(documents) if stream else 0, i18n.text("progress.facts", args.lang))
     try:
         for number, doc in documents:
             progress.step()

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import Problem, RulesetError
+from .. import i18n
+from ..errors import RulesetError
 from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Progress, add_ci_format
 
 if TYPE_CHECKING:
@@ -33,9 +34,7 @@ def rulebooks(args) -> tuple[Rulebook, Rulebook]:
     if len(spec) == 2 and all(Path(p).exists() for p in spec):
         return load_rulesets(spec[0]), load_rulesets(spec[1])
     if len(spec) < 2:
-        raise RulesetError(
-            "diff needs OLD and NEW", [Problem("give two rule paths, two git revisions (REV1 REV2 [-- PATHS]), or --base BRANCH")]
-        )
+        raise i18n.error(RulesetError, "diff_needs_two", [i18n.problem("diff_give_two")])
     old_rev, new_rev, paths = spec[0], spec[1], spec[2:]
     return load_revision(old_rev, paths), load_revision(new_rev, paths)
 
@@ -44,7 +43,7 @@ def cmd_diff(args) -> int:
     from ..checks.diff import diff
 
     old, new = rulebooks(args)
-    progress = Progress(None, "corpus facts decided under both")
+    progress = Progress(None, i18n.text("progress.corpus", args.lang))
     try:
         report = diff(old, new, args.scenarios or (), step=progress.step, backend=args.backend)
     finally:
@@ -53,11 +52,11 @@ def cmd_diff(args) -> int:
     if args.format == "text":
         print(report.text(args.lang))
         if breaking:
-            gates = " and ".join(g for g, on in (("--only-raise", args.only_raise), ("--only-restrict", args.only_restrict)) if on)
-            print(f"{gates}: broken by {len(breaking)}:")
+            gates = i18n.text("diff.gate_separator", args.lang).join(g for g, on in (("--only-raise", args.only_raise), ("--only-restrict", args.only_restrict)) if on)
+            print(i18n.text("diff.broken", args.lang, gates=gates, count=len(breaking)))
             for c in breaking:
                 where = f"{c.file}:{c.line}: " if getattr(c, "file", None) and getattr(c, "line", None) else ""
-                print(f"  {where}{c.text().splitlines()[0]}")
+                print(f"  {where}{c.text(args.lang).splitlines()[0]}")
     else:
         from ..checks.report import render
 
@@ -66,7 +65,8 @@ def cmd_diff(args) -> int:
     if report.bad_count:
         # the diff went on and printed everything it could decide; the corpus is still bad input
         first = report.bad_rows[0].text() if report.bad_rows else ""
-        print(f"error: {report.bad_count} corpus row{'s' if report.bad_count != 1 else ''} could not be decided (first: {first})", file=sys.stderr)
+        shown = i18n.text("diff.undecided", args.lang, count=report.bad_count, plural="s" if report.bad_count != 1 else "", first=first)
+        print(i18n.text("error", args.lang, summary=shown), file=sys.stderr)
         return EXIT_ERROR
     return EXIT_FINDINGS if breaking else EXIT_OK
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..errors import AspRulesError, Problem
-from .common import EXIT_OK
+from .. import i18n
+from ..errors import AspRulesError
+from .common import EXIT_OK, add_language
 
 SCAFFOLD = Path(__file__).resolve().parent.parent / "scaffold"
 # Scenario files in the scaffold decide with the copied rulesets, not the bundled ones.
@@ -46,20 +47,24 @@ def cmd_init(args) -> int:
     if args.wheel:
         wheel = Path(args.wheel)
         if not wheel.is_file() or wheel.suffix != ".whl":
-            raise AspRulesError(f"{wheel}: not a wheel file", [Problem("give the asprules-*.whl that pip wheel built", file=str(wheel))])
+            raise i18n.error(AspRulesError, "not_a_wheel", [i18n.problem("give_a_wheel", file=str(wheel))], file=str(wheel))
         files[target / "wheels" / wheel.name] = wheel.read_bytes()
     existing = [p for p in files if p.exists()]
     if existing:
-        raise AspRulesError(
-            f"{target}: init would overwrite {len(existing)} file{'s' if len(existing) != 1 else ''}",
-            [Problem("already exists; init never overwrites", file=str(p)) for p in existing],
+        raise i18n.error(
+            AspRulesError,
+            "init_would_overwrite",
+            [i18n.problem("already_exists", file=str(p)) for p in existing],
+            target=str(target),
+            count=len(existing),
+            plural="s" if len(existing) != 1 else "",
         )
     for path, data in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-    print(f"wrote {len(files)} files under {target}/ (see {target / 'README.md'})")
+    print(i18n.text("init.wrote", args.lang, count=len(files), target=str(target), readme=str(target / "README.md")))
     if not args.wheel:
-        print("CI installs asprules from wheels/: python -m pip wheel --no-deps -w wheels/ /path/to/asprules")
+        print(i18n.text("init.wheels", args.lang))
     return EXIT_OK
 
 
@@ -67,4 +72,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init", help="scaffold a rules repository: rulesets to edit, examples, scenarios, CI and pre-commit")
     p.add_argument("dir", help="the directory to write into (created if missing; . for the current one)")
     p.add_argument("--wheel", metavar="FILE", help="also copy this asprules wheel into DIR/wheels/, where the CI workflow installs it from")
+    add_language(p)
     p.set_defaults(func=cmd_init, format="text")

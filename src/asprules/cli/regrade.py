@@ -15,16 +15,17 @@ import argparse
 import json
 import sys
 
+from .. import i18n
 from .common import EXIT_ERROR, EXIT_OK, add_decision_format, add_rules, rules_of
 
 
-def _progress(stream):
+def _progress(stream, lang: str):
     """A progress line on a terminal only (never in a pipe or a log file)."""
     if not stream.isatty():
         return None
 
     def show(rows: int) -> None:
-        stream.write(f"\r  {rows:,} rows graded…")
+        stream.write("\r  " + i18n.text("progress.rows", lang, rows=f"{rows:,}"))
         stream.flush()
 
     return show
@@ -34,7 +35,7 @@ def cmd_regrade(args) -> int:
     from ..backends import columnar
 
     rules = rules_of(args)
-    progress = _progress(sys.stderr)
+    progress = _progress(sys.stderr, args.lang)
     summary = columnar.regrade_file(
         args.input,
         args.output,

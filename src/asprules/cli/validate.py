@@ -19,7 +19,7 @@ def cmd_validate(args) -> int:
     progress = Progress(0, "")
     size = sum(f.stat().st_size for f in rule_files(args.paths) if f.exists())
     if size >= LARGE_RULES:  # a large table takes seconds to analyse: say so on a terminal
-        progress.note(f"analysing {size // 1024} KiB of rules…")
+        progress.note(i18n.text("progress.analysing", args.lang, size=size // 1024))
     try:
         findings, docs = check_paths(args.paths, strict=args.strict, load_errors_as_findings=args.format != "text")
     finally:

@@ -210,7 +210,7 @@ class AuthorizationEvaluator:
                 built(
                     Violation,
                     rule=REGISTRY_RULE, cite=registry.cite, provenance=registry.provenance,
-                    message=built(LocalText, en=f"customer refused: {refused}", zh=f"客户资料被拒绝：{refused}"),
+                    message=built(LocalText, en=f"customer refused: {refused.english}", zh=f"客户资料被拒绝：{refused.render('zh')}"),
                 )
             )
         for i, con in enumerate(self.constraints):

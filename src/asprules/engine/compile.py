@@ -17,6 +17,7 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from .. import clock
+from ..i18n import Said
 from ..facts.fields import FieldType
 from ..facts.schema import FactSchema
 from ..format.calendars import Interval, PeriodIndex, Recurring
@@ -57,7 +58,7 @@ class Context:
     def __post_init__(self) -> None:
         object.__setattr__(self, "calendar_index", PeriodIndex(self.calendar))
 
-    def refusal(self, fact: Any) -> str | None:
+    def refusal(self, fact: Any) -> Said | None:
         """Why a loaded customer registry refuses the fact's customer (``None``: it does not)."""
         return None if self.registry is None else self.registry.refusal(fact)
 

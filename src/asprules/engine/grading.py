@@ -17,6 +17,7 @@ from typing import Any, Callable, Sequence
 from ..errors import EvaluationError, Problem
 from ..facts.models import Incident
 from ..format.document import Adjustment, GradingDocument, LevelObligation, Output, Row, Table, duration_seconds
+from .. import i18n
 from ..localtext import note
 from .codegen import build_grader
 from .compile import Context, Getter, Predicate, compile_condition, compile_getter
@@ -522,23 +523,18 @@ def _place(where: tuple[str, int | None] | None) -> str:
 
 def _several_rows_match(table: Table, rows: list[Row], fact: Any, where: tuple[str, int | None] | None = None) -> EvaluationError:
     file, line = where or (None, None)
-    return EvaluationError(
-        f"table {table.id!r}{_place(where)} has hit policy unique but several rows match",
-        [Problem(f"rows {', '.join(r.id for r in rows)} all match incident {_fact_id(fact)}", file=file, line=line)],
-    )
+    problem = i18n.problem("rows_all_match", file=file, line=line, rows=", ".join(r.id for r in rows), incident=_fact_id(fact))
+    return i18n.error(EvaluationError, "unique_several", [problem], table=repr(table.id), place=_place(where))  # type: ignore[return-value]
 
 
 def _rows_disagree(table: Table, rows: list[Row], fact: Any, where: tuple[str, int | None] | None = None) -> EvaluationError:
     file, line = where or (None, None)
     levels = ", ".join(f"{r.id} → {r.level if r.level is not None else r.outputs}" for r in rows)
-    return EvaluationError(
-        f"table {table.id!r}{_place(where)} has hit policy any but the matching rows give different {'levels' if rows[0].level is not None else 'outputs'}",
-        [Problem(f"rows {levels} all match incident {_fact_id(fact)}", file=file, line=line)],
-    )
+    problem = i18n.problem("rows_all_match", file=file, line=line, rows=levels, incident=_fact_id(fact))
+    key = "any_levels_differ" if rows[0].level is not None else "any_outputs_differ"
+    return i18n.error(EvaluationError, key, [problem], table=repr(table.id), place=_place(where))  # type: ignore[return-value]
 
 
 def _no_table_applies(tables: tuple[_Table, ...], incident: Incident) -> EvaluationError:
-    return EvaluationError(
-        f"incident {incident.id!r}: no grading table applies",
-        [Problem(f"no table's applies_when holds (tables: {', '.join(t.model.id for t in tables)})")],
-    )
+    problem = i18n.problem("no_applies_when", tables=", ".join(t.model.id for t in tables))
+    return i18n.error(EvaluationError, "no_table_applies", [problem], incident=repr(incident.id))  # type: ignore[return-value]

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
 
-from ..errors import Problem, RulesetError
+from .. import i18n
+from ..errors import RulesetError
 from ..facts.schema import FactsDocument, FactSchema
 from ..format.document import AuthorizationDocument, CalendarDocument, GradingDocument
 from ..source import SourceDocument
@@ -84,16 +85,16 @@ class Rulebook:
             if self._only is not None:  # type: ignore[attr-defined]
                 return self._only  # type: ignore[attr-defined]
             if not self.gradings:
-                raise RulesetError("no grading ruleset loaded", [Problem(f"loaded files: {', '.join(self.files) or 'none'}")])
+                problem = i18n.problem("loaded_files", files=", ".join(self.files)) if self.files else i18n.problem("loaded_no_files")
+                raise i18n.error(RulesetError, "no_grading", [problem])
             if len(self.gradings) > 1:
                 raise _ambiguous(self)
             return next(iter(self.gradings.values()))
         found = self.gradings.get(decision)
         if found is None:
-            loaded = ", ".join(self.gradings) or "none"
-            raise RulesetError(
-                f"no grading ruleset {decision!r} loaded", [Problem(f"decision {decision!r} names no loaded ruleset; loaded: {loaded}")]
-            )
+            loaded = ", ".join(self.gradings)
+            problem = i18n.problem("decision_not_loaded", decision=decision, loaded=loaded) if loaded else i18n.problem("decision_not_loaded_none", decision=decision)
+            raise i18n.error(RulesetError, "no_grading_named", [problem], decision=decision)
         return found
 
     def for_decision(self, decision: str) -> Rulebook:
@@ -111,7 +112,4 @@ class Rulebook:
 
 def _ambiguous(rules: Rulebook) -> RulesetError:
     ids = ", ".join(rules.gradings)
-    return RulesetError(
-        f"several grading rulesets loaded ({ids}): name the decision",
-        [Problem(f"pass decision= one of {ids} (the CLI: --decision ID)")],
-    )
+    return i18n.error(RulesetError, "several_gradings", [i18n.problem("name_the_decision", ids=ids)], ids=ids)  # type: ignore[return-value]

@@ -16,7 +16,8 @@ from typing import Any
 
 from .. import clock
 from ..format.document import AllOf, AnyOf, Compare, Condition, InSensitivePeriod, InWindow, LocalTime, NotOf
-from ..localtext import Message
+from ..i18n import text
+from ..localtext import LocalText, Message
 from .compile import Context, compile_condition, compile_getter
 from .decisions import WhyNot
 
@@ -52,7 +53,11 @@ def first_failure(ctx: Context, cond: Condition, fact: Any) -> Message | None:
         return None  # unreachable: an all that fails has a failing part
     if isinstance(cond, AnyOf):
         parts = [first_failure(ctx, part, fact) for part in cond.any]
-        return _message("why_not.none_of", failures="; ".join(p.render("en") for p in parts if p is not None))
+        failed = [p for p in parts if p is not None]
+        # each part in each language, so the Chinese names no English failure (and the JSON
+        # contract's params stay text or {en, zh})
+        both = LocalText(en=text("why_not.separator", "en").join(p.render("en") for p in failed), zh=text("why_not.separator", "zh").join(p.render("zh") for p in failed))
+        return _message("why_not.none_of", failures=both)  # type: ignore[arg-type]
     if isinstance(cond, Compare):
         value = compile_getter(ctx, cond.field)(fact)
         op, operand = cond.operator, cond.operand

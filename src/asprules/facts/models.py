@@ -31,7 +31,9 @@ from pydantic import (
 )
 
 from .. import clock
+from .. import i18n
 from ..errors import FactError, Problem
+from ..i18n import LocalValueError
 from ..source import MAX_BYTES, SourceDocument, parse_file, parse_text, problems_from_validation, read_text
 
 Environment = Literal["production", "office"]
@@ -122,10 +124,10 @@ def _iso_only(value: Any) -> Any:
         return value
     if isinstance(value, str):
         if not _ISO_DATETIME.match(value):
-            raise ValueError(f"a date-time is ISO 8601 text with an offset, like 2026-11-18T14:00:00+08:00; got {value[:40]!r}")
+            raise LocalValueError("instant_text", value=repr(value[:40]))
         return value
     kind = "number" if isinstance(value, (int, float)) and not isinstance(value, bool) else type(value).__name__
-    raise ValueError(f"a date-time is ISO 8601 text with an offset, like 2026-11-18T14:00:00+08:00, not a {kind}")
+    raise LocalValueError("instant_type", kind=kind)
 
 
 # The one date-time type of every fact (and of every declared ``instant`` field).
@@ -153,14 +155,14 @@ WindowText = Annotated[str, AfterValidator(_check_window)]
 def period_order(record: Any) -> Any:
     """``end`` must be after ``start`` (a sensitive period)."""
     if record.end <= record.start:
-        raise ValueError("end must be after start")
+        raise LocalValueError("end_before_start")
     return record
 
 
 def schedule_order(record: Any) -> Any:
     """``scheduled_end`` must be after ``scheduled_start`` (an operation)."""
     if record.scheduled_end <= record.scheduled_start:
-        raise ValueError("scheduled_end must be after scheduled_start")
+        raise LocalValueError("scheduled_end_before_start")
     return record
 
 
@@ -175,11 +177,11 @@ def incident_timeline(record: Any) -> Any:
     for name in ("recovered_at", "as_of"):
         value = getattr(record, name)
         if value is not None and value < record.started_at:
-            raise ValueError(f"{name} is before started_at")
+            raise LocalValueError("before_started_at", name=name)
     end = record.recovered_at or record.as_of
     if record.outage_minutes is None:
         if end is None:
-            raise ValueError("outage unknown: give outage_minutes, recovered_at or as_of")
+            raise LocalValueError("outage_unknown")
         object.__setattr__(record, "outage_minutes", (end - record.started_at).total_seconds() / 60.0)
     elif end is not None:
         # Both measures given: they must tell the same outage, or which one decides is a
@@ -189,10 +191,10 @@ def incident_timeline(record: Any) -> Any:
         recovered = record.recovered_at is not None
         excess = record.outage_minutes - elapsed
         if excess > OUTAGE_TOLERANCE_MINUTES or (recovered and -excess > OUTAGE_TOLERANCE_MINUTES):
-            name, relation = ("recovered_at", "the time to recovery") if recovered else ("as_of", "at most the time to as_of")
-            raise ValueError(
-                f"outage_minutes {record.outage_minutes:g} disagrees with started_at and {name}: "
-                f"it must be {relation} ({elapsed:g} minutes)"
+            raise LocalValueError(
+                "outage_disagrees_recovered" if recovered else "outage_disagrees_as_of",
+                outage=format(record.outage_minutes, "g"),
+                elapsed=format(elapsed, "g"),
             )
     return record
 
@@ -345,7 +347,7 @@ def parse_fact(model, data: Any, doc: SourceDocument | None, what: str):
             data = dict(data.__dict__)  # its fields, validated below as any mapping would be
         elif not isinstance(data, Mapping):
             where = doc.file if doc and doc.file else None
-            raise FactError(f"invalid {what}", [Problem(f"expected a mapping of fields, got {kind.__name__}", file=where, line=1 if where else None)])
+            raise FactError(f"invalid {what}", [i18n.problem("not_a_mapping", file=where, line=1 if where else None, kind=kind.__name__)], code="invalid_fact", params=(("what", _ZH_KINDS.get(what, what)), ("ident", "")))
         else:
             data = dict(data)
     try:
@@ -428,11 +430,11 @@ def read_fact_file(path: str) -> SourceDocument:
 def _read_stdin() -> str:
     raw = sys.stdin.buffer.read(MAX_BYTES + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read(MAX_BYTES + 1).encode("utf-8")
     if len(raw) > MAX_BYTES:
-        raise FactError("<stdin>: input too large", [Problem(f"larger than {MAX_BYTES} bytes", file="<stdin>")])
+        raise i18n.error(FactError, "input_too_large", [i18n.problem("larger_than", file="<stdin>", limit=MAX_BYTES)], file="<stdin>")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise FactError("<stdin>: cannot read", [Problem(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file="<stdin>")]) from None
+        raise i18n.error(FactError, "cannot_read", [i18n.problem("not_utf8", file="<stdin>", reason=exc.reason, at=exc.start)], file="<stdin>") from None
 
 
 def read_fact_documents(path: str) -> Iterator[tuple[int, SourceDocument | FactError]]:
@@ -456,7 +458,7 @@ def read_fact_documents(path: str) -> Iterator[tuple[int, SourceDocument | FactE
         try:
             doc = parse_text(line, file, error=FactError)
         except FactError as exc:
-            yield number, FactError(exc.summary, [_on_line(p, number) for p in exc.problems])
+            yield number, FactError(exc.summary, [_on_line(p, number) for p in exc.problems], code=exc.code, params=exc.params)
             continue
         positions = {k: (number, col) for k, (_, col) in doc.positions.items()}
         yield number, SourceDocument(file=file, data=doc.data, positions=positions)

@@ -41,6 +41,8 @@ from pydantic import (
 
 from .. import clock
 from ..errors import Problem, RulesetError
+from .. import i18n
+from ..i18n import LocalValueError, Said, said
 from ..localtext import LocalText
 from ..source import FormatVersion, SourceDocument, SourcePath, parse_file, problems_from_validation
 from . import models
@@ -180,47 +182,47 @@ def parse_facts_document(source: SourceDocument) -> tuple[FactsDocument | None, 
 
 
 def _check_spec(source: SourceDocument, spec: FieldSpec, path: SourcePath, out: list[Problem]) -> None:
-    def report(key: str | None, message: str) -> None:
+    def report(key: str | None, message: str | Said) -> None:
         out.append(source.problem(path + ((key,) if key else ()), message))
 
     kind = spec.type
     if kind not in FIELD_TYPES:
         close = difflib.get_close_matches(kind, FIELD_TYPES, n=1)
-        report("type", f"unknown type {kind!r}{f' (did you mean {close[0]!r}?)' if close else ''}; one of {', '.join(FIELD_TYPES)}")
+        report("type", said("problem.unknown_type", type=kind, hint=said("problem.did_you_mean", name=close[0]) if close else "", types=", ".join(FIELD_TYPES)))
         return
     element = "record" if (kind == "list" and spec.fields is not None) else "enum" if kind == "list" else kind
     if kind in ("enum",) or (kind == "list" and spec.fields is None):
         if not spec.values:
-            report("values" if spec.values is not None else "type", f"{'an enum' if kind == 'enum' else 'a list'} needs values (its members)")
+            report("values" if spec.values is not None else "type", said("problem.enum_needs_values" if kind == "enum" else "problem.list_needs_values"))
         elif len(set(spec.values)) != len(spec.values):
-            report("values", "enum members repeat")
+            report("values", said("problem.enum_repeats"))
     elif spec.values is not None:
-        report("values", f"values belong to an enum or a list of enum, not to {kind}")
+        report("values", said("problem.values_misplaced", type=kind))
     if kind == "record" or (kind == "list" and spec.values is None):
         if not spec.fields:
-            report("fields" if spec.fields is not None else "type", f"a {'record' if kind == 'record' else 'list of records'} needs fields")
+            report("fields" if spec.fields is not None else "type", said("problem.record_needs_fields" if kind == "record" else "problem.records_need_fields"))
     elif spec.fields is not None:
-        report("fields", f"fields belong to a record or a list of records, not to {kind}")
+        report("fields", said("problem.fields_misplaced", type=kind))
     if kind == "list" and spec.values is not None and spec.fields is not None:
-        report("type", "a list holds enum members (values) or records (fields), not both")
+        report("type", said("problem.values_and_fields"))
     for key in ("min", "max"):
         if getattr(spec, key) is not None and kind not in _NUMERIC:
-            report(key, f"{key} bounds a number, integer or duration, not {kind}")
+            report(key, said("problem.bound_misplaced", key=key, type=kind))
     if spec.min is not None and spec.max is not None and spec.min > spec.max:
-        report("min", f"bounds reversed: min {spec.min:g} is above max {spec.max:g}")
+        report("min", said("problem.bounds_reversed", min=format(spec.min, "g"), max=format(spec.max, "g")))
     if kind == "integer":
         for key in ("min", "max"):
             bound = getattr(spec, key)
             if bound is not None and bound != int(bound):
-                report(key, f"an integer's {key} must be a whole number, not {bound:g}")
+                report(key, said("problem.integer_bound", key=key, bound=format(bound, "g")))
     if spec.max_length is not None and kind not in ("text", "list"):
-        report("max_length", f"max_length limits a text or a list, not {kind}")
+        report("max_length", said("problem.max_length_misplaced", type=kind))
     if spec.default is not None and kind != "bool":
-        report("default", f"only a bool takes a default, not {kind}")
+        report("default", said("problem.default_misplaced", type=kind))
     if spec.format is not None and kind != "text":
-        report("format", f"format checks a text, not {kind}")
+        report("format", said("problem.format_misplaced", type=kind))
     if spec.checks and element != "record":
-        report("checks", f"checks apply to a record, not to {kind}")
+        report("checks", said("problem.checks_misplaced", type=kind))
     for i, name in enumerate(spec.checks):
         _check_check(name, spec.fields or {}, lambda m, i=i: out.append(source.problem(path + ("checks", i), m)))
     for name, sub in (spec.fields or {}).items():
@@ -231,7 +233,7 @@ def _check_check(name: str, fields: Mapping[str, FieldSpec], report) -> None:
     _, reads, _ = models.CHECKS[name]
     missing = [f for f in reads if f not in fields]
     if missing:
-        report(f"check {name!r} reads {', '.join(missing)}, which the schema does not declare")
+        report(said("problem.check_reads_undeclared", check=name, fields=", ".join(missing)))
 
 
 # --- resolving ----------------------------------------------------------------------------
@@ -275,8 +277,8 @@ def resolve_schemas(
         if doc is None:
             continue
         if doc.id in docs or (doc.id in known and not bundled):
-            first = docs[doc.id][0].file if doc.id in docs else "the bundled schemas"
-            problems.append(source.problem(("id",), f"fact schema id {doc.id!r} is also declared by {first}"))
+            first = docs[doc.id][0].file if doc.id in docs else said("problem.the_bundled_schemas")
+            problems.append(source.problem(("id",), said("problem.schema_id_taken", id=doc.id, first=first)))
             continue
         docs[doc.id] = (source, doc)
     out: dict[str, FactSchema] = {}
@@ -289,7 +291,7 @@ def resolve_schemas(
             return known.get(ident)
         source, doc = docs[ident]
         if ident in resolving:
-            problems.append(source.problem(("extends",), f"fact schemas extend one another in a cycle through {ident!r}"))
+            problems.append(source.problem(("extends",), said("problem.extends_cycle", id=ident)))
             return None
         resolving.append(ident)
         parent = None
@@ -298,7 +300,7 @@ def resolve_schemas(
             if parent is None:
                 if doc.extends not in docs:
                     names = sorted(set(known) | set(docs))
-                    problems.append(source.problem(("extends",), f"extends unknown fact schema {doc.extends!r}; known: {', '.join(names)}"))
+                    problems.append(source.problem(("extends",), said("problem.extends_unknown", id=doc.extends, known=", ".join(names))))
                 resolving.pop()
                 return None
         before = len(problems)
@@ -314,7 +316,7 @@ def resolve_schemas(
         resolve(ident)
     if problems:
         files = sorted({p.file for p in problems if p.file})
-        raise RulesetError(f"invalid fact schema{'s' if len(files) != 1 else ''}: {', '.join(files)}", problems)
+        raise i18n.error(RulesetError, "invalid_fact_schemas" if len(files) != 1 else "invalid_fact_schema", problems, files=", ".join(files))
     return {**known, **out}
 
 
@@ -325,7 +327,7 @@ def _merged(
     checks = list(parent.checks) if parent else []
     if parent is None and (doc.optional or doc.drop):
         key = "optional" if doc.optional else "drop"
-        problems.append(source.problem((key,), f"{key} changes an extended schema's fields; this schema extends none"))
+        problems.append(source.problem((key,), said("problem.change_without_extends", key=key)))
     for name, spec in doc.fields.items():
         old = fields.get(name)
         fields[name] = _merge_record(old, spec) if old is not None else spec
@@ -333,7 +335,7 @@ def _merged(
         for i, path in enumerate(getattr(doc, key)):
             parts = path.split(".")
             if not _has(fields, parts):
-                problems.append(source.problem((key, i), f"{parent.id if parent else 'the schema'} has no field {path!r}"))
+                problems.append(source.problem((key, i), said("problem.schema_has_no_field", schema=parent.id if parent else said("problem.the_schema"), field=path)))
                 continue
             fields = _changed(fields, parts, change)
     for name in checks:
@@ -341,14 +343,14 @@ def _merged(
         gone = [f for f in reads if f not in fields]
         if gone:
             problems.append(
-                source.problem(("drop",), f"check {name!r} of {parent.id if parent else 'the schema'} reads {', '.join(gone)}; keep them or redeclare the schema without extends")
+                source.problem(("drop",), said("problem.check_loses_fields", check=name, schema=parent.id if parent else said("problem.the_schema"), fields=", ".join(gone)))
             )
     for i, name in enumerate(doc.checks):
         _check_check(name, fields, lambda m, i=i: problems.append(source.problem(("checks", i), m)))
         if name not in checks:
             checks.append(name)
     if "id" not in fields or fields["id"].type != "text" or not fields["id"].required:
-        problems.append(source.problem(("fields",), "a fact schema needs a required text field 'id' (every decision names its fact)"))
+        problems.append(source.problem(("fields",), said("problem.schema_needs_id")))
     return fields, tuple(checks)
 
 
@@ -399,7 +401,7 @@ def duration_minutes(value: Any) -> Any:
     if isinstance(value, str):
         match = _DURATION.match(value.strip())
         if not match or value.strip() in ("P", "PT") or value.strip().endswith("T"):
-            raise ValueError(f"not an ISO 8601 duration (PnDTnHnMnS): {value!r}")
+            raise LocalValueError("not_iso_duration", value=repr(value))
         parts = {k: float(v) for k, v in match.groupdict().items() if v}
         return parts.get("d", 0) * 1440 + parts.get("h", 0) * 60 + parts.get("m", 0) + parts.get("s", 0) / 60
     return value

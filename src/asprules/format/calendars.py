@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from .. import clock
+from ..i18n import LocalValueError
 from .document import CalendarDocument, LocalText, Period, WeeklyPeriod, YearlyPeriod
 
 
@@ -30,7 +31,7 @@ class Interval:
 def _instant(value, tz: ZoneInfo, *, inclusive_end: bool) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            raise ValueError(f"{value.isoformat()} has no UTC offset")
+            raise LocalValueError("no_offset", instant=value.isoformat())
         return value
     if isinstance(value, date):
         day = value + timedelta(days=1) if inclusive_end else value
@@ -39,11 +40,11 @@ def _instant(value, tz: ZoneInfo, *, inclusive_end: bool) -> datetime:
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD) or a date-time with offset") from None
+            raise LocalValueError("not_date_or_instant", value=repr(value)) from None
         if len(value) == 10:
             return _instant(parsed.date(), tz, inclusive_end=inclusive_end)
         return _instant(parsed, tz, inclusive_end=inclusive_end)
-    raise ValueError(f"{value!r} is not a date or a date-time")
+    raise LocalValueError("not_date_or_datetime", value=repr(value))
 
 
 def period_bounds(period: Period, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -52,9 +53,9 @@ def period_bounds(period: Period, tz: ZoneInfo) -> tuple[datetime, datetime]:
         start = clock.check_range(_instant(period.start, tz, inclusive_end=False))
         end = clock.check_range(_instant(period.end, tz, inclusive_end=True))
     except OverflowError:  # the day after 9999-12-31
-        raise ValueError(f"period {period.name.en!r} runs past the supported range 0002-01-01 to 9998-12-31") from None
+        raise LocalValueError("period_out_of_range", period=period.name.en) from None
     if end <= start:
-        raise ValueError(f"period {period.name.en!r} ends before it starts")
+        raise LocalValueError("period_reversed", period=period.name.en)
     return start, end
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .. import clock
+from ..i18n import Said, said
 from .calendars import Interval, Recurring, customer_periods
 from .document import CustomerRegistry
 
@@ -41,22 +42,22 @@ class Registry:
     cite: str
     provenance: str
 
-    def refusal(self, fact: Any) -> str | None:
+    def refusal(self, fact: Any) -> Said | None:
         """Why the fact's customer cannot be decided on, or ``None`` when it can."""
         customer = getattr(fact, "customer", None)
         known = ", ".join(self.ids)
         if customer is None:
-            return f"the fact names no customer, and the customer registry ({known}) decides every customer's profile"
+            return said("problem.no_customer", registry=known)
         ident = getattr(customer, "id", None)
         profile = self.profiles.get(ident) if ident is not None else None
         if profile is None:
-            return f"customer {ident!r} is not in the customer registry ({known})"
+            return said("problem.unregistered_customer", customer=repr(ident), registry=known)
         zone_name = getattr(customer, "timezone", None)
         if zone_name is not None and zone_name != profile.zone_name:
-            return f"the fact changes the time zone of registered customer {ident!r} from {profile.zone_name} to {zone_name}"
+            return said("problem.customer_zone_changed", customer=repr(ident), registered=profile.zone_name, given=zone_name)
         window = getattr(customer, "maintenance_window", None)
         if window is not None and profile.window is not None and not narrows(clock.parse_window(window), profile.window):
-            return f"the fact widens the maintenance window of registered customer {ident!r} from {profile.window.text} to {window}"
+            return said("problem.customer_window_widened", customer=repr(ident), registered=profile.window.text, given=window)
         return None
 
 

@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from .. import clock
+from ..i18n import LocalValueError
 from ..localtext import LocalText
 from ..source import FormatVersion
 
@@ -111,11 +112,11 @@ class Compare(BaseModel):
             ops = [k for k in data if k != "field"]
             known = [k for k in ops if k in COMPARISON_OPERATORS]
             if len(known) > 1:
-                raise ValueError(f"a comparison takes exactly one operator, got {', '.join(known)}")
+                raise LocalValueError("one_operator", given=", ".join(known))
             if not ops:
-                raise ValueError(f"a comparison needs one operator: {', '.join(COMPARISON_OPERATORS)}")
+                raise LocalValueError("no_operator", operators=", ".join(COMPARISON_OPERATORS))
             if len(known) == 1 and data[known[0]] is None:
-                raise ValueError(f"operator {known[0]} needs a value, got null")
+                raise LocalValueError("operator_null", op=known[0])
         return data
 
     @cached_property  # read by the validator, both compilers and the analysis: once per comparison
@@ -187,7 +188,7 @@ class InPeriodSpec(BaseModel):
     @model_validator(mode="after")
     def _instant_or_span(self) -> InPeriodSpec:
         if (self.field is None) == (self.start is None and self.end is None) or (self.start is None) != (self.end is None):
-            raise ValueError("give either field (an instant) or start and end (a span)")
+            raise LocalValueError("instant_or_span")
         return self
 
 
@@ -278,7 +279,7 @@ class Provenanced(_Textual):
     @model_validator(mode="after")
     def _basis_for_assumed(self) -> Provenanced:
         if self.provenance == "assumed" and not (self.basis and self.basis.strip()):
-            raise ValueError("provenance 'assumed' needs a one-line basis")
+            raise LocalValueError("assumed_needs_basis")
         return self
 
 
@@ -296,17 +297,17 @@ def duration_seconds(text: str) -> float:
     """``"30m"``, ``"4h"``, ``"2d"`` → seconds; ``"0m"`` is "at once"."""
     found = _DURATION.match(text)
     if found is None:
-        raise ValueError(f"not a duration: {text!r}")
+        raise LocalValueError("not_a_duration", value=repr(text))
     return float(found.group(1)) * DURATION_UNITS[found.group(2)]
 
 
 def _check_duration(value: Any) -> Any:
     if isinstance(value, bool) or isinstance(value, (int, float)):
-        raise ValueError(f"a deadline needs a unit: write {value!r} as e.g. '{value}h' (units: m, h, d)")
+        raise LocalValueError("deadline_no_unit", value=repr(value), number=value)
     if not isinstance(value, str) or _DURATION.match(value) is None:
-        raise ValueError(f"not a duration: {value!r}; write a number and a unit, e.g. '30m', '4h', '2d'")
+        raise LocalValueError("deadline_form", value=repr(value))
     if duration_seconds(value) > 366 * 86400:
-        raise ValueError(f"duration {value!r} is longer than a year")
+        raise LocalValueError("deadline_too_long", value=repr(value))
     return value.strip()
 
 
@@ -332,7 +333,7 @@ class LevelObligation(Provenanced):
     @model_validator(mode="after")
     def _one_deadline(self) -> LevelObligation:
         if self.within is not None and self.by is not None:
-            raise ValueError("an obligation has within or by, not both")
+            raise LocalValueError("within_or_by")
         return self
 
 
@@ -373,9 +374,9 @@ class DerivedValue(BaseModel):
     def _one_operation(self) -> DerivedValue:
         given = [k for k in ("add", "sub", "mul", "div", "min", "max") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("a derived value is exactly one of add, sub, mul, div, min, max")
+            raise LocalValueError("derived_one_operation")
         if len(getattr(self, given[0])) < 2:
-            raise ValueError(f"{given[0]} takes at least two operands")
+            raise LocalValueError("two_operands", op=given[0])
         return self
 
     @property
@@ -469,7 +470,7 @@ class Adjustment(Rule):
     @model_validator(mode="after")
     def _direction(self) -> Adjustment:
         if (self.raise_ is None) == (self.lower is None):
-            raise ValueError("an adjustment has exactly one of raise or lower")
+            raise LocalValueError("raise_or_lower")
         return self
 
 
@@ -589,7 +590,7 @@ class Step(Rule):
     @model_validator(mode="after")
     def _requires_something(self) -> Step:
         if self.approval is None and self.notification is None and self.qualification is None:
-            raise ValueError("a step requires at least one of approval, notification, qualification")
+            raise LocalValueError("empty_step")
         return self
 
 

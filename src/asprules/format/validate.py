@@ -19,6 +19,7 @@ from ..errors import Problem
 from ..facts.fields import INCIDENT_FIELDS, OPERATION_FIELDS, FieldType
 from ..facts.models import CHANNELS, EVIDENCE_FORMS
 from ..facts.schema import FactSchema, FieldSpec
+from ..i18n import Said, reason, said
 from ..source import SourceDocument, SourcePath, problems_from_validation
 from .document import (
     AllOf,
@@ -58,24 +59,24 @@ class _Scope:
     uses: dict[str, Path] = field(default_factory=dict)  # condition kinds with engine needs -> first place
     schema: FactSchema | None = None
 
-    def unknown(self, name: str) -> str:
+    def unknown(self, name: str) -> Said:
         """Why a condition cannot name ``name``: not declared, or of a type no condition compares."""
         spec = _declared(self.schema, name) if self.schema is not None else None
         if spec is not None and spec.type == "record":
             inner = ", ".join(f"{name}.{k}" for k in (spec.fields or {}))
-            return f"{name!r} is a record; a condition names one of its fields ({inner})"
+            return said("problem.record_field", name=name, fields=inner)
         if spec is not None and spec.type == "list":
-            return f"{name!r} is a list of records; no condition compares it (has_approval reads approvals)"
-        return f"unknown field {name!r}{_suggest(name, self.fields)}"
+            return said("problem.list_of_records_field", name=name)
+        return said("problem.unknown_field", name=name, hint=_suggest(name, self.fields))
 
-    def report(self, path: Path, message: str) -> None:
+    def report(self, path: Path, message: str | Said) -> None:
         self.problems.append(self.source.problem(path, message))
 
 
 def parse_document(source: SourceDocument) -> tuple[Any, list[Problem]]:
     """Type-check the document's shape. Returns the model, or ``None`` and the problems."""
     if not isinstance(source.data, dict):
-        return None, [source.problem((), "a ruleset file is a mapping with asprules, kind and id at the top")]
+        return None, [source.problem((), said("problem.not_a_ruleset_mapping"))]
     try:
         return _DOCUMENT.validate_python(source.data), []
     except ValidationError as exc:
@@ -113,11 +114,11 @@ def check_cites(source: SourceDocument, pattern: str | None) -> list[Problem]:
     try:
         compiled = re.compile(pattern)
     except re.error as exc:
-        return [source.problem(("cite_pattern",), f"cite_pattern is not a regular expression: {exc}")]
+        return [source.problem(("cite_pattern",), said("problem.bad_cite_pattern", error=str(exc)))]
     out: list[Problem] = []
     for path, cite in _cites(source.data, ()):
         if not (isinstance(cite, str) and compiled.fullmatch(cite)):
-            out.append(source.problem(path, f"cite {cite!r} does not follow this file's cite_pattern {pattern!r}"))
+            out.append(source.problem(path, said("problem.cite_off_pattern", cite=repr(cite), pattern=pattern)))
     return out
 
 
@@ -141,7 +142,7 @@ def _check_unique_ids(scope: _Scope, entries: Iterable[tuple[Path, str]]) -> Non
     for path, ident in entries:
         if ident in seen:
             line = (scope.source.locate(seen[ident]) or (None,))[0]
-            scope.report(path + ("id",), f"duplicate id {ident!r} (first defined at line {line})")
+            scope.report(path + ("id",), said("problem.duplicate_id", ident=ident, line=line))
         else:
             seen[ident] = path
 
@@ -151,37 +152,37 @@ def _check_defaults(scope: _Scope, defaults) -> None:
         try:
             clock.zone(defaults.timezone.value)
         except ValueError as exc:
-            scope.report(("defaults", "timezone", "value"), str(exc))
+            scope.report(("defaults", "timezone", "value"), reason(exc))
     if defaults.maintenance_window is not None:
         try:
             clock.parse_window(defaults.maintenance_window.value)
         except ValueError as exc:
-            scope.report(("defaults", "maintenance_window", "value"), str(exc))
+            scope.report(("defaults", "maintenance_window", "value"), reason(exc))
 
 
 def _check_derived(scope: _Scope, derived: dict[str, DerivedValue], base: dict[str, FieldType]) -> None:
     for name, value in derived.items():
         path: Path = ("derived", name)
         if name in base:
-            scope.report(path, f"derived value {name!r} shadows a fact field")
+            scope.report(path, said("problem.derived_shadows", name=name))
         op, operands = value.operation
         for i, operand in enumerate(operands):
             if isinstance(operand, bool):
-                scope.report(path + (op, i), "operands are numbers or field names, not booleans")
+                scope.report(path + (op, i), said("problem.boolean_operand"))
             elif isinstance(operand, str):
                 ftype = scope.fields.get(operand)
                 if ftype is None and operand not in derived:
-                    scope.report(path + (op, i), f"unknown field {operand!r}")
+                    scope.report(path + (op, i), said("problem.unknown_field", name=operand, hint=""))
                 elif ftype is not None and ftype.kind != "number":
-                    scope.report(path + (op, i), f"field {operand!r} is {ftype.kind}, not a number")
+                    scope.report(path + (op, i), said("problem.not_a_number_field", name=operand, kind=ftype.kind))
             elif op == "div" and i > 0 and operand == 0:
-                scope.report(path + (op, i), "division by zero")
+                scope.report(path + (op, i), said("problem.division_by_zero"))
     # A cycle would recurse forever when compiled. One depth-first walk over every operand
     # (not only the first), iterative so that a chain of thousands stays within the stack:
     # linear in the derived values and their operands.
     for cycle in _cycles({name: [o for o in value.operation[1] if isinstance(o, str) and o in derived] for name, value in derived.items()}):
         shown = " → ".join(repr(n) for n in cycle + [cycle[0]])
-        scope.report(("derived", cycle[0]), f"derived values form a cycle through {cycle[0]!r}: {shown}")
+        scope.report(("derived", cycle[0]), said("problem.derived_cycle", name=cycle[0], cycle=shown))
 
 
 def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
@@ -256,7 +257,7 @@ def check_condition(scope: _Scope, cond: Condition, path: Path) -> None:
                 # a `not` always does): never what was meant, so say it at load time
                 scope.report(
                     path + ("has_approval", key),
-                    f"{key}: [] lets no approval qualify, so this condition never holds; leave {key} out to accept any {key[:-1] if key == 'roles' else key}",
+                    said("problem.empty_approval_list", key=key, what=key[:-1] if key == "roles" else key),
                 )
         _check_approval_refs(scope, spec.step, spec.roles, spec.evidence, path + ("has_approval",))
 
@@ -266,39 +267,39 @@ def _check_instant(scope: _Scope, name: str, path: Path) -> None:
     if ftype is None:
         scope.report(path, scope.unknown(name))
     elif ftype.kind != "instant":
-        scope.report(path, f"field {name!r} is {ftype.kind}, not a date-time")
+        scope.report(path, said("problem.not_an_instant_field", name=name, kind=ftype.kind))
 
 
 def _check_window_text(scope: _Scope, text: str, path: Path) -> None:
     try:
         clock.parse_window(text)
     except ValueError as exc:
-        scope.report(path, str(exc))
+        scope.report(path, reason(exc))
 
 
 def _check_approval_refs(scope: _Scope, step, roles, evidence, path: Path) -> None:
     if not scope.steps:
-        scope.report(path, "has_approval is only meaningful in an authorization ruleset")
+        scope.report(path, said("problem.has_approval_outside"))
         return
     if step is not None and step not in scope.steps:
-        scope.report(path + ("step",), f"undefined step {step!r}; defined: {', '.join(sorted(scope.steps))}")
+        scope.report(path + ("step",), said("problem.undefined_step", step=step, defined=", ".join(sorted(scope.steps))))
     for i, role in enumerate(roles or ()):
         if role not in scope.roles:
-            scope.report(path + ("roles", i), f"undefined role {role!r}; defined: {', '.join(sorted(scope.roles))}")
+            scope.report(path + ("roles", i), said("problem.undefined_role", role=role, defined=", ".join(sorted(scope.roles))))
     _check_forms(scope, evidence or (), path + ("evidence",))
 
 
 def _check_forms(scope: _Scope, forms, path: Path) -> None:
     for i, form in enumerate(forms):
         if form not in EVIDENCE_FORMS:
-            scope.report(path + (i,), f"evidence form {form!r} is not in the fact schema ({', '.join(EVIDENCE_FORMS)})")
+            scope.report(path + (i,), said("problem.unknown_evidence_form", form=form, forms=", ".join(EVIDENCE_FORMS)))
 
 
-def _suggest(name: str, names: Iterable[str]) -> str:
+def _suggest(name: str, names: Iterable[str]) -> Said | str:
     import difflib
 
     close = difflib.get_close_matches(name, list(names), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return said("problem.did_you_mean", name=close[0]) if close else ""
 
 
 def _check_compare(scope: _Scope, cond: Compare, path: Path) -> None:
@@ -312,30 +313,30 @@ def _check_compare(scope: _Scope, cond: Compare, path: Path) -> None:
         return
     if op == "contains_any":
         if ftype.kind != "list":
-            scope.report(at, f"contains_any needs a list field; {cond.field!r} is {ftype.kind}")
+            scope.report(at, said("problem.contains_any_needs_list", name=cond.field, kind=ftype.kind))
         else:
             _check_members(scope, operand, ftype, at)
         return
     if ftype.kind == "list":
-        scope.report(at, f"{cond.field!r} is a list; compare it with contains_any")
+        scope.report(at, said("problem.list_needs_contains_any", name=cond.field))
         return
     if op in _ORDERING:
         if ftype.kind != "number":
-            scope.report(at, f"{op} needs a number field; {cond.field!r} is {ftype.kind}")
+            scope.report(at, said("problem.ordering_needs_number", op=op, name=cond.field, kind=ftype.kind))
         elif op == "between" and operand[0] > operand[1]:
-            scope.report(at, f"between [{operand[0]}, {operand[1]}] is empty: low bound above high bound")
+            scope.report(at, said("problem.empty_between", low=operand[0], high=operand[1]))
         return
     values = operand if op in ("in", "not_in") else [operand]
     for i, value in enumerate(values):
         sub = at + (i,) if op in ("in", "not_in") else at
         if not _fits(value, ftype):
-            scope.report(sub, f"{value!r} cannot be a value of {cond.field!r} ({ftype.describe()})")
+            scope.report(sub, said("problem.not_a_value_of", value=repr(value), name=cond.field, type=ftype.describe()))
 
 
 def _check_members(scope: _Scope, values, ftype: FieldType, path: Path) -> None:
     for i, value in enumerate(values):
         if value not in ftype.values:
-            scope.report(path + (i,), f"{value!r} is not one of {', '.join(ftype.values)}")
+            scope.report(path + (i,), said("problem.not_a_member", value=repr(value), values=", ".join(ftype.values)))
 
 
 def _fits(value: Any, ftype: FieldType) -> bool:
@@ -360,16 +361,16 @@ def _check_grading(source: SourceDocument, doc: GradingDocument, base: dict[str,
     _check_unique_ids(scope, ((("levels", i), lv.id) for i, lv in enumerate(doc.levels)))
     levels = {lv.id for lv in doc.levels}
     if not doc.levels and not doc.outputs:
-        scope.report(("levels",), "a grading ruleset declares levels (at least two), or outputs")
+        scope.report(("levels",), said("problem.no_levels"))
     elif len(doc.levels) == 1:
-        scope.report(("levels",), "declare at least two levels (or none, when the ruleset declares outputs)")
+        scope.report(("levels",), said("problem.one_level"))
     elif doc.levels and not any(lv.major for lv in doc.levels):
-        scope.report(("levels",), "no level is a major fault (major: true)")
+        scope.report(("levels",), said("problem.no_major_level"))
     _check_outputs(scope, doc)
 
     def level_ref(path: Path, ident: str | None) -> None:
         if ident is not None and ident not in levels:
-            scope.report(path, f"undefined level {ident!r}; defined: {', '.join(lv.id for lv in doc.levels)}")
+            scope.report(path, said("problem.undefined_level", level=ident, defined=", ".join(lv.id for lv in doc.levels)))
 
     rule_ids: list[tuple[Path, str]] = []
     _check_unique_ids(scope, ((("tables", i), t.id) for i, t in enumerate(doc.tables)))
@@ -379,9 +380,9 @@ def _check_grading(source: SourceDocument, doc: GradingDocument, base: dict[str,
             rule_ids.append((opath, ob.id))
             if ob.from_ != "graded":
                 if ob.from_ not in scope.fields:
-                    scope.report(opath + ("from",), f"{scope.unknown(ob.from_)}; or 'graded': the moment of grading")
+                    scope.report(opath + ("from",), said("problem.unknown_from", why=scope.unknown(ob.from_)))
                 elif scope.fields[ob.from_].kind != "instant":
-                    scope.report(opath + ("from",), f"field {ob.from_!r} is {scope.fields[ob.from_].kind}, not a time")
+                    scope.report(opath + ("from",), said("problem.not_a_time_field", name=ob.from_, kind=scope.fields[ob.from_].kind))
     for ti, table in enumerate(doc.tables):
         tpath: Path = ("tables", ti)
         if doc.levels:
@@ -410,7 +411,7 @@ def _check_grading(source: SourceDocument, doc: GradingDocument, base: dict[str,
             level_ref(apath + ("applies_to", i), lv)
         order = [lv.id for lv in doc.levels]
         if adj.cap in levels and adj.floor in levels and order.index(adj.cap) > order.index(adj.floor):
-            scope.report(apath + ("cap",), f"cap {adj.cap!r} is less severe than floor {adj.floor!r}")
+            scope.report(apath + ("cap",), said("problem.cap_below_floor", cap=adj.cap, floor=adj.floor))
     for kind, rules in (("unrecovered", doc.escalations.unrecovered), ("repeat_faults", doc.escalations.repeat_faults)):
         for ei, esc in enumerate(rules):
             epath: Path = ("escalations", kind, ei)
@@ -437,19 +438,19 @@ def output_field(output) -> FieldType:
     return FieldType(OUTPUT_KINDS[output.type], optional=True)  # type: ignore[arg-type]
 
 
-def _type_fits(kind: str, value: Any) -> str | None:
+def _type_fits(kind: str, value: Any) -> Said | None:
     if kind == "text" and not isinstance(value, str):
-        return f"{value!r} is not text"
+        return said("problem.value_not_text", value=repr(value))
     if kind == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        return f"{value!r} is not a number"
+        return said("problem.value_not_number", value=repr(value))
     if kind == "boolean" and not isinstance(value, bool):
-        return f"{value!r} is not a boolean"
+        return said("problem.value_not_boolean", value=repr(value))
     if kind == "list" and not isinstance(value, list):
-        return f"{value!r} is not a list"
+        return said("problem.value_not_list", value=repr(value))
     return None
 
 
-def output_value_fits(output, value: Any) -> str | None:
+def output_value_fits(output, value: Any) -> Said | None:
     """Why ``value`` cannot be a value of ``output``, or ``None`` when it can."""
     why = _type_fits(output.type, value)
     if why is not None or output.allowed is None:
@@ -457,7 +458,7 @@ def output_value_fits(output, value: Any) -> str | None:
     members = value if output.type == "list" else [value]
     bad = [v for v in members if v not in output.allowed]
     if bad:
-        return f"{bad[0]!r} is not one of the allowed values {', '.join(map(repr, output.allowed))}"
+        return said("problem.value_not_allowed", value=repr(bad[0]), allowed=", ".join(map(repr, output.allowed)))
     return None
 
 
@@ -466,16 +467,16 @@ def _check_outputs(scope: _Scope, doc: GradingDocument) -> None:
     for i, out in enumerate(doc.outputs):
         path: Path = ("outputs", i)
         if out.id == "level":
-            scope.report(path + ("id",), "output id 'level' is taken: a chained decision reads the level as ID.level")
+            scope.report(path + ("id",), said("problem.output_named_level"))
         if out.type != "list":
             for k, value in enumerate(out.allowed or ()):
                 why = _type_fits(out.type, value)
                 if why is not None:
-                    scope.report(path + ("allowed", k), f"{why} (output {out.id!r} is {out.type})")
+                    scope.report(path + ("allowed", k), said("problem.allowed_of_type", why=why, output=out.id, type=out.type))
         if out.default is not None:
             why = output_value_fits(out, out.default)
             if why is not None:
-                scope.report(path + ("default",), f"default of output {out.id!r}: {why}")
+                scope.report(path + ("default",), said("problem.bad_output_default", output=out.id, why=why))
 
 
 def _check_row_outputs(scope: _Scope, doc: GradingDocument, given: dict | None, path: Path) -> None:
@@ -483,12 +484,14 @@ def _check_row_outputs(scope: _Scope, doc: GradingDocument, given: dict | None, 
     for name, value in (given or {}).items():
         out = declared.get(name)
         if out is None:
-            known = ", ".join(declared) or "none (declare them under outputs)"
-            scope.report(path + (name,), f"undeclared output {name!r}; declared: {known}")
+            if declared:
+                scope.report(path + (name,), said("problem.undeclared_output", name=name, declared=", ".join(declared)))
+            else:
+                scope.report(path + (name,), said("problem.undeclared_output_none", name=name))
             continue
         why = output_value_fits(out, value)
         if why is not None:
-            scope.report(path + (name,), f"output {name!r} ({out.type}): {why}")
+            scope.report(path + (name,), said("problem.bad_output_value", name=name, type=out.type, why=why))
 
 
 def _check_output_policy(scope: _Scope, doc: GradingDocument, table: Table, tpath: Path) -> None:
@@ -497,17 +500,17 @@ def _check_output_policy(scope: _Scope, doc: GradingDocument, table: Table, tpat
     first output's allowed values."""
     for key in ("default", "bands"):
         if getattr(table, key) is not None:
-            scope.report(tpath + (key,), f"a ruleset without levels gives outputs only: a table has no {key} (declare the output's default)")
+            scope.report(tpath + (key,), said("problem.outputs_table_key", key=key))
     for ri, row in enumerate(table.rows):
         for key in ("level", "score"):
             if getattr(row, key) is not None:
-                scope.report(tpath + ("rows", ri, key), f"a ruleset without levels gives outputs only: a row has no {key}")
+                scope.report(tpath + ("rows", ri, key), said("problem.outputs_row_key", key=key))
         if not row.outputs:
-            scope.report(tpath + ("rows", ri), "every row gives at least one output")
+            scope.report(tpath + ("rows", ri), said("problem.row_without_output"))
     if table.hit_policy != "collect" and table.aggregator is not None:
-        scope.report(tpath + ("aggregator",), f"an aggregator goes with hit policy collect, not {table.hit_policy}")
+        scope.report(tpath + ("aggregator",), said("problem.aggregator_without_collect", policy=table.hit_policy))
     if table.hit_policy in ("priority", "output_order") and doc.outputs and not doc.outputs[0].allowed:
-        scope.report(tpath + ("hit_policy",), f"hit policy {table.hit_policy} ranks by the allowed values of the first output ({doc.outputs[0].id!r}), which declares none")
+        scope.report(tpath + ("hit_policy",), said("problem.policy_needs_allowed", policy=table.hit_policy, output=doc.outputs[0].id))
 
 
 def _check_policy(scope: _Scope, table: Table, tpath: Path) -> None:
@@ -516,35 +519,35 @@ def _check_policy(scope: _Scope, table: Table, tpath: Path) -> None:
     ``default``, or under ``sum``/``count`` ``bands`` that cover every total once."""
     policy, aggregator = table.hit_policy, table.aggregator
     if table.gives_lists and policy != "collect":
-        scope.report(tpath + ("hit_policy",), f"hit policy {policy} returns lists of outputs: only in a ruleset without levels")
+        scope.report(tpath + ("hit_policy",), said("problem.list_policy_with_levels", policy=policy))
         return
     if policy == "collect" and aggregator is None:
-        scope.report(tpath + ("hit_policy",), "hit policy collect needs an aggregator: max, min, sum or count")
+        scope.report(tpath + ("hit_policy",), said("problem.collect_needs_aggregator"))
         return
     if policy != "collect" and aggregator is not None:
-        scope.report(tpath + ("aggregator",), f"an aggregator goes with hit policy collect, not {policy}")
+        scope.report(tpath + ("aggregator",), said("problem.aggregator_without_collect", policy=policy))
     named = f"collect {aggregator}" if policy == "collect" else policy
     for ri, row in enumerate(table.rows):
         rpath = tpath + ("rows", ri)
         if aggregator == "sum":
             if row.score is None:
-                scope.report(rpath, "under collect sum every row gives a score (and no level)")
+                scope.report(rpath, said("problem.sum_row_needs_score"))
             if row.level is not None:
-                scope.report(rpath + ("level",), "under collect sum a row gives a score, not a level: the bands give the level")
+                scope.report(rpath + ("level",), said("problem.sum_row_has_level"))
         elif aggregator == "count":
             for key in ("level", "score"):
                 if getattr(row, key) is not None:
-                    scope.report(rpath + (key,), f"under collect count a row gives no {key}: matching rows are counted and the bands give the level")
+                    scope.report(rpath + (key,), said("problem.count_row_key", key=key))
         else:
             if row.level is None:
-                scope.report(rpath, f"under hit policy {named} every row gives a level")
+                scope.report(rpath, said("problem.row_needs_level", policy=named))
             if row.score is not None:
-                scope.report(rpath + ("score",), "a score goes with collect sum only")
+                scope.report(rpath + ("score",), said("problem.score_without_sum"))
     if table.banded:
         if table.default is not None:
-            scope.report(tpath + ("default",), f"under collect {aggregator} the bands give the level; a default is never used")
+            scope.report(tpath + ("default",), said("problem.banded_default", aggregator=aggregator))
         if not table.bands:
-            scope.report(tpath, f"under collect {aggregator} the table needs bands: levels for ranges of the total")
+            scope.report(tpath, said("problem.banded_needs_bands", aggregator=aggregator))
             return
         scores = [row.score or 0 for row in table.rows] if aggregator == "sum" else [1] * len(table.rows)
         lowest = min(0, sum(x for x in scores if x < 0))
@@ -552,9 +555,9 @@ def _check_policy(scope: _Scope, table: Table, tpath: Path) -> None:
         _check_bands(scope, table, tpath, lowest, highest)
         return
     if table.default is None:
-        scope.report(tpath, f"under hit policy {named} the table needs a default: the level when no row matches")
+        scope.report(tpath, said("problem.table_needs_default", policy=named))
     if table.bands is not None:
-        scope.report(tpath + ("bands",), "bands go with collect sum or count only")
+        scope.report(tpath + ("bands",), said("problem.bands_without_collect"))
 
 
 def _check_bands(scope: _Scope, table: Table, tpath: Path, lowest: float, highest: float) -> None:
@@ -564,27 +567,26 @@ def _check_bands(scope: _Scope, table: Table, tpath: Path, lowest: float, highes
     if first.min is not None and first.min > lowest:
         scope.report(
             tpath + ("bands", first_index, "min"),
-            f"gap: totals from {lowest:g} up to {first.min:g} fall in no band (the lowest band starts at {first.min:g})",
+            said("problem.band_gap_below", low=format(lowest, "g"), min=format(first.min, "g")),
         )
     for (ai, a), (bi, b) in zip(bands, bands[1:]):
         if b.min is None or (a.min is not None and a.min == b.min):
-            scope.report(tpath + ("bands", bi, "min"), f"bands {ai} and {bi} overlap: both start at {'no lower bound' if b.min is None else format(b.min, 'g')}")
+            scope.report(tpath + ("bands", bi, "min"), said("problem.bands_overlap_unbounded", a=ai, b=bi) if b.min is None else said("problem.bands_overlap", a=ai, b=bi, min=format(b.min, "g")))
         elif a.below is not None and a.below != b.min:
             gap = a.below < b.min
             scope.report(
                 tpath + ("bands", ai, "below"),
-                f"{'gap' if gap else 'overlap'}: band {ai} ends below {a.below:g} but the next band starts at {b.min:g}"
-                + (f"; totals from {a.below:g} up to {b.min:g} fall in no band" if gap else ""),
+                said("problem.band_gap_between" if gap else "problem.band_overlap_between", a=ai, below=format(a.below, "g"), min=format(b.min, "g")),
             )
     last_index, last = bands[-1]
     if last.below is not None and last.below <= highest:
         scope.report(
             tpath + ("bands", last_index, "below"),
-            f"gap: totals from {last.below:g} up to {highest:g} fall in no band (the highest band ends below {last.below:g})",
+            said("problem.band_gap_above", below=format(last.below, "g"), high=format(highest, "g")),
         )
     for bi, band in enumerate(table.bands or ()):
         if band.min is not None and band.below is not None and band.below <= band.min:
-            scope.report(tpath + ("bands", bi, "below"), f"band {bi} is empty: below {band.below:g} is not above min {band.min:g}")
+            scope.report(tpath + ("bands", bi, "below"), said("problem.empty_band", band=bi, below=format(band.below, "g"), min=format(band.min, "g")))
 
 
 # --- authorization ----------------------------------------------------------------------
@@ -610,45 +612,45 @@ def _check_authorization(source: SourceDocument, doc: AuthorizationDocument, bas
             separation = step.approval.distinct_from
             for i, other in enumerate(separation.steps if separation else ()):
                 if other not in scope.steps:
-                    scope.report(spath + ("approval", "distinct_from", "steps", i), f"undefined step {other!r}; defined: {', '.join(sorted(scope.steps))}")
+                    scope.report(spath + ("approval", "distinct_from", "steps", i), said("problem.undefined_step", step=other, defined=", ".join(sorted(scope.steps))))
                 elif other == step.id:
-                    scope.report(spath + ("approval", "distinct_from", "steps", i), "a step cannot be separated from itself; use quorum for distinct approvers")
+                    scope.report(spath + ("approval", "distinct_from", "steps", i), said("problem.separated_from_itself"))
         if step.notification is not None:
             for ci, channel in enumerate(step.notification.channels):
                 if channel not in CHANNELS:
-                    scope.report(spath + ("notification", "channels", ci), f"channel {channel!r} is not one of {', '.join(CHANNELS)}")
+                    scope.report(spath + ("notification", "channels", ci), said("problem.unknown_channel", channel=channel, channels=", ".join(CHANNELS)))
             for ri, role in enumerate(step.notification.recipients):
                 if role not in scope.roles:
-                    scope.report(spath + ("notification", "recipients", ri), f"undefined role {role!r}; defined: {', '.join(sorted(scope.roles))}")
+                    scope.report(spath + ("notification", "recipients", ri), said("problem.undefined_role", role=role, defined=", ".join(sorted(scope.roles))))
             for rid in step.notification.lead_minutes_for:
                 if rid not in {rc.id for rc in doc.risk_classes}:
-                    scope.report(spath + ("notification", "lead_minutes_for", rid), f"undefined risk class {rid!r}")
+                    scope.report(spath + ("notification", "lead_minutes_for", rid), said("problem.undefined_risk_class", risk=rid))
     risk_ids = {rc.id for rc in doc.risk_classes}
     for ri, rc in enumerate(doc.risk_classes):
         rpath: Path = ("risk_classes", ri)
         rule_ids.append((rpath, rc.id))
         if rc.when is None and ri != len(doc.risk_classes) - 1:
-            scope.report(rpath, f"risk class {rc.id!r} has no condition, so the classes after it can never match")
+            scope.report(rpath, said("problem.catch_all_not_last", risk=rc.id))
         if rc.when is not None:
             check_condition(scope, rc.when, rpath + ("when",))
         seen: set[str] = set()
         for ci, step_id in enumerate(rc.chain):
             if step_id not in scope.steps:
-                scope.report(rpath + ("chain", ci), f"undefined step {step_id!r}; defined: {', '.join(s.id for s in doc.steps)}")
+                scope.report(rpath + ("chain", ci), said("problem.undefined_step", step=step_id, defined=", ".join(s.id for s in doc.steps)))
             if step_id in seen:
-                scope.report(rpath + ("chain", ci), f"step {step_id!r} appears twice in the chain")
+                scope.report(rpath + ("chain", ci), said("problem.step_twice", step=step_id))
             seen.add(step_id)
         by_id = {s.id: s for s in doc.steps}
         for ti, retro in enumerate(rc.retrospective):
             tpath = rpath + ("retrospective", ti, "step")
             if retro.step not in rc.chain:
-                scope.report(tpath, f"step {retro.step!r} is not in the chain of risk class {rc.id!r}")
+                scope.report(tpath, said("problem.retro_not_in_chain", step=retro.step, risk=rc.id))
             elif by_id.get(retro.step) is not None and by_id[retro.step].approval is None:
-                scope.report(tpath, f"step {retro.step!r} requires no approval, so it cannot be approved retrospectively")
+                scope.report(tpath, said("problem.retro_without_approval", step=retro.step))
     if doc.risk_classes[-1].when is not None:
         scope.report(
             ("risk_classes", len(doc.risk_classes) - 1),
-            "the last risk class must have no condition (the catch-all), so that no operation goes unclassified",
+            said("problem.no_catch_all"),
         )
     for ci, con in enumerate(doc.constraints):
         cpath: Path = ("constraints", ci)
@@ -658,17 +660,17 @@ def _check_authorization(source: SourceDocument, doc: AuthorizationDocument, bas
             check_condition(scope, con.unless, cpath + ("unless",))
         for i, rid in enumerate(con.applies_to or ()):
             if rid not in risk_ids:
-                scope.report(cpath + ("applies_to", i), f"undefined risk class {rid!r}")
+                scope.report(cpath + ("applies_to", i), said("problem.undefined_risk_class", risk=rid))
     for oi, ob in enumerate(doc.obligations):
         opath: Path = ("obligations", oi)
         rule_ids.append((opath, ob.id))
         check_condition(scope, ob.when, opath + ("when",))
         _check_instant(scope, ob.due.after, opath + ("due", "after"))
         if ob.role is not None and ob.role not in scope.roles:
-            scope.report(opath + ("role",), f"undefined role {ob.role!r}; defined: {', '.join(sorted(scope.roles))}")
+            scope.report(opath + ("role",), said("problem.undefined_role", role=ob.role, defined=", ".join(sorted(scope.roles))))
         for i, rid in enumerate(ob.applies_to or ()):
             if rid not in risk_ids:
-                scope.report(opath + ("applies_to", i), f"undefined risk class {rid!r}")
+                scope.report(opath + ("applies_to", i), said("problem.undefined_risk_class", risk=rid))
     _check_unique_ids(scope, rule_ids)
     return scope.problems
 
@@ -685,7 +687,7 @@ def _check_calendar(source: SourceDocument, doc: CalendarDocument) -> list[Probl
         try:
             tz = clock.zone(doc.timezone)
         except ValueError as exc:
-            scope.report(("timezone",), str(exc))
+            scope.report(("timezone",), reason(exc))
             return scope.problems
     for i, period in enumerate(doc.periods):
         if not isinstance(period, Period):
@@ -696,7 +698,7 @@ def _check_calendar(source: SourceDocument, doc: CalendarDocument) -> list[Probl
             else:
                 period_bounds(period, tz)
         except ValueError as exc:
-            scope.report(("periods", i), str(exc))
+            scope.report(("periods", i), reason(exc))
     return scope.problems
 
 
@@ -718,7 +720,7 @@ def _check_registry(source: SourceDocument, doc: CustomerRegistry) -> list[Probl
         try:
             tz = clock.zone(customer.timezone)
         except ValueError as exc:
-            scope.report(path + ("timezone",), str(exc))
+            scope.report(path + ("timezone",), reason(exc))
             continue
         if customer.maintenance_window is not None:
             _check_window_text(scope, customer.maintenance_window, path + ("maintenance_window",))
@@ -727,7 +729,7 @@ def _check_registry(source: SourceDocument, doc: CustomerRegistry) -> list[Probl
                 try:
                     period_bounds(period, tz)
                 except ValueError as exc:
-                    scope.report(path + ("periods", j), str(exc))
+                    scope.report(path + ("periods", j), reason(exc))
     return scope.problems
 
 
@@ -763,8 +765,8 @@ def _check_needs(scope: _Scope, doc: GradingDocument | AuthorizationDocument, sc
     fields = schema.fields
     where = schema.source.file if schema.source else "bundled"
 
-    def need(path: Path, message: str) -> None:
-        problems.append(scope.source.problem(path, f"{message} (fact schema {schema.id!r}, {where})"))
+    def need(path: Path, message: Said) -> None:
+        problems.append(scope.source.problem(path, said("problem.schema_lacks", need=message, schema=schema.id, where=where)))
 
     def shape(spec: FieldSpec | None, wanted: dict[str, str]) -> list[str]:
         got = (spec.fields or {}) if spec is not None else {}
@@ -775,53 +777,57 @@ def _check_needs(scope: _Scope, doc: GradingDocument | AuthorizationDocument, sc
     if time_uses and customer is not None:
         first = scope.uses[time_uses[0]]
         if customer.type != "record":
-            need(first, f"{time_uses[0]} reads customer.timezone, but customer is {customer.type}, not a record")
+            need(first, said("problem.customer_not_record", use=time_uses[0], type=customer.type))
         else:
             for name, (kind, fmt) in _CUSTOMER_PARTS.items():
                 part = (customer.fields or {}).get(name)
                 if part is None:
                     continue
                 if part.type != kind or part.format != fmt or part.required:
-                    need(first, f"{time_uses[0]} reads customer.{name}: it must be an optional {kind}{f' with format {fmt}' if fmt else ''}")
+                    need(first, said("problem.customer_part_with_format", use=time_uses[0], name=name, kind=kind, format=fmt) if fmt else said("problem.customer_part", use=time_uses[0], name=name, kind=kind))
                 elif name == "sensitive_periods" and shape(part, _PERIOD):
-                    need(first, f"customer.sensitive_periods must be records of {', '.join(shape(part, _PERIOD))}")
+                    need(first, said("problem.customer_periods_shape", fields=", ".join(shape(part, _PERIOD))))
     if not isinstance(doc, AuthorizationDocument):
         return problems
     start = fields.get("scheduled_start")
     if start is None or start.type != "instant" or not start.required:
-        need(("kind",), "an authorization decides approvals against scheduled_start: declare it a required instant")
+        need(("kind",), said("problem.needs_scheduled_start"))
     uses_approvals = "has_approval" in scope.uses or any(s.approval for s in doc.steps)
     if uses_approvals:
-        missing = shape(fields.get("approvals"), _APPROVAL) if fields.get("approvals") and fields["approvals"].type == "list" else ["a list of records"]
-        if missing:
-            need(("steps",), f"approval steps read approvals, which must be a list of records with {', '.join(missing)}")
+        missing = shape(fields.get("approvals"), _APPROVAL) if fields.get("approvals") and fields["approvals"].type == "list" else None
+        if missing is None:
+            need(("steps",), said("problem.needs_approvals_list"))
+        elif missing:
+            need(("steps",), said("problem.needs_approvals_fields", fields=", ".join(missing)))
     approvals = fields.get("approvals")
     if approvals is not None and approvals.type == "list":
         got = approvals.fields or {}
         if any(s.approval and (s.approval.quorum > 1 or s.approval.distinct_from) for s in doc.steps) and "by" not in got:
-            need(("steps",), "a quorum or separation of duties counts approvers: approvals need a text field by")
+            need(("steps",), said("problem.needs_approver_by"))
         if any(s.approval and s.approval.archive for s in doc.steps) and "archive_ref" not in got:
-            need(("steps",), "an archive requirement reads approvals' archive_ref: declare it an optional text")
+            need(("steps",), said("problem.needs_archive_ref"))
     if any(s.approval and s.approval.distinct_from and s.approval.distinct_from.requester for s in doc.steps):
         requester = fields.get("requester")
         if requester is None or requester.type != "text":
-            need(("steps",), "separation from the requester reads requester: declare it a text field")
+            need(("steps",), said("problem.needs_requester"))
     if any(s.approval and s.approval.distinct_from and s.approval.distinct_from.engineer for s in doc.steps):
         engineer = fields.get("engineer")
         if engineer is None or engineer.type != "record" or "id" not in (engineer.fields or {}):
-            need(("steps",), "separation from the engineer reads engineer.id: declare engineer a record with an id")
+            need(("steps",), said("problem.needs_engineer_id"))
     if doc.obligations:
         confirmations = fields.get("confirmations")
         if confirmations is None or confirmations.type != "list" or shape(confirmations, {"obligation": "text", "at": "instant"}):
-            need(("obligations",), "obligations are met by confirmations: declare a list of records with obligation: text, at: instant")
+            need(("obligations",), said("problem.needs_confirmations"))
     if any(s.notification for s in doc.steps):
         notes = fields.get("notifications")
-        missing = shape(notes, _NOTIFICATION) if notes and notes.type == "list" else ["a list of records"]
-        if missing:
-            need(("steps",), f"notification steps read notifications, which must be a list of records with {', '.join(missing)}")
+        missing = shape(notes, _NOTIFICATION) if notes and notes.type == "list" else None
+        if missing is None:
+            need(("steps",), said("problem.needs_notifications_list"))
+        elif missing:
+            need(("steps",), said("problem.needs_notifications_fields", fields=", ".join(missing)))
     if any(s.qualification for s in doc.steps):
         engineer = fields.get("engineer")
         qual = (engineer.fields or {}).get("qualification") if engineer and engineer.type == "record" else None
         if engineer is None or not engineer.required or qual is None or qual.type != "integer" or not qual.required:
-            need(("steps",), "qualification steps read engineer.qualification: declare engineer a required record with a required integer qualification")
+            need(("steps",), said("problem.needs_qualification"))
     return problems

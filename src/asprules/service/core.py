@@ -25,6 +25,7 @@ from ..decide import authorize, fact_parser, grade
 from ..engine.decisions import AuthorizationDecision, GradeDecision, RulesetRef
 from ..engine.rulebook import Rulebook
 from ..errors import AspRulesError, BackendUnavailable, EvaluationError, FactError, Problem, RulesetError
+from ..source import MAX_DEPTH
 from .metrics import Metrics, service_metrics
 from .openapi import openapi_document
 from .rules import ReloadResult, RuleSource, Snapshot
@@ -81,15 +82,59 @@ def parse_json(body: bytes) -> Any:
     if not body.strip():
         raise RequestError(400, "BadRequest", "empty request body", [Problem("send one fact (a JSON object) or a batch (a JSON array of them)")])
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
+        data = json.loads(body.decode("utf-8"), parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
     except UnicodeDecodeError as exc:
         raise RequestError(400, "BadRequest", "request body is not UTF-8", [Problem(f"byte {exc.start}: {exc.reason}")]) from None
     except json.JSONDecodeError as exc:
-        raise RequestError(400, "BadRequest", "request body is not JSON", [Problem(exc.msg, line=exc.lineno, column=exc.colno)]) from None
+        raise RequestError(400, "BadRequest", "request body is not JSON", [_json_problem(exc)]) from None
     except ValueError as exc:  # our hooks, and integers past Python's 4,300 digits
         raise RequestError(400, "BadRequest", "request body is not acceptable JSON", [Problem(str(exc))]) from None
-    except RecursionError:
-        raise RequestError(400, "BadRequest", "request body nests too deeply", [Problem("JSON nested past the parser's depth")]) from None
+    except RecursionError:  # CPython 3.11's parser, past its recursion limit
+        raise _too_deep() from None
+    if _depth_over(data, MAX_DEPTH):
+        raise _too_deep()
+    return data
+
+
+def _too_deep() -> RequestError:
+    return RequestError(400, "BadRequest", "request body nests too deeply", [Problem(f"JSON nested deeper than {MAX_DEPTH} levels")])
+
+
+def _depth_over(data: Any, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than ``limit`` (iterative: no recursion to
+    run out of). CPython 3.13's parser reaches thousands of levels where 3.11's stops near
+    one thousand, so the cap is ours, the same on every Python and the same as the reader's."""
+    level: list[tuple[Any, int]] = [(data, 1)]
+    while level:
+        node, depth = level.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        elif not isinstance(node, list):
+            continue
+        if depth > limit:
+            return True
+        level.extend((child, depth + 1) for child in node if isinstance(child, (dict, list)))
+    return False
+
+
+def _json_problem(exc: json.JSONDecodeError) -> Problem:
+    """Where the JSON stops parsing, counted by us: CPython 3.13 reports a trailing comma
+    at the comma ("Illegal trailing comma before end of object"), 3.11 at the bracket after
+    it ("Expecting property name enclosed in double quotes"); both are told as the bracket."""
+    text, pos, message = exc.doc, exc.pos, exc.msg
+    if message.startswith("Illegal trailing comma") and text[pos : pos + 1] == ",":
+        after = pos + 1
+        while after < len(text) and text[after] in " \t\r\n":
+            after += 1
+        pos = after
+    before = pos - 1
+    while before >= 0 and text[before] in " \t\r\n":
+        before -= 1
+    if text[pos : pos + 1] in ("}", "]") and before >= 0 and text[before] == ",":
+        message = f"trailing comma before {text[pos]}"
+    line = text.count("\n", 0, pos) + 1
+    column = pos - text.rfind("\n", 0, pos)
+    return Problem(message, line=line, column=column)
 
 
 def load_tokens(file: str | None, env: str | None) -> frozenset[str]:

@@ -48,6 +48,7 @@ from pathlib import Path
 from ...engine.decisions import FiredRule, GradeDecision, Obligation
 from ...engine.grading import GradingEvaluator
 from ...engine.rulebook import Rulebook
+from ... import i18n
 from ...errors import BackendUnavailable, FactError, Problem
 from ...facts.models import Count, Incident, Instant, Percent, parse_incident
 from ...format.document import RepeatFaults, UnrecoveredEscalation
@@ -168,7 +169,7 @@ def _registered(evaluator: Any, fact: Any) -> None:
     """A loaded customer registry refuses an incident it cannot decide on (as ``grade`` does)."""
     refused = evaluator.ctx.refusal(fact)
     if refused is not None:
-        raise FactError(f"customer refused for {getattr(fact, 'id', '?')!r}", [Problem(refused, path=("customer",))])
+        raise i18n.error(FactError, "customer_refused_for", [Problem(refused.english, path=("customer",), code=refused.code, params=refused.params)], id=repr(getattr(fact, "id", "?")))
 
 
 def faults_within(openings: Iterable[datetime], opened: datetime, days: float) -> int:

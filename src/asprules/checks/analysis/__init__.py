@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Iterable
 from ...errors import RulesetError
 from . import budget as _budget
 from .budget import Budget
-from .findings import SEVERITIES, Finding, Severity, from_problem
+from .findings import SEVERITIES, Finding, Severity, finding, from_problem
+from ...i18n import said
 
 if TYPE_CHECKING:
     from ...loader import LoadedDocument, Rulebook
@@ -100,9 +101,9 @@ def _chained_not_analysed(rulebook: Rulebook, evaluator) -> Finding:
     source = source_of(rulebook, evaluator.doc)
     pos = source.locate(("requires",))
     needs = ", ".join(d.ref.id for d in evaluator.requires)
-    return Finding(
+    return finding(
         "not-analysed", "info",
-        f"ruleset {evaluator.ref.id!r} reads other decisions ({needs}): gaps, overlaps and masking are not checked for it, only for them",
+        said("finding.not_analysed", ruleset=evaluator.ref.id, needs=needs),
         rule=evaluator.ref.id, file=source.file, line=pos[0] if pos else None, column=pos[1] if pos else None,
     )
 
@@ -119,9 +120,9 @@ def assumed_figures(documents: Iterable[LoadedDocument]) -> list[Finding]:
                 if isinstance(name, dict):
                     ident = node.get("id") or name.get("en") or ident
                 out.append(
-                    Finding(
+                    finding(
                         "assumed", "error",
-                        f"{ident}: provenance is 'assumed' (basis: {node.get('basis', '?')}); enter your organization's figure and mark it 'handbook' or 'policy'",
+                        said("finding.assumed", id=ident, basis=node.get("basis", "?")),
                         file=d.source.file, line=pos[0] if pos else None, column=pos[1] if pos else None, rule=str(ident),
                     )
                 )

@@ -39,7 +39,8 @@ from .budget import DEFAULT_BUDGET, Budget, BudgetExceeded
 from .dimensions import number_bounds
 from .dnf import Space
 from .regions import meet, uncovered
-from .findings import Finding
+from .findings import Finding, finding
+from ...i18n import Said, said
 from .witness import WitnessBuilder, lowest_point
 
 TEMPLATE: dict[str, Any] = {
@@ -79,14 +80,14 @@ def check_authorization(
         pos = source.locate(path)
         return {"file": source.file, "line": pos[0] if pos else None, "column": pos[1] if pos else None}
 
-    def note(rule: str, path: tuple, what: str) -> None:
-        notes.append(Finding("budget", "info", f"not checked exactly: {what}", rule=rule, **place(path)))
+    def note(rule: str, path: tuple, what: Said) -> None:
+        notes.append(finding("budget", "info", said("finding.not_checked", what=what), rule=rule, **place(path)))
 
     def dnf_of(cond, rule: str, path: tuple):
         try:
             return space.dnf(cond)
         except BudgetExceeded as exc:
-            note(rule, path, f"{rule}: the {exc}; it is modelled as an opaque condition, so findings that depend on it are reported only where a concrete operation confirms them")
+            note(rule, path, said("finding.budget_opaque_operation", rule=rule, exceeded=exc.said))
             return space.opaque(cond, str(exc))
 
     dnfs = [dnf_of(rc.when, rc.id, ("risk_classes", i, "when")) for i, (rc, _) in enumerate(ev.risk_classes)]
@@ -100,7 +101,7 @@ def check_authorization(
         boxes = [space.items(dnf) for dnf in dnfs]
         return _checks(ev, space, boxes, zone, periods, place, budget.splits) + notes
     except BudgetExceeded as exc:
-        note(doc.id, ("risk_classes",), f"authorization ruleset {doc.id!r}: the {exc}; masked risk classes and dead constraints were not checked")
+        note(doc.id, ("risk_classes",), said("finding.budget_authorization", ruleset=doc.id, exceeded=exc.said))
         return _unused_steps(doc, place) + notes
 
 
@@ -128,29 +129,29 @@ def _checks(ev: AuthorizationEvaluator, space: Space, boxes, zone, periods, plac
         if any(uncovered(b, earlier, steps=steps) for b in boxes[i]):
             continue
         maskers = [ev.risk_classes[j][0].id for j in range(i) if any(meet(a, b) for a in boxes[j] for b in boxes[i])]
-        what = f"the classes before it ({', '.join(maskers)}) match wherever it does" if maskers else "its condition can never hold"
+        what = said("finding.classes_before", classes=", ".join(maskers)) if maskers else said("finding.never_holds")
         fact = None
         if boxes[i]:
             first_match = lambda op: pred(op) and next(r for r, p in ev.risk_classes if p(op)).id != rc.id  # noqa: E731
             fact = witness(boxes[i][0], first_match)
         out.append(
-            Finding(
+            finding(
                 "masked-risk-class", "warning" if fact or not maskers else "info",
-                f"risk class {rc.id} never classifies an operation: {what}",
+                said("finding.masked_risk_class", risk=rc.id, why=what),
                 rule=rc.id, witness=(fact,) if fact else (), **place(("risk_classes", i)),
             )
         )
     for ci, con in enumerate(ev.constraints):
         when, unless = boxes[n_rc + 2 * ci], boxes[n_rc + 2 * ci + 1]
         if not when:
-            out.append(Finding("dead-constraint", "warning", f"constraint {con.model.id}: its condition can never hold", rule=con.model.id, **place(("constraints", ci, "when"))))
+            out.append(finding("dead-constraint", "warning", said("finding.dead_constraint", constraint=con.model.id), rule=con.model.id, **place(("constraints", ci, "when"))))
         elif con.model.unless is not None and not any(uncovered(b, unless, steps=steps) for b in when):
             waived = lambda op, c=con: c.when(op) and c.unless(op)  # noqa: E731
             fact = witness(when[0], waived)
             out.append(
-                Finding(
+                finding(
                     "dead-constraint", "warning" if fact else "info",
-                    f"constraint {con.model.id}: its exception (unless) holds wherever it applies, so it never denies",
+                    said("finding.constraint_always_waived", constraint=con.model.id),
                     rule=con.model.id, witness=(fact,) if fact else (), **place(("constraints", ci, "unless")),
                 )
             )
@@ -164,7 +165,7 @@ def _unused_steps(doc, place) -> list[Finding]:
         named |= approval_steps(cond)
     for si, step in enumerate(doc.steps):
         if step.id not in named:
-            out.append(Finding("unused-step", "warning", f"step {step.id} is in no chain and no has_approval condition", rule=step.id, **place(("steps", si))))
+            out.append(finding("unused-step", "warning", said("finding.unused_step", step=step.id), rule=step.id, **place(("steps", si))))
     out += _quorum_findings(doc, place)
     return out
 
@@ -193,12 +194,11 @@ def _quorum_findings(doc, place) -> list[Finding]:
             if other is not None and other.approval is not None and set(other.approval.roles) <= set(step.approval.roles):
                 taken += other.approval.quorum  # those people hold only roles this step accepts too
         if need > have - taken:
-            why = f"its roles ({', '.join(step.approval.roles)}) have {have} seats"
-            if taken:
-                why += f", {taken} of them taken by the approvers it must be separated from"
+            roles = ", ".join(step.approval.roles)
+            why = said("finding.seats_taken", roles=roles, have=have, taken=taken) if taken else said("finding.seats", roles=roles, have=have)
             out.append(
-                Finding(
-                    "unreachable-quorum", "warning", f"step {step.id} needs {need} distinct approvers, but {why}: it can never be satisfied",
+                finding(
+                    "unreachable-quorum", "warning", said("finding.unreachable_quorum", step=step.id, need=need, why=why),
                     rule=step.id, **place(("steps", si, "approval", "quorum")),
                 )
             )
@@ -245,9 +245,9 @@ def check_calendars(documents) -> list[Finding]:
         where = {"file": cal.source.file, "line": pos[0] if pos else None, "column": pos[1] if pos else None}
         if not users:
             out.append(
-                Finding(
+                finding(
                     "unreferenced-calendar", "warning",
-                    f"calendar {cal.model.id} is loaded but no ruleset names it in calendars:, so none of its periods applies",
+                    said("finding.unreferenced_calendar", calendar=cal.model.id),
                     rule=cal.model.id, **where,
                 )
             )
@@ -255,9 +255,9 @@ def check_calendars(documents) -> list[Finding]:
         if not any(_uses_periods(c) for r in users for c in _conditions(r.model)):
             names = ", ".join(r.model.id for r in users)
             out.append(
-                Finding(
+                finding(
                     "unreachable-period", "warning",
-                    f"calendar {cal.model.id} is referenced by {names}, but no condition there asks for a sensitive period (in_sensitive_period)",
+                    said("finding.calendar_unasked", calendar=cal.model.id, rulesets=names),
                     rule=cal.model.id, **where,
                 )
             )
@@ -278,9 +278,9 @@ def _covered_periods(cal) -> list[Finding]:
         if cover is not None:
             pos = cal.source.locate(("periods", i))
             out.append(
-                Finding(
+                finding(
                     "unreachable-period", "info",
-                    f"period {p.name.en!r} of calendar {cal.model.id} lies wholly inside period {cover.name.en!r}, so it never decides anything",
+                    said("finding.period_inside", period=p.name.en, calendar=cal.model.id, cover=cover.name.en),
                     rule=cal.model.id, file=cal.source.file, line=pos[0] if pos else None, column=pos[1] if pos else None,
                 )
             )

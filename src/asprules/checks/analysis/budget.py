@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...i18n import Said, said
+
 
 @dataclass(frozen=True)
 class Budget:
@@ -38,3 +40,17 @@ class BudgetExceeded(Exception):
         self.what = what
         self.limit = limit
         self.at = at  # the rule (item) being split on when the count ran out, if known
+
+    @property
+    def said(self) -> Said:
+        """What ran out, as a catalog message (for the findings that report it)."""
+        counted = said(_COUNTED[self.what]) if self.what in _COUNTED else self.what
+        return said("finding.budget_exceeded", what=counted, limit=f"{self.limit:,}")
+
+
+# What a budget counts, in each language.
+_COUNTED = {
+    "boxes of one condition": "finding.counted.boxes",
+    "regions of the tree": "finding.counted.regions",
+    "splits of the search for uncovered regions": "finding.counted.splits",
+}

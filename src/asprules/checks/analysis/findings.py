@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ...errors import Problem
+from ...i18n import DEFAULT_LANGUAGE, Said, problem_text
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -25,6 +26,16 @@ class Finding:
     rule: str | None = None
     region: str | None = None
     witness: tuple[dict[str, Any], ...] = field(default=())
+    said: Said | None = field(default=None, compare=False)  # the message's catalog key and values
+    problem: Problem | None = field(default=None, compare=False, repr=False)  # the load problem it reports, if any
+
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The message in ``lang`` (in English, :attr:`message`)."""
+        if self.said is not None:
+            return self.said.render(lang)
+        if self.problem is not None:  # the place is the finding's own
+            return problem_text(replace(self.problem, file=None, line=None, column=None), lang)
+        return self.message
 
     @property
     def location(self) -> str:
@@ -54,4 +65,10 @@ def from_problem(problem: Problem, code: str = "invalid", rule: str | None = Non
         file=problem.file,
         line=problem.line,
         column=problem.column,
+        problem=problem,
     )
+
+
+def finding(code: str, severity: Severity, said: Said, **where: Any) -> Finding:
+    """A finding whose message is a catalog message; :attr:`Finding.message` is its English."""
+    return Finding(code, severity, said.english, said=said, **where)

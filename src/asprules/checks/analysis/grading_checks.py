@@ -37,7 +37,8 @@ from .budget import DEFAULT_BUDGET, Budget, BudgetExceeded
 from .dimensions import number_bounds
 from .dnf import DNF, Space
 from .regions import Leaf, Pruning, build_tree, collapse, leaves, mark, meet, merge_boxes, query, uncovered
-from .findings import Finding
+from .findings import Finding, finding
+from ...i18n import Said, said
 from .witness import WitnessBuilder, lowest_point
 
 
@@ -147,9 +148,7 @@ class GradingModel:
         try:
             return self.space.dnf(cond)
         except BudgetExceeded as exc:
-            self.unchecked.append(
-                (rule, path, f"{rule}: the {exc}; it is modelled as an opaque condition, so findings that depend on it are reported only where a concrete incident confirms them")
-            )
+            self.unchecked.append((rule, path, said("finding.budget_opaque_incident", rule=rule, exceeded=exc.said)))
             return self.space.opaque(cond, f"{exc}")
 
     def pruning(self, offset: int = 0) -> Pruning:
@@ -169,7 +168,7 @@ class GradingModel:
         try:
             items = self.items()
         except BudgetExceeded as exc:
-            self.unchecked.append((self.doc.id, ("tables",), f"ruleset {self.doc.id!r}: the {exc}; no check of the box model was run"))
+            self.unchecked.append((self.doc.id, ("tables",), said("finding.budget_no_model", ruleset=self.doc.id, exceeded=exc.said)))
             return
         try:
             self.tree = build_tree(full, items, pruning=self.pruning(), limit=self.budget.regions)
@@ -178,15 +177,13 @@ class GradingModel:
             if exc.at is not None and exc.at in self.row_of:
                 ti, k = self.row_of[exc.at]
                 rule, path = self.ev.tables[ti].model.id, ("tables", ti)
-                where = f"table {rule!r} (splitting at row {self.ev.tables[ti].rows[k][0].id})"
+                where = said("finding.where_table_row", table=rule, row=self.ev.tables[ti].rows[k][0].id)
             elif exc.at is not None:
                 kind, ident, _ = self.rules[exc.at]
-                where = f"ruleset {self.doc.id!r} (splitting at {'the applies_when of table' if kind == 'applies' else kind} {ident})"
+                where = said("finding.where_applies" if kind == "applies" else "finding.where_rule", ruleset=self.doc.id, kind=kind, rule=ident)
             else:
-                where = f"ruleset {self.doc.id!r}"
-            self.unchecked.append(
-                (rule, path, f"{where}: the {exc}; overlaps, masked rows, monotonicity and dead adjustments were not checked")
-            )
+                where = said("finding.where_ruleset", ruleset=self.doc.id)
+            self.unchecked.append((rule, path, said("finding.budget_tree", where=where, exceeded=exc.said)))
             self.tree = None
             return
         self.leaves = list(leaves(self.tree))
@@ -342,12 +339,14 @@ def check_grading(model: GradingModel) -> list[Finding]:
     return out
 
 
+def _confirmed_or_not(told: Said, confirmed: object) -> Said:
+    """A finding's message, marked when no concrete incident confirmed it."""
+    return told if confirmed else said("finding.unconfirmed", finding=told)
+
+
 def _budget_findings(model: GradingModel) -> list[Finding]:
     return [
-        Finding(
-            "budget", "info", f"not checked exactly: {what}",
-            rule=rule, **model.place(path),
-        )
+        finding("budget", "info", said("finding.not_checked", what=what), rule=rule, **model.place(path))
         for rule, path, what in model.unchecked
     ]
 
@@ -373,15 +372,14 @@ def _gaps(model: GradingModel) -> list[Finding]:
     try:
         nowhere = uncovered(model.space.full_box(), applies, limit=MAX_PER_KIND, steps=steps)
     except BudgetExceeded as exc:
-        model.unchecked.append((model.doc.id, ("tables",), f"ruleset {model.doc.id!r}: the {exc}; incidents no table applies to were not searched"))
+        model.unchecked.append((model.doc.id, ("tables",), said("finding.budget_no_table", ruleset=model.doc.id, exceeded=exc.said)))
         nowhere = []
     for box in nowhere:
         fact = model.witness_where(box, lambda o: o.table < 0)
         out.append(
-            Finding(
+            finding(
                 "gap", "error" if fact else "info",
-                f"no table applies to incidents with {model.region(box)}; grading them raises an error"
-                + ("" if fact else " (not confirmed on a concrete incident)"),
+                _confirmed_or_not(said("finding.no_table", region=model.region(box)), fact),
                 rule=model.doc.id, region=model.region(box), witness=(fact,) if fact else (), **model.place(("tables",)),
             )
         )
@@ -398,14 +396,14 @@ def _gaps(model: GradingModel) -> list[Finding]:
         try:
             falls = [g for b in model.items_of(model.applies_rule[ti]) for g in uncovered(b, rows, limit=MAX_PER_KIND, steps=steps)]
         except BudgetExceeded as exc:
-            model.unchecked.append((t.model.id, ("tables", ti), f"table {t.model.id!r}: the {exc}; regions falling to its major default were not searched"))
+            model.unchecked.append((t.model.id, ("tables", ti), said("finding.budget_default", table=t.model.id, exceeded=exc.said)))
             falls = []
         for box in falls[:MAX_PER_KIND]:
             fact = model.witness_where(box, lambda o, ti=ti: o.tables[ti] == ())
             out.append(
-                Finding(
+                finding(
                     "gap", "warning" if fact else "info",
-                    f"table {t.model.id!r}: no row covers {model.region(box)}; it falls to the default {default.id}, a major level",
+                    said("finding.falls_to_major_default", table=t.model.id, region=model.region(box), level=default.id),
                     rule=t.model.id, region=model.region(box), witness=(fact,) if fact else (), **model.place(("tables", ti, "default")),
                 )
             )
@@ -424,9 +422,9 @@ def _output_gaps(model: GradingModel, ti: int) -> list[Finding]:
     for box in falls[:MAX_PER_KIND]:
         fact = model.witness_where(box, lambda o, ti=ti: o.tables[ti] == ())
         out.append(
-            Finding(
+            finding(
                 "gap", "warning" if fact else "info",
-                f"table {t.model.id!r}: no row covers {model.region(box)}; outputs {', '.join(bare)} have no default there (null)",
+                said("finding.outputs_without_default", table=t.model.id, region=model.region(box), outputs=", ".join(bare)),
                 rule=t.model.id, region=model.region(box), witness=(fact,) if fact else (), **model.place(("tables", ti)),
             )
         )
@@ -458,12 +456,14 @@ def _overlaps_and_masking(model: GradingModel) -> list[Finding]:
             for (a, b), leaf in pairs.items():
                 fact, ok = model.witness(leaf)
                 ra, rb = rows[a][0], rows[b][0]
-                what = "is unique but" if policy == "unique" else f"has hit policy any but rows giving {_gives(model, ra)} and {_gives(model, rb)}:"
+                if policy == "unique":
+                    told = said("finding.overlap_unique", table=t.model.id, a=ra.id, b=rb.id, region=model.region(leaf.box))
+                else:
+                    told = said("finding.overlap_any", table=t.model.id, a=ra.id, b=rb.id, gives_a=_gives(model, ra), gives_b=_gives(model, rb), region=model.region(leaf.box))
                 out.append(
-                    Finding(
+                    finding(
                         "overlap", "error" if ok else "info",
-                        f"table {t.model.id!r} {what} rows {ra.id} and {rb.id} both match {model.region(leaf.box)}"
-                        + ("" if ok else " (not confirmed on a concrete incident: the region depends on a condition the model cannot decide)"),
+                        told if ok else said("finding.unconfirmed_opaque", finding=told),
                         rule=rb.id, region=model.region(leaf.box), witness=(fact,) if fact else (),
                         **model.place(_row_path(model, ti, rb.id)),
                     )
@@ -477,7 +477,7 @@ def _overlaps_and_masking(model: GradingModel) -> list[Finding]:
             for k, (row, _, _) in enumerate(rows):
                 if k not in matched:
                     place = model.place(_row_path(model, ti, row.id))
-                    out.append(Finding("unreachable-row", "warning", f"row {row.id} of table {t.model.id!r} can never match: its condition is unsatisfiable (within the table's applies_when)", rule=row.id, **place))
+                    out.append(finding("unreachable-row", "warning", said("finding.unreachable_row", row=row.id, table=t.model.id), rule=row.id, **place))
             continue
         decides = {hits[0] for leaf in model.leaves if (hits := leaf.outcome.tables[ti])}
         for k, (row, _, _) in enumerate(rows):
@@ -494,17 +494,16 @@ def _overlaps_and_masking(model: GradingModel) -> list[Finding]:
                 if leaf.outcome.tables[ti] is not None
             ]
             if not met:
-                out.append(Finding("unreachable-row", "warning", f"row {row.id} of table {t.model.id!r} can never match: its condition is unsatisfiable (within the table's applies_when)", rule=row.id, **place))
+                out.append(finding("unreachable-row", "warning", said("finding.unreachable_row", row=row.id, table=t.model.id), rule=row.id, **place))
                 continue
             maskers = sorted({rows[leaf.outcome.tables[ti][0]][0].id for leaf, _ in met if leaf.outcome.tables[ti]})
             parts = [part for leaf, box in met[:MAX_AROUND] if (part := meet(leaf.box, box)) is not None]
             fact, ok = model.witness(met[0][0], lowest_point(parts[0]))
-            order = "earlier rows" if t.model.hit_policy == "first" else "more severe (priority) rows"
+            key = "finding.masked_row_first" if t.model.hit_policy == "first" else "finding.masked_row_priority"
             out.append(
-                Finding(
+                finding(
                     "masked-row", "warning" if ok else "info",
-                    f"row {row.id} of table {t.model.id!r} never decides: {order} {', '.join(maskers)} match wherever it does"
-                    + ("" if ok else " (not confirmed on a concrete incident)"),
+                    _confirmed_or_not(said(key, row=row.id, table=t.model.id, rows=", ".join(maskers)), ok),
                     rule=row.id, region=model.region(_around(parts[0], parts)), witness=(fact,) if fact else (), **place,
                 )
             )
@@ -554,10 +553,12 @@ def _monotonicity(model: GradingModel) -> list[Finding]:
                 reported += 1
                 low, high, lvl_low, lvl_high = pair
                 out.append(
-                    Finding(
+                    finding(
                         "non-monotone", "error",
-                        f"worsening {dim.label} ({dim.describe(face - 1, face)} → {dim.describe(face, face + 1)}) lowers the level "
-                        f"{lvl_low} → {lvl_high} ({key[0]} vs {key[1]})",
+                        said(
+                            "finding.non_monotone", measure=dim.label, below=dim.describe(face - 1, face), above=dim.describe(face, face + 1),
+                            low=lvl_low, high=lvl_high, a=key[0], b=key[1],
+                        ),
                         rule=key[1], region=model.region(a.box), witness=(low, high),
                         **model.place(_deciding_path(model, b)),
                     )
@@ -633,14 +634,14 @@ def _dead_adjustments(model: GradingModel) -> list[Finding]:
             continue
         m = adj.model
         if not fired:
-            why = "its condition never holds for an incident at a level it applies to"
+            why = said("finding.adjustment_never_applies")
         else:
             bound = model.ev.levels[adj.bound].id
-            why = f"wherever it applies the level is already at its {'cap' if adj.step < 0 else 'floor'} {bound}"
+            why = said("finding.adjustment_at_cap" if adj.step < 0 else "finding.adjustment_at_floor", level=bound)
         fact, ok = model.witness(fired[0]) if fired else (None, False)
         out.append(
-            Finding(
-                "dead-adjustment", "warning", f"adjustment {m.id} never changes a level: {why}",
+            finding(
+                "dead-adjustment", "warning", said("finding.dead_adjustment", adjustment=m.id, why=why),
                 rule=m.id, witness=(fact,) if ok and fact else (), **model.place(("adjustments", ai)),
             )
         )
