@@ -85,7 +85,7 @@ def _made(key: str, args: tuple[tuple[str, Arg], ...]) -> Note:
     without its per-call bookkeeping: every decision with a reason makes some)."""
     if key not in EN:
         raise KeyError(f"no message {key!r} in the catalog")
-    msg = _construct(Message, {"key": key, "args": args})
+    msg = assembled(Message, {"key": key, "args": args}, {"key", "args"})
     return Note(msg, _render_en(key, args))
 
 
@@ -95,14 +95,17 @@ def _render_en(key: str, args: tuple[tuple[str, Arg], ...]) -> str:
 
 
 def _local_text(en: str, zh: str | None) -> LocalText:
-    return _construct(LocalText, {"en": en, "zh": zh})
+    return assembled(LocalText, {"en": en, "zh": zh}, {"en", "zh"})
 
 
-def _construct(cls: type[BaseModel], fields: dict[str, Any]) -> Any:
-    """A model instance from validated values, every field given (as ``model_construct``)."""
+def assembled(cls: type[BaseModel], data: dict[str, Any], fields_set: set[str]) -> Any:
+    """A model instance over values already validated, without validating them again: what
+    ``model_construct`` makes, minus its per-call bookkeeping. The one place that knows the
+    layout of a pydantic instance; ``data`` is used as it is (the instance's ``__dict__``),
+    and ``fields_set`` may be shared between instances, as pydantic never changes it."""
     obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", fields)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(fields))
+    object.__setattr__(obj, "__dict__", data)
+    object.__setattr__(obj, "__pydantic_fields_set__", fields_set)
     object.__setattr__(obj, "__pydantic_extra__", None)
     object.__setattr__(obj, "__pydantic_private__", None)
     return obj

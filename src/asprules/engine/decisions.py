@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..format.document import LocalText
 from ..i18n import DEFAULT_LANGUAGE, check_language, name, printable, text
-from ..localtext import Message
+from ..localtext import Message, assembled
 
 # defer_build: validators are built on first use, not at import (CLI cold start)
 _FROZEN = ConfigDict(frozen=True, extra="forbid", defer_build=True)
@@ -448,12 +448,7 @@ def built(cls: type[BaseModel], **values: object):
     if not required <= values.keys() <= names:
         wrong = sorted((required - values.keys()) | (values.keys() - names))
         raise KeyError(f"{cls.__name__}: field {wrong[0]!r} is required or unknown")
-    obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", {**template, **values})  # updating keeps the declared order
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
-    return obj
+    return assembled(cls, {**template, **values}, set(values))  # updating keeps the declared order
 
 
 def evolved(obj: BaseModel, **update: object):
@@ -462,12 +457,7 @@ def evolved(obj: BaseModel, **update: object):
     cls = type(obj)
     if not update.keys() <= _SPECS[cls][2]:
         raise KeyError(f"{cls.__name__} has no field {sorted(update.keys() - _SPECS[cls][2])[0]!r}")
-    new = cls.__new__(cls)
-    object.__setattr__(new, "__dict__", {**obj.__dict__, **update})
-    object.__setattr__(new, "__pydantic_fields_set__", obj.__pydantic_fields_set__ | update.keys())
-    object.__setattr__(new, "__pydantic_extra__", None)
-    object.__setattr__(new, "__pydantic_private__", None)
-    return new
+    return assembled(cls, {**obj.__dict__, **update}, obj.__pydantic_fields_set__ | update.keys())
 
 
 for _cls in (Obligation, RulesetRef, FiredRule, WhyNot, GradeDecision, CountedApproval, StepResult, Violation, AuthorizationDecision, LocalText):
@@ -485,28 +475,17 @@ def maker(cls: type[BaseModel], *names: str) -> Callable[..., Any]:
     if not required <= set(names) <= all_names or len(set(names)) != len(names):
         raise KeyError(f"{cls.__name__}: {names!r} leave out a required field or name no field")
     fields_set = set(names)
-    new, set_attr = cls.__new__, object.__setattr__
     if names == tuple(template):  # every field, in declared order: no defaults to copy
 
         def make(*values: object):
-            obj = new(cls)
-            set_attr(obj, "__dict__", dict(zip(names, values)))
-            set_attr(obj, "__pydantic_fields_set__", fields_set)
-            set_attr(obj, "__pydantic_extra__", None)
-            set_attr(obj, "__pydantic_private__", None)
-            return obj
+            return assembled(cls, dict(zip(names, values)), fields_set)
 
     else:
 
         def make(*values: object):
-            obj = new(cls)
             data = template.copy()
             data.update(zip(names, values))
-            set_attr(obj, "__dict__", data)
-            set_attr(obj, "__pydantic_fields_set__", fields_set)
-            set_attr(obj, "__pydantic_extra__", None)
-            set_attr(obj, "__pydantic_private__", None)
-            return obj
+            return assembled(cls, data, fields_set)
 
     return make
 
@@ -522,16 +501,10 @@ def stamper(template: BaseModel, *names: str) -> Callable[..., Any]:
         raise KeyError(f"{cls.__name__} has no field {sorted(set(names) - _SPECS[cls][2])[0]!r}")
     fields = template.__dict__
     fields_set = template.__pydantic_fields_set__ | set(names)
-    new, set_attr = cls.__new__, object.__setattr__
 
     def stamp(*values: object):
-        obj = new(cls)
         data = fields.copy()
         data.update(zip(names, values))
-        set_attr(obj, "__dict__", data)
-        set_attr(obj, "__pydantic_fields_set__", fields_set)
-        set_attr(obj, "__pydantic_extra__", None)
-        set_attr(obj, "__pydantic_private__", None)
-        return obj
+        return assembled(cls, data, fields_set)
 
     return stamp
