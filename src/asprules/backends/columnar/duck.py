@@ -95,9 +95,8 @@ def _raw_sql(path: Path, fmt: Format) -> str:
         f"SELECT row_number() OVER () AS __row, * FROM read_json({p}, format = 'newline_delimited', columns = {columns}, "
         "maximum_object_size = 16777216)"
     )
-    first, second, third = json_fields_layer()
     query = records
-    for layer in (first, second, third):
+    for layer in json_fields_layer():
         query = f"SELECT {', '.join(e.sql(dialect='duckdb') for e in layer)} FROM ({query})"
     return query
 
@@ -200,10 +199,14 @@ class DuckGrader:
 
     def query(self, raw_sql: str, source: Source) -> str:
         """The whole run as one DuckDB statement: raw → checked → typed → graded → output."""
-        typed, problems = ColumnChecker(source, DUCKDB, self.zones).layer()
+        checker = ColumnChecker(source, DUCKDB, self.zones, prepare=True)
+        typed, problems = checker.layer()
         valid, problem_text = problem_columns(problems, DUCKDB)
-        ident = exp.column("__id", quoted=True) if source.mode == "json" else _id_text(source)
-        checked = select([exp.Star(), alias(valid, "__valid")], "__raw")
+        ident = source.json_strings["id"] if source.mode == "json" else _id_text(source)
+        prepared: exp.Expression = exp.to_table("__raw")
+        for columns in checker.prepared:  # each costly value once, before the checks and the typed columns read it
+            prepared = exp.Subquery(this=select([exp.Star(), *(alias(node, name) for name, node in columns)], prepared))
+        checked = select([exp.Star(), alias(valid, "__valid")], prepared)
         typed_select = select(
             [
                 exp.column("__row", quoted=True),
