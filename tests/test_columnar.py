@@ -252,6 +252,26 @@ def test_json_strings_with_escapes_are_read_as_the_model_reads_them(tmp_path):
     assert pq.read_table(tmp_path / "out.parquet").column("id").to_pylist() == [asprules.parse_incident(incident(id=i)).id for i in ids]
 
 
+def test_a_key_the_incident_does_not_have_is_refused_wherever_it_first_appears(tmp_path, capsys):
+    """DuckDB's reader drops undeclared keys silently; a sample of the first records would
+    miss one first given in record 30,000. The whole file is read for keys, and a record that
+    is not an object is named too."""
+    facts = [incident(id=f"i{n}") for n in range(30_000)]
+    facts[-1]["colour"] = "red"
+    source = write_jsonl(tmp_path / "in.jsonl", facts)
+    rules = asprules.load_rulesets(RULESETS)
+    with pytest.raises(FactError, match="unknown field 'colour', first in record 30000"):
+        columnar.regrade_file(source, tmp_path / "out.parquet", rules)
+    assert columnar.regrade_file(source, tmp_path / "out.parquet", rules, extra_columns="ignore").graded == 30_000
+    source.write_text(source.read_text(encoding="utf-8") + "[1, 2]\n", encoding="utf-8")
+    with pytest.raises(FactError, match="record 30001 is not a JSON object"):
+        columnar.regrade_file(source, tmp_path / "out.parquet", rules)
+    # without the key check, DuckDB's reader stops at it: still a typed error naming the file, not pyarrow's OSError
+    assert main(["regrade", str(source), "-o", str(tmp_path / "out.parquet"), "--ignore-extra-columns"]) == 2
+    err = capsys.readouterr().err
+    assert "in.jsonl" in err and "line 30001" in err and "Traceback" not in err
+
+
 def test_every_problem_of_a_row_is_listed():
     fact = _with({"affected_users": "many", "vip_customer": 1, "environment": "lab"})
     text = {k: v if isinstance(v, str) else json.dumps(v) for k, v in fact.items()}  # all text, as CSV cells are
