@@ -107,9 +107,11 @@ def _json_records(con, path: Path) -> tuple[dict[str, int], int | None]:
     that has it, and the first record that is not a JSON object — over the whole file.
     ``read_json`` with declared columns drops other keys silently (a sample of the first
     records missed a key first given in record 30,000), and the model refuses them. One
-    parallel pass of DuckDB's JSON parser over the file: about 0.9 s of CPU per million
-    records (2026-12-02), against 2.3 s for ``read_json``'s detection over the whole file
-    and 2.8 s for taking each record's keys apart in the main query."""
+    parallel pass of DuckDB's JSON parser over the file, which only asks whether there is
+    any such record: about 0.9 s of CPU per million records (2026-12-02), against 2.3 s for
+    ``read_json``'s detection over the whole file and 2.8 s for taking each record's keys
+    apart in the main query. Only when there is one does a second pass number the records
+    (``row_number()`` keeps the reader in order: 1.6 s of wall time per million)."""
     record, row, key = exp.column("json"), exp.column("__row"), exp.column("__key")
     reader = call(
         "read_json_objects",
@@ -118,9 +120,17 @@ def _json_records(con, path: Path) -> tuple[dict[str, int], int | None]:
         exp.EQ(this=exp.column("maximum_object_size"), expression=exp.Literal.number(16777216)),
     )
     numbered = select([alias(exp.Window(this=exp.RowNumber()), "__row"), record], exp.Table(this=reader))
-    unknown = call("list_filter", call("json_keys", record.copy()), lam("__k", not_(exp.In(this=exp.column("__k"), expressions=[exp.Literal.string(k) for k in TOP_LEVEL]))))
+    known = exp.Array(expressions=[exp.Literal.string(k) for k in TOP_LEVEL])
+    unknown = call("list_filter", call("json_keys", record.copy()), lam("__k", not_(call("list_contains", known, exp.column("__k")))))
+    is_object = call("starts_with", record.copy(), exp.Literal.string("{"))
+    anything = select(
+        [call("bool_or", not_(is_object.copy())), call("bool_or", exp.GT(this=call("len", unknown.copy()), expression=exp.Literal.number(0)))],
+        exp.Table(this=reader.copy()),
+    )
+    if not any(con.execute(anything.sql(dialect="duckdb")).fetchall()[0]):
+        return {}, None
     # a record that is not an object gives one NULL key
-    keys = case([(call("starts_with", record.copy(), exp.Literal.string("{")), unknown)], exp.Array(expressions=[exp.null()]))
+    keys = case([(is_object, unknown)], exp.Array(expressions=[exp.null()]))
     exploded = select([row, alias(exp.Unnest(expressions=[keys]), "__key")], exp.Subquery(this=numbered))
     query = select([key.copy(), exp.Min(this=row.copy())], exp.Subquery(this=exploded)).group_by(key.copy(), copy=False)
     found = con.execute(query.sql(dialect="duckdb")).fetchall()
