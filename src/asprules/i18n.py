@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Iterable, Mapping, Protocol
+from typing import Callable, Iterable, Mapping, Protocol
 
 from .errors import AspRulesError, Problem
 
@@ -532,6 +532,71 @@ EN: dict[str, str] = {
     'internal.traceback': 'asprules: internal error ({error}); this is a bug in asprules, please report it to its maintainers with the traceback above',
     'internal.debug': 'asprules: internal error ({error}); this is a bug in asprules, please report it to its maintainers with the output of the same command run with --debug',
     'report.labelled': '    {label}: {value}',
+    # diff: a changed region, a band and what each version requires there, in words
+    'diff.head': '{name}: ',
+    'diff.change': '{region}: {old} → {new} ({direction})',
+    'words.and': ' and ',
+    'words.or': ' or ',
+    'words.not': 'not {cond}',
+    'words.in': '{name} in {values}',
+    'words.not_in': '{name} not in {values}',
+    'words.given': '{name} given',
+    'words.not_given': '{name} not given',
+    'words.contains_any': '{name} contains any of {values}',
+    'words.contains': '{name} contains {member}',
+    'words.local_time': '{field} local time',
+    'words.local_time_in': '{field} local time in {within}',
+    'words.inside_window': '{start}–{end} inside the window {window}',
+    'words.inside_maintenance_window': '{start}–{end} inside the maintenance window',
+    'words.in_sensitive_period': '{what} in a sensitive period',
+    'words.anyone': 'anyone',
+    'words.as_forms': ' as {forms}',
+    'words.approval_recorded': 'approval {step} recorded by {by}{forms}',
+    'words.every_incident': 'every incident',
+    'words.every_operation': 'every operation',
+    'words.parts': ' ({count} parts)',
+    'words.except_where': ' (except where {constraints} denies in both versions)',
+    'words.by_old_rules': '{cond} (by the old rules)',
+    'words.by_new_rules': '{cond} (by the new rules)',
+    'words.req_approval': 'approval {step} by {roles}{forms}',
+    'words.req_notice': '{channel} notice {lead} min ahead',
+    'words.req_qualification': 'engineer qualification ≥ {minimum}',
+    'words.req_order': 'approvals in order {steps}',
+    'words.risk_denied_by': '{risk}: denied by {constraints}',
+    'words.no_longer_denied_by': 'no longer denied by {constraint}',
+    'words.now_denied_by': 'denied by {constraint}',
+    'words.also_stricter': '(also stricter: see the + lines)',
+    'words.band': '{name} band',
+    'words.band_moved': '{old} → {new} band',
+    'words.band_changed': '{name} band: {what}',
+    'words.new_rule': 'new rule {rule}',
+    'words.rule_removed': 'rule {rule} removed',
+    'words.rule_changed': 'rule {rule} changed',
+    'words.level_edit': 'level {old}→{new}',
+    'words.default_edit': 'default {old}→{new}',
+    'words.condition_edit': 'condition {old} → {new}',
+    'words.level': 'level {id}',
+    'words.level_order': 'level order',
+    'words.ranked_differently': 'the versions rank these levels differently',
+    'words.no_table': '(no table)',
+    'words.no_table_decided': 'no table',
+    'words.no_witness': 'no witness confirmed this band: a condition the model cannot decide is involved; it still counts for the gates',
+    'words.other_combinations': '{first} (+{count} other combinations)',
+    'words.step': 'step {id}',
+    'words.requirements': 'requirements',
+    'words.looser': 'looser {what}',
+    'words.stricter': 'stricter {what}',
+    'words.policy_separator': '; ',
+    'words.policy.quorum': 'quorum',
+    'words.policy.separation_requester': 'separation from the requester',
+    'words.policy.separation_engineer': 'separation from the engineer',
+    'words.policy.separation_steps': 'separation from steps',
+    'words.policy.validity': 'approval validity',
+    'words.policy.archive': 'archive obligation',
+    'words.policy.channels_required': 'channels required',
+    'words.policy.recipients': 'recipients',
+    'words.policy.lead_time': 'notice lead time for {risk}',
+    'note.authorization_schemas_differ': 'the authorization versions decide on different fact schemas; compare them over a corpus (--scenarios)',
 }
 
 ZH: dict[str, str] = {
@@ -1061,6 +1126,71 @@ ZH: dict[str, str] = {
     'internal.traceback': 'asprules：内部错误（{error}）；这是 asprules 的缺陷，请连同上面的回溯信息报告给维护者',
     'internal.debug': 'asprules：内部错误（{error}）；这是 asprules 的缺陷，请用 --debug 重新运行同一命令，并把输出报告给维护者',
     'report.labelled': '    {label}：{value}',
+    # diff: a changed region, a band and what each version requires there, in words
+    'diff.head': '{name}：',
+    'diff.change': '{region}：{old} → {new}（{direction}）',
+    'words.and': ' 且 ',
+    'words.or': ' 或 ',
+    'words.not': '不满足 {cond}',
+    'words.in': '{name} 属于 {values}',
+    'words.not_in': '{name} 不属于 {values}',
+    'words.given': '{name} 已给出',
+    'words.not_given': '{name} 未给出',
+    'words.contains_any': '{name} 含 {values} 中任一项',
+    'words.contains': '{name} 含 {member}',
+    'words.local_time': '{field} 当地时间',
+    'words.local_time_in': '{field} 当地时间在 {within} 内',
+    'words.inside_window': '{start}–{end} 在时间窗 {window} 内',
+    'words.inside_maintenance_window': '{start}–{end} 在维护窗口内',
+    'words.in_sensitive_period': '{what} 处于敏感时期',
+    'words.anyone': '任何人',
+    'words.as_forms': '，形式 {forms}',
+    'words.approval_recorded': '已记录步骤 {step} 的审批（审批人 {by}{forms}）',
+    'words.every_incident': '所有故障',
+    'words.every_operation': '所有操作',
+    'words.parts': '（共 {count} 块）',
+    'words.except_where': '（{constraints} 在两个版本中都拒绝之处除外）',
+    'words.by_old_rules': '{cond}（按旧规则）',
+    'words.by_new_rules': '{cond}（按新规则）',
+    'words.req_approval': '步骤 {step} 由 {roles} 审批{forms}',
+    'words.req_notice': '提前 {lead} 分钟经 {channel} 通知',
+    'words.req_qualification': '工程师资质 ≥ {minimum}',
+    'words.req_order': '审批依次为 {steps}',
+    'words.risk_denied_by': '{risk}：被 {constraints} 拒绝',
+    'words.no_longer_denied_by': '不再被 {constraint} 拒绝',
+    'words.now_denied_by': '被 {constraint} 拒绝',
+    'words.also_stricter': '（同时也更严格：见 + 开头的行）',
+    'words.band': '{name} 区段',
+    'words.band_moved': '{old} → {new} 区段',
+    'words.band_changed': '{name} 区段：{what}',
+    'words.new_rule': '新规则 {rule}',
+    'words.rule_removed': '删除规则 {rule}',
+    'words.rule_changed': '规则 {rule} 有变化',
+    'words.level_edit': '级别 {old}→{new}',
+    'words.default_edit': '默认级别 {old}→{new}',
+    'words.condition_edit': '条件 {old} → {new}',
+    'words.level': '级别 {id}',
+    'words.level_order': '级别顺序',
+    'words.ranked_differently': '两个版本对这些级别的排序不同',
+    'words.no_table': '（无适用定级表）',
+    'words.no_table_decided': '无适用定级表',
+    'words.no_witness': '没有示例确认此区段：其中有模型无法判定的条件；门禁仍计入此区段',
+    'words.other_combinations': '{first}（另有 {count} 种组合）',
+    'words.step': '步骤 {id}',
+    'words.requirements': '要求',
+    'words.looser': '放宽 {what}',
+    'words.stricter': '收紧 {what}',
+    'words.policy_separator': '；',
+    'words.policy.quorum': '审批人数',
+    'words.policy.separation_requester': '与申请人分离',
+    'words.policy.separation_engineer': '与工程师分离',
+    'words.policy.separation_steps': '与其他步骤分离',
+    'words.policy.validity': '审批有效期',
+    'words.policy.archive': '归档义务',
+    'words.policy.channels_required': '须用的通知渠道',
+    'words.policy.recipients': '通知对象',
+    'words.policy.lead_time': '{risk} 的提前通知时间',
+    'note.authorization_schemas_differ': '两个授权版本依据不同的事实模式决策；请用样本比较（--scenarios）',
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
@@ -1146,6 +1276,36 @@ class Said(str):
 
     def render(self, lang: str = DEFAULT_LANGUAGE) -> str:
         return CATALOGS[check_language(lang)][self.key].format(**_rendered(self.params, lang))
+
+
+class Worded(Said):
+    """Words made in every language at once (a region of the box model, a condition, what a
+    version requires there): text assembled from catalog pieces by code that takes a
+    ``lang``, so it cannot be one key with values. Like :class:`Said` it *is* its English
+    text, and :meth:`render` gives the others; a message may take it as a value."""
+
+    texts: Mapping[str, str]
+
+    def __new__(cls, texts: Mapping[str, str]) -> Worded:
+        out = super().__new__(cls, "", (), texts[DEFAULT_LANGUAGE])
+        out.texts = dict(texts)
+        return out
+
+    def __reduce__(self):
+        return (Worded, (self.texts,))
+
+    def render(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return self.texts[check_language(lang)]
+
+
+def worded(make: Callable[[str], str]) -> Worded:
+    """``make(lang)`` for every language, kept as one :class:`Worded` text."""
+    return Worded({lang: make(lang) for lang in LANGUAGES})
+
+
+def in_lang(value: object, lang: str) -> str:
+    """``value`` in ``lang``: a :class:`Said` (or :class:`Worded`) rendered, anything else as text."""
+    return value.render(lang) if isinstance(value, Said) else str(value)
 
 
 def _rendered(params: tuple[tuple[str, object], ...], lang: str) -> dict[str, object]:
