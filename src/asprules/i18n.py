@@ -532,6 +532,43 @@ EN: dict[str, str] = {
     'internal.traceback': 'asprules: internal error ({error}); this is a bug in asprules, please report it to its maintainers with the traceback above',
     'internal.debug': 'asprules: internal error ({error}); this is a bug in asprules, please report it to its maintainers with the output of the same command run with --debug',
     'report.labelled': '    {label}: {value}',
+    # the decision service: a request refused, in the request's language
+    'summary.bad_content_length': 'bad Content-Length',
+    'summary.body_of_bytes': 'request body of {size} bytes',
+    'summary.body_too_large': 'request body too large',
+    'summary.token_required': 'a bearer token is required',
+    'summary.http_404': 'Not Found',
+    'summary.http_405': 'Method Not Allowed',
+    'summary.internal_service': 'internal error; please report it (the service log has the details)',
+    'summary.empty_body': 'empty request body',
+    'summary.body_not_utf8': 'request body is not UTF-8',
+    'summary.body_not_json': 'request body is not JSON',
+    'summary.body_not_acceptable': 'request body is not acceptable JSON',
+    'summary.body_too_deep': 'request body nests too deeply',
+    'summary.no_authorization_served': 'no authorization ruleset loaded',
+    'summary.not_fact_or_batch': 'expected a fact (a JSON object) or a batch (a JSON array)',
+    'summary.batch_too_large': 'a batch of {count} facts',
+    'summary.invalid_batch': 'invalid facts in the batch ({bad} of {total})',
+    'summary.fact_in_batch': 'fact [{index}]: {summary}',
+    'summary.unknown_query': 'unknown query parameter{plural}: {names}',
+    'summary.several_gradings_served': 'several grading decisions are served: name one with decision=',
+    'summary.unknown_grading_decision': 'unknown grading decision {decision!r}',
+    'summary.unsupported_language': 'unsupported language {lang!r}',
+    'problem.at_most_bytes': 'at most {limit} bytes',
+    'problem.send_bearer': 'send Authorization: Bearer TOKEN',
+    'problem.send_fact_or_batch': 'send one fact (a JSON object) or a batch (a JSON array of them)',
+    'problem.undecodable_byte': 'byte {start}: {reason}',
+    'problem.json_syntax': '{message}',
+    'problem.parser_said': '{message}',
+    'problem.trailing_comma': 'trailing comma before {bracket}',
+    'problem.not_json_number': '{name} is not a JSON number',
+    'problem.nested_deeper': 'JSON nested deeper than {limit} levels',
+    'problem.service_serves': 'the service serves: {ids}',
+    'problem.got_json_type': 'got a JSON {type}',
+    'problem.at_most_facts': 'at most {limit} facts a request',
+    'problem.route_takes': '{kind} takes: {names}',
+    'problem.choose_one': 'one of {choices}',
+    'problem.served_decisions': 'served: {ids}',
     # diff: a changed region, a band and what each version requires there, in words
     'diff.head': '{name}: ',
     'diff.change': '{region}: {old} → {new} ({direction})',
@@ -1126,6 +1163,43 @@ ZH: dict[str, str] = {
     'internal.traceback': 'asprules：内部错误（{error}）；这是 asprules 的缺陷，请连同上面的回溯信息报告给维护者',
     'internal.debug': 'asprules：内部错误（{error}）；这是 asprules 的缺陷，请用 --debug 重新运行同一命令，并把输出报告给维护者',
     'report.labelled': '    {label}：{value}',
+    # the decision service: a request refused, in the request's language
+    'summary.bad_content_length': 'Content-Length 无效',
+    'summary.body_of_bytes': '请求体有 {size} 字节',
+    'summary.body_too_large': '请求体过大',
+    'summary.token_required': '需要 Bearer 令牌',
+    'summary.http_404': '未找到',
+    'summary.http_405': '不允许此方法',
+    'summary.internal_service': '内部错误；请报告给维护者（服务日志中有详细信息）',
+    'summary.empty_body': '请求体为空',
+    'summary.body_not_utf8': '请求体不是 UTF-8 编码',
+    'summary.body_not_json': '请求体不是 JSON',
+    'summary.body_not_acceptable': '请求体不是可接受的 JSON',
+    'summary.body_too_deep': '请求体嵌套过深',
+    'summary.no_authorization_served': '未加载授权规则集',
+    'summary.not_fact_or_batch': '应为一个事实（JSON 对象）或一批事实（JSON 数组）',
+    'summary.batch_too_large': '一批 {count} 个事实',
+    'summary.invalid_batch': '批中有无效事实（{total} 个中有 {bad} 个）',
+    'summary.fact_in_batch': '事实 [{index}]：{summary}',
+    'summary.unknown_query': '未知的查询参数：{names}',
+    'summary.several_gradings_served': '服务中有多个定级决策：请用 decision= 指定一个',
+    'summary.unknown_grading_decision': '未知的定级决策 {decision!r}',
+    'summary.unsupported_language': '不支持的语言 {lang!r}',
+    'problem.at_most_bytes': '最多 {limit} 字节',
+    'problem.send_bearer': '请发送请求头 「Authorization: Bearer TOKEN」',
+    'problem.send_fact_or_batch': '请发送一个事实（JSON 对象）或一批事实（由事实组成的 JSON 数组）',
+    'problem.undecodable_byte': '第 {start} 字节无法解码（原文：{reason}）',
+    'problem.json_syntax': 'JSON 语法错误（原文：{message}）',
+    'problem.parser_said': '解析器拒绝（原文：{message}）',
+    'problem.trailing_comma': '{bracket} 前有多余的逗号',
+    'problem.not_json_number': '{name} 不是 JSON 数字',
+    'problem.nested_deeper': 'JSON 嵌套超过 {limit} 层',
+    'problem.service_serves': '服务提供的规则集：{ids}',
+    'problem.got_json_type': '收到的是 JSON {type}',
+    'problem.at_most_facts': '每个请求最多 {limit} 个事实',
+    'problem.route_takes': '{kind} 接受的参数：{names}',
+    'problem.choose_one': '可选：{choices}',
+    'problem.served_decisions': '服务中的定级决策：{ids}',
     # diff: a changed region, a band and what each version requires there, in words
     'diff.head': '{name}：',
     'diff.change': '{region}：{old} → {new}（{direction}）',
@@ -1372,11 +1446,11 @@ def message_text(message: str, code: str | None, params: tuple[tuple[str, str], 
     return message
 
 
-def problem_text(problem: Problem, lang: str) -> str:
-    """One problem as ``file:line:col: field: message``, its message translated when known."""
+def problem_message(problem: Problem, lang: str) -> str:
+    """A problem's message alone (no place), translated when known."""
     key = f"problem.{problem.code}" if problem.code else None
     if check_language(lang) == "en" or key not in ZH:
-        return str(problem)
+        return problem.message
     if key in EN:  # a message of ours: rendered again from the values it was made with
         shown = ZH[key].format(**_rendered(problem.params, "zh"))
     else:  # pydantic's: the Chinese for its error type, with the values of its context
@@ -1385,6 +1459,15 @@ def problem_text(problem: Problem, lang: str) -> str:
     got = problem.message.rfind(" (got ")
     if got >= 0 and key not in EN and "{english}" not in ZH[key]:  # keep the offending value pydantic reported; it is not English
         shown += ZH["problem.got"].format(value=problem.message[got + len(" (got ") : -1])
+    return shown
+
+
+def problem_text(problem: Problem, lang: str) -> str:
+    """One problem as ``file:line:col: field: message``, its message translated when known."""
+    key = f"problem.{problem.code}" if problem.code else None
+    if check_language(lang) == "en" or key not in ZH:
+        return str(problem)
+    shown = problem_message(problem, lang)
     if not problem.location:
         return f"{problem.field}: {shown}" if problem.path else shown
     field = f" {problem.field}:" if problem.path else ""
@@ -1413,18 +1496,34 @@ def hints(key: str) -> dict:
     return {"hints": {face: EN[f"{key}.{face}"] for face in FACES}, "hint_key": key}
 
 
-def error_text(exc: AspRulesError, lang: str, face: str = "cli") -> str:
-    """The whole error as the command line prints it (``face="python"``: with hints
-    worded for Python)."""
+def summary_text(exc: AspRulesError, lang: str) -> str:
+    """An error's summary in ``lang``: its catalog message, or its English with the kind of
+    error said in ``lang`` around it."""
     kind = f"error.{type(exc).__name__}"
     catalog = CATALOGS[check_language(lang)]
     code = getattr(exc, "code", None)
     if code and f"summary.{code}" in catalog and f"summary.{code}" in EN:  # a summary of ours says what went wrong itself
-        summary = catalog[f"summary.{code}"].format(**_rendered(exc.params, lang))
-    else:
-        said = catalog[f"summary.{code}"].format(**dict(exc.params)) if code and f"summary.{code}" in catalog else exc.summary  # type: ignore[attr-defined]
-        summary = catalog.get(kind, "{summary}").format(summary=said)
-    lines = [text("error", lang, summary=summary)]
+        return catalog[f"summary.{code}"].format(**_rendered(exc.params, lang))
+    said = catalog[f"summary.{code}"].format(**dict(exc.params)) if code and f"summary.{code}" in catalog else exc.summary
+    return catalog.get(kind, "{summary}").format(summary=said)
+
+
+def error_json(exc: AspRulesError, lang: str = DEFAULT_LANGUAGE) -> dict:
+    """``exc.to_json()`` with its summary and its problems' messages in ``lang`` (English:
+    exactly ``to_json()``); every other key, the codes and the places, as they are."""
+    out = exc.to_json()
+    if check_language(lang) == DEFAULT_LANGUAGE:
+        return out
+    out["summary"] = summary_text(exc, lang)
+    out["problems"] = [{**shown, "message": problem_message(p, lang)} for p, shown in zip(exc.problems, out["problems"])]
+    return out
+
+
+def error_text(exc: AspRulesError, lang: str, face: str = "cli") -> str:
+    """The whole error as the command line prints it (``face="python"``: with hints
+    worded for Python)."""
+    catalog = CATALOGS[check_language(lang)]
+    lines = [text("error", lang, summary=summary_text(exc, lang))]
     if exc.problems:
         count = len(exc.problems)
         lines[0] += text("error.count", lang, count=count, plural="" if count == 1 else "s")
