@@ -425,3 +425,74 @@ def test_conditions_and_step_policies_in_words_speak_chinese():
     looser, tighter = approval_policy_changes(a, b)
     words = _policy_words(looser, tighter)
     assert words == "looser quorum; stricter approval validity" and words.render("zh") == "放宽 审批人数；收紧 审批有效期"
+
+
+def test_regrade_prints_its_summary_and_errors_in_chinese(tmp_path):
+    pytest.importorskip("duckdb", reason="the columnar extra (pip install -e '.[test,columnar]'; .ci/run installs it)")
+    rows = [json.dumps(incident(id=f"I{i}", outage_minutes=5 + 30 * i)) for i in range(3)] + [json.dumps(incident(id="BAD", affected_sites=-1))]
+    tickets = write(tmp_path, "tickets.jsonl", "\n".join(rows) + "\n")
+    code, zh = _run(["regrade", str(tickets), "-o", str(tmp_path / "out.csv"), "--lang", "zh"])
+    assert code == 2, zh  # one invalid row: written to the errors file, the run goes on, exit 2
+    for words in ("级别", "工单数", "占比", "已定级", "无效", "（见 ", "规则集 ", "用时 "):
+        assert words in zh, (words, zh)
+    assert not english(zh), english(zh)
+    code, en = _run(["regrade", str(tickets), "-o", str(tmp_path / "out.csv")])
+    assert code == 2 and "tickets" in en and "graded" in en and "(see " in en
+    failures = [
+        ["regrade", str(write(tmp_path, "x.txt", "a")), "-o", str(tmp_path / "o.csv")],
+        ["regrade", str(tmp_path / "nowhere.jsonl"), "-o", str(tmp_path / "o.csv")],
+        ["regrade", str(write(tmp_path, "p.parquet", "not parquet")), "-o", str(tmp_path / "o.csv")],
+        ["regrade", str(write(tmp_path, "l.jsonl", "[1]\n")), "-o", str(tmp_path / "o.csv")],
+        ["regrade", str(write(tmp_path, "k.jsonl", json.dumps({**incident(), "colour": "red"}) + "\n")), "-o", str(tmp_path / "o.csv")],
+        ["regrade", str(write(tmp_path, "c.csv", "id,outage_minutes,colour\nA,x,red\n")), "-o", str(tmp_path / "o.csv")],
+    ]
+    for argv in failures:
+        code, out = _run([*argv, "--lang", "zh"])
+        assert code == 2 and out.startswith("错误："), (argv, out)
+        assert not english(out), (argv, english(out))
+
+
+def test_serve_says_its_start_up_and_refusals_in_chinese(tmp_path):
+    pytest.importorskip("uvicorn", reason="the serve extra (pip install -e '.[test,serve]'; .ci/run installs it)")
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "asprules", "serve", "--port", "0", "--host", "0.0.0.0", "--lang", "zh"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 60
+        assert proc.stderr is not None
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            lines.append(line.rstrip("\n"))
+            if "正在监听 http://" in line:
+                break
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    out = "\n".join(lines)
+    assert "正在监听 http://0.0.0.0:" in out and "提供 grading 规则集 asp-handbook-grading" in out and "未设 Bearer 令牌" in out, out
+    assert not english(out), english(out)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        failures = [
+            ["serve", "--rules", str(tmp_path / "nowhere")],
+            ["serve", "--token-file", str(write(tmp_path, "tokens", "# none yet\n"))],
+            ["serve", "--token-file", str(tmp_path / "no-tokens")],
+            ["serve", "--token-env", "ASPRULES_TEST_NO_SUCH_VARIABLE"],
+            ["serve", "--port", str(port)],
+        ]
+        for argv in failures:
+            code, said = _run([*argv, "--lang", "zh"])
+            assert code == 2 and said.startswith("错误："), (argv, said)
+            assert not english(said), (argv, english(said))

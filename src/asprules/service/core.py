@@ -191,15 +191,18 @@ def load_tokens(file: str | None, env: str | None) -> frozenset[str]:
     if file is not None:
         try:
             text = Path(file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise AspRulesError(f"{file}: cannot read the token file", [Problem(str(exc), file=file)]) from None
+        except OSError as exc:
+            raise i18n.error(AspRulesError, "cannot_read_tokens", [i18n.os_problem(exc, file=file)], file=file) from None
+        except UnicodeDecodeError as exc:
+            reason = problem("undecodable_byte", file=file, start=exc.start, reason=exc.reason)
+            raise i18n.error(AspRulesError, "cannot_read_tokens", [reason], file=file) from None
         tokens |= {line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")}
         if not tokens:
-            raise AspRulesError(f"{file}: the token file holds no token", [Problem("one token a line", file=file)])
+            raise i18n.error(AspRulesError, "no_token_in_file", [problem("one_token_a_line", file=file)], file=file)
     if env is not None:
         value = os.environ.get(env)
         if not value or not value.replace(",", " ").split():
-            raise AspRulesError(f"${env} holds no token", [Problem(f"set {env} to one or more tokens, separated by spaces or commas")])
+            raise i18n.error(AspRulesError, "no_token_in_env", [problem("set_tokens", env=env)], env=env)
         tokens |= set(value.replace(",", " ").split())
     return frozenset(tokens)
 
@@ -217,6 +220,7 @@ class ServiceConfig:
     log: str | None = None  # the JSONL decision log
     log_mask: tuple[str, ...] = ()
     log_fsync: bool = False
+    lang: str = DEFAULT_LANGUAGE  # the language of the service's own log lines (answers follow each request's)
 
     @property
     def auth(self) -> bool:
@@ -262,26 +266,26 @@ class Service:
         self.metrics.set("asprules_rules_loaded_timestamp_seconds", snapshot.loaded_at.timestamp())
 
     def _reloaded(self, source: RuleSource, result: ReloadResult) -> None:
+        lang = self.config.lang
         shown = ", ".join(f"{r['kind']} {r['id']}@{r['sha256'][:12]}" for r in source.current.rulesets())
         if result.ok:
             self.metrics.inc("asprules_reloads_total")
             self.metrics.set("asprules_rules_stale", 0)
             self._show(source.current)
-            log.info("reloaded the rules (%s): generation %d, serving %s", result.reason, source.current.generation, shown)
+            log.info("%s", i18n.text("serve.reloaded", lang, reason=result.reason, generation=source.current.generation, serving=shown))
         else:
             self.metrics.inc("asprules_reload_failures_total")
             self.metrics.set("asprules_rules_stale", 1)
-            problems = "; ".join(str(p) for p in result.error.problems[:20]) if result.error else ""
-            log.error(
-                "reload failed (%s): %s%s — still serving generation %d: %s",
-                result.reason, result.error.summary if result.error else "", f": {problems}" if problems else "",
-                source.current.generation, shown,
-            )
+            error = result.error
+            problems = "; ".join(i18n.problem_text(p, lang) for p in error.problems[:20]) if error else ""
+            summary = (i18n.summary_text(error, lang) if error else "") + (f": {problems}" if problems else "")
+            log.error("%s", i18n.text("serve.reload_failed", lang, reason=result.reason, error=summary, generation=source.current.generation, serving=shown))
         if result.reason == "SIGHUP" and self.config.auth:  # token rotation: SIGHUP rereads them too
             try:
                 self.tokens = load_tokens(self.config.token_file, self.config.token_env)
             except AspRulesError as exc:
-                log.error("kept the old bearer tokens: %s", exc)
+                shown = "; ".join([i18n.summary_text(exc, lang), *(i18n.problem_text(p, lang) for p in exc.problems)])
+                log.error("%s", i18n.text("serve.kept_tokens", lang, error=shown))
 
     def authorized(self, header: str | None) -> bool:
         """Whether an ``Authorization`` header carries a known bearer token (always, without tokens)."""
