@@ -629,6 +629,13 @@ EN: dict[str, str] = {
     'problem.engine_said': '{message}',
     'summary.not_a_table': 'cannot read this table',
     'problem.table_kinds': 'expected an Arrow table, a pandas or polars DataFrame; got {got}',
+    # a rules repository's asprules.toml
+    'summary.invalid_config': '{file}: invalid project configuration',
+    'problem.config_syntax': 'not TOML: {message}',
+    'problem.config_unknown_key': 'unknown key {key!r}; asprules.toml takes: {keys}',
+    'problem.config_needs_rules': 'name the rules: rules = ["rulesets"] (paths relative to this file)',
+    'problem.config_paths': 'a list of rule files or directories, relative to this file (got {got})',
+    'problem.config_path_missing': '{path!r}: no such file or directory (relative to this file)',
     # diff: a changed region, a band and what each version requires there, in words
     'diff.head': '{name}: ',
     'diff.change': '{region}: {old} → {new} ({direction})',
@@ -1320,6 +1327,13 @@ ZH: dict[str, str] = {
     'problem.engine_said': 'DuckDB 报告（原文：{message}）',
     'summary.not_a_table': '无法读取此表',
     'problem.table_kinds': '应为 Arrow 表，或 pandas、polars 的数据框；收到 {got}',
+    # a rules repository's asprules.toml
+    'summary.invalid_config': '{file}：项目配置无效',
+    'problem.config_syntax': '不是有效的 TOML（原文：{message}）',
+    'problem.config_unknown_key': '未知的键 {key!r}；asprules.toml 可用的键：{keys}',
+    'problem.config_needs_rules': '请指明规则：rules = ["rulesets"]（路径相对于此文件）',
+    'problem.config_paths': '应为规则文件或目录的列表，路径相对于此文件（现为 {got}）',
+    'problem.config_path_missing': '{path!r}：文件或目录不存在（路径相对于此文件）',
     # diff: a changed region, a band and what each version requires there, in words
     'diff.head': '{name}：',
     'diff.change': '{region}：{old} → {new}（{direction}）',

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from .. import i18n
 from ..errors import AspRulesError
-from .common import EXIT_ERROR, EXIT_OK, add_language, add_rules
+from .common import EXIT_ERROR, EXIT_OK, add_language, add_rules, project_rules
 
 if TYPE_CHECKING:
     import socket
@@ -50,7 +50,7 @@ def cmd_serve(args) -> int:
         print(i18n.text("serve.needs_extra", args.lang, error=str(exc)), file=sys.stderr)
         return EXIT_ERROR
     config = ServiceConfig(
-        rules=tuple(args.rules or ()),
+        rules=tuple(args.rules or project_rules()),
         token_file=args.token_file,
         token_env=args.token_env,
         max_body=args.max_body,
