@@ -407,6 +407,8 @@ class _Builder:
         self.problems = problems
         self.nodes = 0
         self.scalars: dict[tuple[str, bool, str | None], tuple[str, Any]] = {}
+        self.known: dict[tuple[str, bool, str | None], Any] = {}  # the scalars built so far: their values
+        self.collection_tags: dict[tuple[type, bool], str] = {}
         self.lines = array("i")  # 0-based line, column and how many places inside, of each key and item
         self.columns = array("i")
         self.sizes = array("i")
@@ -432,18 +434,6 @@ class _Builder:
         loader.get_event()
         return data
 
-    def built(self, event, depth: int) -> Any:
-        """The value of a scalar already built once, counted as a node; ``_UNBUILT`` for
-        anything else (which ``value`` then reads, checks and counts as usual).
-        The same checks as ``value``, in its order: what passes here would pass there."""
-        if type(event) is not yaml.ScalarEvent or event.anchor is not None or depth >= MAX_DEPTH or self.nodes >= MAX_NODES:
-            return _UNBUILT
-        hit = self.scalars.get((event.value, event.implicit[0], event.tag))
-        if hit is None or hit[1] is _UNBUILT:
-            return _UNBUILT
-        self.nodes += 1
-        return hit[1]
-
     # Each event is fetched once (``get_event``) and handed to ``value``: peeking and
     # checking first tripled the calls into the parser per key and item.
     def value(self, event, path: SourcePath, depth: int, problems: ProblemList) -> Any:
@@ -458,11 +448,14 @@ class _Builder:
         if kind is yaml.ScalarEvent:
             return self.scalar(event, path, problems)
         get_event = self.loader.get_event
-        built = self.built
         lines, sizes = self.lines, self.sizes
         add_line, add_column, add_size = lines.append, self.columns.append, sizes.append
+        # A scalar built before is taken straight from ``known`` after the checks ``value``
+        # would make, in its order (an anchor, the depth, the node count): what is taken
+        # here would have been returned there. Anything else goes through ``value``.
+        known = self.known.get if depth + 1 < MAX_DEPTH else {}.get
         if kind is yaml.MappingStartEvent:
-            tag = event.tag if event.tag not in (None, "!") else self.loader.resolve(yaml.MappingNode, None, event.implicit)
+            tag = event.tag if event.tag not in (None, "!") else self._collection_tag(yaml.MappingNode, event.implicit)
             if tag != "tag:yaml.org,2002:map":
                 self.bad_tag(tag, event, path, problems)
                 self.rest(yaml.MappingEndEvent, depth)
@@ -470,18 +463,22 @@ class _Builder:
             out: dict[Any, Any] = {}
             while True:
                 key_event = get_event()
-                if type(key_event) is yaml.MappingEndEvent:
+                scalar_key = type(key_event) is yaml.ScalarEvent
+                if not scalar_key and type(key_event) is yaml.MappingEndEvent:
                     return out
                 mark = key_event.start_mark
-                key = built(key_event, depth + 1)  # a built scalar is never a merge key: `<<` is not built
+                key = _UNBUILT
+                if scalar_key and key_event.anchor is None and self.nodes < MAX_NODES:
+                    key = known((key_event.value, key_event.implicit[0], key_event.tag), _UNBUILT)  # never `<<`: not built
                 if key is _UNBUILT:
-                    scalar_key = type(key_event) is yaml.ScalarEvent
                     if scalar_key and key_event.tag in (None, "!") and self.resolve(key_event)[0] == "tag:yaml.org,2002:merge":
                         self.value(key_event, path, depth + 1, ProblemList())  # the key, counted and checked
                         problems.add(i18n.problem("yaml_merge_key", path, file=self.file, line=mark.line + 1, column=mark.column + 1))
                         self.value(get_event(), path, depth + 1, ProblemList())
                         continue
                     key = self.value(key_event, path, depth + 1, problems if scalar_key else ProblemList())
+                else:
+                    self.nodes += 1
                 if not isinstance(key, (str, int)):
                     problems.add(i18n.problem("key_not_text", path, file=self.file, line=mark.line + 1, column=mark.column + 1, key=repr(key)))
                     self.value(get_event(), path, depth + 1, ProblemList())
@@ -496,14 +493,18 @@ class _Builder:
                 add_column(mark.column)
                 add_size(0)
                 item = get_event()
-                value = built(item, depth + 1)
+                value = _UNBUILT
+                if type(item) is yaml.ScalarEvent and item.anchor is None and self.nodes < MAX_NODES:
+                    value = known((item.value, item.implicit[0], item.tag), _UNBUILT)
                 if value is _UNBUILT:
                     value = self.value(item, path + (key,), depth + 1, problems)
                     if len(lines) > at + 1:
                         sizes[at] = len(lines) - at - 1
+                else:
+                    self.nodes += 1
                 out[key] = value
         if kind is yaml.SequenceStartEvent:
-            tag = event.tag if event.tag not in (None, "!") else self.loader.resolve(yaml.SequenceNode, None, event.implicit)
+            tag = event.tag if event.tag not in (None, "!") else self._collection_tag(yaml.SequenceNode, event.implicit)
             if tag != "tag:yaml.org,2002:seq":
                 self.bad_tag(tag, event, path, problems)
                 self.rest(yaml.SequenceEndEvent, depth)
@@ -511,20 +512,32 @@ class _Builder:
             items: list[Any] = []
             while True:
                 item = get_event()
-                if type(item) is yaml.SequenceEndEvent:
+                scalar = type(item) is yaml.ScalarEvent
+                if not scalar and type(item) is yaml.SequenceEndEvent:
                     return items
                 mark = item.start_mark
                 at = len(lines)
                 add_line(mark.line)
                 add_column(mark.column)
                 add_size(0)
-                value = built(item, depth + 1)
+                value = _UNBUILT
+                if scalar and item.anchor is None and self.nodes < MAX_NODES:
+                    value = known((item.value, item.implicit[0], item.tag), _UNBUILT)
                 if value is _UNBUILT:
                     value = self.value(item, path + (len(items),), depth + 1, problems)
                     if len(lines) > at + 1:
                         sizes[at] = len(lines) - at - 1
+                else:
+                    self.nodes += 1
                 items.append(value)
         raise yaml.composer.ComposerError(None, None, f"unexpected {kind.__name__}", event.start_mark)
+
+    def _collection_tag(self, kind: type, implicit: bool) -> str:
+        """The tag a mapping or sequence without one resolves to (always the same: no path resolvers)."""
+        tag = self.collection_tags.get((kind, implicit))
+        if tag is None:
+            tag = self.collection_tags[(kind, implicit)] = self.loader.resolve(kind, None, implicit)
+        return tag
 
     def rest(self, end: type, depth: int) -> None:
         """Consume a collection whose tag is refused, still checking what it holds."""
@@ -557,7 +570,7 @@ class _Builder:
             problems.add(i18n.problem("number_too_long", path, file=self.file, line=line, column=col, number=repr(event.value[:24]), limit=MAX_NUMBER_CHARS))
             return None
         if tag == "tag:yaml.org,2002:str":
-            self.scalars[(event.value, event.implicit[0], event.tag)] = (tag, event.value)
+            self.known[(event.value, event.implicit[0], event.tag)] = event.value
             return event.value
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
@@ -571,6 +584,7 @@ class _Builder:
                 problems.add(i18n.problem("bad_scalar", path, file=self.file, line=line, column=col, value=repr(event.value), kind=kind))
             return None
         self.scalars[(event.value, event.implicit[0], event.tag)] = (tag, value)
+        self.known[(event.value, event.implicit[0], event.tag)] = value
         return value
 
     def bad_tag(self, tag: str, event, path: SourcePath, problems: ProblemList) -> None:
