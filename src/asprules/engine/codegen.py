@@ -281,7 +281,7 @@ def build_grader(evaluator: Any) -> Callable[[Any], Any]:
             ]
         elif table.model.hit_policy == "unique":
             # at most one row may match and several matches are an error: keep the closure
-            ids: dict[tuple[int, ...], str] = {(k,): slot(ti, (k,), rank) for k, (_, _, rank) in enumerate(table.rows)}
+            ids: dict[tuple[int, ...], str] = {(k,): slot(ti, (k,), rank) for k, (_, rank) in enumerate(table.ranked)}
             ids[()] = slot(ti, (), table.default_rank)
             table_slots = {hits: (em.names[ref] if dynamic else int(ref)) for hits, ref in ids.items()}
             em.names[f"_decide{ti}"], em.names[f"_slot{ti}"] = table.decide, table_slots
@@ -295,7 +295,7 @@ def build_grader(evaluator: Any) -> Callable[[Any], Any]:
             # rows are emitted once with placeholders for field reads, then settled
             em.reads.clear()
             em.deferred = True
-            rows = [f"    if {em.condition(row.when, test=True)}: return {rank}, {slot(ti, (k,), rank)}" for k, (row, _, rank) in enumerate(table.rows)]
+            rows = [f"    if {em.condition(row.when, test=True)}: return {rank}, {slot(ti, (k,), rank)}" for k, (row, rank) in enumerate(table.ranked)]
             em.deferred = False
             hoisted = frozenset(name for name, n in em.reads.items() if n >= 3)
             settled = settle("\n".join(rows), hoisted).split("\n")  # already in evaluation order
