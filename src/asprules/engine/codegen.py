@@ -47,6 +47,9 @@ class _Emitter:
     reads: Counter[str] = field(default_factory=Counter)  # plain-field reads emitted
     deferred: bool = False  # plain-field reads as placeholders, settled by ``settle`` (see build_grader)
     _count: int = 0
+    # A comparison of a plain field with a literal, as written before: the rows of a long
+    # table repeat a few hundred of them (`outage_minutes >= 60`) tens of thousands of times.
+    _compares: dict[tuple, str] = field(default_factory=dict)
 
     def bind(self, value: Any, prefix: str) -> str:
         self._count += 1
@@ -146,6 +149,19 @@ class _Emitter:
         return f"{self.bind(compile_condition(self.ctx, cond), 'p')}(f)"
 
     def _compare(self, cond: Compare) -> str:
+        op, operand = cond.operator, cond.operand
+        if op in _SYMBOL and type(operand) in _LITERAL_TYPES and self._plain_field(cond.field):
+            # the operand's type is part of the key: 1, 1.0 and True are equal keys, not equal literals
+            key = (cond.field, op, type(operand), operand, self.deferred)
+            written = self._compares.get(key)
+            if written is None:
+                written = self._compares[key] = self._written_compare(cond)
+            else:
+                self.reads[cond.field] += 1  # as value() counts the read it writes
+            return written
+        return self._written_compare(cond)
+
+    def _written_compare(self, cond: Compare) -> str:
         expr, optional = self.value(cond.field)
         op, operand = cond.operator, cond.operand
         may_be_absent = optional or self.ctx.fields.get(cond.field) is None
