@@ -406,8 +406,7 @@ class _Builder:
         self.file = file
         self.problems = problems
         self.nodes = 0
-        self.scalars: dict[tuple[str, bool, str | None], tuple[str, Any]] = {}
-        self.known: dict[tuple[str, bool, str | None], Any] = {}  # the scalars built so far: their values
+        self.scalars: dict[tuple[str, bool, str | None], tuple[str, Any]] = {}  # (text, plain, tag) → (tag, value or _UNBUILT)
         self.collection_tags: dict[tuple[type, bool], str] = {}
         self.lines = array("i")  # 0-based line, column and how many places inside, of each key and item
         self.columns = array("i")
@@ -450,10 +449,11 @@ class _Builder:
         get_event = self.loader.get_event
         lines, sizes = self.lines, self.sizes
         add_line, add_column, add_size = lines.append, self.columns.append, sizes.append
-        # A scalar built before is taken straight from ``known`` after the checks ``value``
-        # would make, in its order (an anchor, the depth, the node count): what is taken
-        # here would have been returned there. Anything else goes through ``value``.
-        known = self.known.get if depth + 1 < MAX_DEPTH else {}.get
+        scalars = self.scalars
+        # A scalar child is read here after the checks ``value`` would make, in its order
+        # (an anchor, the depth, the node count), and one built before is taken from
+        # ``scalars``; every other child goes through ``value``.
+        shallow = depth + 1 < MAX_DEPTH
         if kind is yaml.MappingStartEvent:
             tag = event.tag if event.tag not in (None, "!") else self._collection_tag(yaml.MappingNode, event.implicit)
             if tag != "tag:yaml.org,2002:map":
@@ -467,18 +467,19 @@ class _Builder:
                 if not scalar_key and type(key_event) is yaml.MappingEndEvent:
                     return out
                 mark = key_event.start_mark
-                key = _UNBUILT
-                if scalar_key and key_event.anchor is None and self.nodes < MAX_NODES:
-                    key = known((key_event.value, key_event.implicit[0], key_event.tag), _UNBUILT)  # never `<<`: not built
-                if key is _UNBUILT:
+                hit = None
+                if scalar_key and key_event.anchor is None and shallow and self.nodes < MAX_NODES:
+                    hit = scalars.get((key_event.value, key_event.implicit[0], key_event.tag))
+                if hit is not None and hit[1] is not _UNBUILT:  # never `<<`: a merge key is not built
+                    self.nodes += 1
+                    key = hit[1]
+                else:
                     if scalar_key and key_event.tag in (None, "!") and self.resolve(key_event)[0] == "tag:yaml.org,2002:merge":
                         self.value(key_event, path, depth + 1, ProblemList())  # the key, counted and checked
                         problems.add(i18n.problem("yaml_merge_key", path, file=self.file, line=mark.line + 1, column=mark.column + 1))
                         self.value(get_event(), path, depth + 1, ProblemList())
                         continue
                     key = self.value(key_event, path, depth + 1, problems if scalar_key else ProblemList())
-                else:
-                    self.nodes += 1
                 if not isinstance(key, (str, int)):
                     problems.add(i18n.problem("key_not_text", path, file=self.file, line=mark.line + 1, column=mark.column + 1, key=repr(key)))
                     self.value(get_event(), path, depth + 1, ProblemList())
@@ -493,16 +494,15 @@ class _Builder:
                 add_column(mark.column)
                 add_size(0)
                 item = get_event()
-                value = _UNBUILT
-                if type(item) is yaml.ScalarEvent and item.anchor is None and self.nodes < MAX_NODES:
-                    value = known((item.value, item.implicit[0], item.tag), _UNBUILT)
-                if value is _UNBUILT:
-                    value = self.value(item, path + (key,), depth + 1, problems)
-                    if len(lines) > at + 1:
-                        sizes[at] = len(lines) - at - 1
-                else:
+                if type(item) is yaml.ScalarEvent and item.anchor is None and shallow and self.nodes < MAX_NODES:
                     self.nodes += 1
-                out[key] = value
+                    found = (item.value, item.implicit[0], item.tag)
+                    hit = scalars.get(found)
+                    out[key] = hit[1] if hit is not None and hit[1] is not _UNBUILT else self.scalar(item, path + (key,), problems, found, hit)
+                    continue
+                out[key] = self.value(item, path + (key,), depth + 1, problems)
+                if len(lines) > at + 1:
+                    sizes[at] = len(lines) - at - 1
         if kind is yaml.SequenceStartEvent:
             tag = event.tag if event.tag not in (None, "!") else self._collection_tag(yaml.SequenceNode, event.implicit)
             if tag != "tag:yaml.org,2002:seq":
@@ -520,16 +520,15 @@ class _Builder:
                 add_line(mark.line)
                 add_column(mark.column)
                 add_size(0)
-                value = _UNBUILT
-                if scalar and item.anchor is None and self.nodes < MAX_NODES:
-                    value = known((item.value, item.implicit[0], item.tag), _UNBUILT)
-                if value is _UNBUILT:
-                    value = self.value(item, path + (len(items),), depth + 1, problems)
-                    if len(lines) > at + 1:
-                        sizes[at] = len(lines) - at - 1
-                else:
+                if scalar and item.anchor is None and shallow and self.nodes < MAX_NODES:
                     self.nodes += 1
-                items.append(value)
+                    found = (item.value, item.implicit[0], item.tag)
+                    hit = scalars.get(found)
+                    items.append(hit[1] if hit is not None and hit[1] is not _UNBUILT else self.scalar(item, path + (len(items),), problems, found, hit))
+                    continue
+                items.append(self.value(item, path + (len(items),), depth + 1, problems))
+                if len(lines) > at + 1:
+                    sizes[at] = len(lines) - at - 1
         raise yaml.composer.ComposerError(None, None, f"unexpected {kind.__name__}", event.start_mark)
 
     def _collection_tag(self, kind: type, implicit: bool) -> str:
@@ -556,8 +555,16 @@ class _Builder:
             hit = self.scalars[key] = (tag, _UNBUILT)
         return hit
 
-    def scalar(self, event, path: SourcePath, problems: ProblemList) -> Any:
-        tag, value = self.resolve(event)
+    def scalar(self, event, path: SourcePath, problems: ProblemList, key: tuple | None = None, hit: tuple | None = None) -> Any:
+        """A scalar's value, counted and checked by the caller; ``key`` and ``hit``: its
+        cache key and entry, when the caller has looked them up already."""
+        if key is None:
+            key = (event.value, event.implicit[0], event.tag)
+            hit = self.scalars.get(key)
+        if hit is None:
+            tag = event.tag if event.tag not in (None, "!") else self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            hit = self.scalars[key] = (tag, _UNBUILT)
+        tag, value = hit
         if value is not _UNBUILT:
             return value
         if tag not in _SAFE_SCALAR_TAGS:
@@ -570,7 +577,7 @@ class _Builder:
             problems.add(i18n.problem("number_too_long", path, file=self.file, line=line, column=col, number=repr(event.value[:24]), limit=MAX_NUMBER_CHARS))
             return None
         if tag == "tag:yaml.org,2002:str":
-            self.known[(event.value, event.implicit[0], event.tag)] = event.value
+            self.scalars[key] = (tag, event.value)
             return event.value
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
@@ -583,8 +590,7 @@ class _Builder:
             else:
                 problems.add(i18n.problem("bad_scalar", path, file=self.file, line=line, column=col, value=repr(event.value), kind=kind))
             return None
-        self.scalars[(event.value, event.implicit[0], event.tag)] = (tag, value)
-        self.known[(event.value, event.implicit[0], event.tag)] = value
+        self.scalars[key] = (tag, value)
         return value
 
     def bad_tag(self, tag: str, event, path: SourcePath, problems: ProblemList) -> None:
