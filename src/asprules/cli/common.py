@@ -131,11 +131,12 @@ def fail(exc: AspRulesError, fmt: str, lang: str = i18n.DEFAULT_LANGUAGE) -> int
     return EXIT_ERROR
 
 
-def rules_of(args) -> Rulebook:
-    """The rulebook named by ``--rules`` (repeatable), else the bundled rulesets."""
+def rules_of(args, deciding: str | None = None) -> Rulebook:
+    """The rulebook named by ``--rules`` (repeatable), else the bundled rulesets;
+    ``deciding``: for that decision only (``grade`` reads no authorization ruleset)."""
     from ..loader import load_rulesets
 
-    return load_rulesets(*args.rules) if args.rules else load_rulesets()
+    return load_rulesets(*(args.rules or ()), deciding=deciding)
 
 
 def add_language(p: argparse.ArgumentParser) -> None:

@@ -718,16 +718,24 @@ class CustomerRegistry(Header, Provenanced):
     customers: Annotated[list[RegisteredCustomer], Field(min_length=1)]
 
 
+# The document models by their ``kind``. The validator validates a document with its
+# kind's model alone (:func:`asprules.format.validate.parse_document`), so that a run
+# reading grading and calendar files never builds the other kinds' validators;
+# ``Document``, their union, is what the JSON Schema of a ruleset file describes.
+KINDS: dict[str, type[BaseModel]] = {
+    "grading": GradingDocument,
+    "authorization": AuthorizationDocument,
+    "calendar": CalendarDocument,
+    "customers": CustomerRegistry,
+}
+# A document of none of these kinds (``facts`` is read by :mod:`asprules.facts.schema`).
+KIND_ERROR = ("document_kind", "kind must be one of grading, authorization, calendar, customers, facts")
+
 Document = Annotated[
-    Union[
-        Annotated[GradingDocument, Tag("grading")],
-        Annotated[AuthorizationDocument, Tag("authorization")],
-        Annotated[CalendarDocument, Tag("calendar")],
-        Annotated[CustomerRegistry, Tag("customers")],
-    ],
+    Union[tuple(Annotated[model, Tag(kind)] for kind, model in KINDS.items())],  # type: ignore[misc]
     Discriminator(
         lambda v: v.get("kind") if isinstance(v, dict) else getattr(v, "kind", None),
-        custom_error_type="document_kind",
-        custom_error_message="kind must be one of grading, authorization, calendar, customers, facts",
+        custom_error_type=KIND_ERROR[0],
+        custom_error_message=KIND_ERROR[1],
     ),
 ]
