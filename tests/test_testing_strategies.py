@@ -6,11 +6,13 @@ import subprocess
 import sys
 from datetime import timedelta
 
-from hypothesis import given
+import pytest
+from hypothesis import find, given, settings
 
 import asprules
 from asprules import clock
-from asprules.testing import authorized_operations, grading_rulebooks, grading_rulesets, incidents, operations, windows
+import asprules.testing
+from asprules.testing import authorized_operations, facts_of, grading_rulebooks, grading_rulesets, incidents, operations, windows
 
 RULES = asprules.load_rulesets()
 
@@ -105,3 +107,74 @@ def test_ruleset_texts_report_problems_against_the_text_they_came_from():
         asprules.load_ruleset_texts("asprules: 1\nkind: grading\nid: x\nlevels: 3\n")
     assert all(p.file == "<text 1>" for p in err.value.problems)
     assert any(p.line == 4 for p in err.value.problems)
+
+
+# --- facts_of: facts of any schema, the organization's own included -------------------------
+
+SRE = asprules.load_rulesets("examples/sre/rules")
+CHANGE = asprules.load_rulesets("examples/change-management/rules")
+SCHEMAS = [("incident", RULES), ("operation", RULES), ("sre-incident", SRE), ("change", CHANGE)]
+
+
+@pytest.mark.parametrize("schema_id, rules", SCHEMAS, ids=[s for s, _ in SCHEMAS])
+def test_facts_of_each_schema_are_valid_and_decided_without_error(schema_id, rules):
+    schema = rules.fact_schema(schema_id) or asprules.testing.bundled_schemas()[schema_id]
+
+    @settings(max_examples=120, deadline=None)
+    @given(facts_of(schema_id, rules))
+    def check(fact):
+        assert type(fact) is schema.model
+        assert schema.model.model_validate(fact.model_dump(mode="json")) == fact  # what the strategy gives, a ticket can carry
+        if schema_id in ("incident", "sre-incident"):
+            assert set(asprules.grade_all(fact, rules)) == set(rules.decisions)
+        elif rules.authorization is not None:
+            assert asprules.authorize(fact, rules).status in ("authorized", "pending", "denied")
+
+    check()
+
+
+def test_facts_of_meet_the_schemas_cross_field_checks():
+    @settings(max_examples=200, deadline=None)
+    @given(facts_of("incident"), facts_of("operation"))
+    def check(inc, op):
+        assert inc.outage_minutes is not None and inc.outage_minutes >= 0
+        for later in (inc.recovered_at, inc.as_of):
+            assert later is None or later >= inc.started_at
+        assert op.scheduled_end > op.scheduled_start
+        for customer in (inc.customer, op.customer):
+            for period in customer.sensitive_periods if customer else ():
+                assert period.end > period.start
+
+    check()
+
+
+@pytest.mark.parametrize(
+    "wanted",
+    [
+        lambda f: f.customer is None,
+        lambda f: f.customer is not None and f.customer.tier == "enterprise",
+        lambda f: f.outage is None,
+        lambda f: f.outage is not None and f.outage > 600,
+        lambda f: len(f.services) == 4,
+        lambda f: f.users_affected_pct == 100,
+        lambda f: f.started_at.utcoffset() == timedelta(hours=5, minutes=45),  # Asia/Kathmandu
+    ],
+    ids=["no-customer", "enterprise", "no-outage", "long-outage", "every-service", "all-users", "kathmandu"],
+)
+def test_facts_of_reach_every_corner_of_a_declared_schema(wanted):
+    find(facts_of("sre-incident", SRE), wanted, settings=settings(max_examples=2000, database=None))
+
+
+def test_facts_of_reach_every_level_of_the_organizations_own_ruleset():
+    severity = SRE.decision("sre-severity")
+    for level in [lv.id for lv in severity.levels]:
+        find(
+            facts_of("sre-incident", SRE),
+            lambda f: asprules.grade(f, SRE, decision="sre-severity").level == level,
+            settings=settings(max_examples=5000, database=None),
+        )
+
+
+def test_facts_of_an_unknown_schema_names_the_known_ones():
+    with pytest.raises(ValueError, match=r"no fact schema 'tickets'; known: .*incident.*operation.*sre-incident"):
+        facts_of("tickets", SRE)

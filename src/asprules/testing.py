@@ -16,6 +16,8 @@ Strategies:
   (recovery after start, offsets that are the customer's zone's offsets at that instant);
 - :func:`operations` — valid :class:`~asprules.Operation` facts with approvals,
   notifications and evidence forms, authorized or not;
+- :func:`facts_of` — valid facts of any fact schema, your own (``kind: facts``) or a
+  bundled one, drawn from its declared fields with its cross-field checks met;
 - :func:`authorized_operations` — operations built to pass a ruleset's authorization
   chain (every step granted in order, notices in time, no constraint broken);
 - :func:`grading_rulesets` — small random grading rulesets as YAML text in the asprules
@@ -27,8 +29,9 @@ hypothesis is a test dependency of asprules, not a runtime one: install it with
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta, timezone
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 try:
     from hypothesis import assume
@@ -42,6 +45,7 @@ except ImportError as exc:  # the core library must work without hypothesis
 import yaml
 
 from . import clock
+from .facts.schema import TEXT_MAX, FactSchema, FieldSpec, bundled_schemas
 from .facts.models import CHANNELS, EVIDENCE_FORMS, MODIFIABLE, OPERATION_KINDS, Customer, Incident, Operation
 from .format.document import AuthorizationDocument
 from .loader import FALLBACK_WINDOW, FALLBACK_ZONE, Rulebook, load_ruleset_texts, load_rulesets
@@ -53,6 +57,7 @@ __all__ = [
     "ZONES",
     "authorized_operations",
     "customers",
+    "facts_of",
     "grading_rulebooks",
     "grading_rulesets",
     "in_zone",
@@ -425,3 +430,148 @@ def grading_rulesets(
 def grading_rulebooks(**options: Any) -> st.SearchStrategy[Rulebook]:
     """:func:`grading_rulesets`, loaded and compiled."""
     return grading_rulesets(**options).map(load_ruleset_texts)
+
+
+# --- facts of any schema ------------------------------------------------------------------
+# Drawn from what a fact schema declares, so that rule authors with a schema of their own
+# (`kind: facts`) property-test their rules as the handbook's are. The cross-field checks a
+# schema may ask for are met by construction (an end after its start, an outage that
+# agrees with its timestamps), never by filtering: a drawn fact that the schema's model
+# refuses is a bug here, and is raised, not skipped.
+
+_SMALL_LIST = 4  # most items drawn into a list when the schema allows more
+_NUMBER_SPAN = 10.0**9  # the range drawn from for a number or integer without bounds
+
+
+def facts_of(
+    schema: FactSchema | str,
+    rules: Rulebook | None = None,
+    *,
+    zones: Sequence[str] = ZONES,
+    span: tuple[datetime, datetime] = DEFAULT_SPAN,
+) -> st.SearchStrategy[Any]:
+    """Valid facts of a fact schema: a :class:`~asprules.facts.schema.FactSchema`, or its id,
+    looked up in ``rules`` (declared in its files, or bundled and decided on) or among the
+    bundled schemas (``incident``, ``operation``).
+
+    Every declared field is drawn within its type, bounds, members and length; optional
+    fields and records are sometimes absent, defaulted bools sometimes left out, durations
+    sometimes ISO 8601 text; instants are whole minutes in one of ``zones`` (with that
+    zone's offset), and a ``timezone`` text of the fact is that zone. The schema's checks
+    hold: ``period_order`` and ``schedule_order`` ends come after their starts, and
+    ``incident_timeline`` facts give their outage each way it allows. The values are the
+    schema's model, validated::
+
+        RULES = load_rulesets("rules/")
+
+        @given(facts_of("sre-incident", RULES))
+        def test_a_data_breach_is_always_sev1(fact):
+            assume(fact.data_breach)
+            assert grade(fact, RULES).level == "SEV1"
+    """
+    resolved = _schema(schema, rules)
+    if not zones:
+        raise ValueError("facts_of: zones must name at least one time zone")
+
+    @st.composite
+    def build(draw):
+        zone_name = draw(st.sampled_from(zones))
+        data = draw(_record(resolved.fields, resolved.checks, zone_name, span))
+        return resolved.model.model_validate(data)
+
+    return build()
+
+
+def _schema(schema: FactSchema | str, rules: Rulebook | None) -> FactSchema:
+    if isinstance(schema, FactSchema):
+        return schema
+    found = rules.fact_schema(schema) if rules is not None else None
+    found = found or bundled_schemas().get(schema)
+    if found is None:
+        known = sorted({*(s.id for s in (rules.fact_schemas if rules else ())), *bundled_schemas()})
+        raise ValueError(f"facts_of: no fact schema {schema!r}; known: {', '.join(known)}")
+    return found
+
+
+@st.composite
+def _record(draw, fields: Mapping[str, FieldSpec], checks: Sequence[str], zone_name: str, span: tuple[datetime, datetime]):
+    data: dict[str, Any] = {}
+    for name, spec in fields.items():
+        if spec.type == "list":
+            if spec.required or draw(st.booleans()):
+                data[name] = draw(_list(spec, zone_name, span))
+        elif spec.default is not None:
+            if draw(st.booleans()):
+                data[name] = draw(st.booleans())
+        elif spec.required or draw(st.integers(0, 3)) > 0:  # an optional field is present three times in four
+            data[name] = draw(_value(spec, zone_name, span))
+    for check in checks:
+        draw(_meet(check, data, fields, zone_name))
+    return data
+
+
+def _list(spec: FieldSpec, zone_name: str, span: tuple[datetime, datetime]) -> st.SearchStrategy[list[Any]]:
+    most = min(spec.max_length or _SMALL_LIST, _SMALL_LIST)
+    item = st.sampled_from(spec.values) if spec.values else _record(spec.fields or {}, spec.checks, zone_name, span)
+    return st.lists(item, max_size=most)
+
+
+def _value(spec: FieldSpec, zone_name: str, span: tuple[datetime, datetime]) -> st.SearchStrategy[Any]:
+    kind = spec.type
+    low = spec.min if spec.min is not None else (0.0 if kind == "duration" else -_NUMBER_SPAN)
+    high = spec.max if spec.max is not None else max(low, 0.0) + _NUMBER_SPAN
+    low = min(low, high)
+    if kind == "number":
+        return st.integers(math.ceil(low), math.floor(high)).map(float) | st.floats(low, high, allow_nan=False, allow_infinity=False)
+    if kind == "integer":
+        return st.integers(math.ceil(low), math.floor(high))
+    if kind == "duration":
+        minutes = st.floats(low, high, allow_nan=False, allow_infinity=False)
+        whole = [st.integers(math.ceil(low), math.floor(high)).map(float)] if math.ceil(low) <= math.floor(high) else []
+        iso = [st.integers(max(0, math.ceil(low)), math.floor(high)).map(lambda m: f"PT{m}M")] if max(0, math.ceil(low)) <= high else []
+        return st.one_of(minutes, *whole, *iso)
+    if kind == "bool":
+        return st.booleans()
+    if kind == "enum":
+        return st.sampled_from(spec.values or ())
+    if kind == "instant":
+        return local_instants(zone_name, span)
+    if kind == "record":
+        return _record(spec.fields or {}, spec.checks, zone_name, span)
+    if spec.format == "timezone":
+        return st.just(zone_name)
+    if spec.format == "window":
+        return windows()
+    return st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N")), min_size=1, max_size=min(spec.max_length or TEXT_MAX, 12))
+
+
+@st.composite
+def _meet(draw, check: str, data: dict[str, Any], fields: Mapping[str, FieldSpec], zone_name: str) -> None:
+    """Change ``data`` in place so that the named cross-field check holds."""
+    if check in ("period_order", "schedule_order"):
+        start, end = ("start", "end") if check == "period_order" else ("scheduled_start", "scheduled_end")
+        if start in data and end in data and data[end] <= data[start]:
+            data[end] = in_zone(data[start] + timedelta(minutes=draw(st.integers(1, 5 * _DAY))), zone_name)
+        return
+    # incident_timeline: recovered_at and as_of not before started_at; the outage given by
+    # one of them or by outage_minutes, and agreeing with them when both are
+    started = data.get("started_at")
+    if started is None:
+        return
+    for name in ("recovered_at", "as_of"):
+        if data.get(name) is not None and data[name] < started:
+            data[name] = in_zone(started + (started - data[name]), zone_name)
+    end = data.get("recovered_at") or data.get("as_of")
+    spec = fields.get("outage_minutes")
+    if end is None:
+        if spec is not None and "outage_minutes" not in data:
+            data["outage_minutes"] = draw(_value(spec, zone_name, DEFAULT_SPAN))
+        return
+    if "outage_minutes" in data:
+        elapsed = (end - started).total_seconds() / 60.0
+        if data.get("recovered_at") is not None:
+            data["outage_minutes"] = elapsed
+        elif data["outage_minutes"] > elapsed:
+            data["outage_minutes"] = draw(st.floats(0, elapsed, allow_nan=False, allow_infinity=False))
+        if spec is not None and spec.max is not None and data["outage_minutes"] > spec.max and not spec.required:
+            del data["outage_minutes"]  # longer than the schema lets it be written: derived instead
