@@ -211,6 +211,8 @@ def test_a_table_longer_than_a_part_is_generated_in_parts_and_decides_the_same()
     rules = asprules.load_ruleset_texts(text)
     grader = rules.grading
     assert grader.grade.source.count("def _table0_") == 3  # three parts
+    grader.grade(asprules.parse_incident(incident(outage_minutes=3)))
+    assert "rows" not in vars(grader.tables[0])  # the generated function needs no closure of a row
     rng = random.Random(12)
     for minutes in [0, CHUNK_ROWS - 1, CHUNK_ROWS, 2 * CHUNK_ROWS, n - 1, n, n + 50] + [rng.randrange(n + 10) for _ in range(60)]:
         fact = asprules.parse_incident(incident(outage_minutes=minutes, affected_sites=rng.randrange(6)))

@@ -16,6 +16,8 @@ import json
 import os
 import re
 import stat
+from array import array
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -49,16 +51,108 @@ Position = tuple[int, int]  # 1-based line, column
 SourcePath = tuple[str | int, ...]
 
 
+class Positions(Mapping[SourcePath, Position]):
+    """Where each key and item of a document starts, kept in three flat arrays.
+
+    The reader meets keys and items in document order, so their places are kept as they
+    come: line, column, and how many keys and items lie inside each one (the jump to its
+    next sibling). A dict of path tuple → position tuple cost about 290 bytes a key or
+    item, 57 MiB for a 10,000-row table (a third of its load's memory); these cost 12.
+
+    A look-up walks the data along the path, jumping over siblings; the children of each
+    container walked are kept, so looking up every row of a long table walks that table
+    once, not once a row. It answers as the dict did: a path is there exactly when the
+    data has it (``("rows", True)`` is ``("rows", 1)``, as in a tuple), and it is a
+    :class:`Mapping` for whoever iterates over it. The data must not change afterwards
+    (no one changes a parsed document's data: it is hashed and validated as it was read).
+    """
+
+    __slots__ = ("_data", "_lines", "_columns", "_sizes", "_line", "_children")
+
+    def __init__(self, data: Any, lines: array, columns: array, sizes: array, line: int | None = None):
+        self._data = data
+        self._lines = lines  # 0-based, as the parser's marks count
+        self._columns = columns
+        self._sizes = sizes
+        self._line = line  # every place is on this line (a line of a JSONL file)
+        self._children: dict[SourcePath, dict[Any, int]] = {}  # container's path → child key → index
+
+    def on_line(self, line: int) -> Positions:
+        """The same places, all on ``line``: a document parsed from one line of a bigger file."""
+        return Positions(self._data, self._lines, self._columns, self._sizes, line)
+
+    def _at(self, index: int) -> Position:
+        line = self._lines[index] + 1 if self._line is None else self._line
+        return (line, self._columns[index] + 1)
+
+    def _walk(self, path: SourcePath) -> tuple[int, int]:
+        """(index of the deepest node along ``path``, how many parts of ``path`` lead to it)."""
+        node, index = self._data, 0
+        for depth, part in enumerate(path):
+            if not isinstance(node, (dict, list)):
+                break
+            prefix = path[:depth]
+            children = self._children.get(prefix)
+            if children is None:
+                children, at, sizes = {}, index + 1, self._sizes
+                for key in node if isinstance(node, dict) else range(len(node)):
+                    children[key] = at
+                    at += 1 + sizes[at]
+                self._children[prefix] = children
+            found = children.get(part)
+            if found is None:
+                return index, depth
+            index = found
+            node = node[part] if isinstance(node, dict) else node[int(part)]
+        else:
+            return index, len(path)
+        return index, depth
+
+    def locate(self, path: SourcePath) -> Position | None:
+        """Position of ``path``, or of its nearest ancestor that has one."""
+        if not self._lines:
+            return None
+        return self._at(self._walk(tuple(path))[0])
+
+    def __getitem__(self, path: SourcePath) -> Position:
+        if self._lines and isinstance(path, tuple):
+            index, found = self._walk(path)
+            if found == len(path):
+                return self._at(index)
+        raise KeyError(path)
+
+    def __contains__(self, path: object) -> bool:
+        return bool(self._lines) and isinstance(path, tuple) and self._walk(path)[1] == len(path)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def __iter__(self) -> Iterator[SourcePath]:
+        if self._lines:
+            yield ()
+            yield from _paths_below((), self._data)
+
+
+def _paths_below(path: SourcePath, node: Any) -> Iterator[SourcePath]:
+    """The path of every key and item inside ``node``, each before what it holds."""
+    pairs = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, child in pairs:
+        yield path + (key,)
+        yield from _paths_below(path + (key,), child)
+
+
 @dataclass(frozen=True)
 class SourceDocument:
     """A parsed YAML document: its data and where each part of it stands in the file."""
 
     file: str
     data: Any
-    positions: dict[SourcePath, Position]
+    positions: Mapping[SourcePath, Position]  # a :class:`Positions` when parsed here
 
     def locate(self, path: SourcePath) -> Position | None:
         """Position of ``path``, or of its nearest ancestor that has one."""
+        if isinstance(self.positions, Positions):
+            return self.positions.locate(path)
         path = tuple(path)
         while True:
             if path in self.positions:
@@ -66,6 +160,12 @@ class SourceDocument:
             if not path:
                 return None
             path = path[:-1]
+
+    def on_line(self, line: int) -> SourceDocument:
+        """This document with every place on ``line`` (it was parsed from that line of ``file``)."""
+        if isinstance(self.positions, Positions):
+            return replace(self, positions=self.positions.on_line(line))
+        return replace(self, positions={k: (line, col) for k, (_, col) in self.positions.items()})
 
     def problem(self, path: SourcePath, message: str | Said) -> Problem:
         """A problem at ``path`` of this document; a :class:`~asprules.i18n.Said` message
@@ -258,12 +358,12 @@ def paused_gc() -> Iterator[None]:
 
 
 def _parse_text(text: str, file: str, error: type[AspRulesError]) -> SourceDocument:
-    positions: dict[SourcePath, Position] = {}
     problems = ProblemList()
     try:
         loader = _StrictComposer(_pairs_joined(text))  # the reader already refuses control characters here
         try:
-            data = _Builder(loader, file, problems, positions).document()
+            builder = _Builder(loader, file, problems)
+            data = builder.document()
         finally:
             loader.dispose()
     except _Rejected as exc:
@@ -282,7 +382,7 @@ def _parse_text(text: str, file: str, error: type[AspRulesError]) -> SourceDocum
         raise i18n.error(error, "cannot_parse", [i18n.problem("nested_too_deeply", file=file)], file=file) from None
     if problems:
         raise i18n.error(error, "cannot_parse", problems.problems, file=file)
-    return SourceDocument(file=file, data=data, positions=positions)
+    return SourceDocument(file=file, data=data, positions=Positions(data, builder.lines, builder.columns, builder.sizes))
 
 
 class _Builder:
@@ -292,17 +392,25 @@ class _Builder:
     to convert it) was most of the load time of a large table; this reads each event
     once and keeps every check the composer and its conversion made:
     anchors, aliases, depth, node count, safe tags, merge keys, text keys, duplicates,
-    number length and bad scalars. Plain scalars repeat (``ge``, ``L1``, ``true``), so
-    each distinct one is resolved and constructed once.
+    number length and bad scalars. Scalars repeat (``ge``, ``L1``, ``outage_minutes``),
+    so each distinct one is resolved and constructed once, and its value is shared.
+
+    The place of each key and item is appended to three arrays in the order met (see
+    :class:`Positions`). A part the data leaves out (a duplicate key's value, a merge key,
+    a key that is not text, a collection with a refused tag) appends its places too, but
+    each of those is a problem, so the document is refused and the arrays never read.
     """
 
-    def __init__(self, loader, file: str, problems: ProblemList, positions: dict[SourcePath, Position]):
+    def __init__(self, loader, file: str, problems: ProblemList):
         self.loader = loader
         self.file = file
         self.problems = problems
-        self.positions = positions
         self.nodes = 0
-        self.scalars: dict[tuple[str, bool, str | None], tuple[str, Any]] = {}
+        self.scalars: dict[tuple[str, bool, str | None], tuple[str, Any]] = {}  # (text, plain, tag) → (tag, value or _UNBUILT)
+        self.collection_tags: dict[tuple[type, bool], str] = {}
+        self.lines = array("i")  # 0-based line, column and how many places inside, of each key and item
+        self.columns = array("i")
+        self.sizes = array("i")
 
     def document(self) -> Any:
         loader = self.loader
@@ -311,8 +419,11 @@ class _Builder:
             return None
         loader.get_event()  # document start
         first = loader.get_event()
-        self.positions[()] = _pos(first.start_mark)
-        data = self.value(first, (), 0, self.problems, self.positions)
+        self.lines.append(first.start_mark.line)
+        self.columns.append(first.start_mark.column)
+        self.sizes.append(0)
+        data = self.value(first, (), 0, self.problems)
+        self.sizes[0] = len(self.lines) - 1
         loader.get_event()  # document end
         if not loader.check_event(yaml.StreamEndEvent):
             event = loader.get_event()
@@ -324,7 +435,7 @@ class _Builder:
 
     # Each event is fetched once (``get_event``) and handed to ``value``: peeking and
     # checking first tripled the calls into the parser per key and item.
-    def value(self, event, path: SourcePath, depth: int, problems: ProblemList, positions: dict) -> Any:
+    def value(self, event, path: SourcePath, depth: int, problems: ProblemList) -> Any:
         kind = type(event)
         if kind is yaml.AliasEvent or event.anchor is not None:
             raise _Rejected(event.start_mark, said("problem.yaml_alias"))
@@ -336,8 +447,15 @@ class _Builder:
         if kind is yaml.ScalarEvent:
             return self.scalar(event, path, problems)
         get_event = self.loader.get_event
+        lines, sizes = self.lines, self.sizes
+        add_line, add_column, add_size = lines.append, self.columns.append, sizes.append
+        scalars = self.scalars
+        # A scalar child is read here after the checks ``value`` would make, in its order
+        # (an anchor, the depth, the node count), and one built before is taken from
+        # ``scalars``; every other child goes through ``value``.
+        shallow = depth + 1 < MAX_DEPTH
         if kind is yaml.MappingStartEvent:
-            tag = event.tag if event.tag not in (None, "!") else self.loader.resolve(yaml.MappingNode, None, event.implicit)
+            tag = event.tag if event.tag not in (None, "!") else self._collection_tag(yaml.MappingNode, event.implicit)
             if tag != "tag:yaml.org,2002:map":
                 self.bad_tag(tag, event, path, problems)
                 self.rest(yaml.MappingEndEvent, depth)
@@ -345,46 +463,80 @@ class _Builder:
             out: dict[Any, Any] = {}
             while True:
                 key_event = get_event()
-                if type(key_event) is yaml.MappingEndEvent:
+                scalar_key = type(key_event) is yaml.ScalarEvent
+                if not scalar_key and type(key_event) is yaml.MappingEndEvent:
                     return out
                 mark = key_event.start_mark
-                key_pos = (mark.line + 1, mark.column + 1)
-                scalar_key = type(key_event) is yaml.ScalarEvent
-                if scalar_key and key_event.tag in (None, "!") and self.resolve(key_event)[0] == "tag:yaml.org,2002:merge":
-                    self.value(key_event, path, depth + 1, ProblemList(), {})  # the key, counted and checked
-                    problems.add(i18n.problem("yaml_merge_key", path, file=self.file, line=key_pos[0], column=key_pos[1]))
-                    self.value(get_event(), path, depth + 1, ProblemList(), {})
-                    continue
-                key = self.value(key_event, path, depth + 1, problems if scalar_key else ProblemList(), positions if scalar_key else {})
+                hit = None
+                if scalar_key and key_event.anchor is None and shallow and self.nodes < MAX_NODES:
+                    hit = scalars.get((key_event.value, key_event.implicit[0], key_event.tag))
+                if hit is not None and hit[1] is not _UNBUILT:  # never `<<`: a merge key is not built
+                    self.nodes += 1
+                    key = hit[1]
+                else:
+                    if scalar_key and key_event.tag in (None, "!") and self.resolve(key_event)[0] == "tag:yaml.org,2002:merge":
+                        self.value(key_event, path, depth + 1, ProblemList())  # the key, counted and checked
+                        problems.add(i18n.problem("yaml_merge_key", path, file=self.file, line=mark.line + 1, column=mark.column + 1))
+                        self.value(get_event(), path, depth + 1, ProblemList())
+                        continue
+                    key = self.value(key_event, path, depth + 1, problems if scalar_key else ProblemList())
                 if not isinstance(key, (str, int)):
-                    problems.add(i18n.problem("key_not_text", path, file=self.file, line=key_pos[0], column=key_pos[1], key=repr(key)))
-                    self.value(get_event(), path, depth + 1, ProblemList(), {})
+                    problems.add(i18n.problem("key_not_text", path, file=self.file, line=mark.line + 1, column=mark.column + 1, key=repr(key)))
+                    self.value(get_event(), path, depth + 1, ProblemList())
                     continue
-                child = path + (key,)
                 if key in out:
-                    problems.add(i18n.problem("duplicate_key", child, file=self.file, line=key_pos[0], column=key_pos[1], key=repr(key)))
-                    self.value(get_event(), child, depth + 1, ProblemList(), {})
+                    child = path + (key,)
+                    problems.add(i18n.problem("duplicate_key", child, file=self.file, line=mark.line + 1, column=mark.column + 1, key=repr(key)))
+                    self.value(get_event(), child, depth + 1, ProblemList())
                     continue
-                positions[child] = key_pos
-                out[key] = self.value(get_event(), child, depth + 1, problems, positions)
+                at = len(lines)
+                add_line(mark.line)
+                add_column(mark.column)
+                add_size(0)
+                item = get_event()
+                if type(item) is yaml.ScalarEvent and item.anchor is None and shallow and self.nodes < MAX_NODES:
+                    self.nodes += 1
+                    found = (item.value, item.implicit[0], item.tag)
+                    hit = scalars.get(found)
+                    out[key] = hit[1] if hit is not None and hit[1] is not _UNBUILT else self.scalar(item, path + (key,), problems, found, hit)
+                    continue
+                out[key] = self.value(item, path + (key,), depth + 1, problems)
+                if len(lines) > at + 1:
+                    sizes[at] = len(lines) - at - 1
         if kind is yaml.SequenceStartEvent:
-            tag = event.tag if event.tag not in (None, "!") else self.loader.resolve(yaml.SequenceNode, None, event.implicit)
+            tag = event.tag if event.tag not in (None, "!") else self._collection_tag(yaml.SequenceNode, event.implicit)
             if tag != "tag:yaml.org,2002:seq":
                 self.bad_tag(tag, event, path, problems)
                 self.rest(yaml.SequenceEndEvent, depth)
                 return None
             items: list[Any] = []
-            i = 0
             while True:
                 item = get_event()
-                if type(item) is yaml.SequenceEndEvent:
+                scalar = type(item) is yaml.ScalarEvent
+                if not scalar and type(item) is yaml.SequenceEndEvent:
                     return items
-                child = path + (i,)
                 mark = item.start_mark
-                positions[child] = (mark.line + 1, mark.column + 1)
-                items.append(self.value(item, child, depth + 1, problems, positions))
-                i += 1
+                at = len(lines)
+                add_line(mark.line)
+                add_column(mark.column)
+                add_size(0)
+                if scalar and item.anchor is None and shallow and self.nodes < MAX_NODES:
+                    self.nodes += 1
+                    found = (item.value, item.implicit[0], item.tag)
+                    hit = scalars.get(found)
+                    items.append(hit[1] if hit is not None and hit[1] is not _UNBUILT else self.scalar(item, path + (len(items),), problems, found, hit))
+                    continue
+                items.append(self.value(item, path + (len(items),), depth + 1, problems))
+                if len(lines) > at + 1:
+                    sizes[at] = len(lines) - at - 1
         raise yaml.composer.ComposerError(None, None, f"unexpected {kind.__name__}", event.start_mark)
+
+    def _collection_tag(self, kind: type, implicit: bool) -> str:
+        """The tag a mapping or sequence without one resolves to (always the same: no path resolvers)."""
+        tag = self.collection_tags.get((kind, implicit))
+        if tag is None:
+            tag = self.collection_tags[(kind, implicit)] = self.loader.resolve(kind, None, implicit)
+        return tag
 
     def rest(self, end: type, depth: int) -> None:
         """Consume a collection whose tag is refused, still checking what it holds."""
@@ -392,7 +544,7 @@ class _Builder:
             event = self.loader.get_event()
             if type(event) is end:
                 return
-            self.value(event, (), depth + 1, ProblemList(), {})
+            self.value(event, (), depth + 1, ProblemList())
 
     def resolve(self, event) -> tuple[str, Any]:
         """(tag, value) of a scalar; ``value`` is ``_UNBUILT`` until constructed."""
@@ -403,8 +555,16 @@ class _Builder:
             hit = self.scalars[key] = (tag, _UNBUILT)
         return hit
 
-    def scalar(self, event, path: SourcePath, problems: ProblemList) -> Any:
-        tag, value = self.resolve(event)
+    def scalar(self, event, path: SourcePath, problems: ProblemList, key: tuple | None = None, hit: tuple | None = None) -> Any:
+        """A scalar's value, counted and checked by the caller; ``key`` and ``hit``: its
+        cache key and entry, when the caller has looked them up already."""
+        if key is None:
+            key = (event.value, event.implicit[0], event.tag)
+            hit = self.scalars.get(key)
+        if hit is None:
+            tag = event.tag if event.tag not in (None, "!") else self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            hit = self.scalars[key] = (tag, _UNBUILT)
+        tag, value = hit
         if value is not _UNBUILT:
             return value
         if tag not in _SAFE_SCALAR_TAGS:
@@ -417,6 +577,7 @@ class _Builder:
             problems.add(i18n.problem("number_too_long", path, file=self.file, line=line, column=col, number=repr(event.value[:24]), limit=MAX_NUMBER_CHARS))
             return None
         if tag == "tag:yaml.org,2002:str":
+            self.scalars[key] = (tag, event.value)
             return event.value
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
@@ -429,7 +590,7 @@ class _Builder:
             else:
                 problems.add(i18n.problem("bad_scalar", path, file=self.file, line=line, column=col, value=repr(event.value), kind=kind))
             return None
-        self.scalars[(event.value, event.implicit[0], event.tag)] = (tag, value)
+        self.scalars[key] = (tag, value)
         return value
 
     def bad_tag(self, tag: str, event, path: SourcePath, problems: ProblemList) -> None:
@@ -531,7 +692,7 @@ def parse_lines(path: str | Path, error: type[AspRulesError] = RulesetError) -> 
             doc = parse_text(line, p, error)
         except AspRulesError as exc:
             raise i18n.error(error, "line_cannot_parse", [replace(q, line=n) for q in exc.problems], file=p, line=n) from None
-        yield SourceDocument(file=p, data=doc.data, positions={k: (n, col) for k, (_, col) in doc.positions.items()})
+        yield doc.on_line(n)
 
 
 _SAFE_SCALAR_TAGS = {

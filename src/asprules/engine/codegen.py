@@ -47,6 +47,9 @@ class _Emitter:
     reads: Counter[str] = field(default_factory=Counter)  # plain-field reads emitted
     deferred: bool = False  # plain-field reads as placeholders, settled by ``settle`` (see build_grader)
     _count: int = 0
+    # A comparison of a plain field with a literal, as written before: the rows of a long
+    # table repeat a few hundred of them (`outage_minutes >= 60`) tens of thousands of times.
+    _compares: dict[tuple, str] = field(default_factory=dict)
 
     def bind(self, value: Any, prefix: str) -> str:
         self._count += 1
@@ -122,14 +125,21 @@ class _Emitter:
 
     # -- conditions -----------------------------------------------------------------
 
-    def condition(self, cond: Condition | None) -> str:
+    # A comparison is written bare (``f_x >= 3``): it binds tighter than ``not``, ``and``
+    # and ``or``, so it may stand as their operand or as an ``if``'s test. Everything else
+    # is parenthesized (groups, ``not``, the walrus forms). Python's parser spends about a
+    # third longer on a long table's rows with a pair of parentheses around each comparison.
+
+    def condition(self, cond: Condition | None, test: bool = False) -> str:
+        """An expression for ``cond``; ``test``: as the whole test of an ``if`` (a group unparenthesized)."""
         if cond is None:
             return "True"
         if isinstance(cond, (AllOf, AnyOf)):
             parts = cond.all if isinstance(cond, AllOf) else cond.any
             # conditions are pure and total, so the cheap ones may go first
             exprs = sorted((self.condition(c) for c in parts), key=_cost)
-            return "(" + (" and " if isinstance(cond, AllOf) else " or ").join(exprs) + ")"
+            joined = (" and " if isinstance(cond, AllOf) else " or ").join(exprs)
+            return joined if test else f"({joined})"
         if isinstance(cond, NotOf):
             return f"(not {self.condition(cond.not_)})"
         if isinstance(cond, Compare):
@@ -139,11 +149,24 @@ class _Emitter:
         return f"{self.bind(compile_condition(self.ctx, cond), 'p')}(f)"
 
     def _compare(self, cond: Compare) -> str:
+        op, operand = cond.operator, cond.operand
+        if op in _SYMBOL and type(operand) in _LITERAL_TYPES and self._plain_field(cond.field):
+            # the operand's type is part of the key: 1, 1.0 and True are equal keys, not equal literals
+            key = (cond.field, op, type(operand), operand, self.deferred)
+            written = self._compares.get(key)
+            if written is None:
+                written = self._compares[key] = self._written_compare(cond)
+            else:
+                self.reads[cond.field] += 1  # as value() counts the read it writes
+            return written
+        return self._written_compare(cond)
+
+    def _written_compare(self, cond: Compare) -> str:
         expr, optional = self.value(cond.field)
         op, operand = cond.operator, cond.operand
         may_be_absent = optional or self.ctx.fields.get(cond.field) is None
         if op == "present":
-            return f"({expr} is {'not ' if operand else ''}None)"
+            return f"{expr} is {'not ' if operand else ''}None"
         if op == "contains_any":
             return f"(not {self.bind(frozenset(operand), 'c')}.isdisjoint({expr} or ()))"
         v = self.var()
@@ -154,7 +177,7 @@ class _Emitter:
             members = self.bind(frozenset(operand), "c")
             return f"(({v} := {expr}) is not None and {v} {'in' if op == 'in' else 'not in'} {members})"
         if not may_be_absent:
-            return f"({expr} {_SYMBOL[op]} {self.literal(operand)})"
+            return f"{expr} {_SYMBOL[op]} {self.literal(operand)}"
         return f"(({v} := {expr}) is not None and {v} {_SYMBOL[op]} {self.literal(operand)})"
 
     def _instant_in_period(self, cond: InSensitivePeriod) -> str:
@@ -274,7 +297,7 @@ def build_grader(evaluator: Any) -> Callable[[Any], Any]:
             ]
         elif table.model.hit_policy == "unique":
             # at most one row may match and several matches are an error: keep the closure
-            ids: dict[tuple[int, ...], str] = {(k,): slot(ti, (k,), rank) for k, (_, _, rank) in enumerate(table.rows)}
+            ids: dict[tuple[int, ...], str] = {(k,): slot(ti, (k,), rank) for k, (_, rank) in enumerate(table.ranked)}
             ids[()] = slot(ti, (), table.default_rank)
             table_slots = {hits: (em.names[ref] if dynamic else int(ref)) for hits, ref in ids.items()}
             em.names[f"_decide{ti}"], em.names[f"_slot{ti}"] = table.decide, table_slots
@@ -288,7 +311,7 @@ def build_grader(evaluator: Any) -> Callable[[Any], Any]:
             # rows are emitted once with placeholders for field reads, then settled
             em.reads.clear()
             em.deferred = True
-            rows = [f"    if {em.condition(row.when)}: return {rank}, {slot(ti, (k,), rank)}" for k, (row, _, rank) in enumerate(table.rows)]
+            rows = [f"    if {em.condition(row.when, test=True)}: return {rank}, {slot(ti, (k,), rank)}" for k, (row, rank) in enumerate(table.ranked)]
             em.deferred = False
             hoisted = frozenset(name for name, n in em.reads.items() if n >= 3)
             settled = settle("\n".join(rows), hoisted).split("\n")  # already in evaluation order
@@ -303,7 +326,7 @@ def build_grader(evaluator: Any) -> Callable[[Any], Any]:
                     parts.append("\n".join([f"def {part}({params}):", *settled[c : c + CHUNK_ROWS], "    return None"]) + "\n")
                     lines += [f"    hit = {part}({params})", "    if hit is not None:", "        return hit"]
             lines.append(f"    return {table.default_rank}, {slot(ti, (), table.default_rank)}")
-        table_calls.append((em.condition(table.model.applies_when), fn))
+        table_calls.append((em.condition(table.model.applies_when, test=True), fn))
 
     none = "None" if dynamic else "-1"
     body = ["def grade(f):", f"    base = {nlevels}", f"    chosen = {none}"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, Callable, Sequence
@@ -35,13 +36,40 @@ Outcome = tuple  # (rank, hits: indexes into _Table.rows of the rows that fired,
 
 @dataclass(frozen=True)
 class _Table:
+    """A table compiled: its rows in evaluation order, and their closures when asked for.
+
+    The closures of the rows (``rows``, ``decide``, ``combine``) are made the first time one
+    is read: a ``first`` or ``priority`` table is graded by the generated function, which
+    reads only ``ranked``, and a 10,000-row table's closures were 0.15 s and 20 MiB of its
+    load (2026-12-02). Reading them from two threads at once makes them twice, alike."""
+
     model: Table
     applies: Predicate
-    rows: tuple[tuple[Row, Predicate, int], ...]  # in evaluation order; rank -1: the row gives no level
+    ranked: tuple[tuple[Row, int], ...]  # in evaluation order; rank -1: the row gives no level
     default_rank: int  # -1 for a banded table (collect sum/count)
-    decide: Callable[[Any], Outcome]  # the fact → its outcome, over the closures
-    combine: Callable[[tuple[int, ...], Any], Outcome]  # matching rows (evaluation order), the fact → outcome
     where: tuple[str, int | None]  # the table's file and line, for evaluation errors
+    ctx: Context
+    band: Callable[[float], int] | None  # a banded table's total → rank
+    levels: bool  # whether the ruleset has levels (else rows decide outputs only)
+
+    @cached_property
+    def rows(self) -> tuple[tuple[Row, Predicate, int], ...]:
+        """(row, its condition's closure, rank) in evaluation order."""
+        return tuple((row, compile_condition(self.ctx, row.when), rank) for row, rank in self.ranked)
+
+    @cached_property
+    def combine(self) -> Callable[[tuple[int, ...], Any], Outcome]:
+        """Matching rows (indexes, evaluation order) and the fact → the outcome."""
+        if self.levels:
+            return _combiner(self.model, self.ranked, self.default_rank, self.band, self.where)
+        return _output_combiner(self.model, self.ranked, self.where)
+
+    @cached_property
+    def decide(self) -> Callable[[Any], Outcome]:
+        """The fact → its outcome, over the closures."""
+        if self.first_match:
+            return _first(self.rows, self.default_rank)
+        return _collect(self.rows, self.combine)
 
     @property
     def first_match(self) -> bool:
@@ -229,25 +257,18 @@ class GradingEvaluator:
     # -- compilation ----------------------------------------------------------------
 
     def _compile_table(self, ctx: Context, ti: int, table: Table) -> _Table:
-        rows = [(row, compile_condition(ctx, row.when), -1 if row.level is None else self.rank[row.level]) for row in table.rows]
+        rows = [(row, -1 if row.level is None else self.rank[row.level]) for row in table.rows]
         default = -1 if table.default is None else self.rank[table.default]
         if table.hit_policy == "priority" and self.levels:
             # most severe first; sorted() is stable, so ties keep document order
-            rows.sort(key=lambda r: r[2])
+            rows.sort(key=lambda r: r[1])
         elif table.hit_policy in ("priority", "output_order"):
             # by the declared order of the outputs' allowed values, first output first
             rows.sort(key=lambda r: self._output_rank(r[0]))
-        compiled = tuple(rows)
         where = self._where(("tables", ti))
-        if self.levels:
-            combine = _combiner(table, compiled, default, self._bands(table), where)
-        else:
-            combine = _output_combiner(table, compiled, where)
-        if table.hit_policy in ("first", "priority"):
-            decide = _first(compiled, default)
-        else:
-            decide = _collect(compiled, combine)
-        return _Table(table, compile_condition(ctx, table.applies_when), compiled, default, decide, combine, where)
+        band = self._bands(table) if self.levels else None
+        applies = compile_condition(ctx, table.applies_when)
+        return _Table(table, applies, tuple(rows), default, where, ctx, band, bool(self.levels))
 
     def _bands(self, table: Table) -> Callable[[float], int] | None:
         if not table.banded:
@@ -286,7 +307,7 @@ class GradingEvaluator:
             return None
         table = self.tables[table_index]
         model = table.model
-        rows = [table.rows[k][0] for k in hits]
+        rows = [table.ranked[k][0] for k in hits]
         out: dict[str, Any] = {}
         for spec in self.outputs:
             given = [r.outputs[spec.id] for r in rows if r.outputs and spec.id in r.outputs]
@@ -311,7 +332,7 @@ class GradingEvaluator:
 
         table = next((t for t in self.tables if t.model.id == decision.table), None)
         base = self.rank[decision.base_level]
-        rows = [] if table is None else sorted(((r, rank) for r, _, rank in table.rows if rank < base), key=lambda x: x[1])
+        rows = [] if table is None else sorted(((r, rank) for r, rank in table.ranked if rank < base), key=lambda x: x[1])
         found = why_not(self.ctx, [(r, self.levels[rank].id) for r, rank in rows], incident)
         return decision.model_copy(update={"why_not": found})
 
@@ -340,7 +361,7 @@ class GradingEvaluator:
         for i, table in enumerate(self.tables):
             if i not in tables:
                 continue
-            hits = tuple(k for k, (r, _, _) in enumerate(table.rows) if r.id in rows)
+            hits = tuple(k for k, (r, _) in enumerate(table.ranked) if r.id in rows)
             outcome = table.combine(hits, incident)
             if best is None or outcome[0] < best[1][0]:
                 best = (i, outcome)
@@ -371,7 +392,7 @@ class GradingEvaluator:
         table = self.tables[table_index]
         fired: list[FiredRule] = []
         for k in hits:
-            row = table.rows[k][0]
+            row = table.ranked[k][0]
             if not self.levels:
                 shown = ", ".join(f"{name}={value!r}" for name, value in (row.outputs or {}).items())
                 said = note("detail.outputs", outputs=shown)
@@ -448,7 +469,8 @@ def _collect(rows, combine):
 
 
 def _combiner(table: Table, rows, default: int, band: Callable[[float], int] | None, where: tuple[str, int | None]):
-    """The hit policy as a function of the matching rows (indexes, evaluation order).
+    """The hit policy as a function of the matching rows (indexes into ``rows``, which are
+    ``(row, rank)`` in evaluation order).
 
     ``first``/``priority``: the first matching row; ``unique``: at most one may match;
     ``any``: all that match must give one level; ``collect max``/``min``: the most/least
@@ -458,17 +480,17 @@ def _combiner(table: Table, rows, default: int, band: Callable[[float], int] | N
 
     def combine(hits: tuple[int, ...], fact: Any) -> Outcome:
         if policy in ("first", "priority"):
-            return (rows[hits[0]][2], hits[:1], None) if hits else (default, (), None)
+            return (rows[hits[0]][1], hits[:1], None) if hits else (default, (), None)
         if policy == "unique" and len(hits) > 1:
             raise _several_rows_match(table, [rows[k][0] for k in hits], fact, where)
-        if policy == "any" and len({rows[k][2] for k in hits}) > 1:
+        if policy == "any" and len({rows[k][1] for k in hits}) > 1:
             raise _rows_disagree(table, [rows[k][0] for k in hits], fact, where)
         if policy in ("unique", "any"):
-            return (rows[hits[0]][2], hits, None) if hits else (default, (), None)
+            return (rows[hits[0]][1], hits, None) if hits else (default, (), None)
         if band is None:  # collect max / min
             if not hits:
                 return default, (), None
-            ranks = [rows[k][2] for k in hits]
+            ranks = [rows[k][1] for k in hits]
             return (min(ranks) if aggregator == "max" else max(ranks)), hits, None
         total = len(hits) if aggregator == "count" else sum(rows[k][0].score for k in hits)
         return band(total), hits, total

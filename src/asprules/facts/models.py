@@ -462,8 +462,7 @@ def read_fact_documents(path: str) -> Iterator[tuple[int, SourceDocument | FactE
         except FactError as exc:
             yield number, FactError(exc.summary, [_on_line(p, number) for p in exc.problems], code=exc.code, params=exc.params)
             continue
-        positions = {k: (number, col) for k, (_, col) in doc.positions.items()}
-        yield number, SourceDocument(file=file, data=doc.data, positions=positions)
+        yield number, doc.on_line(number)
 
 
 def _on_line(problem: Problem, number: int) -> Problem:
