@@ -12,6 +12,8 @@ What each fence means (the first word is the language, as a code host renders it
   ``...`` stands for any text. A command ending in ``# exit N`` must exit with N, every
   other command with 0.
 - ``sh``: every line is a command that must exit 0; output is not checked.
+- ``toml``: must parse; ``toml config`` is an ``asprules.toml`` and must load (its paths
+  relative to the scaffolded directory).
 - ``yaml`` / ``json``: must parse. A second word names what the text must validate as:
   ``ruleset`` (a whole rule file, loaded and checked like ``asprules validate``), a model
   of :mod:`asprules.format.document` (``Step``, ``Condition``, …; ``Step[]`` for a list of them),
@@ -209,6 +211,20 @@ def _run_sh(block: Block, cwd: Path) -> None:
             assert result.returncode == 0, f"{block.where}: `{command}` failed:\n{result.stdout}{result.stderr}"
 
 
+def _check_toml(block: Block, cwd: Path) -> None:
+    """A ``toml`` block must parse; ``toml config``: it is an ``asprules.toml`` that loads
+    (its paths relative to the scaffolded directory)."""
+    import tomllib
+
+    from asprules.cli import project
+
+    tomllib.loads(block.text)
+    if block.target == "config":
+        path = cwd / f"block-{block.line}.toml"
+        path.write_text(block.text, encoding="utf-8")
+        project.load(path)
+
+
 def _check_data(block: Block, cwd: Path) -> None:
     data = json.loads(block.text) if block.lang == "json" else yaml.safe_load(block.text)
     if block.shows:
@@ -303,6 +319,8 @@ def test_page_code_blocks_run(page, scratch):
                 _run_sh(block, scratch)
             elif block.lang in ("yaml", "json"):
                 _check_data(block, scratch)
+            elif block.lang == "toml":
+                _check_toml(block, scratch)
             else:
                 raise AssertionError(f"{block.where}: no way to run a {block.lang!r} block; mark it <!-- not-run: why -->")
         except asprules.AspRulesError as exc:

@@ -248,3 +248,98 @@ def test_sighup_rereads_the_token_file_and_keeps_the_old_tokens_when_it_is_bad(t
     service.source.reload("SIGHUP")
     assert service.authorized("Bearer new")  # an empty file does not lock everyone out, nor let everyone in
     service.close()
+
+
+def _cli_json(argv: list[str], capsys) -> dict:
+    from asprules.cli import main
+
+    assert main(argv) in (0, 4, 5)
+    return json.loads(capsys.readouterr().out)
+
+
+def test_lang_chooses_the_language_of_decisions_as_the_cli_and_to_json_do(client, capsys):
+    """``?lang=zh`` answers what ``--format json --lang zh`` prints and ``to_json(lang="zh")``
+    builds: the reasons' text in Chinese beside the same codes and params."""
+    import asprules
+
+    rules = asprules.load_rulesets(RULESETS)
+    path = REPO / "examples" / "incidents" / "l2-vip-raised.yaml"
+    zh = client.post("/v1/grade?lang=zh", json=fact_file(path)).json()
+    assert zh == _cli_json(["grade", str(path), "--rules", str(RULESETS), "--format", "json", "--lang", "zh"], capsys)
+    fact = asprules.incident_from_file(path)
+    assert zh == asprules.grade(fact, rules).to_json("zh", fact_id=fact.id)
+    en = client.post("/v1/grade", json=fact_file(path)).json()
+    assert zh["lang"] == "zh" and en["lang"] == "en"
+    assert [f["detail"]["code"] for f in zh["fired"]] == [f["detail"]["code"] for f in en["fired"]]
+    assert {f["detail"]["text"] for f in zh["fired"]} == {"定为 L3", "L3 → L2"}
+    operation_path = REPO / "examples" / "operations" / "pending-upgrade-missing-steps.yaml"
+    pending = client.post("/v1/authorize?lang=zh", json=fact_file(operation_path)).json()
+    assert pending == _cli_json(["authorize", str(operation_path), "--rules", str(RULESETS), "--format", "json", "--lang", "zh"], capsys)
+    reasons = [r for step in pending["steps"] for r in step["reasons"]]
+    assert pending["status"] == "pending" and reasons and all(any("\u4e00" <= ch <= "\u9fff" for ch in r["text"]) for r in reasons)
+    batch = client.post("/v1/grade?lang=zh", json=[fact_file(path)]).json()["decisions"]
+    assert batch == [zh]
+
+
+def test_accept_language_is_honoured_and_the_query_parameter_wins(client):
+    fact = fact_file(REPO / "examples" / "incidents" / "l2-vip-raised.yaml")
+    assert client.post("/v1/grade", json=fact, headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}).json()["lang"] == "zh"
+    assert client.post("/v1/grade", json=fact, headers={"Accept-Language": "de, en;q=0.5, zh;q=0.7"}).json()["lang"] == "zh"
+    assert client.post("/v1/grade", json=fact, headers={"Accept-Language": "fr, de;q=0.5"}).json()["lang"] == "en"  # a preference: English
+    assert client.post("/v1/grade", json=fact, headers={"Accept-Language": "zh;q=0, en"}).json()["lang"] == "en"
+    assert client.post("/v1/grade?lang=en", json=fact, headers={"Accept-Language": "zh"}).json()["lang"] == "en"
+    assert client.post("/v1/grade?lang=zh", json=fact, headers={"Accept-Language": "en"}).json()["lang"] == "zh"
+
+
+def test_an_unsupported_lang_is_a_typed_400_not_silent_english(client):
+    fact = fact_file(REPO / "examples" / "incidents" / "l2-vip-raised.yaml")
+    body = error_of(client.post("/v1/grade?lang=fr", json=fact), 400, "BadRequest")
+    assert body["summary"] == "unsupported language 'fr'"
+    assert [(p["field"], p["message"], p["code"]) for p in body["problems"]] == [("lang", "one of en, zh", "choose_one")]
+    body = error_of(client.post("/v1/authorize?lang=fr", json=operation(), headers={"Accept-Language": "zh"}), 400, "BadRequest")
+    assert body["summary"] == "不支持的语言 'fr'" and body["problems"][0]["message"] == "可选：en, zh"
+    error_of(client.get("/v1/rulesets?lang=xx"), 400, "BadRequest")
+
+
+def test_error_bodies_speak_the_requests_language(client):
+    from test_chinese_everywhere import english
+
+    answers = [
+        (client.post("/v1/grade?lang=zh", content=b'{"id": "x",\n "a": }'), 400, "BadRequest", "请求体不是 JSON"),
+        (client.post("/v1/grade?lang=zh", content=b'{"id": "x",}'), 400, "BadRequest", "请求体不是 JSON"),
+        (client.post("/v1/grade?lang=zh", content=b'{"id": "a", "id": "b"}'), 400, "BadRequest", "请求体不是可接受的 JSON"),
+        (client.post("/v1/grade?lang=zh", content=b'"a string"'), 400, "BadRequest", "应为一个事实（JSON 对象）或一批事实（JSON 数组）"),
+        (client.post("/v1/grade?lang=zh", content=b"  "), 400, "BadRequest", "请求体为空"),
+        (client.post("/v1/grade?lang=zh", content=b"[" * 65 + b"]" * 65), 400, "BadRequest", "请求体嵌套过深"),
+        (client.post("/v1/grade?lang=zh&decison=x", json=incident()), 400, "BadRequest", "未知的查询参数：decison"),
+        (client.post("/v1/grade?lang=zh&decision=another", json=incident()), 404, "NotFound", "未知的定级决策 'another'"),
+        (client.post("/v1/grade?lang=zh", json=[incident()] * 4), 413, "PayloadTooLarge", "一批 4 个事实"),
+        (client.post("/v1/grade?lang=zh", json=[incident(id="A"), incident(id="B", affected_sites=-1), {"id": "C"}]), 422, "FactError",
+         "批中有无效事实（3 个中有 2 个）"),
+        (client.post("/v1/grade?lang=zh", json=incident(outage_minutes="long")), 422, "FactError", None),
+        (client.get("/v2/grade?lang=zh"), 404, "NotFound", "未找到"),
+        (client.get("/v1/grade", headers={"Accept-Language": "zh"}), 405, "MethodNotAllowed", "不允许此方法"),
+    ]
+    for response, status, error, summary in answers:
+        body = error_of(response, status, error)
+        if summary is not None:
+            assert body["summary"] == summary, body
+        shown = body["summary"] + "\n" + "\n".join(p["message"] for p in body["problems"])
+        assert not english(shown), (english(shown), body)
+    trailing = client.post("/v1/grade?lang=zh", content=b'{"id": "x",}').json()["problems"][0]
+    assert trailing["message"] == "} 前有多余的逗号" and (trailing["line"], trailing["column"]) == (1, 12) and trailing["code"] == "trailing_comma"
+    invalid = client.post("/v1/grade?lang=zh", json=incident(outage_minutes="long")).json()
+    english_body = client.post("/v1/grade", json=incident(outage_minutes="long")).json()
+    assert [p["field"] for p in invalid["problems"]] == [p["field"] for p in english_body["problems"]] == ["outage_minutes"]
+    assert invalid["problems"][0]["message"] != english_body["problems"][0]["message"]
+
+
+def test_the_openapi_document_describes_the_language_switch(client):
+    from asprules.i18n import LANGUAGES
+
+    doc = client.get("/v1/openapi.json").json()
+    for path in ("/v1/grade", "/v1/authorize"):
+        params = {p["name"]: p for p in doc["paths"][path]["post"]["parameters"]}
+        assert params["lang"]["in"] == "query" and params["lang"]["schema"]["enum"] == list(LANGUAGES)
+        assert params["Accept-Language"]["in"] == "header"
+        assert "lang=" in doc["paths"][path]["post"]["responses"]["400"]["description"]

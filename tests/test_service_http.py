@@ -175,7 +175,8 @@ def test_an_organizations_declared_schema_and_several_decisions_are_served_and_d
         doc = client.get("/v1/openapi.json").json()
         fact = doc["components"]["schemas"][rules.decision(rules.decisions[0]).ctx.schema.model.__name__]
         assert {"impact", "urgency", "users_affected_pct"} <= set(fact["properties"])  # the organization's own fields
-        (param,) = doc["paths"]["/v1/grade"]["post"]["parameters"]
+        param, *lang = doc["paths"]["/v1/grade"]["post"]["parameters"]
+        assert param["name"] == "decision" and [p["name"] for p in lang] == ["lang", "Accept-Language"]
         assert param["required"] is True and param["schema"]["enum"] == list(rules.decisions)
         assert "/v1/authorize" not in doc["paths"]  # no authorization ruleset loaded
         r = client.post("/v1/authorize", json={"id": "x"})

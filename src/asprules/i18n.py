@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Iterable, Mapping, Protocol
+from typing import Callable, Iterable, Mapping, Protocol
 
 from .errors import AspRulesError, Problem
 
@@ -532,6 +532,175 @@ EN: dict[str, str] = {
     'internal.traceback': 'asprules: internal error ({error}); this is a bug in asprules, please report it to its maintainers with the traceback above',
     'internal.debug': 'asprules: internal error ({error}); this is a bug in asprules, please report it to its maintainers with the output of the same command run with --debug',
     'report.labelled': '    {label}: {value}',
+    # the decision service: a request refused, in the request's language
+    'summary.bad_content_length': 'bad Content-Length',
+    'summary.body_of_bytes': 'request body of {size} bytes',
+    'summary.body_too_large': 'request body too large',
+    'summary.token_required': 'a bearer token is required',
+    'summary.http_404': 'Not Found',
+    'summary.http_405': 'Method Not Allowed',
+    'summary.internal_service': 'internal error; please report it (the service log has the details)',
+    'summary.empty_body': 'empty request body',
+    'summary.body_not_utf8': 'request body is not UTF-8',
+    'summary.body_not_json': 'request body is not JSON',
+    'summary.body_not_acceptable': 'request body is not acceptable JSON',
+    'summary.body_too_deep': 'request body nests too deeply',
+    'summary.no_authorization_served': 'no authorization ruleset loaded',
+    'summary.not_fact_or_batch': 'expected a fact (a JSON object) or a batch (a JSON array)',
+    'summary.batch_too_large': 'a batch of {count} facts',
+    'summary.invalid_batch': 'invalid facts in the batch ({bad} of {total})',
+    'summary.fact_in_batch': 'fact [{index}]: {summary}',
+    'summary.unknown_query': 'unknown query parameter{plural}: {names}',
+    'summary.several_gradings_served': 'several grading decisions are served: name one with decision=',
+    'summary.unknown_grading_decision': 'unknown grading decision {decision!r}',
+    'summary.unsupported_language': 'unsupported language {lang!r}',
+    'problem.at_most_bytes': 'at most {limit} bytes',
+    'problem.send_bearer': 'send Authorization: Bearer TOKEN',
+    'problem.send_fact_or_batch': 'send one fact (a JSON object) or a batch (a JSON array of them)',
+    'problem.undecodable_byte': 'byte {start}: {reason}',
+    'problem.json_syntax': '{message}',
+    'problem.parser_said': '{message}',
+    'problem.trailing_comma': 'trailing comma before {bracket}',
+    'problem.not_json_number': '{name} is not a JSON number',
+    'problem.nested_deeper': 'JSON nested deeper than {limit} levels',
+    'problem.service_serves': 'the service serves: {ids}',
+    'problem.got_json_type': 'got a JSON {type}',
+    'problem.at_most_facts': 'at most {limit} facts a request',
+    'problem.route_takes': '{kind} takes: {names}',
+    'problem.choose_one': 'one of {choices}',
+    'problem.served_decisions': 'served: {ids}',
+    # regrade's summary table; serve's start-up and reload lines
+    'regrade.level': 'level',
+    'regrade.tickets': 'tickets',
+    'regrade.share': 'share',
+    'regrade.graded': 'graded',
+    'regrade.invalid': 'invalid',
+    'regrade.see_errors': '  (see {file})',
+    'regrade.ruleset': 'ruleset {ruleset} sha256 {sha256} in {seconds} s',
+    'serve.needs_extra': "asprules serve needs the serve extra: pip install 'asprules[serve]' ({error})",
+    'serve.serving': 'serving {kind} ruleset {id} version {version} sha256 {sha256}',
+    'serve.open_without_tokens': 'listening on {host} without bearer tokens: anyone who reaches the port can ask for decisions',
+    'serve.listening': 'listening on {url} (reload: {reload})',
+    'serve.reload_sighup': 'SIGHUP',
+    'serve.reload_polled': 'SIGHUP, or a change of the rule files (polled every {seconds}s)',
+    'serve.reloaded': 'reloaded the rules ({reason}): generation {generation}, serving {serving}',
+    'serve.reload_failed': 'reload failed ({reason}): {error} — still serving generation {generation}: {serving}',
+    'serve.kept_tokens': 'kept the old bearer tokens: {error}',
+    'summary.cannot_listen': 'cannot listen on {host}:{port}',
+    'problem.os_error.EADDRINUSE': 'Address already in use',
+    'problem.os_error.EADDRNOTAVAIL': 'Cannot assign requested address',
+    'summary.cannot_read_tokens': '{file}: cannot read the token file',
+    'summary.no_token_in_file': '{file}: the token file holds no token',
+    'problem.one_token_a_line': 'one token a line',
+    'summary.no_token_in_env': '${env} holds no token',
+    'problem.set_tokens': 'set {env} to one or more tokens, separated by spaces or commas',
+    # the columnar backend (regrade): files and columns that do not fit
+    'columnar.what.int': 'an integer',
+    'columnar.what.float': 'a number',
+    'columnar.what.bool': 'true or false',
+    'columnar.what.enum': 'text',
+    'columnar.what.text': 'text',
+    'columnar.what.instant': 'a date-time text with a UTC offset',
+    'columnar.what.zone': 'an IANA time zone name',
+    'columnar.what.window': 'a daily window HH:MM-HH:MM',
+    'columnar.what.periods': 'a list of periods {name, start, end}',
+    'problem.missing_column': 'missing column {name} ({what}, required)',
+    'problem.column_type': 'column {name} is {type}, expected {want}{hint}',
+    'problem.naive_datetimes': '; date-times need a UTC offset (a TIMESTAMP WITH TIME ZONE column, or text like 2026-11-18T14:05:00+08:00)',
+    'problem.unknown_struct_field': 'unknown field {field} in struct column {name}',
+    'problem.unknown_column': "unknown column {name}: not a field of the incident (--ignore-extra-columns, or extra_columns='ignore', leaves it out)",
+    'summary.columns_do_not_fit': "the input's columns do not fit the incident schema",
+    'summary.unknown_table_format': 'unknown format {format!r}',
+    'problem.table_formats': 'formats: parquet, csv, jsonl',
+    'summary.unknown_table_suffix': '{file}: cannot tell the format',
+    'problem.name_the_suffix': 'name it .parquet, .csv or .jsonl (got {got})',
+    'problem.no_suffix': "'no suffix'",
+    'summary.table_not_found': '{file}: not found',
+    'summary.not_parquet': '{file}: not a Parquet file',
+    'problem.parquet_magic': 'a Parquet file starts and ends with PAR1; this one does not',
+    'summary.not_text_table': '{file}: not a {format} file',
+    'problem.binary_data': 'the file holds binary data (Parquet?)',
+    'summary.not_utf8_table': '{file}: not UTF-8 text',
+    'summary.not_json_lines': '{file}: not JSON Lines',
+    'problem.first_record_brace': "the first record does not start with '{{'",
+    'summary.unknown_keys': '{file}: keys the incident does not have',
+    'problem.unknown_key': "unknown field {key} (--ignore-extra-columns, or extra_columns='ignore', leaves it out)",
+    'summary.table_unreadable': '{file}: cannot be read',
+    'problem.engine_said': '{message}',
+    'summary.not_a_table': 'cannot read this table',
+    'problem.table_kinds': 'expected an Arrow table, a pandas or polars DataFrame; got {got}',
+    # a rules repository's asprules.toml
+    'summary.invalid_config': '{file}: invalid project configuration',
+    'problem.config_syntax': 'not TOML: {message}',
+    'problem.config_unknown_key': 'unknown key {key!r}; asprules.toml takes: {keys}',
+    'problem.config_needs_rules': 'name the rules: rules = ["rulesets"] (paths relative to this file)',
+    'problem.config_paths': 'a list of rule files or directories, relative to this file (got {got})',
+    'problem.config_path_missing': '{path!r}: no such file or directory (relative to this file)',
+    # diff: a changed region, a band and what each version requires there, in words
+    'diff.head': '{name}: ',
+    'diff.change': '{region}: {old} → {new} ({direction})',
+    'words.and': ' and ',
+    'words.or': ' or ',
+    'words.not': 'not {cond}',
+    'words.in': '{name} in {values}',
+    'words.not_in': '{name} not in {values}',
+    'words.given': '{name} given',
+    'words.not_given': '{name} not given',
+    'words.contains_any': '{name} contains any of {values}',
+    'words.contains': '{name} contains {member}',
+    'words.local_time': '{field} local time',
+    'words.local_time_in': '{field} local time in {within}',
+    'words.inside_window': '{start}–{end} inside the window {window}',
+    'words.inside_maintenance_window': '{start}–{end} inside the maintenance window',
+    'words.in_sensitive_period': '{what} in a sensitive period',
+    'words.anyone': 'anyone',
+    'words.as_forms': ' as {forms}',
+    'words.approval_recorded': 'approval {step} recorded by {by}{forms}',
+    'words.every_incident': 'every incident',
+    'words.every_operation': 'every operation',
+    'words.parts': ' ({count} parts)',
+    'words.except_where': ' (except where {constraints} denies in both versions)',
+    'words.by_old_rules': '{cond} (by the old rules)',
+    'words.by_new_rules': '{cond} (by the new rules)',
+    'words.req_approval': 'approval {step} by {roles}{forms}',
+    'words.req_notice': '{channel} notice {lead} min ahead',
+    'words.req_qualification': 'engineer qualification ≥ {minimum}',
+    'words.req_order': 'approvals in order {steps}',
+    'words.risk_denied_by': '{risk}: denied by {constraints}',
+    'words.no_longer_denied_by': 'no longer denied by {constraint}',
+    'words.now_denied_by': 'denied by {constraint}',
+    'words.also_stricter': '(also stricter: see the + lines)',
+    'words.band': '{name} band',
+    'words.band_moved': '{old} → {new} band',
+    'words.band_changed': '{name} band: {what}',
+    'words.new_rule': 'new rule {rule}',
+    'words.rule_removed': 'rule {rule} removed',
+    'words.rule_changed': 'rule {rule} changed',
+    'words.level_edit': 'level {old}→{new}',
+    'words.default_edit': 'default {old}→{new}',
+    'words.condition_edit': 'condition {old} → {new}',
+    'words.level': 'level {id}',
+    'words.level_order': 'level order',
+    'words.ranked_differently': 'the versions rank these levels differently',
+    'words.no_table': '(no table)',
+    'words.no_table_decided': 'no table',
+    'words.no_witness': 'no witness confirmed this band: a condition the model cannot decide is involved; it still counts for the gates',
+    'words.other_combinations': '{first} (+{count} other combinations)',
+    'words.step': 'step {id}',
+    'words.requirements': 'requirements',
+    'words.looser': 'looser {what}',
+    'words.stricter': 'stricter {what}',
+    'words.policy_separator': '; ',
+    'words.policy.quorum': 'quorum',
+    'words.policy.separation_requester': 'separation from the requester',
+    'words.policy.separation_engineer': 'separation from the engineer',
+    'words.policy.separation_steps': 'separation from steps',
+    'words.policy.validity': 'approval validity',
+    'words.policy.archive': 'archive obligation',
+    'words.policy.channels_required': 'channels required',
+    'words.policy.recipients': 'recipients',
+    'words.policy.lead_time': 'notice lead time for {risk}',
+    'note.authorization_schemas_differ': 'the authorization versions decide on different fact schemas; compare them over a corpus (--scenarios)',
 }
 
 ZH: dict[str, str] = {
@@ -1061,6 +1230,175 @@ ZH: dict[str, str] = {
     'internal.traceback': 'asprules：内部错误（{error}）；这是 asprules 的缺陷，请连同上面的回溯信息报告给维护者',
     'internal.debug': 'asprules：内部错误（{error}）；这是 asprules 的缺陷，请用 --debug 重新运行同一命令，并把输出报告给维护者',
     'report.labelled': '    {label}：{value}',
+    # the decision service: a request refused, in the request's language
+    'summary.bad_content_length': 'Content-Length 无效',
+    'summary.body_of_bytes': '请求体有 {size} 字节',
+    'summary.body_too_large': '请求体过大',
+    'summary.token_required': '需要 Bearer 令牌',
+    'summary.http_404': '未找到',
+    'summary.http_405': '不允许此方法',
+    'summary.internal_service': '内部错误；请报告给维护者（服务日志中有详细信息）',
+    'summary.empty_body': '请求体为空',
+    'summary.body_not_utf8': '请求体不是 UTF-8 编码',
+    'summary.body_not_json': '请求体不是 JSON',
+    'summary.body_not_acceptable': '请求体不是可接受的 JSON',
+    'summary.body_too_deep': '请求体嵌套过深',
+    'summary.no_authorization_served': '未加载授权规则集',
+    'summary.not_fact_or_batch': '应为一个事实（JSON 对象）或一批事实（JSON 数组）',
+    'summary.batch_too_large': '一批 {count} 个事实',
+    'summary.invalid_batch': '批中有无效事实（{total} 个中有 {bad} 个）',
+    'summary.fact_in_batch': '事实 [{index}]：{summary}',
+    'summary.unknown_query': '未知的查询参数：{names}',
+    'summary.several_gradings_served': '服务中有多个定级决策：请用 decision= 指定一个',
+    'summary.unknown_grading_decision': '未知的定级决策 {decision!r}',
+    'summary.unsupported_language': '不支持的语言 {lang!r}',
+    'problem.at_most_bytes': '最多 {limit} 字节',
+    'problem.send_bearer': '请发送请求头 「Authorization: Bearer TOKEN」',
+    'problem.send_fact_or_batch': '请发送一个事实（JSON 对象）或一批事实（由事实组成的 JSON 数组）',
+    'problem.undecodable_byte': '第 {start} 字节无法解码（原文：{reason}）',
+    'problem.json_syntax': 'JSON 语法错误（原文：{message}）',
+    'problem.parser_said': '解析器拒绝（原文：{message}）',
+    'problem.trailing_comma': '{bracket} 前有多余的逗号',
+    'problem.not_json_number': '{name} 不是 JSON 数字',
+    'problem.nested_deeper': 'JSON 嵌套超过 {limit} 层',
+    'problem.service_serves': '服务提供的规则集：{ids}',
+    'problem.got_json_type': '收到的是 JSON {type}',
+    'problem.at_most_facts': '每个请求最多 {limit} 个事实',
+    'problem.route_takes': '{kind} 接受的参数：{names}',
+    'problem.choose_one': '可选：{choices}',
+    'problem.served_decisions': '服务中的定级决策：{ids}',
+    # regrade's summary table; serve's start-up and reload lines
+    'regrade.level': '级别',
+    'regrade.tickets': '工单数',
+    'regrade.share': '占比',
+    'regrade.graded': '已定级',
+    'regrade.invalid': '无效',
+    'regrade.see_errors': '（见 {file}）',
+    'regrade.ruleset': '规则集 {ruleset}，sha256 {sha256}，用时 {seconds} 秒',
+    'serve.needs_extra': "asprules serve 需要 serve 附加组件：pip install 'asprules[serve]'（原文：{error}）",
+    'serve.serving': '提供 {kind} 规则集 {id}，版本 {version}，sha256 {sha256}',
+    'serve.open_without_tokens': '在 {host} 上监听且未设 Bearer 令牌：任何能访问该端口的人都能请求决策',
+    'serve.listening': '正在监听 {url}（重新加载：{reload}）',
+    'serve.reload_sighup': 'SIGHUP',
+    'serve.reload_polled': 'SIGHUP，或每 {seconds} 秒检查到规则文件有变化时',
+    'serve.reloaded': '已重新加载规则（{reason}）：第 {generation} 代，提供 {serving}',
+    'serve.reload_failed': '重新加载失败（{reason}）：{error} —— 仍在提供第 {generation} 代：{serving}',
+    'serve.kept_tokens': '保留原有的 Bearer 令牌：{error}',
+    'summary.cannot_listen': '无法在 {host}:{port} 上监听',
+    'problem.os_error.EADDRINUSE': '地址已被占用',
+    'problem.os_error.EADDRNOTAVAIL': '无法绑定所请求的地址',
+    'summary.cannot_read_tokens': '{file}：无法读取令牌文件',
+    'summary.no_token_in_file': '{file}：令牌文件中没有令牌',
+    'problem.one_token_a_line': '每行一个令牌',
+    'summary.no_token_in_env': '${env} 中没有令牌',
+    'problem.set_tokens': '请把 {env} 设为一个或多个令牌，用空格或逗号分隔',
+    # the columnar backend (regrade): files and columns that do not fit
+    'columnar.what.int': '整数',
+    'columnar.what.float': '数字',
+    'columnar.what.bool': 'true 或 false',
+    'columnar.what.enum': '文本',
+    'columnar.what.text': '文本',
+    'columnar.what.instant': '带 UTC 偏移的日期时间文本',
+    'columnar.what.zone': 'IANA 时区名',
+    'columnar.what.window': '每日时间窗 HH:MM-HH:MM',
+    'columnar.what.periods': '时期列表 {name, start, end}',
+    'problem.missing_column': '缺少列 {name}（{what}，必填）',
+    'problem.column_type': '列 {name} 的类型是 {type}，应为 {want}{hint}',
+    'problem.naive_datetimes': '；日期时间须带 UTC 偏移（「TIMESTAMP WITH TIME ZONE」 列，或形如 2026-11-18T14:05:00+08:00 的文本）',
+    'problem.unknown_struct_field': '结构列 {name} 中有未知字段 {field}',
+    'problem.unknown_column': "未知列 {name}：不是故障事实的字段（--ignore-extra-columns 或 extra_columns='ignore' 可略去它）",
+    'summary.columns_do_not_fit': '输入的列与故障事实模式不符',
+    'summary.unknown_table_format': '未知格式 {format!r}',
+    'problem.table_formats': '可选格式：parquet、csv、jsonl',
+    'summary.unknown_table_suffix': '{file}：无法判断格式',
+    'problem.name_the_suffix': '请用 .parquet、.csv 或 .jsonl 作扩展名（现为 {got}）',
+    'problem.no_suffix': '无扩展名',
+    'summary.table_not_found': '{file}：未找到',
+    'summary.not_parquet': '{file}：不是 Parquet 文件',
+    'problem.parquet_magic': 'Parquet 文件以 PAR1 开头和结尾；此文件不是',
+    'summary.not_text_table': '{file}：不是 {format} 文件',
+    'problem.binary_data': '文件含二进制数据（是 Parquet 吗？）',
+    'summary.not_utf8_table': '{file}：不是 UTF-8 文本',
+    'summary.not_json_lines': '{file}：不是 JSON Lines',
+    'problem.first_record_brace': "第一条记录不以 '{{' 开头",
+    'summary.unknown_keys': '{file}：含故障事实没有的键',
+    'problem.unknown_key': "未知字段 {key}（--ignore-extra-columns 或 extra_columns='ignore' 可略去它）",
+    'summary.table_unreadable': '{file}：无法读取',
+    'problem.engine_said': 'DuckDB 报告（原文：{message}）',
+    'summary.not_a_table': '无法读取此表',
+    'problem.table_kinds': '应为 Arrow 表，或 pandas、polars 的数据框；收到 {got}',
+    # a rules repository's asprules.toml
+    'summary.invalid_config': '{file}：项目配置无效',
+    'problem.config_syntax': '不是有效的 TOML（原文：{message}）',
+    'problem.config_unknown_key': '未知的键 {key!r}；asprules.toml 可用的键：{keys}',
+    'problem.config_needs_rules': '请指明规则：rules = ["rulesets"]（路径相对于此文件）',
+    'problem.config_paths': '应为规则文件或目录的列表，路径相对于此文件（现为 {got}）',
+    'problem.config_path_missing': '{path!r}：文件或目录不存在（路径相对于此文件）',
+    # diff: a changed region, a band and what each version requires there, in words
+    'diff.head': '{name}：',
+    'diff.change': '{region}：{old} → {new}（{direction}）',
+    'words.and': ' 且 ',
+    'words.or': ' 或 ',
+    'words.not': '不满足 {cond}',
+    'words.in': '{name} 属于 {values}',
+    'words.not_in': '{name} 不属于 {values}',
+    'words.given': '{name} 已给出',
+    'words.not_given': '{name} 未给出',
+    'words.contains_any': '{name} 含 {values} 中任一项',
+    'words.contains': '{name} 含 {member}',
+    'words.local_time': '{field} 当地时间',
+    'words.local_time_in': '{field} 当地时间在 {within} 内',
+    'words.inside_window': '{start}–{end} 在时间窗 {window} 内',
+    'words.inside_maintenance_window': '{start}–{end} 在维护窗口内',
+    'words.in_sensitive_period': '{what} 处于敏感时期',
+    'words.anyone': '任何人',
+    'words.as_forms': '，形式 {forms}',
+    'words.approval_recorded': '已记录步骤 {step} 的审批（审批人 {by}{forms}）',
+    'words.every_incident': '所有故障',
+    'words.every_operation': '所有操作',
+    'words.parts': '（共 {count} 块）',
+    'words.except_where': '（{constraints} 在两个版本中都拒绝之处除外）',
+    'words.by_old_rules': '{cond}（按旧规则）',
+    'words.by_new_rules': '{cond}（按新规则）',
+    'words.req_approval': '步骤 {step} 由 {roles} 审批{forms}',
+    'words.req_notice': '提前 {lead} 分钟经 {channel} 通知',
+    'words.req_qualification': '工程师资质 ≥ {minimum}',
+    'words.req_order': '审批依次为 {steps}',
+    'words.risk_denied_by': '{risk}：被 {constraints} 拒绝',
+    'words.no_longer_denied_by': '不再被 {constraint} 拒绝',
+    'words.now_denied_by': '被 {constraint} 拒绝',
+    'words.also_stricter': '（同时也更严格：见 + 开头的行）',
+    'words.band': '{name} 区段',
+    'words.band_moved': '{old} → {new} 区段',
+    'words.band_changed': '{name} 区段：{what}',
+    'words.new_rule': '新规则 {rule}',
+    'words.rule_removed': '删除规则 {rule}',
+    'words.rule_changed': '规则 {rule} 有变化',
+    'words.level_edit': '级别 {old}→{new}',
+    'words.default_edit': '默认级别 {old}→{new}',
+    'words.condition_edit': '条件 {old} → {new}',
+    'words.level': '级别 {id}',
+    'words.level_order': '级别顺序',
+    'words.ranked_differently': '两个版本对这些级别的排序不同',
+    'words.no_table': '（无适用定级表）',
+    'words.no_table_decided': '无适用定级表',
+    'words.no_witness': '没有示例确认此区段：其中有模型无法判定的条件；门禁仍计入此区段',
+    'words.other_combinations': '{first}（另有 {count} 种组合）',
+    'words.step': '步骤 {id}',
+    'words.requirements': '要求',
+    'words.looser': '放宽 {what}',
+    'words.stricter': '收紧 {what}',
+    'words.policy_separator': '；',
+    'words.policy.quorum': '审批人数',
+    'words.policy.separation_requester': '与申请人分离',
+    'words.policy.separation_engineer': '与工程师分离',
+    'words.policy.separation_steps': '与其他步骤分离',
+    'words.policy.validity': '审批有效期',
+    'words.policy.archive': '归档义务',
+    'words.policy.channels_required': '须用的通知渠道',
+    'words.policy.recipients': '通知对象',
+    'words.policy.lead_time': '{risk} 的提前通知时间',
+    'note.authorization_schemas_differ': '两个授权版本依据不同的事实模式决策；请用样本比较（--scenarios）',
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
@@ -1148,6 +1486,36 @@ class Said(str):
         return CATALOGS[check_language(lang)][self.key].format(**_rendered(self.params, lang))
 
 
+class Worded(Said):
+    """Words made in every language at once (a region of the box model, a condition, what a
+    version requires there): text assembled from catalog pieces by code that takes a
+    ``lang``, so it cannot be one key with values. Like :class:`Said` it *is* its English
+    text, and :meth:`render` gives the others; a message may take it as a value."""
+
+    texts: Mapping[str, str]
+
+    def __new__(cls, texts: Mapping[str, str]) -> Worded:
+        out = super().__new__(cls, "", (), texts[DEFAULT_LANGUAGE])
+        out.texts = dict(texts)
+        return out
+
+    def __reduce__(self):
+        return (Worded, (self.texts,))
+
+    def render(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return self.texts[check_language(lang)]
+
+
+def worded(make: Callable[[str], str]) -> Worded:
+    """``make(lang)`` for every language, kept as one :class:`Worded` text."""
+    return Worded({lang: make(lang) for lang in LANGUAGES})
+
+
+def in_lang(value: object, lang: str) -> str:
+    """``value`` in ``lang``: a :class:`Said` (or :class:`Worded`) rendered, anything else as text."""
+    return value.render(lang) if isinstance(value, Said) else str(value)
+
+
 def _rendered(params: tuple[tuple[str, object], ...], lang: str) -> dict[str, object]:
     """The values of a message, with messages nested in it rendered in ``lang``."""
     return {k: v.render(lang) if isinstance(v, Said) else v for k, v in params}
@@ -1189,6 +1557,17 @@ class LocalValueError(ValueError):
         return Problem(self.said.english, path=path, code=self.key, params=self.said.params, **where)  # type: ignore[arg-type]
 
 
+def os_problem(exc: OSError, /, **where: object) -> Problem:
+    """The system's reason for ``exc``: a catalog message for the errno names we know
+    (``ENOENT``, ``EADDRINUSE`` …), else the C library's words as they are."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    if f"problem.os_error.{name}" in EN:
+        return problem(f"os_error.{name}", **where)  # type: ignore[arg-type]
+    return problem("os_error", reason=exc.strerror or str(exc), **where)  # type: ignore[arg-type]
+
+
 def reason(exc: BaseException) -> Said | str:
     """What an exception from a parser says: its catalog message when it has one."""
     return exc.said if isinstance(exc, LocalValueError) else str(exc)
@@ -1212,11 +1591,11 @@ def message_text(message: str, code: str | None, params: tuple[tuple[str, str], 
     return message
 
 
-def problem_text(problem: Problem, lang: str) -> str:
-    """One problem as ``file:line:col: field: message``, its message translated when known."""
+def problem_message(problem: Problem, lang: str) -> str:
+    """A problem's message alone (no place), translated when known."""
     key = f"problem.{problem.code}" if problem.code else None
     if check_language(lang) == "en" or key not in ZH:
-        return str(problem)
+        return problem.message
     if key in EN:  # a message of ours: rendered again from the values it was made with
         shown = ZH[key].format(**_rendered(problem.params, "zh"))
     else:  # pydantic's: the Chinese for its error type, with the values of its context
@@ -1225,6 +1604,15 @@ def problem_text(problem: Problem, lang: str) -> str:
     got = problem.message.rfind(" (got ")
     if got >= 0 and key not in EN and "{english}" not in ZH[key]:  # keep the offending value pydantic reported; it is not English
         shown += ZH["problem.got"].format(value=problem.message[got + len(" (got ") : -1])
+    return shown
+
+
+def problem_text(problem: Problem, lang: str) -> str:
+    """One problem as ``file:line:col: field: message``, its message translated when known."""
+    key = f"problem.{problem.code}" if problem.code else None
+    if check_language(lang) == "en" or key not in ZH:
+        return str(problem)
+    shown = problem_message(problem, lang)
     if not problem.location:
         return f"{problem.field}: {shown}" if problem.path else shown
     field = f" {problem.field}:" if problem.path else ""
@@ -1253,18 +1641,34 @@ def hints(key: str) -> dict:
     return {"hints": {face: EN[f"{key}.{face}"] for face in FACES}, "hint_key": key}
 
 
-def error_text(exc: AspRulesError, lang: str, face: str = "cli") -> str:
-    """The whole error as the command line prints it (``face="python"``: with hints
-    worded for Python)."""
+def summary_text(exc: AspRulesError, lang: str) -> str:
+    """An error's summary in ``lang``: its catalog message, or its English with the kind of
+    error said in ``lang`` around it."""
     kind = f"error.{type(exc).__name__}"
     catalog = CATALOGS[check_language(lang)]
     code = getattr(exc, "code", None)
     if code and f"summary.{code}" in catalog and f"summary.{code}" in EN:  # a summary of ours says what went wrong itself
-        summary = catalog[f"summary.{code}"].format(**_rendered(exc.params, lang))
-    else:
-        said = catalog[f"summary.{code}"].format(**dict(exc.params)) if code and f"summary.{code}" in catalog else exc.summary  # type: ignore[attr-defined]
-        summary = catalog.get(kind, "{summary}").format(summary=said)
-    lines = [text("error", lang, summary=summary)]
+        return catalog[f"summary.{code}"].format(**_rendered(exc.params, lang))
+    said = catalog[f"summary.{code}"].format(**dict(exc.params)) if code and f"summary.{code}" in catalog else exc.summary
+    return catalog.get(kind, "{summary}").format(summary=said)
+
+
+def error_json(exc: AspRulesError, lang: str = DEFAULT_LANGUAGE) -> dict:
+    """``exc.to_json()`` with its summary and its problems' messages in ``lang`` (English:
+    exactly ``to_json()``); every other key, the codes and the places, as they are."""
+    out = exc.to_json()
+    if check_language(lang) == DEFAULT_LANGUAGE:
+        return out
+    out["summary"] = summary_text(exc, lang)
+    out["problems"] = [{**shown, "message": problem_message(p, lang)} for p, shown in zip(exc.problems, out["problems"])]
+    return out
+
+
+def error_text(exc: AspRulesError, lang: str, face: str = "cli") -> str:
+    """The whole error as the command line prints it (``face="python"``: with hints
+    worded for Python)."""
+    catalog = CATALOGS[check_language(lang)]
+    lines = [text("error", lang, summary=summary_text(exc, lang))]
     if exc.problems:
         count = len(exc.problems)
         lines[0] += text("error.count", lang, count=count, plural="" if count == 1 else "s")

@@ -37,7 +37,7 @@ from .. import clock
 from ..decide import fact_parser
 from ..engine.authorization import AuthorizationEvaluator
 from ..errors import AspRulesError
-from ..i18n import Said, said
+from ..i18n import DEFAULT_LANGUAGE, Said, in_lang, said, text, worded
 from ..format.document import (
     AllOf,
     AnyOf,
@@ -68,7 +68,7 @@ class Requirement:
     kind: str
     key: str
     value: Any
-    text: str = field(compare=False)
+    text: str = field(compare=False)  # in words, every language (:func:`~asprules.i18n.worded`)
 
 
 @dataclass(frozen=True)
@@ -124,8 +124,7 @@ class Approvals(RequirementKind):
                 roles = tuple(sorted(step.approval.roles))
                 forms = chain.forms.get(step.id)
                 value = (roles, None if forms is None else tuple(sorted(forms)))
-                shown = f" as {'|'.join(value[1])}" if value[1] is not None else ""
-                out.append(Requirement(self.name, step.id, value, f"approval {step.id} by {'|'.join(roles)}{shown}"))
+                out.append(Requirement(self.name, step.id, value, _approval_words(step.id, roles, value[1])))
         return out
 
     def implied(self, old, new):
@@ -161,7 +160,10 @@ class Notices(RequirementKind):
             if step.notification is not None:
                 for channel in step.notification.channels:
                     leads[channel] = max(leads.get(channel, 0), step.notification.lead_minutes)
-        return [Requirement(self.name, c, lead, f"{c} notice {lead} min ahead") for c, lead in sorted(leads.items())]
+        return [
+            Requirement(self.name, c, lead, worded(lambda lang, c=c, lead=lead: text("words.req_notice", lang, channel=c, lead=lead)))
+            for c, lead in sorted(leads.items())
+        ]
 
     def implied(self, old, new):
         return any(n.key == old.key and n.value >= old.value for n in new)
@@ -177,7 +179,9 @@ class Qualifications(RequirementKind):
 
     def collect(self, chain):
         mins = [s.qualification.minimum for s in chain.steps if s.qualification is not None]
-        return [Requirement(self.name, "engineer", max(mins), f"engineer qualification ≥ {max(mins)}")] if mins else []
+        if not mins:
+            return []
+        return [Requirement(self.name, "engineer", max(mins), worded(lambda lang: text("words.req_qualification", lang, minimum=max(mins))))]
 
     def implied(self, old, new):
         return any(n.value >= old.value for n in new)
@@ -196,13 +200,21 @@ class ApprovalOrder(RequirementKind):
         steps = tuple(s.id for s in chain.steps if s.approval is not None)
         if not chain.risk.ordered or len(steps) < 2:
             return []
-        return [Requirement(self.name, "approvals", steps, f"approvals in order {' → '.join(steps)}")]
+        return [Requirement(self.name, "approvals", steps, worded(lambda lang: text("words.req_order", lang, steps=" → ".join(steps))))]
 
     def implied(self, old, new):
         return any(_subsequence(old.value, n.value) for n in new)
 
     def satisfy(self, req, plan, other):
         plan.ordered = True
+
+
+def _approval_words(step: str, roles: Sequence[str], forms: Sequence[str] | None) -> Said:
+    def words(lang: str) -> str:
+        shown = text("words.as_forms", lang, forms="|".join(forms)) if forms is not None else ""
+        return text("words.req_approval", lang, step=step, roles="|".join(roles), forms=shown)
+
+    return worded(words)
 
 
 def _subsequence(short: Sequence[str], long: Sequence[str]) -> bool:
@@ -234,8 +246,10 @@ class Demand:
     chain: tuple[str, ...] = field(compare=False, default=())
 
     def summary(self) -> str:
+        """The risk class and what it asks (its chain), or the constraints that deny, in every language."""
         if self.denied_by:
-            return f"{self.risk}: denied by {', '.join(sorted(self.denied_by))}"
+            denied = ", ".join(sorted(self.denied_by))
+            return worded(lambda lang: text("words.risk_denied_by", lang, risk=self.risk, constraints=denied))
         return f"{self.risk} [{', '.join(self.chain)}]"
 
 
@@ -246,12 +260,16 @@ def compare(old: Demand, new: Demand) -> tuple[bool, bool, list[str]]:
     gained = [n for n in new.needs if not implied(n, old.needs)]
     looser = not new.denied_by and (bool(old.denied_by) or bool(lost))
     stricter = not old.denied_by and (bool(new.denied_by) or bool(gained))
-    details = [f"no longer denied by {c}" for c in sorted(old.denied_by - new.denied_by)]
-    details += [f"denied by {c}" for c in sorted(new.denied_by - old.denied_by)]
+    details: list[str] = [said("words.no_longer_denied_by", constraint=c) for c in sorted(old.denied_by - new.denied_by)]
+    details += [said("words.now_denied_by", constraint=c) for c in sorted(new.denied_by - old.denied_by)]
     if not old.denied_by and not new.denied_by:
-        details += [f"- {r.text}" for r in sorted(lost, key=lambda r: r.text)]
-        details += [f"+ {r.text}" for r in sorted(gained, key=lambda r: r.text)]
+        details += [_signed("-", r.text) for r in sorted(lost, key=lambda r: r.text)]
+        details += [_signed("+", r.text) for r in sorted(gained, key=lambda r: r.text)]
     return looser, stricter, details
+
+
+def _signed(sign: str, words: str) -> Said:
+    return worded(lambda lang: f"{sign} {in_lang(words, lang)}")
 
 
 # --- one version on the shared space -------------------------------------------------------
@@ -369,20 +387,20 @@ class _Rewriter:
         return atom
 
 
-def describe_box(space: Space, box, labels: dict[str, str]) -> str:
-    """A box in words: a free condition held true reads as itself, held false as ``not …``."""
+def describe_box(space: Space, box, labels: dict[str, str], lang: str = DEFAULT_LANGUAGE) -> str:
+    """A box in words in ``lang``: a free condition held true reads as itself, held false as ``not …``."""
     parts = []
     for dim, (lo, hi) in zip(space.order, box):
         if dim.opaque:
             values = dim.values[lo:hi]
             if len(values) == 1:
-                label = labels.get(dim.name, dim.label)
-                parts.append(label if values[0] else f"not ({label})")
+                label = in_lang(labels.get(dim.name, dim.label), lang)
+                parts.append(label if values[0] else text("words.not", lang, cond=f"({label})"))
             continue
-        text = dim.describe(lo, hi)
-        if text:
-            parts.append(text)
-    return ", ".join(parts) or "every operation"
+        words = dim.describe(lo, hi, lang)
+        if words:
+            parts.append(words)
+    return ", ".join(parts) or text("words.every_operation", lang)
 
 
 # --- the comparison ----------------------------------------------------------------------------
@@ -404,7 +422,7 @@ def authorization_changes(old: Rulebook, new: Rulebook) -> AuthorizationDiff:
         return AuthorizationDiff([], [])
     evs = (old.authorization, new.authorization)
     if _catalog(evs[0]) != _catalog(evs[1]):
-        return AuthorizationDiff([], ["the authorization versions decide on different fact schemas; compare them over a corpus (--scenarios)"])
+        return AuthorizationDiff([], [said("note.authorization_schemas_differ")])
     sides = [_Side("old", old, 0)]
     sides.append(_Side("new", new, len(sides[0].preds)))
     docs: list[AuthorizationDocument] = [evs[0].doc, evs[1].doc]
@@ -433,13 +451,8 @@ def authorization_changes(old: Rulebook, new: Rulebook) -> AuthorizationDiff:
     bands: list[tuple[tuple, str, list]] = []  # (outcome, region in words, boxes to find a witness in)
     for outcome, boxes in groups.items():
         boxes = sorted(_merged(boxes), key=_volume, reverse=True)
-        region = describe_box(space, _hull(boxes), labels)
-        if len(boxes) > 1:
-            region += f" ({len(boxes)} parts)"
         meets = sorted({_constraint_id(sides, i) for i, sb in shared_items if any(_clip(sb, b) for b in boxes)})
-        if meets:
-            region += f" (except where {', '.join(meets)} denies in both versions)"
-        bands.append((outcome, region, boxes))
+        bands.append((outcome, _region_words(space, _hull(boxes), labels, len(boxes), meets), boxes))
     template = evs[1].ctx.schema.example() if evs[1].ctx.schema is not None and not evs[1].ctx.schema.bundled else TEMPLATE
     search = _WitnessSearch(sides, space, WitnessBuilder(space, template, evs[1].ctx.default_zone, periods), shared)
     out = AuthorizationDiff([], [])
@@ -447,7 +460,7 @@ def authorization_changes(old: Rulebook, new: Rulebook) -> AuthorizationDiff:
         looser, stricter, details = compare(before, after)
         direction = LOOSER if looser else STRICTER if stricter else CHANGED
         if looser and stricter:
-            details.append("(also stricter: see the + lines)")
+            details.append(said("words.also_stricter"))
         want = "looser" if looser else "stricter" if stricter else "neutral"
         fact = next((f for f in (search.find(b, (before, after), want) for b in boxes[:MAX_BOXES]) if f is not None), None)
         if fact is None:
@@ -462,6 +475,20 @@ def authorization_changes(old: Rulebook, new: Rulebook) -> AuthorizationDiff:
     if out.unreached:
         out.notes.append(said("note.unreached", count=out.unreached, plural="s" if out.unreached != 1 else ""))
     return out
+
+
+def _region_words(space: Space, hull, labels: dict[str, str], parts: int, meets: list[str]) -> Said:
+    """A band's region in every language: its hull, how many parts, the shared constraints it leaves out."""
+
+    def words(lang: str) -> str:
+        out = describe_box(space, hull, labels, lang)
+        if parts > 1:
+            out += text("words.parts", lang, count=parts)
+        if meets:
+            out += text("words.except_where", lang, constraints=", ".join(meets))
+        return out
+
+    return worded(words)
 
 
 def _decided(tree, sides: list[_Side]):
@@ -549,25 +576,32 @@ def _labels(space: Space, synthetic: dict[str, tuple[str, Any]]) -> dict[str, st
     for dim in space.order:
         if not dim.opaque:
             continue
-        text = dim.name[1:]
-        if text in synthetic:
-            side, cond = synthetic[text]
-            out[dim.name] = f"{condition_words(cond)} (by the {side} rules)"
+        atom = dim.name[1:]
+        if atom in synthetic:
+            side, cond = synthetic[atom]
+            out[dim.name] = worded(lambda lang, side=side, cond=cond: text(f"words.by_{side}_rules", lang, cond=condition_words(cond, lang)))
             continue
         try:
-            out[dim.name] = condition_words(json.loads(text))
+            cond = json.loads(atom)
         except ValueError:
             out[dim.name] = dim.label
+            continue
+        out[dim.name] = worded(lambda lang, cond=cond: condition_words(cond, lang))
     return out
 
 
-def _band_name(sides: list[_Side], before: Demand, after: Demand) -> str:
-    def title(side: _Side, risk: str) -> str:
-        rc = next(r for r in side.doc.risk_classes if r.id == risk)
-        return rc.name.en or rc.id
+def _band_name(sides: list[_Side], before: Demand, after: Demand) -> Said:
+    """The band by its risk classes' names (the ruleset's own, in each language it gives them)."""
 
-    old_t, new_t = title(sides[0], before.risk), title(sides[1], after.risk)
-    return f"{new_t} band" if old_t == new_t else f"{old_t} → {new_t} band"
+    def title(side: _Side, risk: str, lang: str) -> str:
+        rc = next(r for r in side.doc.risk_classes if r.id == risk)
+        return (rc.name.zh if lang == "zh" and rc.name.zh else rc.name.en) or rc.id
+
+    def words(lang: str) -> str:
+        old_t, new_t = title(sides[0], before.risk, lang), title(sides[1], after.risk, lang)
+        return text("words.band", lang, name=new_t) if old_t == new_t else text("words.band_moved", lang, old=old_t, new=new_t)
+
+    return worded(words)
 
 
 def _place(sides: list[_Side], before: Demand, after: Demand) -> dict[str, Any]:

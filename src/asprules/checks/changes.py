@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..i18n import CATALOGS, DEFAULT_LANGUAGE, printable, text
+from ..i18n import CATALOGS, DEFAULT_LANGUAGE, in_lang, printable, text
 
 
 def direction(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -46,11 +46,14 @@ class Change:
     decision: str | None = None  # the grading decision (ruleset id) it belongs to
 
     def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        """One line (and its details), the direction in ``lang``; regions and bands are the rules' own words."""
-        why = f"  [{self.why_old} → {self.why_new}]" if self.why_old or self.why_new else ""
-        head = (f"{self.decision}: " if self.decision else "") + (f"{self.band}: " if self.band else "")
-        out = f"{head}{self.region}: {self.old} → {self.new} ({direction(self.direction, lang)}){why}"
-        return out + "".join(f"\n      {d}" for d in self.details)
+        """One line (and its details) in ``lang``: the fields made with :func:`~asprules.i18n.worded`
+        or :func:`~asprules.i18n.said` are rendered in it; ids, values and the rules' own names stay as written."""
+        why_old, why_new = in_lang(self.why_old, lang), in_lang(self.why_new, lang)
+        why = f"  [{why_old} → {why_new}]" if why_old or why_new else ""
+        head = "".join(text("diff.head", lang, name=x) for x in (self.decision, in_lang(self.band, lang)) if x)
+        shown = dict(region=in_lang(self.region, lang), old=in_lang(self.old, lang), new=in_lang(self.new, lang), direction=direction(self.direction, lang))
+        out = head + text("diff.change", lang, **shown) + why
+        return out + "".join(f"\n      {in_lang(d, lang)}" for d in self.details)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -98,7 +101,7 @@ def _brief(decision: dict[str, Any]) -> str:
 
 # --- conditions in words ----------------------------------------------------------------------
 
-_OPS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "in", "not_in": "not in", "between": "between"}
+_OPS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
 
 
 def _value(v: Any) -> str:
@@ -109,57 +112,73 @@ def _value(v: Any) -> str:
     return str(v)
 
 
-def condition_words(cond: Any) -> str:
-    """A condition (its document model, or the plain data it was read from) in words.
+def condition_words(cond: Any, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A condition (its document model, or the plain data it was read from) in words, in ``lang``.
 
     >>> condition_words({"not": {"in_window": {"start": "scheduled_start", "end": "scheduled_end", "window": "22:00-04:00"}}})
     'not (scheduled_start–scheduled_end inside the window 22:00-04:00)'
+    >>> condition_words({"all": [{"field": "remote", "eq": True}, {"field": "kind", "in": ["a", "b"]}]}, "zh")
+    'remote = true 且 kind 属于 {a, b}'
     """
     if hasattr(cond, "model_dump"):
         cond = cond.model_dump(by_alias=True, exclude_none=True)
     if not isinstance(cond, dict):
         return str(cond)
     if "all" in cond:
-        return " and ".join(_grouped(c) for c in cond["all"])
+        return text("words.and", lang).join(_grouped(c, lang) for c in cond["all"])
     if "any" in cond:
-        return " or ".join(_grouped(c) for c in cond["any"])
+        return text("words.or", lang).join(_grouped(c, lang) for c in cond["any"])
     if "not" in cond:
-        return f"not {_grouped(cond['not'])}"
+        return text("words.not", lang, cond=_grouped(cond["not"], lang))
     if "field" in cond:
         name = cond["field"]
         for op, sign in _OPS.items():
             if op in cond:
-                if op == "between":
-                    lo, hi = cond[op]
-                    return f"{name} {_value(lo)}–{_value(hi)}"
                 return f"{name} {sign} {_value(cond[op])}"
+        if "between" in cond:
+            lo, hi = cond["between"]
+            return f"{name} {_value(lo)}–{_value(hi)}"
+        for op in ("in", "not_in"):
+            if op in cond:
+                return text(f"words.{op}", lang, name=name, values=_value(cond[op]))
         if "present" in cond:
-            return f"{name} {'given' if cond['present'] else 'not given'}"
+            return text("words.given" if cond["present"] else "words.not_given", lang, name=name)
         if "contains_any" in cond:
-            return f"{name} contains any of {_value(cond['contains_any'])}"
+            return text("words.contains_any", lang, name=name, values=_value(cond["contains_any"]))
     if "local_time" in cond:
         spec = cond["local_time"]
-        return f"{spec['field']} local time in {spec['within']}"
+        return text("words.local_time_in", lang, field=spec["field"], within=spec["within"])
     if "in_window" in cond:
         spec = cond["in_window"]
-        window = f"the window {spec['window']}" if spec.get("window") else "the maintenance window"
-        return f"{spec['start']}–{spec['end']} inside {window}"
+        if spec.get("window"):
+            return text("words.inside_window", lang, start=spec["start"], end=spec["end"], window=spec["window"])
+        return text("words.inside_maintenance_window", lang, start=spec["start"], end=spec["end"])
     if "in_sensitive_period" in cond:
         spec = cond["in_sensitive_period"]
         what = spec.get("field") or f"{spec.get('start')}–{spec.get('end')}"
-        return f"{what} in a sensitive period"
+        return text("words.in_sensitive_period", lang, what=what)
     if "has_approval" in cond:
         spec = cond["has_approval"]
         roles = spec.get("roles")
-        by = f" by {'|'.join(roles)}" if roles else " by anyone"
-        ev = f" as {'|'.join(spec['evidence'])}" if spec.get("evidence") else ""
-        return f"approval {spec['step']} recorded{by}{ev}"
+        by = "|".join(roles) if roles else text("words.anyone", lang)
+        forms = text("words.as_forms", lang, forms="|".join(spec["evidence"])) if spec.get("evidence") else ""
+        return text("words.approval_recorded", lang, step=spec["step"], by=by, forms=forms)
     return json.dumps(cond, ensure_ascii=False, sort_keys=True)
 
 
-def _grouped(cond: Any) -> str:
-    text = condition_words(cond)
-    return f"({text})" if " and " in text or " or " in text or " inside " in text else text
+def _compound(cond: Any) -> bool:
+    """Whether a condition's words need brackets inside a longer one (several parts, or a
+    span; a ``not`` has already bracketed what it negates)."""
+    if hasattr(cond, "model_dump"):
+        cond = cond.model_dump(by_alias=True, exclude_none=True)
+    if not isinstance(cond, dict):
+        return False
+    return ("all" in cond and len(cond["all"]) > 1) or ("any" in cond and len(cond["any"]) > 1) or "in_window" in cond
+
+
+def _grouped(cond: Any, lang: str) -> str:
+    words = condition_words(cond, lang)
+    return f"({words})" if _compound(cond) else words
 
 
 __all__ = ["BadRow", "Change", "CorpusChange", "condition_words"]

@@ -26,13 +26,13 @@ from typing import Any, Callable, Iterable
 from ..decide import fact_parser
 from ..errors import AspRulesError
 from ..format.document import AllOf, AnyOf, Compare, NotOf
-from ..i18n import DEFAULT_LANGUAGE, Said, said
+from ..i18n import DEFAULT_LANGUAGE, Said, in_lang, said, worded
 from ..i18n import text as say
 from ..localtext import Note
 from ..loader import Rulebook
 from .analysis import source_of, zone_and_periods
 from .analysis.boxes import build_tree, collapse, leaves, merge_boxes
-from .analysis.grading_checks import GradingModel, grading_space
+from .analysis.grading_checks import NO_TABLE, GradingModel, grading_space
 from .analysis.witness import WitnessBuilder, lowest_point
 from .authorization_diff import authorization_changes
 from .changes import CHANGED, LOOSENING, LOWER, LOWERING, RAISE, UNJUDGED, BadRow, Change, CorpusChange, condition_words
@@ -134,18 +134,18 @@ def level_changes(old: Rulebook, new: Rulebook, decision: str | None = None) -> 
     for i, lv in enumerate(b.doc.levels):
         if lv.id not in old_ids:
             pos = source.locate(("levels", i))
-            out.append(Change("levels", f"level {lv.id}", "—", lv.id, "added", file=source.file, line=pos[0] if pos else None, rule=lv.id, decision=decision))
+            out.append(Change("levels", said("words.level", id=lv.id), "—", lv.id, "added", file=source.file, line=pos[0] if pos else None, rule=lv.id, decision=decision))
     for lv in a.doc.levels:
         if lv.id not in new_ids:
             pos = source.locate(("levels",))
-            out.append(Change("levels", f"level {lv.id}", lv.id, "—", "removed", file=source.file, line=pos[0] if pos else None, rule=lv.id, decision=decision))
+            out.append(Change("levels", said("words.level", id=lv.id), lv.id, "—", "removed", file=source.file, line=pos[0] if pos else None, rule=lv.id, decision=decision))
     common_old = [x for x in old_ids if x in new_ids]
     common_new = [x for x in new_ids if x in old_ids]
     if common_old != common_new:
         pos = source.locate(("levels",))
         out.append(
-            Change("levels", "level order", " > ".join(common_old), " > ".join(common_new), UNJUDGED, file=source.file,
-                   line=pos[0] if pos else None, decision=decision, details=("the versions rank these levels differently",))
+            Change("levels", said("words.level_order"), " > ".join(common_old), " > ".join(common_new), UNJUDGED, file=source.file,
+                   line=pos[0] if pos else None, decision=decision, details=(said("words.ranked_differently"),))
         )
     return out
 
@@ -215,8 +215,8 @@ def _grading_changes(old: Rulebook, new: Rulebook, decision: str | None) -> tupl
             continue
         if outputs_only:
             direction = CHANGED
-        elif "(no table)" in (old_level, new_level):
-            direction = UNJUDGED if new_level == "(no table)" else CHANGED
+        elif NO_TABLE in (old_level, new_level):
+            direction = UNJUDGED if new_level == NO_TABLE else CHANGED
         else:
             direction = judge_levels(old.grading, new.grading, old_level, new_level)
         cause = _cause(old.grading.doc, new.grading.doc, why_old, why_new)
@@ -231,14 +231,14 @@ def _grading_changes(old: Rulebook, new: Rulebook, decision: str | None) -> tupl
             witness = _confirm_grading(builder.fact(lowest_point(box)), old, new, old_level, new_level)
             if witness is not None:
                 break
-        region = models[1].region(_hull(merged)) + (f" ({len(merged)} parts)" if len(merged) > 1 else "")
+        region = _region_words(models[1].region(_hull(merged)), len(merged))
         whys_old = sorted({w for _, w, _ in parts})
         whys_new = sorted({w for _, _, w in parts})
         band, place = _band(old.grading.doc, new.grading.doc, cause, new_level, source_of(new, new.grading.doc))
-        details = () if witness is not None else ("no witness confirmed this band: a condition the model cannot decide is involved; it still counts for the gates",)
+        details = () if witness is not None else (said("words.no_witness"),)
         changes.append(
             Change(
-                "grading", region, old_level, new_level, direction, _whys(whys_old), _whys(whys_new),
+                "grading", region, _level_words(old_level), _level_words(new_level), direction, _whys(whys_old), _whys(whys_new),
                 witness, band=band, details=details, decision=decision, **place,
             )
         )
@@ -248,7 +248,19 @@ def _grading_changes(old: Rulebook, new: Rulebook, decision: str | None) -> tupl
 def _whys(whys: list[str]) -> str:
     """The rules deciding a band: the shortest combination, and how many others."""
     first = min(whys, key=len)
-    return first if len(whys) == 1 else f"{first} (+{len(whys) - 1} other combinations)"
+    return first if len(whys) == 1 else said("words.other_combinations", first=first, count=len(whys) - 1)
+
+
+def _region_words(region: str, parts: int) -> str:
+    """A band's region (its hull) in every language, and how many parts it has."""
+    if parts <= 1:
+        return region
+    return worded(lambda lang: in_lang(region, lang) + say("words.parts", lang, count=parts))
+
+
+def _level_words(level: str) -> str:
+    """A level as a band shows it: ``(no table)`` in words, a level id as it is."""
+    return said("words.no_table") if level == NO_TABLE else level
 
 
 def _volume(box) -> int:
@@ -286,37 +298,43 @@ def _cause(old_doc, new_doc, why_old: str, why_new: str) -> str | None:
 
 
 def _band(old_doc, new_doc, cause: str | None, new_level: str, source) -> tuple[str, dict[str, Any]]:
-    """The band's name (``L2 band: outage_minutes 30→45``) and the changed rule's place."""
+    """The band's name (``L2 band: outage_minutes 30→45``), in every language, and the changed rule's place."""
     olds, news = _rules_by_id(old_doc), _rules_by_id(new_doc)
     if cause is None:
         pos = source.locate(("tables",))
-        return f"{new_level} band", {"file": source.file, "line": pos[0] if pos else None, "rule": None}
+        return said("words.band", name=new_level), {"file": source.file, "line": pos[0] if pos else None, "rule": None}
     before, after = olds.get(cause), news.get(cause)
     rule = (after or before)[1]  # type: ignore[index]
     title = None if isinstance(rule, str) else getattr(rule, "title", None)
-    name = (title.en if title is not None else None) or (None if isinstance(rule, str) else getattr(rule, "level", None)) or cause
-    if before is None:
-        what = f"new rule {cause}"
-    elif after is None:
-        what = f"rule {cause} removed"
-    else:
-        what = _what_changed(before[1], after[1]) or f"rule {cause} changed"
+    level = None if isinstance(rule, str) else getattr(rule, "level", None)
+
+    def words(lang: str) -> str:
+        own = (title.zh if lang == "zh" and title.zh else title.en) if title is not None else None
+        name = own or level or cause
+        if before is None:
+            what = say("words.new_rule", lang, rule=cause)
+        elif after is None:
+            what = say("words.rule_removed", lang, rule=cause)
+        else:
+            what = _what_changed(before[1], after[1], lang) or say("words.rule_changed", lang, rule=cause)
+        return say("words.band_changed", lang, name=name, what=what)
+
     path = after[0] if after is not None else ("tables",)
     pos = source.locate(path)
-    return f"{name} band: {what}", {"file": source.file, "line": pos[0] if pos else None, "rule": cause}
+    return worded(words), {"file": source.file, "line": pos[0] if pos else None, "rule": cause}
 
 
-def _what_changed(a: Any, b: Any) -> str | None:
-    """Threshold edits between two versions of a rule, e.g. ``affected_users_pct 5→10``."""
+def _what_changed(a: Any, b: Any, lang: str = DEFAULT_LANGUAGE) -> str | None:
+    """Threshold edits between two versions of a rule, e.g. ``affected_users_pct 5→10``, in ``lang``."""
     parts: list[str] = []
     if getattr(a, "level", None) != getattr(b, "level", None):
-        parts.append(f"level {a.level}→{b.level}")
+        parts.append(say("words.level_edit", lang, old=a.level, new=b.level))
     if isinstance(a, str) or isinstance(b, str):
-        return f"default {a}→{b}" if a != b else None
+        return say("words.default_edit", lang, old=a, new=b) if a != b else None
     cond_a, cond_b = getattr(a, "when", None), getattr(b, "when", None)
     if cond_a != cond_b:
         edits = _edits(cond_a, cond_b)
-        parts += edits if edits is not None else [f"condition {condition_words(cond_a)} → {condition_words(cond_b)}"]
+        parts += edits if edits is not None else [say("words.condition_edit", lang, old=condition_words(cond_a, lang), new=condition_words(cond_b, lang))]
     for key in ("raise_", "lower", "cap", "floor", "applies_to"):
         if getattr(a, key, None) != getattr(b, key, None):
             parts.append(f"{key.rstrip('_')} {getattr(a, key, None)}→{getattr(b, key, None)}")
@@ -423,9 +441,18 @@ def _step_changes(old_doc, new_doc) -> list[Change]:
         if not (looser or tighter):
             continue
         direction = "more permissive" if looser else "more restrictive"
-        what = "; ".join(part for part in (looser and f"looser {', '.join(looser)}", tighter and f"stricter {', '.join(tighter)}") if part)
-        out.append(Change("step", f"step {step.id}", "requirements", what, direction, rule=step.id))
+        out.append(Change("step", said("words.step", id=step.id), said("words.requirements"), _policy_words(looser, tighter), direction, rule=step.id))
     return out
+
+
+def _policy_words(looser: list[str], tighter: list[str]) -> Said:
+    """``looser quorum; stricter recipients`` in every language."""
+
+    def words(lang: str) -> str:
+        parts = [say(f"words.{way}", lang, what=", ".join(in_lang(x, lang) for x in xs)) for way, xs in (("looser", looser), ("stricter", tighter)) if xs]
+        return say("words.policy_separator", lang).join(parts)
+
+    return worded(words)
 
 
 # Issue 14's step requirements, compared key by key: each returns (looser, tighter) labels.
@@ -441,23 +468,23 @@ def approval_policy_changes(a, b) -> tuple[list[str], list[str]]:
     looser: list[str] = []
     tighter: list[str] = []
     if b.quorum != a.quorum:
-        (looser if b.quorum < a.quorum else tighter).append("quorum")
+        (looser if b.quorum < a.quorum else tighter).append(said("words.policy.quorum"))
     sa, sb = a.distinct_from, b.distinct_from
     for key in ("requester", "engineer"):
         was, now = bool(sa and getattr(sa, key)), bool(sb and getattr(sb, key))
         if was != now:
-            (tighter if now else looser).append(f"separation from the {key}")
+            (tighter if now else looser).append(said(f"words.policy.separation_{key}"))
     steps_a, steps_b = set(sa.steps if sa else ()), set(sb.steps if sb else ())
     if steps_b - steps_a:
-        tighter.append("separation from steps")
+        tighter.append(said("words.policy.separation_steps"))
     if steps_a - steps_b:
-        looser.append("separation from steps")
+        looser.append(said("words.policy.separation_steps"))
     va = clock.parse_duration(a.valid_for) if a.valid_for else None
     vb = clock.parse_duration(b.valid_for) if b.valid_for else None
     if va != vb:
-        (looser if vb is None or (va is not None and vb > va) else tighter).append("approval validity")
+        (looser if vb is None or (va is not None and vb > va) else tighter).append(said("words.policy.validity"))
     if (a.archive is None) != (b.archive is None):
-        (tighter if b.archive is not None else looser).append("archive obligation")
+        (tighter if b.archive is not None else looser).append(said("words.policy.archive"))
     return looser, tighter
 
 
@@ -466,16 +493,16 @@ def notification_policy_changes(a, b) -> tuple[list[str], list[str]]:
     looser: list[str] = []
     tighter: list[str] = []
     if a.require != b.require:
-        (looser if b.require == "any" else tighter).append("channels required")
+        (looser if b.require == "any" else tighter).append(said("words.policy.channels_required"))
     ra, rb = set(a.recipients), set(b.recipients)
     if rb - ra:
-        tighter.append("recipients")
+        tighter.append(said("words.policy.recipients"))
     if ra - rb:
-        looser.append("recipients")
+        looser.append(said("words.policy.recipients"))
     for risk in set(a.lead_minutes_for) | set(b.lead_minutes_for):
         la, lb = a.lead_minutes_for.get(risk, a.lead_minutes), b.lead_minutes_for.get(risk, b.lead_minutes)
         if la != lb:
-            (looser if lb < la else tighter).append(f"notice lead time for {risk}")
+            (looser if lb < la else tighter).append(said("words.policy.lead_time", risk=risk))
     return looser, tighter
 
 

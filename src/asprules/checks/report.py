@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from ..i18n import DEFAULT_LANGUAGE, text
+from ..i18n import DEFAULT_LANGUAGE, in_lang, text
 
 if TYPE_CHECKING:  # the findings are imported by what makes them: `grade` and --help need neither
     from .analysis.findings import Finding
@@ -66,7 +66,7 @@ def _text(f: Finding, lang: str = DEFAULT_LANGUAGE) -> str:
     severity = f.severity if lang == DEFAULT_LANGUAGE else text(f"severity.{f.severity}", lang)
     out = [f"{f.location}: {severity}[{f.code}]{rule} {f.text(lang)}"]
     if f.region:
-        out.append(text("report.region", lang, region=f.region))
+        out.append(text("report.region", lang, region=in_lang(f.region, lang)))
     for i, w in enumerate(f.witness):
         label = text("report.witness" if len(f.witness) == 1 else ("report.worse" if i else "report.less_bad"), lang)
         shown = w if isinstance(w, str) else json.dumps(w, ensure_ascii=False, sort_keys=True)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from ..i18n import DEFAULT_LANGUAGE, error_text, text
-from ..loader import Rulebook
+from ..loader import Rulebook, load_rulesets
 from .analysis.findings import Finding
 from .coverage import CoverageTracker, coverage_of
 from .scenarios import ScenarioResult, load_scenario_file, run_file, scenario_files
@@ -27,13 +27,21 @@ class TestRun:
         return [r for r in self.results if not r.passed]
 
 
-def run_paths(paths: Iterable[str | Path], rules: Rulebook | None = None) -> TestRun:
+def run_paths(paths: Iterable[str | Path], rules: Rulebook | None = None, default: Sequence[str | Path] | None = None) -> TestRun:
     """Run every scenario file under ``paths``; ``rules``: decide with these instead of
-    the rules each file names."""
+    the rules each file names; ``default``: the rule paths a file that names none decides
+    with (a project's own, loaded once; else the bundled rulesets)."""
     results: list[ScenarioResult] = []
     rulebooks = []
+    own: list[Rulebook] = []
+
+    def fallback() -> Rulebook:
+        if not own:
+            own.append(load_rulesets(*(default or ())))
+        return own[0]
+
     for path in scenario_files(list(paths)):
-        loaded = load_scenario_file(path, rules)
+        loaded = load_scenario_file(path, rules, default=fallback)
         rulebooks.append(loaded.rules)
         results += run_file(loaded)
     return TestRun(results, coverage_of(results, rulebooks))

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -148,10 +148,10 @@ def read_scenario_file(path: str | Path) -> tuple[SourceDocument, ScenarioFile]:
         raise i18n.error(RulesetError, "invalid_scenario_file", problems_from_validation(exc, source), file=source.file) from None
 
 
-def load_scenario_file(path: str | Path, rules: Rulebook | None = None) -> LoadedScenarios:
+def load_scenario_file(path: str | Path, rules: Rulebook | None = None, default: Callable[[], Rulebook] | None = None) -> LoadedScenarios:
     source, spec = read_scenario_file(path)
     if rules is None:
-        rules = _rules_for(spec, Path(path), source)
+        rules = _rules_for(spec, Path(path), source, default)
     lines = [(source.locate(("scenarios", i)) or (None,))[0] for i in range(len(spec.scenarios))]
     problems = _decision_problems(source, spec, rules)
     if problems:
@@ -175,9 +175,10 @@ def _decision_problems(source: SourceDocument, spec: ScenarioFile, rules: Rulebo
     return out
 
 
-def _rules_for(spec: ScenarioFile, path: Path, source) -> Rulebook:
+def _rules_for(spec: ScenarioFile, path: Path, source, default: Callable[[], Rulebook] | None = None) -> Rulebook:
+    """The rules a file names, else ``default()`` (a project's), else the bundled rulesets."""
     if spec.rules is None:
-        return load_rulesets()
+        return default() if default is not None else load_rulesets()
     names = [spec.rules] if isinstance(spec.rules, str) else spec.rules
     missing = [
         source.problem(("rules",) if isinstance(spec.rules, str) else ("rules", i), i18n.said("problem.rules_missing", name=n, path=str(path.parent / n)))

@@ -131,12 +131,22 @@ def fail(exc: AspRulesError, fmt: str, lang: str = i18n.DEFAULT_LANGUAGE) -> int
     return EXIT_ERROR
 
 
+def project_rules() -> tuple[str, ...]:
+    """The rule paths of the rules repository the current directory is in (its
+    ``asprules.toml``, :mod:`.project`); empty outside one."""
+    from .project import current
+
+    found = current()
+    return found.rules if found is not None else ()
+
+
 def rules_of(args, deciding: str | None = None) -> Rulebook:
-    """The rulebook named by ``--rules`` (repeatable), else the bundled rulesets;
-    ``deciding``: for that decision only (``grade`` reads no authorization ruleset)."""
+    """The rulebook named by ``--rules`` (repeatable), else the project's (``asprules.toml``),
+    else the bundled rulesets; ``deciding``: for that decision only (``grade`` reads no
+    authorization ruleset)."""
     from ..loader import load_rulesets
 
-    return load_rulesets(*(args.rules or ()), deciding=deciding)
+    return load_rulesets(*(args.rules or project_rules()), deciding=deciding)
 
 
 def add_language(p: argparse.ArgumentParser) -> None:
@@ -165,5 +175,5 @@ def add_rules(p: argparse.ArgumentParser) -> None:
         "--rules",
         action="append",
         metavar="PATH",
-        help="rule file or directory (repeatable; default: the bundled handbook rulesets)",
+        help="rule file or directory (repeatable; default: the rules asprules.toml names, else the bundled handbook rulesets)",
     )

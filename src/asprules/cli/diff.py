@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from .. import i18n
 from ..errors import RulesetError
-from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Progress, add_ci_format
+from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Progress, add_ci_format, project_rules
 
 if TYPE_CHECKING:
     from ..loader import Rulebook
@@ -28,14 +28,19 @@ def rulebooks(args) -> tuple[Rulebook, Rulebook]:
     spec = list(args.spec or ())
     if len(spec) == 1 and not args.base and Path(spec[0]).exists():  # one path: against the bundled rulesets
         return load_rulesets(bundled_rulesets()), load_rulesets(spec[0])
+    if len(spec) == 2 and not args.base and all(Path(p).exists() for p in spec):
+        return load_rulesets(spec[0]), load_rulesets(spec[1])
+    # a rules repository's own rules (asprules.toml), read only where no path is given
+    own = list(project_rules()) if (not spec if args.base else len(spec) in (0, 2)) else []
     if args.base:
         fork = merge_base(args.base)
-        return load_revision(fork, spec, label=args.base), load_rulesets(*worktree_rule_paths(spec))
-    if len(spec) == 2 and all(Path(p).exists() for p in spec):
-        return load_rulesets(spec[0]), load_rulesets(spec[1])
+        paths = spec or own
+        return load_revision(fork, paths, label=args.base), load_rulesets(*worktree_rule_paths(paths))
+    if not spec and own:  # like git diff: the last commit against the working tree
+        return load_revision("HEAD", own), load_rulesets(*own)
     if len(spec) < 2:
         raise i18n.error(RulesetError, "diff_needs_two", [i18n.problem("diff_give_two")])
-    old_rev, new_rev, paths = spec[0], spec[1], spec[2:]
+    old_rev, new_rev, paths = spec[0], spec[1], spec[2:] or own
     return load_revision(old_rev, paths), load_revision(new_rev, paths)
 
 
@@ -103,7 +108,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "diff",
         help="what a rule change does: changed regions of the input space, and changed decisions over a corpus",
         description="asprules diff OLD NEW | asprules diff REV1 REV2 [-- PATHS] | asprules diff --base BRANCH [-- PATHS]. "
-        "Two existing paths are read as files; otherwise OLD and NEW are git revisions read from git objects.",
+        "Two existing paths are read as files; otherwise OLD and NEW are git revisions read from git objects. "
+        "In a rules repository (an asprules.toml here or above) PATHS default to its rules, and a bare "
+        "'asprules diff' compares the last commit (HEAD) with the working tree.",
     )
     p.add_argument("spec", nargs="*", metavar="OLD NEW [-- PATHS]", help="two rule paths, or two git revisions and optional paths")
     p.add_argument("--base", metavar="BRANCH", help="compare the working tree with the commit it forked from BRANCH (a pull request against its base)")

@@ -1,8 +1,9 @@
 """``asprules init DIR``: scaffold an organization's rules repository.
 
-Copies of the bundled rulesets to edit (``rulesets/``), the examples (facts, scenario
-files that decide with those copies, a JSON Lines export), a CI workflow and a
-pre-commit config that run the checks, and a README. Nothing is overwritten: an existing
+Copies of the bundled rulesets to edit (``rulesets/``), an ``asprules.toml`` that makes
+them the default rules of every command run inside the repository (:mod:`.project`), the
+examples (facts, scenario files that decide with those copies, a JSON Lines export), a CI
+workflow and a pre-commit config that run the checks, and a README. Nothing is overwritten: an existing
 file is an error naming it. The files come from the package (``asprules/scaffold``), so
 this works from an installed wheel anywhere.
 """
@@ -38,6 +39,7 @@ def plan(target: Path) -> dict[Path, bytes]:
     files[target / ".github" / "workflows" / "rules.yml"] = (SCAFFOLD / "ci" / "rules.yml").read_bytes()
     files[target / ".pre-commit-config.yaml"] = (SCAFFOLD / "ci" / "pre-commit-config.yaml").read_bytes()
     files[target / "README.md"] = (SCAFFOLD / "README.md").read_bytes()
+    files[target / "asprules.toml"] = (SCAFFOLD / "asprules.toml").read_bytes()
     return files
 
 

@@ -53,7 +53,7 @@ def cmd_regrade(args) -> int:
     if args.format == "json":
         print(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
     else:
-        print(summary.table())
+        print(summary.table(args.lang))
     return EXIT_ERROR if summary.invalid else EXIT_OK
 
 

@@ -10,8 +10,9 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from ..errors import AspRulesError, Problem
-from .common import EXIT_ERROR, EXIT_OK, add_rules
+from .. import i18n
+from ..errors import AspRulesError
+from .common import EXIT_ERROR, EXIT_OK, add_language, add_rules, project_rules
 
 if TYPE_CHECKING:
     import socket
@@ -32,7 +33,7 @@ def _listening_socket(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise AspRulesError(f"cannot listen on {host}:{port}", [Problem(exc.strerror or str(exc))]) from None
+        raise i18n.error(AspRulesError, "cannot_listen", [i18n.os_problem(exc)], host=host, port=port) from None
     sock.listen(2048)
     return sock
 
@@ -46,10 +47,10 @@ def cmd_serve(args) -> int:
 
         from ..service import ServiceConfig, create_app
     except ImportError as exc:
-        print(f"asprules serve needs the serve extra: pip install 'asprules[serve]' ({exc})", file=sys.stderr)
+        print(i18n.text("serve.needs_extra", args.lang, error=str(exc)), file=sys.stderr)
         return EXIT_ERROR
     config = ServiceConfig(
-        rules=tuple(args.rules or ()),
+        rules=tuple(args.rules or project_rules()),
         token_file=args.token_file,
         token_env=args.token_env,
         max_body=args.max_body,
@@ -58,6 +59,7 @@ def cmd_serve(args) -> int:
         log=args.log,
         log_mask=tuple(args.log_mask or ()),
         log_fsync=args.log_fsync,
+        lang=args.lang,
     )
     app = create_app(config)  # loads the rules: bad rules stop here, exit 2
     service = app.state.service
@@ -70,12 +72,14 @@ def cmd_serve(args) -> int:
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False
+    say = lambda key, **params: i18n.text(key, args.lang, **params)  # noqa: E731
     for r in service.source.current.rulesets():
-        log.info("serving %s ruleset %s version %s sha256 %s", r["kind"], r["id"], r["version"], r["sha256"])
+        log.info("%s", say("serve.serving", kind=r["kind"], id=r["id"], version=r["version"], sha256=r["sha256"]))
     if not service.tokens and host not in ("127.0.0.1", "::1", "localhost"):
-        log.warning("listening on %s without bearer tokens: anyone who reaches the port can ask for decisions", host)
+        log.warning("%s", say("serve.open_without_tokens", host=host))
     shown = f"[{host}]" if ":" in host else host
-    log.info("listening on http://%s:%d (reload: SIGHUP%s)", shown, port, f", or a change of the rule files (polled every {config.watch:g}s)" if config.watch > 0 else "")
+    reload = say("serve.reload_polled", seconds=f"{config.watch:g}") if config.watch > 0 else say("serve.reload_sighup")
+    log.info("%s", say("serve.listening", url=f"http://{shown}:{port}", reload=reload))
     server = uvicorn.Server(
         uvicorn.Config(app, log_level="warning", access_log=args.access_log, lifespan="on", timeout_keep_alive=30, server_header=False)
     )
@@ -99,6 +103,7 @@ def _positive(kind):
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="serve the rulesets over HTTP (needs the serve extra; see docs/service.md)")
     add_rules(p)
+    add_language(p)
     p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST}, this machine only)")
     p.add_argument("--port", type=_positive(int), default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT}; 0: any free port, logged)")
     p.add_argument("--token-file", metavar="FILE", help="require a bearer token, one of those in FILE (one a line); SIGHUP rereads it")

@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 
 from .. import i18n
-from .common import EXIT_FINDINGS, EXIT_OK, add_ci_format, rules_of
+from .common import EXIT_FINDINGS, EXIT_OK, add_ci_format, project_rules, rules_of
 
 
 def cmd_test(args) -> int:
     from ..checks.report import render
     from ..checks.scenario_runs import failure_finding, run_paths
 
-    run = run_paths(args.paths or ["."], rules_of(args) if args.rules else None)
+    own = () if args.rules else project_rules()  # for scenario files that name no rules
+    run = run_paths(args.paths or ["."], rules_of(args) if args.rules else None, default=own or None)
     findings = [failure_finding(r, args.lang) for r in run.failed]
     passed = [(r.name, r.file) for r in run.results if r.passed]
     report = run.coverage.report() if args.coverage or args.min_coverage is not None else []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .. import i18n
-from .common import EXIT_BUDGET, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Progress, add_ci_format
+from .common import EXIT_BUDGET, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Progress, add_ci_format, project_rules
 
 LARGE_RULES = 256 * 1024  # bytes of rule files above which validate's analysis takes seconds
 
@@ -15,7 +15,7 @@ def cmd_validate(args) -> int:
     from ..checks.report import render
     from ..loader import bundled_rulesets, rule_files
 
-    args.paths = args.paths or [str(bundled_rulesets())]
+    args.paths = args.paths or list(project_rules()) or [str(bundled_rulesets())]
     progress = Progress(0, "")
     size = sum(f.stat().st_size for f in rule_files(args.paths) if f.exists())
     if size >= LARGE_RULES:  # a large table takes seconds to analyse: say so on a terminal
@@ -41,7 +41,7 @@ def cmd_validate(args) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="load rule files and analyse them: gaps, overlaps, masked rows, monotonicity")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="rule files or directories (default: the bundled rulesets)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="rule files or directories (default: the rules asprules.toml names, else the bundled rulesets)")
     p.add_argument("--strict", action="store_true", help="also fail while any figure has provenance: assumed")
     p.add_argument("--fail-on", choices=("error", "warning"), default="error", help="lowest severity that fails (default: error)")
     add_ci_format(p)

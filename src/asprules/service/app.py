@@ -4,6 +4,10 @@ Each route reads the request on the event loop and hands the rest (JSON parsing,
 validation, evaluation, the decision log, serialization) to a worker thread, so a large
 batch never keeps ``/healthz`` or another client waiting on the loop. Every error is a
 typed JSON body (:meth:`AspRulesError.to_json` shape, with field paths), never a traceback.
+
+Every route answers in the request's language (``?lang=en|zh``, else ``Accept-Language``,
+else English: :func:`~asprules.service.core.language`): the decisions' texts, and the
+summary and problem messages of an error body; an unsupported ``lang=`` is a 400.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import AspRulesError, Problem
-from .core import RequestError, Service, ServiceConfig, dumps, status_of
+from ..i18n import DEFAULT_LANGUAGE, error_json, problem, said
+from .core import RequestError, Service, ServiceConfig, dumps, language, refused, status_of
 from .metrics import CONTENT_TYPE
 
 log = logging.getLogger("asprules.service")
@@ -31,8 +36,8 @@ ID_HEADER = "X-Asprules-Decision-Id"
 _HTTP_ERRORS = {400: "BadRequest", 401: "Unauthorized", 404: "NotFound", 405: "MethodNotAllowed", 413: "PayloadTooLarge"}
 
 
-def _error(exc: AspRulesError, headers: dict[str, str] | None = None) -> Response:
-    return Response(dumps(exc.to_json()), status_of(exc), headers=headers, media_type=JSON)
+def _error(exc: AspRulesError, lang: str = DEFAULT_LANGUAGE, headers: dict[str, str] | None = None) -> Response:
+    return Response(dumps(error_json(exc, lang)), status_of(exc), headers=headers, media_type=JSON)
 
 
 async def _body(request: Request, limit: int) -> bytes:
@@ -40,14 +45,14 @@ async def _body(request: Request, limit: int) -> bytes:
     length = request.headers.get("content-length")
     if length is not None:
         if not length.isdigit():
-            raise RequestError(400, "BadRequest", "bad Content-Length", [Problem(f"got {length[:40]!r}")])
+            raise refused(400, "BadRequest", "bad_content_length", [problem("got_value", value=repr(length[:40]))])
         if int(length) > limit:
-            raise RequestError(413, "PayloadTooLarge", f"request body of {length} bytes", [Problem(f"at most {limit} bytes")])
+            raise refused(413, "PayloadTooLarge", "body_of_bytes", [problem("at_most_bytes", limit=limit)], size=length)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise RequestError(413, "PayloadTooLarge", "request body too large", [Problem(f"at most {limit} bytes")])
+            raise refused(413, "PayloadTooLarge", "body_too_large", [problem("at_most_bytes", limit=limit)])
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -68,20 +73,23 @@ def create_app(config: ServiceConfig | None = None, *, service: Service | None =
         async def endpoint(request: Request) -> Response:
             started = time.perf_counter()
             metrics.inc("asprules_requests_in_flight", 1, route=name)
+            lang, refusal = language(request.query_params, request.headers.get("accept-language"))
+            request.state.lang = lang
             try:
                 if protected and not service.authorized(request.headers.get("authorization")):
                     response = _error(
-                        RequestError(401, "Unauthorized", "a bearer token is required", [Problem("send Authorization: Bearer TOKEN")]),
-                        {"WWW-Authenticate": "Bearer"},
+                        refused(401, "Unauthorized", "token_required", [problem("send_bearer")]), lang, {"WWW-Authenticate": "Bearer"}
                     )
+                elif refusal is not None:
+                    response = _error(refusal, lang)
                 else:
                     try:
                         response = await handler(request)
                     except AspRulesError as exc:
-                        response = _error(exc)
+                        response = _error(exc, lang)
             except Exception:  # a bug: logged with its traceback here, a one-line body there
                 log.exception("internal error answering %s %s", request.method, request.url.path)
-                response = Response(dumps(_internal()), 500, media_type=JSON)
+                response = Response(dumps(_internal(lang)), 500, media_type=JSON)
             finally:
                 metrics.inc("asprules_requests_in_flight", -1, route=name)
             metrics.inc("asprules_requests_total", route=name, status=str(response.status_code))
@@ -94,7 +102,7 @@ def create_app(config: ServiceConfig | None = None, *, service: Service | None =
         async def handler(request: Request) -> Response:
             body = await _body(request, service.config.max_body)
             query = dict(request.query_params)
-            answer = await run_in_threadpool(service.decide, kind, body, query)  # type: ignore[arg-type]
+            answer = await run_in_threadpool(service.decide, kind, body, query, request.state.lang)  # type: ignore[arg-type]
             service.count(kind, answer)  # type: ignore[arg-type]
             headers = {SHA_HEADER: answer.ruleset.sha256}
             if len(answer.decision_ids) == 1:
@@ -121,14 +129,16 @@ def create_app(config: ServiceConfig | None = None, *, service: Service | None =
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         name = _HTTP_ERRORS.get(exc.status_code, "HTTPError")
-        problem = Problem(f"{request.method} {request.url.path}")
-        response = _error(RequestError(exc.status_code, name, str(exc.detail), [problem]), dict(exc.headers or {}))
+        lang = language(request.query_params, request.headers.get("accept-language"))[0]
+        summary = said(f"summary.http_{exc.status_code}") if exc.status_code in (404, 405) else str(exc.detail)
+        shown = Problem(f"{request.method} {request.url.path}")
+        response = _error(RequestError(exc.status_code, name, summary, [shown]), lang, dict(exc.headers or {}))
         metrics.inc("asprules_requests_total", route="other", status=str(exc.status_code))
         return response
 
     async def internal(request: Request, exc: Exception) -> Response:
         log.error("internal error answering %s %s", request.method, request.url.path, exc_info=exc)
-        return Response(dumps(_internal()), 500, media_type=JSON)
+        return Response(dumps(_internal(language(request.query_params, request.headers.get("accept-language"))[0])), 500, media_type=JSON)
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
@@ -152,8 +162,8 @@ def create_app(config: ServiceConfig | None = None, *, service: Service | None =
     return app
 
 
-def _internal() -> dict[str, Any]:
-    return {"error": "InternalError", "summary": "internal error; please report it (the service log has the details)", "problems": []}
+def _internal(lang: str) -> dict[str, Any]:
+    return {"error": "InternalError", "summary": said("summary.internal_service").render(lang), "problems": []}
 
 
 __all__ = ["create_app"]

@@ -24,7 +24,9 @@ from ..cli.decide import decision_payload
 from ..decide import authorize, fact_parser, grade
 from ..engine.decisions import AuthorizationDecision, GradeDecision, RulesetRef
 from ..engine.rulebook import Rulebook
+from .. import i18n
 from ..errors import AspRulesError, BackendUnavailable, EvaluationError, FactError, Problem, RulesetError
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, LocalValueError, Said, problem, problem_of, said
 from ..source import MAX_DEPTH
 from .metrics import Metrics, service_metrics
 from .openapi import openapi_document
@@ -39,15 +41,58 @@ DEFAULT_WATCH = 2.0  # seconds between polls of the rule files
 
 
 class RequestError(AspRulesError):
-    """A request refused before any decision, with its HTTP status (400, 401, 404, 405, 413)."""
+    """A request refused before any decision, with its HTTP status (400, 401, 404, 405, 413).
+    A summary made with :func:`~asprules.i18n.said` (``summary.<key>``) keeps its key, so
+    the body can be rendered in the request's language."""
 
     def __init__(self, status: int, error: str, summary: str, problems: tuple[Problem, ...] | list[Problem] = ()):
         self.status = status
         self.error = error
-        super().__init__(summary, problems)
+        code, params = (summary.code, summary.params) if isinstance(summary, Said) else (None, ())
+        super().__init__(str(summary), problems, code=code, params=params)  # type: ignore[arg-type]
 
     def to_json(self) -> dict:
         return {**super().to_json(), "error": self.error}
+
+
+def refused(status: int, error: str, key: str, problems: tuple[Problem, ...] | list[Problem] = (), /, **params: Any) -> RequestError:
+    """A :class:`RequestError` whose summary is the catalog entry ``summary.<key>``."""
+    return RequestError(status, error, said(f"summary.{key}", **params), problems)
+
+
+def language(query: Mapping[str, str], accept: str | None) -> tuple[str, RequestError | None]:
+    """The language of a request's answer, and the error to answer instead, if any.
+
+    ``?lang=en|zh`` wins; else the first supported language of ``Accept-Language`` by its
+    quality values (``zh-CN,zh;q=0.9,en;q=0.8`` → ``zh``); else English. An unsupported
+    ``lang=`` is refused (400, in the language ``Accept-Language`` asks for); an
+    ``Accept-Language`` naming none of ours is a preference, not an error: English.
+    """
+    preferred = _accepted(accept or "")
+    asked = query.get("lang")
+    if asked is None:
+        return preferred, None
+    if asked in LANGUAGES:
+        return asked, None
+    return preferred, refused(400, "BadRequest", "unsupported_language", [problem("choose_one", ("lang",), choices=", ".join(LANGUAGES))], lang=asked)
+
+
+def _accepted(header: str) -> str:
+    """The first of our languages an ``Accept-Language`` header ranks, by quality (RFC 9110 §12.5.4)."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, item in enumerate(header.split(",")[:32]):
+        tag, _, rest = item.strip().partition(";")
+        quality = 1.0
+        weight = rest.strip()
+        if weight.startswith("q="):
+            try:
+                quality = float(weight[2:])
+            except ValueError:
+                continue
+        primary = tag.strip().split("-")[0].lower()
+        if primary in LANGUAGES and quality > 0:
+            ranked.append((-quality, position, primary))
+    return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
 
 
 # The HTTP status of each error a decision can raise: the fact is wrong (422), the rules
@@ -65,14 +110,14 @@ def status_of(exc: AspRulesError) -> int:
 
 
 def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+    raise LocalValueError("not_json_number", name=name)
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise ValueError(f"duplicate key {key!r}")
+            raise LocalValueError("duplicate_key", key=repr(key))
         out[key] = value
     return out
 
@@ -80,15 +125,16 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def parse_json(body: bytes) -> Any:
     """The request body as JSON; strict: UTF-8, no NaN or Infinity, no key given twice."""
     if not body.strip():
-        raise RequestError(400, "BadRequest", "empty request body", [Problem("send one fact (a JSON object) or a batch (a JSON array of them)")])
+        raise refused(400, "BadRequest", "empty_body", [problem("send_fact_or_batch")])
     try:
         data = json.loads(body.decode("utf-8"), parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
     except UnicodeDecodeError as exc:
-        raise RequestError(400, "BadRequest", "request body is not UTF-8", [Problem(f"byte {exc.start}: {exc.reason}")]) from None
+        raise refused(400, "BadRequest", "body_not_utf8", [problem("undecodable_byte", start=exc.start, reason=exc.reason)]) from None
     except json.JSONDecodeError as exc:
-        raise RequestError(400, "BadRequest", "request body is not JSON", [_json_problem(exc)]) from None
-    except ValueError as exc:  # our hooks, and integers past Python's 4,300 digits
-        raise RequestError(400, "BadRequest", "request body is not acceptable JSON", [Problem(str(exc))]) from None
+        raise refused(400, "BadRequest", "body_not_json", [_json_problem(exc)]) from None
+    except ValueError as exc:  # our hooks, and integers past Python's 4,300 digits (its own words)
+        shown = problem_of(exc) if isinstance(exc, LocalValueError) else problem("parser_said", message=str(exc))
+        raise refused(400, "BadRequest", "body_not_acceptable", [shown]) from None
     except RecursionError:  # CPython 3.11's parser, past its recursion limit
         raise _too_deep() from None
     if _depth_over(data, MAX_DEPTH):
@@ -97,7 +143,7 @@ def parse_json(body: bytes) -> Any:
 
 
 def _too_deep() -> RequestError:
-    return RequestError(400, "BadRequest", "request body nests too deeply", [Problem(f"JSON nested deeper than {MAX_DEPTH} levels")])
+    return refused(400, "BadRequest", "body_too_deep", [problem("nested_deeper", limit=MAX_DEPTH)])
 
 
 def _depth_over(data: Any, limit: int) -> bool:
@@ -130,11 +176,11 @@ def _json_problem(exc: json.JSONDecodeError) -> Problem:
     before = pos - 1
     while before >= 0 and text[before] in " \t\r\n":
         before -= 1
-    if text[pos : pos + 1] in ("}", "]") and before >= 0 and text[before] == ",":
-        message = f"trailing comma before {text[pos]}"
     line = text.count("\n", 0, pos) + 1
     column = pos - text.rfind("\n", 0, pos)
-    return Problem(message, line=line, column=column)
+    if text[pos : pos + 1] in ("}", "]") and before >= 0 and text[before] == ",":
+        return problem("trailing_comma", line=line, column=column, bracket=text[pos])
+    return problem("json_syntax", line=line, column=column, message=message)
 
 
 def load_tokens(file: str | None, env: str | None) -> frozenset[str]:
@@ -145,15 +191,18 @@ def load_tokens(file: str | None, env: str | None) -> frozenset[str]:
     if file is not None:
         try:
             text = Path(file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise AspRulesError(f"{file}: cannot read the token file", [Problem(str(exc), file=file)]) from None
+        except OSError as exc:
+            raise i18n.error(AspRulesError, "cannot_read_tokens", [i18n.os_problem(exc, file=file)], file=file) from None
+        except UnicodeDecodeError as exc:
+            reason = problem("undecodable_byte", file=file, start=exc.start, reason=exc.reason)
+            raise i18n.error(AspRulesError, "cannot_read_tokens", [reason], file=file) from None
         tokens |= {line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")}
         if not tokens:
-            raise AspRulesError(f"{file}: the token file holds no token", [Problem("one token a line", file=file)])
+            raise i18n.error(AspRulesError, "no_token_in_file", [problem("one_token_a_line", file=file)], file=file)
     if env is not None:
         value = os.environ.get(env)
         if not value or not value.replace(",", " ").split():
-            raise AspRulesError(f"${env} holds no token", [Problem(f"set {env} to one or more tokens, separated by spaces or commas")])
+            raise i18n.error(AspRulesError, "no_token_in_env", [problem("set_tokens", env=env)], env=env)
         tokens |= set(value.replace(",", " ").split())
     return frozenset(tokens)
 
@@ -171,6 +220,7 @@ class ServiceConfig:
     log: str | None = None  # the JSONL decision log
     log_mask: tuple[str, ...] = ()
     log_fsync: bool = False
+    lang: str = DEFAULT_LANGUAGE  # the language of the service's own log lines (answers follow each request's)
 
     @property
     def auth(self) -> bool:
@@ -216,26 +266,26 @@ class Service:
         self.metrics.set("asprules_rules_loaded_timestamp_seconds", snapshot.loaded_at.timestamp())
 
     def _reloaded(self, source: RuleSource, result: ReloadResult) -> None:
+        lang = self.config.lang
         shown = ", ".join(f"{r['kind']} {r['id']}@{r['sha256'][:12]}" for r in source.current.rulesets())
         if result.ok:
             self.metrics.inc("asprules_reloads_total")
             self.metrics.set("asprules_rules_stale", 0)
             self._show(source.current)
-            log.info("reloaded the rules (%s): generation %d, serving %s", result.reason, source.current.generation, shown)
+            log.info("%s", i18n.text("serve.reloaded", lang, reason=result.reason, generation=source.current.generation, serving=shown))
         else:
             self.metrics.inc("asprules_reload_failures_total")
             self.metrics.set("asprules_rules_stale", 1)
-            problems = "; ".join(str(p) for p in result.error.problems[:20]) if result.error else ""
-            log.error(
-                "reload failed (%s): %s%s — still serving generation %d: %s",
-                result.reason, result.error.summary if result.error else "", f": {problems}" if problems else "",
-                source.current.generation, shown,
-            )
+            error = result.error
+            problems = "; ".join(i18n.problem_text(p, lang) for p in error.problems[:20]) if error else ""
+            summary = (i18n.summary_text(error, lang) if error else "") + (f": {problems}" if problems else "")
+            log.error("%s", i18n.text("serve.reload_failed", lang, reason=result.reason, error=summary, generation=source.current.generation, serving=shown))
         if result.reason == "SIGHUP" and self.config.auth:  # token rotation: SIGHUP rereads them too
             try:
                 self.tokens = load_tokens(self.config.token_file, self.config.token_env)
             except AspRulesError as exc:
-                log.error("kept the old bearer tokens: %s", exc)
+                shown = "; ".join([i18n.summary_text(exc, lang), *(i18n.problem_text(p, lang) for p in exc.problems)])
+                log.error("%s", i18n.text("serve.kept_tokens", lang, error=shown))
 
     def authorized(self, header: str | None) -> bool:
         """Whether an ``Authorization`` header carries a known bearer token (always, without tokens)."""
@@ -252,8 +302,9 @@ class Service:
 
     # -- deciding --------------------------------------------------------------------------
 
-    def decide(self, kind: Kind, body: bytes, query: Mapping[str, str]) -> Answer:
-        """Decide one fact (a JSON object) or a batch (a JSON array) with the current rules.
+    def decide(self, kind: Kind, body: bytes, query: Mapping[str, str], lang: str = DEFAULT_LANGUAGE) -> Answer:
+        """Decide one fact (a JSON object) or a batch (a JSON array) with the current rules;
+        the decisions' texts in ``lang`` (the request's ``lang=``, see :func:`language`).
 
         A batch is all or nothing: every fact is validated before any is decided, a bad one
         refuses the whole batch with every problem of every fact (paths start with its
@@ -264,18 +315,19 @@ class Service:
         options = self._options(kind, query, rules)
         evaluator = rules.decision(options["decision"]) if kind == "grade" else rules.authorization
         if evaluator is None:
-            raise RulesetError("no authorization ruleset loaded", [Problem(f"the service serves: {', '.join(r['id'] for r in snapshot.rulesets()) or 'none'}")])
+            served = ", ".join(r["id"] for r in snapshot.rulesets()) or "—"
+            raise i18n.error(RulesetError, "no_authorization_served", [problem("service_serves", ids=served)])
         data = parse_json(body)
         parse = fact_parser(evaluator)
         if isinstance(data, dict):
             fact = parse(data)
             decision = self._decide(kind, fact, rules, options)
             ids = [self.log.record(fact, decision)] if self.log else []
-            return Answer(dumps(decision_payload(fact, decision)), decision.ruleset, [decision], ids)
+            return Answer(dumps(decision_payload(fact, decision, lang)), decision.ruleset, [decision], ids)
         if not isinstance(data, list):
-            raise RequestError(400, "BadRequest", "expected a fact (a JSON object) or a batch (a JSON array)", [Problem(f"got a JSON {type(data).__name__}")])
+            raise refused(400, "BadRequest", "not_fact_or_batch", [problem("got_json_type", type=type(data).__name__)])
         if len(data) > self.config.max_batch:
-            raise RequestError(413, "PayloadTooLarge", f"a batch of {len(data)} facts", [Problem(f"at most {self.config.max_batch} facts a request")])
+            raise refused(413, "PayloadTooLarge", "batch_too_large", [problem("at_most_facts", limit=self.config.max_batch)], count=len(data))
         facts, problems = [], []
         for index, item in enumerate(data):
             try:
@@ -283,15 +335,17 @@ class Service:
             except FactError as exc:
                 problems += [replace(p, path=(index, *p.path)) for p in exc.problems]
         if problems:
-            raise FactError(f"invalid facts in the batch ({len({p.path[0] for p in problems})} of {len(data)})", problems)
+            raise i18n.error(FactError, "invalid_batch", problems, bad=len({p.path[0] for p in problems}), total=len(data))
         decisions = []
         for index, fact in enumerate(facts):
             try:
                 decisions.append(self._decide(kind, fact, rules, options))
             except EvaluationError as exc:
-                raise EvaluationError(f"fact [{index}]: {exc.summary}", [replace(p, path=(index, *p.path)) for p in exc.problems]) from None
+                inner = i18n.worded(lambda lang, exc=exc: i18n.summary_text(exc, lang))
+                placed = [replace(p, path=(index, *p.path)) for p in exc.problems]
+                raise i18n.error(EvaluationError, "fact_in_batch", placed, index=index, summary=inner) from None
         ids = [self.log.record(f, d) for f, d in zip(facts, decisions)] if self.log else []
-        body_out = dumps({"decisions": [decision_payload(f, d) for f, d in zip(facts, decisions)]})
+        body_out = dumps({"decisions": [decision_payload(f, d, lang) for f, d in zip(facts, decisions)]})
         return Answer(body_out, evaluator.ref, decisions, ids)
 
     def _options(self, kind: Kind, query: Mapping[str, str], rules: Rulebook) -> dict[str, Any]:
@@ -299,22 +353,23 @@ class Service:
 
         ``decision=`` names the grading decision (a grading ruleset's id; needed when
         several are loaded). ``at=`` is an authorization's evaluation time (ISO 8601 with an
-        offset; default: the operation's scheduled start). Any other parameter is refused,
-        so a typo cannot be silently ignored.
+        offset; default: the operation's scheduled start). ``lang=`` is the answer's
+        language (read by :func:`language`). Any other parameter is refused, so a typo
+        cannot be silently ignored.
         """
-        known = {"grade": {"decision"}, "authorize": {"at"}}[kind]
+        known = {"grade": {"decision", "lang"}, "authorize": {"at", "lang"}}[kind]
         unknown = sorted(set(query) - known)
         if unknown:
-            raise RequestError(400, "BadRequest", f"unknown query parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}",
-                               [Problem(f"{kind} takes: {', '.join(sorted(known))}", path=(name,)) for name in unknown])
+            takes = ", ".join(sorted(known))
+            raise refused(400, "BadRequest", "unknown_query", [problem("route_takes", (name,), kind=kind, names=takes) for name in unknown],
+                          names=", ".join(unknown), plural="s" if len(unknown) > 1 else "")
         if kind == "grade":
             decision = query.get("decision")
             if decision is None and len(rules.gradings) > 1:
-                raise RequestError(400, "BadRequest", f"several grading decisions are served: name one with decision=",
-                                   [Problem(f"one of {', '.join(rules.gradings)}", path=("decision",))])
+                raise refused(400, "BadRequest", "several_gradings_served", [problem("choose_one", ("decision",), choices=", ".join(rules.gradings))])
             if decision is not None and decision not in rules.gradings:
-                raise RequestError(404, "NotFound", f"unknown grading decision {decision!r}",
-                                   [Problem(f"served: {', '.join(rules.gradings) or 'none'}", path=("decision",))])
+                raise refused(404, "NotFound", "unknown_grading_decision",
+                              [problem("served_decisions", ("decision",), ids=", ".join(rules.gradings) or "—")], decision=decision)
             return {"decision": decision}
         return {"at": query["at"]} if "at" in query else {}
 

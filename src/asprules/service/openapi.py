@@ -59,7 +59,7 @@ _ERROR = {
     "required": ["error", "summary", "problems"],
     "properties": {
         "error": {"type": "string", "description": "FactError, EvaluationError, RulesetError, BadRequest, Unauthorized, NotFound, PayloadTooLarge, …"},
-        "summary": {"type": "string"},
+        "summary": {"type": "string", "description": "In the request's language (lang=, Accept-Language)"},
         "problems": {
             "type": "array",
             "items": {
@@ -69,7 +69,8 @@ _ERROR = {
                     "line": {"type": ["integer", "null"]},
                     "column": {"type": ["integer", "null"]},
                     "field": {"type": "string", "description": "Dotted path of the offending field; a batch's starts with [index]"},
-                    "message": {"type": "string"},
+                    "message": {"type": "string", "description": "In the request's language (lang=, Accept-Language)"},
+                    "code": {"type": ["string", "null"], "description": "The message's stable code, the same in every language"},
                 },
             },
         },
@@ -77,8 +78,22 @@ _ERROR = {
 }
 
 
+def language_parameters() -> list[dict[str, Any]]:
+    """``lang`` and ``Accept-Language``: the language of an answer's texts (every route takes them)."""
+    from ..i18n import DEFAULT_LANGUAGE, LANGUAGES
+
+    return [
+        {"name": "lang", "in": "query", "required": False, "schema": {"type": "string", "enum": list(LANGUAGES), "default": DEFAULT_LANGUAGE},
+         "description": "The language of the answer's texts: a decision's rendered reasons (each reason's text beside its code and params) "
+                        "and an error's summary and problem messages. It wins over Accept-Language; another value is a 400 BadRequest "
+                        "(problem field lang)."},
+        {"name": "Accept-Language", "in": "header", "required": False, "schema": {"type": "string"},
+         "description": f"Used when there is no lang=: the first of {', '.join(LANGUAGES)} it ranks (by q); none of them: English."},
+    ]
+
+
 def _errors(*codes: int) -> dict[str, Any]:
-    text = {400: "Not JSON, or a bad query parameter", 401: "No or an unknown bearer token", 404: "Not served by the loaded rules",
+    text = {400: "Not JSON, a bad query parameter, or an unsupported lang=", 401: "No or an unknown bearer token", 404: "Not served by the loaded rules",
             413: "Body or batch too large", 422: "A fact is invalid or the rules cannot decide it"}
     return {str(c): {"description": text[c], "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}} for c in codes}
 
@@ -122,7 +137,7 @@ def openapi_document(snapshot: Snapshot, config: ServiceConfig) -> dict[str, Any
             "post": {
                 "operationId": kind,
                 "summary": f"{'Grade' if kind == 'grade' else 'Authorize'} one {what} fact, or a batch of them, with {', '.join(ids)}",
-                "parameters": params,
+                "parameters": params + language_parameters(),
                 "security": security,
                 "requestBody": {
                     "required": True,
@@ -145,7 +160,8 @@ def openapi_document(snapshot: Snapshot, config: ServiceConfig) -> dict[str, Any
             }
         }
     paths["/v1/rulesets"] = {"get": {"operationId": "rulesets", "summary": "The rulesets served: ids, versions, sha256", "security": security,
-                                     "responses": {"200": _json({"type": "object"}, "The rulesets and fact schemas loaded"), **_errors(401)}}}
+                                     "parameters": language_parameters(),
+                                     "responses": {"200": _json({"type": "object"}, "The rulesets and fact schemas loaded"), **_errors(400, 401)}}}
     paths["/healthz"] = {"get": {"operationId": "healthz", "summary": "Liveness", "responses": {"200": _json({"type": "object"}, "Alive")}}}
     paths["/readyz"] = {"get": {"operationId": "readyz", "summary": "Readiness: the rules served, and whether the last reload failed",
                                 "responses": {"200": _json({"type": "object"}, "Serving (status ready or stale)")}}}

@@ -33,6 +33,7 @@ from typing import Literal
 from sqlglot import exp
 
 from ...errors import FactError, Problem
+from ...i18n import error, problem, said
 from ...facts.models import Customer, Incident, SensitivePeriod
 from .dialects import Dialect, alias, and_, call, case, not_, or_
 from .rules import column_name
@@ -193,7 +194,7 @@ def json_fields_layer() -> tuple[list[exp.Expression], list[exp.Expression]]:
 
 
 def _columns_error(problems: list[Problem]) -> FactError:
-    return FactError("the input's columns do not fit the incident schema", problems)
+    return error(FactError, "columns_do_not_fit", problems)
 
 
 _TYPE_FOR: dict[Kind, tuple[str, ...]] = {
@@ -231,7 +232,7 @@ def columns_source(types: dict[str, str], file: str | None = None, *, extra: Lit
             found = (exp.Dot(this=exp.column(record, quoted=True), expression=exp.to_identifier(leaf, quoted=True)), struct_fields[record][leaf])
         if found is None:
             if spec.required and not record:
-                problems.append(Problem(f"missing column {spec.path!r} ({_WHAT[spec.kind]}, required)", file=file, path=(spec.path,)))
+                problems.append(problem("missing_column", (spec.path,), file=file, name=repr(spec.path), what=said(f"columnar.what.{spec.kind}")))
             continue
         node, sql_type = found
         if sql_type == "text" and spec.kind != "periods":
@@ -242,18 +243,18 @@ def columns_source(types: dict[str, str], file: str | None = None, *, extra: Lit
             src.fields[spec.path] = (node, "text" if sql_type == "enum" else sql_type)  # type: ignore[assignment]
         else:
             want = " or ".join(_TYPE_FOR[spec.kind]) or "text"
-            hint = "; date-times need a UTC offset (a TIMESTAMP WITH TIME ZONE column, or text like 2026-11-18T14:05:00+08:00)" if sql_type == "naive" else ""
-            problems.append(Problem(f"column {spec.path!r} is {sql_type}, expected {want}{hint}", file=file, path=(spec.path,)))
+            hint = said("problem.naive_datetimes") if sql_type == "naive" else ""
+            problems.append(problem("column_type", (spec.path,), file=file, name=repr(spec.path), type=sql_type, want=want, hint=hint))
     for name in struct_fields:
         if name in RECORDS:
             src.record_columns[name] = exp.column(name, quoted=True)
             for leaf in struct_fields[name]:
                 if f"{name}.{leaf}" not in known and extra == "error":
-                    problems.append(Problem(f"unknown field {name}.{leaf!r} in struct column {name!r}", file=file, path=(name, leaf)))
+                    problems.append(problem("unknown_struct_field", (name, leaf), file=file, field=f"{name}.{leaf!r}", name=repr(name)))
     if extra == "error":
         for name in types:
             if name not in known and name not in RECORDS:
-                problems.append(Problem(f"unknown column {name!r}: not a field of the incident (--ignore-extra-columns, or extra_columns='ignore', leaves it out)", file=file, path=(name,)))
+                problems.append(problem("unknown_column", (name,), file=file, name=repr(name)))
     if problems:
         raise _columns_error(problems)
     return src

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Literal
@@ -21,6 +22,8 @@ from sqlglot import exp
 
 from ...engine.grading import GradingEvaluator
 from ...errors import BackendUnavailable, FactError, Problem
+from ...i18n import DEFAULT_LANGUAGE, error, problem, said
+from ...i18n import text as say
 from .columns import PROBLEM_SEPARATOR, TOP_LEVEL, ColumnChecker, Source, columns_source, json_fields_layer, json_source, problem_columns
 from .dialects import DUCKDB, alias, case, not_, select
 from .rules import OUTPUT, CompiledGrading, compile_grading
@@ -44,18 +47,19 @@ def duckdb_module():
 def format_of(path: str | Path, given: str | None = None) -> Format:
     if given:
         if given not in ("parquet", "csv", "jsonl"):
-            raise FactError(f"unknown format {given!r}", [Problem("formats: parquet, csv, jsonl")])
+            raise error(FactError, "unknown_table_format", [problem("table_formats")], format=given)
         return given  # type: ignore[return-value]
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        raise FactError(f"{path}: cannot tell the format", [Problem(f"name it .parquet, .csv or .jsonl (got {suffix or 'no suffix'!r})", file=str(path))])
+        got = repr(suffix) if suffix else said("problem.no_suffix")
+        raise error(FactError, "unknown_table_suffix", [problem("name_the_suffix", file=str(path), got=got)], file=str(path))
     return FORMATS[suffix]
 
 
 def _sniff(path: Path, fmt: Format) -> None:
     """The file is what its name says, before DuckDB reads a byte of it (no engine traceback)."""
     if not path.is_file():
-        raise FactError(f"{path}: not found", [Problem("no such file", file=str(path))])
+        raise error(FactError, "table_not_found", [problem("os_error.ENOENT", file=str(path))], file=str(path))
     with path.open("rb") as fh:
         head = fh.read(4096)
         if fmt == "parquet" and path.stat().st_size >= 8:
@@ -65,19 +69,19 @@ def _sniff(path: Path, fmt: Format) -> None:
             tail = b""
     if fmt == "parquet":
         if not (head[:4] == b"PAR1" and tail == b"PAR1"):
-            raise FactError(f"{path}: not a Parquet file", [Problem("a Parquet file starts and ends with PAR1; this one does not", file=str(path), line=1)])
+            raise error(FactError, "not_parquet", [problem("parquet_magic", file=str(path), line=1)], file=str(path))
         return
     if head[:4] == b"PAR1" or b"\x00" in head:
-        raise FactError(f"{path}: not a {fmt.upper()} file", [Problem("the file holds binary data (Parquet?)", file=str(path), line=1)])
+        raise error(FactError, "not_text_table", [problem("binary_data", file=str(path), line=1)], file=str(path), format=fmt.upper())
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not just a character cut at the 4 KiB boundary
-            raise FactError(f"{path}: not UTF-8 text", [Problem(str(exc), file=str(path), line=1)]) from None
+            raise error(FactError, "not_utf8_table", [problem("undecodable_byte", file=str(path), line=1, start=exc.start, reason=exc.reason)], file=str(path)) from None
     if fmt == "jsonl":
         first = head.lstrip()[:1]
         if first and first != b"{":
-            raise FactError(f"{path}: not JSON Lines", [Problem("the first record does not start with '{'", file=str(path), line=1)])
+            raise error(FactError, "not_json_lines", [problem("first_record_brace", file=str(path), line=1)], file=str(path))
 
 
 def _lit(text: str) -> str:
@@ -140,6 +144,16 @@ def _normal(ty) -> str:
     return str(ty)
 
 
+def _width(shown: str) -> int:
+    """Columns a text takes on a terminal: a wide (CJK) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in shown)
+
+
+def _pad(shown: str, width: int, right: bool = False) -> str:
+    space = " " * max(0, width - _width(shown))
+    return space + shown if right else shown + space
+
+
 @dataclass
 class Summary:
     """What a re-grade did: rows read, graded, invalid, and the count of each level."""
@@ -154,16 +168,18 @@ class Summary:
     output: str | None = None
     errors: str | None = None
 
-    def table(self) -> str:
-        """The summary table of levels, for people."""
-        width = max([len(k) for k in self.levels] + [7])
-        lines = [f"{'level':<{width}}  {'tickets':>12}  {'share':>7}"]
+    def table(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The summary table of levels, for people, in ``lang`` (level ids as the ruleset gives them)."""
+        head = {k: say(f"regrade.{k}", lang) for k in ("level", "tickets", "share", "graded", "invalid")}
+        width = max([_width(k) for k in self.levels] + [_width(head[k]) for k in ("level", "graded", "invalid")] + [7])
+        lines = [f"{_pad(head['level'], width)}  {_pad(head['tickets'], 12, right=True)}  {_pad(head['share'], 7, right=True)}"]
         for level, count in self.levels.items():
             share = count / self.graded if self.graded else 0.0
-            lines.append(f"{level:<{width}}  {count:>12,}  {share:>7.2%}")
-        lines.append(f"{'graded':<{width}}  {self.graded:>12,}")
-        lines.append(f"{'invalid':<{width}}  {self.invalid:>12,}" + (f"  (see {self.errors})" if self.invalid and self.errors else ""))
-        lines.append(f"ruleset {self.ruleset} sha256 {self.sha256[:12]}… in {self.seconds:.1f} s")
+            lines.append(f"{_pad(level, width)}  {count:>12,}  {share:>7.2%}")
+        lines.append(f"{_pad(head['graded'], width)}  {self.graded:>12,}")
+        see = say("regrade.see_errors", lang, file=self.errors) if self.invalid and self.errors else ""
+        lines.append(f"{_pad(head['invalid'], width)}  {self.invalid:>12,}{see}")
+        lines.append(say("regrade.ruleset", lang, ruleset=self.ruleset, sha256=f"{self.sha256[:12]}…", seconds=f"{self.seconds:.1f}"))
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
@@ -253,10 +269,7 @@ class DuckGrader:
                 raise _failure(exc, file) from exc
             unknown = [k for k in keys if k not in TOP_LEVEL]
             if unknown and self.extra_columns == "error":
-                raise FactError(
-                    f"{file}: keys the incident does not have",
-                    [Problem(f"unknown field {k!r} (--ignore-extra-columns, or extra_columns='ignore', leaves it out)", file=file, path=(k,)) for k in unknown],
-                )
+                raise error(FactError, "unknown_keys", [problem("unknown_key", (k,), file=file, key=repr(k)) for k in unknown], file=file)
             return json_source()
         try:
             rel = self.con.sql(f"SELECT * FROM ({raw_sql}) LIMIT 0")
@@ -323,7 +336,7 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _engine_error(exc: BaseException, file: str | None) -> FactError:
-    return FactError(f"{file or 'input'}: cannot be read", [Problem(_one_line(exc), file=file)])
+    return error(FactError, "table_unreadable", [problem("engine_said", file=file, message=_one_line(exc))], file=file or "—")
 
 
 class GeneratedSQLError(RuntimeError):
@@ -439,7 +452,7 @@ def to_arrow(data: Any) -> Any:
         return pa.Table.from_pandas(data, preserve_index=False)
     if hasattr(data, "__arrow_c_stream__"):
         return pa.RecordBatchReader.from_stream(data)
-    raise FactError("cannot read this table", [Problem(f"expected an Arrow table, a pandas or polars DataFrame; got {type(data).__name__}")])
+    raise error(FactError, "not_a_table", [problem("table_kinds", got=type(data).__name__)])
 
 
 def _split_table(table):

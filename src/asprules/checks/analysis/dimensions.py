@@ -18,6 +18,7 @@ import annotated_types
 from pydantic import BaseModel
 
 from ...facts.fields import unwrap
+from ...i18n import DEFAULT_LANGUAGE, in_lang, text
 
 Key = tuple[float, int]  # (x, 0): x starts the upper piece; (x, 1): x ends the lower piece
 MINUTES_PER_DAY = 1440
@@ -79,15 +80,15 @@ class Dim:
         (x1, s1), (x2, s2) = self.bounds[piece], self.bounds[piece + 1]
         return (value > x1 or (s1 == 0 and value == x1)) and (value < x2 or (s2 == 1 and value == x2))
 
-    def describe(self, lo: int, hi: int) -> str | None:
-        """Pieces ``[lo, hi)`` in words; ``None`` when they are the whole domain."""
+    def describe(self, lo: int, hi: int, lang: str = DEFAULT_LANGUAGE) -> str | None:
+        """Pieces ``[lo, hi)`` in words in ``lang`` (a label made with ``said`` is rendered in it); ``None`` when they are the whole domain."""
         if lo == 0 and hi == self.size:
             return None
-        name = self.label or self.name
+        name = in_lang(self.label, lang) if self.label else self.name
         if self.kind == "choice":
             vals = self.values[lo:hi]
             shown = [_show(v) for v in vals]
-            return f"{name} = {shown[0]}" if len(shown) == 1 else f"{name} in {{{', '.join(shown)}}}"
+            return f"{name} = {shown[0]}" if len(shown) == 1 else text("words.in", lang, name=name, values=f"{{{', '.join(shown)}}}")
         (x1, s1), (x2, s2) = self.bounds[lo], self.bounds[hi]
         if self.name.endswith(":time_of_day"):
             fmt = lambda m: f"{int(m) // 60:02d}:{int(m) % 60:02d}"  # noqa: E731

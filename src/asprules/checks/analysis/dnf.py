@@ -27,6 +27,7 @@ import math
 from typing import Any, NamedTuple
 
 from ... import clock
+from ...i18n import DEFAULT_LANGUAGE, said
 from ...facts.fields import FieldType
 from ...format.document import (
     AllOf,
@@ -213,7 +214,7 @@ class Space:
             ftype = self.fields.get(spec.field) if spec.field else None
             if spec.field is None or ftype is None or ftype.optional:
                 return self.opaque(cond, "a span meeting a sensitive period")
-            dim = self.choice_dim(f"{spec.field}:sensitive", (False, True) if self.has_calendar else (False,), label=f"{spec.field} in a sensitive period")
+            dim = self.choice_dim(f"{spec.field}:sensitive", (False, True) if self.has_calendar else (False,), label=said("words.in_sensitive_period", what=spec.field))
             return [{dim.name: frozenset([True])}] if self.has_calendar else []
         if isinstance(cond, InWindow):
             return self.opaque(cond, "a span inside a daily window")
@@ -229,7 +230,7 @@ class Space:
         name = f"{fieldname}:time_of_day"
         dim = self.dims.get(name)
         if dim is None:
-            dim = self.dims[name] = Dim(name, "number", lo=0, hi=MINUTES_PER_DAY - 1, integer=True, label=f"{fieldname} local time")
+            dim = self.dims[name] = Dim(name, "number", lo=0, hi=MINUTES_PER_DAY - 1, integer=True, label=said("words.local_time", field=fieldname))
         return dim
 
     def negate(self, dnf: DNF) -> DNF:
@@ -288,7 +289,7 @@ class Space:
         if ftype.kind == "list" and op == "contains_any" and not ftype.optional:
             out: DNF = []
             for member in v:
-                dim = self.choice_dim(f"{name}∋{member}", (False, True), label=f"{name} contains {member}")
+                dim = self.choice_dim(f"{name}∋{member}", (False, True), label=said("words.contains", name=name, member=member))
                 out.append({dim.name: frozenset([True])})
             return out
         return self.opaque(cond, f"{ftype.kind} field {name!r} with {op}")
@@ -336,9 +337,9 @@ class Space:
         self.position = {d.name: i for i, d in enumerate(order)}
         return order
 
-    def describe(self, box) -> str:
-        """A box in words, leaving out dimensions it does not restrict ("" for everything)."""
-        parts = [d.describe(lo, hi) for d, (lo, hi) in zip(self.order, box)]
+    def describe(self, box, lang: str = DEFAULT_LANGUAGE) -> str:
+        """A box in words in ``lang``, leaving out dimensions it does not restrict ("" for everything)."""
+        parts = [d.describe(lo, hi, lang) for d, (lo, hi) in zip(self.order, box)]
         return ", ".join(p for p in parts if p)
 
     def full_box(self) -> tuple[tuple[int, int], ...]:

@@ -38,7 +38,7 @@ from .dimensions import number_bounds
 from .dnf import DNF, Space
 from .regions import Leaf, Pruning, build_tree, collapse, leaves, mark, meet, merge_boxes, query, uncovered
 from .findings import Finding, finding
-from ...i18n import Said, said
+from ...i18n import Said, said, text, worded
 from .witness import WitnessBuilder, lowest_point
 
 
@@ -82,6 +82,13 @@ class Outcome(NamedTuple):
     base: int
     final: int
     adjustments: tuple[tuple[bool, bool], ...]  # per adjustment: (fired, changed the level)
+
+
+NO_TABLE = "(no table)"  # the level of a region no table applies to
+
+
+def _piece_words(dim, piece: int) -> Said:
+    return worded(lambda lang: dim.describe(piece, piece + 1, lang) or "")
 
 
 class GradingModel:
@@ -195,7 +202,7 @@ class GradingModel:
     def decided_by(self, o: Outcome) -> str:
         """The row (or default) and the adjustments that made the level, as text."""
         if o.table < 0:
-            return "no table"
+            return said("words.no_table_decided")
         hits = o.tables[o.table]
         t = self.ev.tables[o.table]
         if t.first_match:
@@ -292,14 +299,15 @@ class GradingModel:
         return fact if actual is not None and check(self.outcome(actual)) else None
 
     def region(self, box) -> str:
-        return self.space.describe(box) or "every incident"
+        """A box in words, in every language (a value a finding's message or a diff's band takes)."""
+        return worded(lambda lang: self.space.describe(box, lang) or text("words.every_incident", lang))
 
     def place(self, path) -> dict[str, Any]:
         pos = self.source.locate(path)
         return {"file": self.source.file, "line": pos[0] if pos else None, "column": pos[1] if pos else None}
 
     def level(self, rank: int) -> str:
-        return self.ev.levels[rank].id if rank < len(self.ev.levels) else "(no table)"
+        return self.ev.levels[rank].id if rank < len(self.ev.levels) else NO_TABLE
 
 
 def _base_rank(table, hits: tuple[int, ...]) -> int:
@@ -556,7 +564,7 @@ def _monotonicity(model: GradingModel) -> list[Finding]:
                     finding(
                         "non-monotone", "error",
                         said(
-                            "finding.non_monotone", measure=dim.label, below=dim.describe(face - 1, face), above=dim.describe(face, face + 1),
+                            "finding.non_monotone", measure=dim.label, below=_piece_words(dim, face - 1), above=_piece_words(dim, face),
                             low=lvl_low, high=lvl_high, a=key[0], b=key[1],
                         ),
                         rule=key[1], region=model.region(a.box), witness=(low, high),
