@@ -129,3 +129,22 @@ def test_bundled_rulesets_ship_with_the_package_and_match_the_repository():
     assert names == sorted(p.name for p in RULESETS.glob("*.yaml"))
     for name in names:
         assert (bundled / name).read_bytes() == (RULESETS / name).read_bytes()
+
+
+def test_grade_reads_no_authorization_ruleset_and_authorize_no_grading_one(tmp_path, capsys):
+    # A rulebook for one decision leaves the other kind unread past its `kind`: a broken
+    # authorization file does not stop grading, and is reported by `authorize`.
+    for name in ("grading.yaml", "calendar-cn.yaml", "authorization.yaml"):
+        write(tmp_path, name, (RULESETS / name).read_text(encoding="utf-8"))
+    write(tmp_path, "zz-broken.yaml", "asprules: 1\nkind: authorization\nid: broken\n")
+    code, out = run_json(capsys, "grade", str(REPO / "examples/incidents/l1-breach-with-loss.yaml"), "--rules", str(tmp_path), "--format", "json")
+    assert (code, out["level"]) == (0, "L1")
+    operation = str(REPO / "examples/operations/authorized-core-cutover.yaml")
+    assert main(["authorize", operation, "--rules", str(tmp_path)]) == 2
+    assert "zz-broken.yaml:1:1: roles: Field required" in capsys.readouterr().err
+    rules = asprules.load_rulesets(tmp_path, deciding="grading")
+    assert rules.authorization is None and [p.rsplit("/", 1)[-1] for p in rules.files] == [
+        "authorization.yaml", "calendar-cn.yaml", "grading.yaml", "zz-broken.yaml"
+    ]
+    rules = asprules.load_rulesets(RULESETS / "authorization.yaml", RULESETS / "calendar-cn.yaml", deciding="authorization")
+    assert not rules.gradings and rules.authorization is not None

@@ -97,6 +97,14 @@ def test_unknown_kind(tmp_path):
     assert "kind must be one of" in p.message and p.line == 1
 
 
+def test_a_key_named_like_the_kind_is_reported_at_itself(tmp_path):
+    # a document is validated by its kind's model: no union tag in pydantic's location
+    # to be mistaken for the author's key `grading` (it was reported as `grading.grading`)
+    text = "asprules: 1\nkind: grading\nid: x\ngrading: {grading: 1}\nlevels: [{id: L1, name: a}]\ntables: []\n"
+    found = {(p.field, p.line) for p in load_error(tmp_path, text).problems}
+    assert found == {("grading", 4), ("tables", 6)}
+
+
 def test_unknown_key_is_named_with_its_line(tmp_path):
     text = grading_text(row("r", "L1", "{field: outage_minutes, ge: 1}")) + "colour: blue\n"
     p = only(load_error(tmp_path, text))

@@ -56,15 +56,29 @@ def rule_files(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def load_documents(paths: Iterable[str | Path]) -> list[LoadedDocument]:
-    """Parse and validate every file; raise all problems at once."""
+# The kinds a rulebook for one decision leaves unread past their ``kind``: grading needs
+# no authorization ruleset, authorizing no grading one (nor do their checks look across).
+# Their files are parsed, so the kind is known, but never validated nor compiled: neither
+# their models' validators (pydantic builds each on first use) nor their evaluators are built.
+UNREAD_FOR = {"grading": ("authorization",), "authorization": ("grading",)}
+
+
+def load_documents(paths: Iterable[str | Path], unread: Iterable[str] = (), read: list[str] | None = None) -> list[LoadedDocument]:
+    """Parse and validate every file, except those of the ``unread`` kinds; raise all
+    problems at once. ``read``, when given, receives every file's name in load order."""
     problems: list[Problem] = []
     sources: list[SourceDocument] = []
+    skipped = frozenset(unread)
     for path in rule_files(paths):
         try:
-            sources.append(parse_file(path))
+            source = parse_file(path)
         except RulesetError as exc:
             problems += exc.problems
+            continue
+        if read is not None:
+            read.append(source.file)
+        if not (skipped and isinstance(source.data, dict) and source.data.get("kind") in skipped):
+            sources.append(source)
     return _checked(sources, problems)
 
 
@@ -236,10 +250,16 @@ def _check_across(loaded: list[LoadedDocument]) -> list[Problem]:
     return problems
 
 
-def load_rulesets(*paths: str | Path) -> Rulebook:
-    """Load, validate and compile rule files or directories (default: the bundled ones)."""
+def load_rulesets(*paths: str | Path, deciding: str | None = None) -> Rulebook:
+    """Load, validate and compile rule files or directories (default: the bundled ones).
+
+    ``deciding="grading"`` (or ``"authorization"``): a rulebook for that decision only;
+    files of the other ruleset kind are not read past their kind (:data:`UNREAD_FOR`),
+    so their problems are not reported here, and the rulebook's files still name them."""
+    read: list[str] = []
     with paused_gc():
-        return _compiled(load_documents(paths or (bundled_rulesets(),)))
+        loaded = load_documents(paths or (bundled_rulesets(),), UNREAD_FOR.get(deciding or "", ()), read)
+        return _compiled(loaded, tuple(read) if deciding else None)
 
 
 def load_ruleset_texts(*texts: str) -> Rulebook:
@@ -255,7 +275,7 @@ def load_ruleset_texts(*texts: str) -> Rulebook:
         return _compiled(_checked(sources, problems))
 
 
-def _compiled(loaded: list[LoadedDocument]) -> Rulebook:
+def _compiled(loaded: list[LoadedDocument], files: tuple[str, ...] | None = None) -> Rulebook:
     calendars = {d.model.id: d for d in loaded if isinstance(d.model, CalendarDocument)}
     registries = [d for d in loaded if isinstance(d.model, CustomerRegistry)]
     registry = build_registry([d.model for d in registries])  # type: ignore[misc]
@@ -287,7 +307,7 @@ def _compiled(loaded: list[LoadedDocument]) -> Rulebook:
                 authorization = AuthorizationEvaluator(d.model, ctx, ref)
     gradings = {m.id: built[m.id] for m in grading_models}  # load order
     declared = tuple(d.schema for d in loaded if isinstance(d.model, FactsDocument) and d.schema is not None)
-    return Rulebook(gradings=gradings, authorization=authorization, documents=tuple(loaded), fact_schemas=declared)
+    return Rulebook(gradings=gradings, authorization=authorization, documents=tuple(loaded), fact_schemas=declared, read=files)
 
 
 def _where(source: SourceDocument):

@@ -7,15 +7,19 @@ turns into annotations on the pull request; ``junit`` is the XML most CI servers
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from ..i18n import DEFAULT_LANGUAGE, in_lang, text
-from .analysis.findings import SEVERITIES, Finding
+
+if TYPE_CHECKING:  # the findings are imported by what makes them: `grade` and --help need neither
+    from .analysis.findings import Finding
 
 FORMATS = ("text", "json", "junit", "github")
 
 
 def summary(findings: Sequence[Finding]) -> dict[str, int]:
+    from .analysis.findings import SEVERITIES
+
     return {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
 
 

@@ -140,12 +140,13 @@ def project_rules() -> tuple[str, ...]:
     return found.rules if found is not None else ()
 
 
-def rules_of(args) -> Rulebook:
+def rules_of(args, deciding: str | None = None) -> Rulebook:
     """The rulebook named by ``--rules`` (repeatable), else the project's (``asprules.toml``),
-    else the bundled rulesets."""
+    else the bundled rulesets; ``deciding``: for that decision only (``grade`` reads no
+    authorization ruleset)."""
     from ..loader import load_rulesets
 
-    return load_rulesets(*(args.rules or project_rules()))
+    return load_rulesets(*(args.rules or project_rules()), deciding=deciding)
 
 
 def add_language(p: argparse.ArgumentParser) -> None:

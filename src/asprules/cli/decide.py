@@ -58,7 +58,7 @@ def _decide(args, which: str) -> int:
     from ..decide import fact_parser
     from ..facts.models import read_fact_documents
 
-    rules = rules_of(args)
+    rules = rules_of(args, which)
     if which == "grading":  # one decision, or every one with --all; RulesetError before any input is read
         idents = list(rules.decisions) if args.all_decisions else [args.decision]
         parsers = {ident: fact_parser(rules.decision(ident)) for ident in idents}

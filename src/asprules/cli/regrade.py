@@ -34,7 +34,7 @@ def _progress(stream, lang: str):
 def cmd_regrade(args) -> int:
     from ..backends import columnar
 
-    rules = rules_of(args)
+    rules = rules_of(args, "grading")
     progress = _progress(sys.stderr, args.lang)
     summary = columnar.regrade_file(
         args.input,

@@ -9,7 +9,9 @@ its ``params`` beside its ``text`` in the chosen language, so a UI can translate
 ``explain(lang="en"|"zh")`` is for people, in the language they read (see :mod:`asprules.i18n`).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` in this module: pydantic evaluates a model's
+# string annotations when the class is made, compiling each one (189 in the ruleset
+# format's models alone), on every start. Names defined further down are quoted.
 
 from datetime import datetime
 from typing import Any, Callable, Literal
@@ -164,7 +166,7 @@ class GradeDecision(BaseModel):
     ruleset: RulesetRef
     score: int | float | None = None  # the deciding table's total under collect sum or count
     outputs: dict[str, Any] | None = None  # declared outputs → values; None: the ruleset declares none
-    inputs: tuple[GradeDecision, ...] = ()
+    inputs: tuple["GradeDecision", ...] = ()
     obligations: tuple[Obligation, ...] = ()
     why_not: tuple[WhyNot, ...] | None = None  # asked for with grade(..., why_not=True)
 

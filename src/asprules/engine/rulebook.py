@@ -42,6 +42,7 @@ class Rulebook:
     authorization: AuthorizationEvaluator | None
     documents: tuple[LoadedDocument, ...]
     fact_schemas: tuple[FactSchema, ...] = ()  # the fact schemas declared in the loaded files
+    read: tuple[str, ...] | None = None  # every file read, when some were left unread (a rulebook for one decision)
 
     def fact_schema(self, ident: str) -> FactSchema | None:
         """A fact schema by id: declared in the loaded files, or bundled and decided on."""
@@ -57,7 +58,7 @@ class Rulebook:
     @property
     def files(self) -> tuple[str, ...]:
         """The rule files this rulebook was loaded from, in load order."""
-        return tuple(d.source.file for d in self.documents)
+        return self.read if self.read is not None else tuple(d.source.file for d in self.documents)
 
     @property
     def decisions(self) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import types
 import typing
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -87,8 +88,22 @@ def catalog(model: type[BaseModel], prefix: str = "") -> dict[str, FieldType]:
     return out
 
 
+# Each model's catalog, worked out once: the bundled schemas' catalogs are their hand-written
+# classes', which INCIDENT_FIELDS and OPERATION_FIELDS below have already read (reading
+# type hints evaluates every annotation again). Weak: declared models go with their rulebook.
+_CATALOGS: weakref.WeakKeyDictionary[type[BaseModel], dict[str, FieldType]] = weakref.WeakKeyDictionary()
+
+
 def parent_optional(model: type[BaseModel]) -> dict[str, FieldType]:
-    """Fields under an optional record (``customer.id``) are themselves optional."""
+    """The catalog of ``model`` (a copy, the caller's to change), where fields under an
+    optional record (``customer.id``) are themselves optional."""
+    known = _CATALOGS.get(model)
+    if known is None:
+        known = _CATALOGS[model] = _parent_optional(model)
+    return dict(known)
+
+
+def _parent_optional(model: type[BaseModel]) -> dict[str, FieldType]:
     out = catalog(model)
     hints = typing.get_type_hints(model, include_extras=True)
     for name in model.model_fields:

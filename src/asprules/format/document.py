@@ -15,7 +15,9 @@ A condition is one of a few mapping shapes, told apart by their keys::
     {has_approval: {step: emergency, roles: [service_manager]}}
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` in this module: pydantic evaluates a model's
+# string annotations when the class is made, compiling each one (189 in the ruleset
+# format's models alone), on every start. Names defined further down are quoted.
 
 import re
 from functools import cached_property
@@ -131,7 +133,7 @@ class Compare(BaseModel):
         op = self.operator
         return getattr(self, "in_" if op == "in" else op)
 
-    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Compare:
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> "Compare":
         copy = super().model_copy(update=update, deep=deep)
         copy.__dict__.pop("operator", None)  # the cached operator is the original's
         return copy
@@ -139,17 +141,17 @@ class Compare(BaseModel):
 
 class AllOf(BaseModel):
     model_config = _DOC
-    all: Annotated[list[Condition], Field(min_length=1)]
+    all: Annotated[list["Condition"], Field(min_length=1)]
 
 
 class AnyOf(BaseModel):
     model_config = _DOC
-    any: Annotated[list[Condition], Field(min_length=1)]
+    any: Annotated[list["Condition"], Field(min_length=1)]
 
 
 class NotOf(BaseModel):
     model_config = _DOC
-    not_: Condition = Field(alias="not")
+    not_: "Condition" = Field(alias="not")
 
 
 class LocalTimeSpec(BaseModel):
@@ -186,7 +188,7 @@ class InPeriodSpec(BaseModel):
     end: str | None = None
 
     @model_validator(mode="after")
-    def _instant_or_span(self) -> InPeriodSpec:
+    def _instant_or_span(self) -> "InPeriodSpec":
         if (self.field is None) == (self.start is None and self.end is None) or (self.start is None) != (self.end is None):
             raise LocalValueError("instant_or_span")
         return self
@@ -277,7 +279,7 @@ class Provenanced(_Textual):
     basis: str | None = Field(default=None, description="Which public practice an assumed figure follows")
 
     @model_validator(mode="after")
-    def _basis_for_assumed(self) -> Provenanced:
+    def _basis_for_assumed(self) -> "Provenanced":
         if self.provenance == "assumed" and not (self.basis and self.basis.strip()):
             raise LocalValueError("assumed_needs_basis")
         return self
@@ -331,7 +333,7 @@ class LevelObligation(Provenanced):
     role: Identifier | None = Field(default=None, description="Who must do it")
 
     @model_validator(mode="after")
-    def _one_deadline(self) -> LevelObligation:
+    def _one_deadline(self) -> "LevelObligation":
         if self.within is not None and self.by is not None:
             raise LocalValueError("within_or_by")
         return self
@@ -371,7 +373,7 @@ class DerivedValue(BaseModel):
     max: list[str | int | float] | None = None
 
     @model_validator(mode="after")
-    def _one_operation(self) -> DerivedValue:
+    def _one_operation(self) -> "DerivedValue":
         given = [k for k in ("add", "sub", "mul", "div", "min", "max") if getattr(self, k) is not None]
         if len(given) != 1:
             raise LocalValueError("derived_one_operation")
@@ -468,7 +470,7 @@ class Adjustment(Rule):
     applies_to: list[Identifier] | None = Field(default=None, description="Levels it adjusts; default: major levels")
 
     @model_validator(mode="after")
-    def _direction(self) -> Adjustment:
+    def _direction(self) -> "Adjustment":
         if (self.raise_ is None) == (self.lower is None):
             raise LocalValueError("raise_or_lower")
         return self
@@ -588,7 +590,7 @@ class Step(Rule):
     qualification: Qualification | None = None
 
     @model_validator(mode="after")
-    def _requires_something(self) -> Step:
+    def _requires_something(self) -> "Step":
         if self.approval is None and self.notification is None and self.qualification is None:
             raise LocalValueError("empty_step")
         return self
@@ -718,16 +720,24 @@ class CustomerRegistry(Header, Provenanced):
     customers: Annotated[list[RegisteredCustomer], Field(min_length=1)]
 
 
+# The document models by their ``kind``. The validator validates a document with its
+# kind's model alone (:func:`asprules.format.validate.parse_document`), so that a run
+# reading grading and calendar files never builds the other kinds' validators;
+# ``Document``, their union, is what the JSON Schema of a ruleset file describes.
+KINDS: dict[str, type[BaseModel]] = {
+    "grading": GradingDocument,
+    "authorization": AuthorizationDocument,
+    "calendar": CalendarDocument,
+    "customers": CustomerRegistry,
+}
+# A document of none of these kinds (``facts`` is read by :mod:`asprules.facts.schema`).
+KIND_ERROR = ("document_kind", "kind must be one of grading, authorization, calendar, customers, facts")
+
 Document = Annotated[
-    Union[
-        Annotated[GradingDocument, Tag("grading")],
-        Annotated[AuthorizationDocument, Tag("authorization")],
-        Annotated[CalendarDocument, Tag("calendar")],
-        Annotated[CustomerRegistry, Tag("customers")],
-    ],
+    Union[tuple(Annotated[model, Tag(kind)] for kind, model in KINDS.items())],  # type: ignore[misc]
     Discriminator(
         lambda v: v.get("kind") if isinstance(v, dict) else getattr(v, "kind", None),
-        custom_error_type="document_kind",
-        custom_error_message="kind must be one of grading, authorization, calendar, customers, facts",
+        custom_error_type=KIND_ERROR[0],
+        custom_error_message=KIND_ERROR[1],
     ),
 ]

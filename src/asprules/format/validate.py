@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
 
 from .. import clock
 from ..errors import Problem
@@ -31,18 +32,17 @@ from .document import (
     Period,
     Condition,
     DerivedValue,
-    Document,
     GradingDocument,
     HasApproval,
     InSensitivePeriod,
     InWindow,
+    KIND_ERROR,
+    KINDS,
     LocalTime,
     NotOf,
     Table,
     UnrecoveredEscalation,
 )
-
-_DOCUMENT = TypeAdapter(Document)
 
 Path = SourcePath
 
@@ -77,8 +77,14 @@ def parse_document(source: SourceDocument) -> tuple[Any, list[Problem]]:
     """Type-check the document's shape. Returns the model, or ``None`` and the problems."""
     if not isinstance(source.data, dict):
         return None, [source.problem((), said("problem.not_a_ruleset_mapping"))]
+    kind = source.data.get("kind")
+    model = KINDS.get(kind) if isinstance(kind, str) else None
     try:
-        return _DOCUMENT.validate_python(source.data), []
+        if model is None:  # the error the union of the kinds gives (its discriminator's)
+            raise ValidationError.from_exception_data(
+                "Document", [{"type": PydanticCustomError(*KIND_ERROR), "loc": (), "input": source.data}]
+            )
+        return model.model_validate(source.data), []
     except ValidationError as exc:
         return None, problems_from_validation(exc, source)
 

@@ -549,7 +549,7 @@ def _monotonicity(model: GradingModel) -> list[Finding]:
                 continue
             above = a.box[:d] + ((face, face + 1),) + a.box[d + 1 :]
             final = a.outcome.final
-            for b in query(tree, above, skip=lambda node, final=final: _finals(node)[1] <= final):
+            for b in query(tree, above, skip=lambda node, final=final: node.mark[1] <= final):  # the least severe final below
                 key = (_why(model, a), _why(model, b))
                 if tries.get(key, 0) >= MAX_TRIES:
                     continue
@@ -577,14 +577,11 @@ def _monotonicity(model: GradingModel) -> list[Finding]:
 
 
 def _leaf_finals(leaf: Leaf) -> tuple[float, float]:
+    """(most severe, least severe) final rank of a region, a leaf's ``mark``; joined over a
+    subtree, its node's. No-table leaves never count."""
     if leaf.outcome.table < 0:
         return math.inf, -1
     return leaf.outcome.final, leaf.outcome.final
-
-
-def _finals(node) -> tuple[float, float]:
-    """(most severe, least severe) final rank below ``node``; no-table leaves never count."""
-    return _leaf_finals(node) if isinstance(node, Leaf) else node.mark
 
 
 def _around(box, boxes):

@@ -7,7 +7,7 @@ ranges ``(lo, hi)``, one per dimension in :attr:`.dnf.Space.order`.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import math
 from typing import Any, Callable, Iterable, NamedTuple
 
@@ -21,6 +21,7 @@ class Leaf:
     box: Box
     rules: frozenset[int]
     outcome: Any = None
+    mark: Any = field(default=None, compare=False)  # its own summary, as a node's (``mark``)
 
 
 @dataclass
@@ -256,17 +257,19 @@ def collapse(node: Node | Leaf, box: Box, key: Callable[[Any], Any] = lambda out
 
 
 def mark(tree: Node | Leaf, summary: Callable[[Leaf], Any], join: Callable[[list[Any]], Any]) -> None:
-    """Set every node's ``mark`` to ``join`` of its children's, leaves giving ``summary``."""
+    """Set every leaf's ``mark`` to its ``summary`` and every node's to ``join`` of its
+    children's: a pruned query reads one attribute of whatever it meets."""
     stack: list[tuple[Node | Leaf, bool]] = [(tree, False)]
     while stack:
         n, ready = stack.pop()
         if isinstance(n, Leaf):
+            n.mark = summary(n)
             continue
         if not ready:
             stack.append((n, True))
             stack.extend((c, False) for c in n.children)
             continue
-        n.mark = join([c.mark if isinstance(c, Node) else summary(c) for c in n.children])
+        n.mark = join([c.mark for c in n.children])
 
 
 def leaves(tree: Node | Leaf) -> Iterable[Leaf]:
@@ -291,7 +294,7 @@ def query(tree: Node | Leaf, box: Box, skip: Callable[[Any], bool] | None = None
             continue
         lo, hi = box[node.dim]
         b = node.bounds
-        for k in range(max(0, bisect_right(b, lo) - 1), min(len(node.children), bisect_left(b, hi))):
-            stack.append(node.children[k])
+        first = bisect_right(b, lo) - 1
+        stack.extend(node.children[first if first > 0 else 0 : bisect_left(b, hi)])  # a slice stops at the end
 
 
