@@ -192,6 +192,13 @@ def test_a_feature_without_sql_form_is_refused_at_compile_time_naming_the_rule()
 
 BAD_ROWS = [
     ({"affected_users": 5.0}, "affected_users: expected an integer"),
+    ({"affected_users": 1e3}, "affected_users: expected an integer"),
+    ({"affected_users": 9223372036854775808}, "affected_users: must be between 0 and 1e+12"),  # past 64 bits: not a silent NULL
+    ({"affected_users_pct": "12"}, "affected_users_pct: expected a number"),
+    ({"id": 12}, "id: expected text"),
+    ({"data_loss": None}, "data_loss: field required"),
+    ({"customer": []}, "customer: expected an object"),
+    ({"customer": {"id": None}}, "customer.id: field required"),
     ({"core_service": "false"}, "core_service: expected true or false"),
     ({"environment": "prod"}, "environment: prod is not one of production, office"),
     ({"affected_users_pct": 120}, "affected_users_pct: must be between 0 and 100"),
@@ -234,6 +241,35 @@ def test_a_row_the_typed_model_refuses_goes_to_the_errors_with_its_row_number_an
     (error,) = [json.loads(line) for line in (tmp_path / "out.errors.jsonl").read_text().splitlines()]
     assert error["row"] == 2 and any(problem in p for p in error["problems"]), error
     assert pq.read_table(tmp_path / "out.parquet").column("id").to_pylist() == ["ok-1", "ok-2"]
+
+
+def test_json_strings_with_escapes_are_read_as_the_model_reads_them(tmp_path):
+    """Strings are typed from their JSON text; escaped ones are unescaped, not cut."""
+    ids = ['INC-\u00e9"quoted"', "back\\slash", "tab\there", "plain"]
+    source = write_jsonl(tmp_path / "in.jsonl", [incident(id=i, customer={"id": i, "timezone": "Asia/Shanghai"}) for i in ids])
+    summary = columnar.regrade_file(source, tmp_path / "out.parquet", asprules.load_rulesets(RULESETS))
+    assert summary.graded == len(ids)
+    assert pq.read_table(tmp_path / "out.parquet").column("id").to_pylist() == [asprules.parse_incident(incident(id=i)).id for i in ids]
+
+
+def test_a_key_the_incident_does_not_have_is_refused_wherever_it_first_appears(tmp_path, capsys):
+    """DuckDB's reader drops undeclared keys silently; a sample of the first records would
+    miss one first given in record 30,000. The whole file is read for keys, and a record that
+    is not an object is named too."""
+    facts = [incident(id=f"i{n}") for n in range(30_000)]
+    facts[-1]["colour"] = "red"
+    source = write_jsonl(tmp_path / "in.jsonl", facts)
+    rules = asprules.load_rulesets(RULESETS)
+    with pytest.raises(FactError, match="unknown field 'colour', first in record 30000"):
+        columnar.regrade_file(source, tmp_path / "out.parquet", rules)
+    assert columnar.regrade_file(source, tmp_path / "out.parquet", rules, extra_columns="ignore").graded == 30_000
+    source.write_text(source.read_text(encoding="utf-8") + "[1, 2]\n", encoding="utf-8")
+    with pytest.raises(FactError, match="record 30001 is not a JSON object"):
+        columnar.regrade_file(source, tmp_path / "out.parquet", rules)
+    # without the key check, DuckDB's reader stops at it: still a typed error naming the file, not pyarrow's OSError
+    assert main(["regrade", str(source), "-o", str(tmp_path / "out.parquet"), "--ignore-extra-columns"]) == 2
+    err = capsys.readouterr().err
+    assert "in.jsonl" in err and "line 30001" in err and "Traceback" not in err
 
 
 def test_every_problem_of_a_row_is_listed():
