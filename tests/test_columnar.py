@@ -342,19 +342,27 @@ def test_every_problem_of_a_row_is_listed():
     assert len(problems) == 3 and any("affected_users" in p for p in problems) and any("environment: lab" in p for p in problems)
 
 
-def test_csv_cells_are_read_as_the_model_types(tmp_path):
+def test_csv_cells_are_read_as_the_model_types(tmp_path, monkeypatch):
+    from asprules.backends.columnar import duck
+
     path = tmp_path / "in.csv"
     head = "id,environment,started_at,outage_minutes,affected_users,affected_users_pct,affected_sites,core_service,data_loss,security_breach,vip_customer,customer_complaint,site\n"
     path.write_text(
         head
         + "A,production,2026-11-18T14:05:00+08:00,45,9000,12,1,true,false,false,false,false,\n"
-        + "B,production,2026-11-18T14:05:00+08:00,45,9000.5,12,1,true,false,false,false,false,x\n",
+        + "B,production,2026-11-18T14:05:00+08:00,45,9000.5,12,1,true,false,false,false,false,x\n"
+        + 'C,production,2026-11-18T14:05:00+08:00,45,9000,12,1,true,false,false,false,false,"two\nlines"\n',
         encoding="utf-8",
     )
+    counted = []
+    real = duck._numbered
+    monkeypatch.setattr(duck, "_numbered", lambda batches: counted.append(1) or real(batches))
     summary = columnar.regrade_file(path, tmp_path / "out.csv", asprules.load_rulesets(RULESETS))
-    assert (summary.graded, summary.invalid) == (1, 1)
+    assert counted and (summary.graded, summary.invalid) == (2, 1)
     out = (tmp_path / "out.csv").read_text()
-    assert '"A","L2","L2",true,"production","prod-l2-core-outage"' in out
+    assert '1,"A","L2","L2",true,"production","prod-l2-core-outage"' in out and '\n3,"C","L2"' in out
+    # rows are numbered by record, after the header (a quoted cell may hold a line break)
+    assert [json.loads(line)["row"] for line in (tmp_path / "out.errors.jsonl").read_text().splitlines()] == [2]
 
 
 # --- bad input: typed errors naming the column, exit 2, never an engine traceback -----------------
