@@ -1,7 +1,9 @@
 """Re-grading on embedded DuckDB: files or Arrow-compatible tables in, decisions out, streaming.
 
-One query per run: the raw records (with their row numbers) → the typed columns and their
-problems (:mod:`.columns`) → the grading layers (:mod:`.rules`) → the output columns. The
+One query per run: the raw records → the typed columns and their problems
+(:mod:`.columns`) → the grading layers (:mod:`.rules`) → the output columns. Rows are
+numbered by Parquet's reader, or for CSV and JSONL as they stream out in input order
+(:meth:`DuckGrader.batches`), so that those readers run on every core. The
 result is read back in Arrow record batches and split: valid rows go to the output, rows
 with problems (or an evaluation error, e.g. a ``unique`` table matched twice) to the errors
 output with their row number and every problem. Nothing holds the whole input: memory stays
