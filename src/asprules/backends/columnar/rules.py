@@ -383,8 +383,8 @@ def compile_grading(evaluator: GradingEvaluator, dialect: Dialect, *, max_adjust
     The decision is carried as one integer per row, the *code* ``rank·T·K + table·K + row``
     (``T`` tables, ``K`` more than any ``first``/``priority`` table's rows): the smallest
     code among the applicable tables is the decided table (most severe, first on a tie)
-    with its deciding row, so choosing is one ``LEAST`` and every output is arithmetic and
-    a lookup in a constant list. Adjustments are a function of the base rank and the bits
+    with its deciding row, so choosing is one ``LEAST`` (or none, when the tables cannot apply
+    together: :func:`_exclusive`) and every output is arithmetic and a lookup in a constant list. Adjustments are a function of the base rank and the bits
     of their conditions; while that function has at most ``max_adjustment_table`` entries
     it is one constant list too (``max_adjustment_table``, default :data:`ADJUSTMENT_TABLE_MAX`; measured 2026-12-01: ten projection layers of ``CASE``
     cost three times the rules' own conditions), else one layer per adjustment.
