@@ -103,17 +103,15 @@ def evaluation_alone(grader, parquet: Path, threads: int) -> float:
 # the shipped calendar's periods. It leaves out what this corpus has none of — customers'
 # zones and their own sensitive periods — and the other output columns (it yields the level
 # only, which is what the timing counts), the deciding row and the no-table error.
-_NIGHT = '(m >= 60 AND m < 360)'
-_CALENDAR = None  # filled from the shipped calendar at first use
+_NIGHT = "(m >= 60 AND m < 360)"
 
 
 def hand_written_sql(rules) -> str:
-    global _CALENDAR
-    if _CALENDAR is None:
-        from asprules.backends.columnar.rules import RuleCompiler
-        from asprules.backends.columnar.dialects import DUCKDB
+    from asprules.backends.columnar.dialects import DUCKDB
+    from asprules.backends.columnar.rules import RuleCompiler
 
-        _CALENDAR = " OR ".join(f"(us >= {s} AND us < {e})" for s, e in RuleCompiler(rules.grading, DUCKDB)._calendar())
+    # the shipped calendar's periods, merged, in epoch microseconds
+    calendar = " OR ".join(f"(us >= {s} AND us < {e})" for s, e in RuleCompiler(rules.grading, DUCKDB)._calendar())
     production = (
         f"CASE WHEN core_service AND outage_minutes >= 60 AND affected_users_pct >= 30 AND NOT {_NIGHT} THEN 0"
         f" WHEN core_service AND outage_minutes >= 120 AND affected_users_pct >= 30 AND {_NIGHT} THEN 0"
@@ -133,7 +131,7 @@ def hand_written_sql(rules) -> str:
     r0 AS (SELECT *, CASE WHEN environment = 'production' THEN {production} WHEN environment = 'office' THEN {office} END AS r FROM b),
     r1 AS (SELECT * REPLACE (CASE WHEN r <= 2 AND outage_minutes < 10 AND NOT data_loss AND NOT security_breach AND NOT customer_complaint
                                   THEN greatest(r, least(r + 1, 2)) ELSE r END AS r) FROM r0),
-    r2 AS (SELECT * REPLACE (CASE WHEN r <= 2 AND ({_CALENDAR}) THEN least(r, greatest(r - 1, 0)) ELSE r END AS r) FROM r1),
+    r2 AS (SELECT * REPLACE (CASE WHEN r <= 2 AND ({calendar}) THEN least(r, greatest(r - 1, 0)) ELSE r END AS r) FROM r1),
     r3 AS (SELECT * REPLACE (CASE WHEN r <= 2 AND vip_customer THEN least(r, greatest(r - 1, 1)) ELSE r END AS r) FROM r2),
     r4 AS (SELECT * REPLACE (CASE WHEN r <= 2 AND customer_complaint THEN least(r, greatest(r - 1, 1)) ELSE r END AS r) FROM r3)
     SELECT CASE r WHEN 0 THEN 'L1' WHEN 1 THEN 'L2' WHEN 2 THEN 'L3' WHEN 3 THEN 'none' END AS level FROM r4"""
