@@ -174,3 +174,24 @@ def test_a_lead_time_of_one_risk_class_is_compared_on_its_band():
     assert band.witness["emergency"] is True
     assert (asprules.authorize(band.witness, old).status, asprules.authorize(band.witness, new).status) == ("authorized", "pending")
     assert not [c for c in report.changes if c.kind == "step"]
+
+
+@pytest.mark.parametrize(
+    ("was", "now", "direction", "line"),
+    [
+        ("      recipients: [change_manager]\n", "", "more permissive", "- notice to the change_manager"),
+        ("recipients: [change_manager]", "recipients: [change_manager, duty_manager]", "more restrictive", "+ notice to the duty_manager"),
+    ],
+    ids=["recipients dropped", "recipient added"],
+)
+def test_notice_recipients_are_compared_on_every_band_of_a_chain_that_notifies(was, now, direction, line):
+    old, new = _versions(TEXT, TEXT.replace(was, now))
+    report = diff(old, new)
+    bands = [c for c in report.changes if c.kind == "authorization"]
+    assert {c.band for c in bands} == {"normal change band", "emergency change band"}
+    for band in bands:
+        assert band.direction == direction and line in band.details, band.text()
+        statuses = (asprules.authorize(band.witness, old).status, asprules.authorize(band.witness, new).status)
+        assert statuses == (("pending", "authorized") if direction == "more permissive" else ("authorized", "pending"))
+    assert not [c for c in report.changes if c.kind == "step"]
+    assert bool(report.breaking(only_restrict=True)) == (direction == "more permissive")

@@ -8,7 +8,7 @@ that deny there (``applies_to`` and ``unless`` taken into account), or else the 
 evidence forms), notices (channel, lead time for the region's risk class), the engineer's
 qualification, the order of approvals (``ordered``), and issue 14's step policies: a quorum
 of distinct approvers, separation of duties (from the requester, the engineer, a linked
-step), validity (approvals expire). A region is **more restrictive** when every operation the new
+step), validity (approvals expire), the roles notices must reach. A region is **more restrictive** when every operation the new
 rules authorize there the old rules authorized too (every old requirement is implied by
 a new one, or the new rules deny); **more permissive** when some operation the new rules
 authorize was not authorized before. Step ids do not decide anything by themselves.
@@ -108,6 +108,7 @@ class RecordPlan:
     by_requester: set[str] = field(default_factory=set)  # steps whose first record the requester gives
     by_engineer: set[str] = field(default_factory=set)  # steps whose first record the engineer gives
     shared: list[tuple[str, str]] = field(default_factory=list)  # (a, b): b's first approver is a's first approver
+    unnotified: set[str] = field(default_factory=set)  # recipient roles the notices leave out
 
 
 class RequirementKind:
@@ -230,6 +231,26 @@ class ApprovalOrder(RequirementKind):
         plan.ordered = True
 
 
+class Recipients(RequirementKind):
+    """``recipients``: the chain's notices reach every role named (key: the role). Implied by
+    the same role named; no recipients at all means anyone, so nothing is required."""
+
+    name = "recipients"
+
+    def collect(self, chain):
+        roles = sorted({r for s in chain.steps if s.notification is not None for r in s.notification.recipients})
+        return [Requirement(self.name, r, None, worded(lambda lang, r=r: text("words.req_recipient", lang, role=r))) for r in roles]
+
+    def implied(self, old, new):
+        return any(n.key == old.key for n in new)
+
+    def satisfy(self, req, plan, other):
+        pass  # every notice goes to every role either version names
+
+    def violate(self, req, plan, target):
+        plan.unnotified.add(req.key)
+
+
 class Quorum(RequirementKind):
     """``quorum: N`` (N > 1): N distinct approvers of the step (value: N). A quorum of one is
     the approval itself; a larger new quorum implies a smaller old one."""
@@ -348,7 +369,7 @@ def _subsequence(short: Sequence[str], long: Sequence[str]) -> bool:
 
 
 REQUIREMENT_KINDS: dict[str, RequirementKind] = {
-    k.name: k for k in (Approvals(), Notices(), Qualifications(), ApprovalOrder(), Quorum(), Separation(), Validity())
+    k.name: k for k in (Approvals(), Notices(), Qualifications(), ApprovalOrder(), Quorum(), Separation(), Validity(), Recipients())
 }
 
 
@@ -628,6 +649,8 @@ def authorization_changes(old: Rulebook, new: Rulebook) -> AuthorizationDiff:
         for way, reqs in (("looser", lost), ("stricter", gained)):  # a lead per risk class shows as a notice's lead
             if any(r.kind == "notification" for r in reqs):
                 out.reported |= {(step, f"lead_time:{risk}", way) for step in _notifying(sides, before, after) for risk in {before.risk, after.risk}}
+            if any(r.kind == "recipients" for r in reqs):
+                out.reported |= {(step, "recipients", way) for step in _notifying(sides, before, after)}
         out.changes.append(
             Change(
                 "authorization", region, before.summary(), after.summary(), direction,
@@ -1018,7 +1041,7 @@ def _apply(plan: RecordPlan, fact: dict[str, Any], start: datetime, recipients: 
     fact["notifications"] = [
         {"channel": c, "to": "witness", "at": (start - timedelta(minutes=lead)).isoformat(), **({"role": role} if role else {})}
         for c, lead in sorted(plan.notices.items())
-        for role in (recipients or [None])
+        for role in ([r for r in recipients if r not in plan.unnotified] or [None])
     ]
     if plan.qualification is not None and isinstance(fact.get("engineer"), dict):
         current = fact["engineer"].get("qualification", 0)
@@ -1081,6 +1104,7 @@ __all__ = [
     "Notices",
     "Qualifications",
     "Quorum",
+    "Recipients",
     "RecordPlan",
     "Requirement",
     "RequirementKind",

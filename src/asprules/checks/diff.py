@@ -406,9 +406,9 @@ def _confirm_grading(fact, old: Rulebook, new: Rulebook, old_level: str, new_lev
 
 
 # --- authorization step policies, key by key -----------------------------------------------
-# Quorum, separation and validity are requirement kinds of :mod:`.authorization_diff`:
-# compared region by region, each band with a witness. Archiving and the notice modes are
-# not. Each changed step is still classified here, and what a band of the region diff
+# Quorum, separation, validity, notice recipients and the lead per risk class are
+# requirement kinds of :mod:`.authorization_diff`: compared region by region, each band
+# with a witness. Archiving and the channels required (all or any) are not. Each changed step is still classified here, and what a band of the region diff
 # already shows (``reported``: (step, policy, way)) is left out, so a change the regions do
 # not show — no witness found, or a policy they do not model — is still reported and still
 # fails --only-restrict.
