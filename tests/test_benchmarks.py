@@ -39,9 +39,10 @@ def test_regrade_benchmark_runs_and_agrees_with_the_per_record_path(capsys):
 
     pytest.importorskip("duckdb")
     ratios = load("regrade").main(["--facts", "3000", "--sample", "500", "--repeat", "1"])
-    assert set(ratios) == {"per-record (JSONL)", "Parquet -> Parquet", "JSONL -> Parquet", "JSONL, keys unchecked", "evaluation alone"}
+    assert set(ratios) == {"per-record (JSONL)", "Parquet -> Parquet", "JSONL -> Parquet", "JSONL, keys unchecked", "evaluation alone", "hand-written SQL"}
     assert ratios["per-record (JSONL)"] == 1.0
-    assert "ratio (median)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "ratio (median)" in out and "evaluation alone / hand-written SQL" in out
 
 
 def test_service_benchmark_runs_with_no_error(capsys):

@@ -445,6 +445,44 @@ def test_the_diff_entry_point_lists_the_tickets_whose_level_changes(tmp_path, co
     assert total == len(facts) and changed == [w for w in want if w[2] != w[3]] and changed
 
 
+def _tables_on(tests: list[str]) -> str:
+    """A grading ruleset of first tables, the i-th applying when ``tests[i]`` (YAML) holds."""
+    text = grading_text("- {id: r0, level: L3, cite: §34.2.2, provenance: assumed, basis: t, when: {field: outage_minutes, ge: 30}}\n")
+    head, rows = text.split("tables:\n", 1)
+    tables = []
+    for i, test in enumerate(tests):
+        body = rows.replace("id: t\n", f"id: t{i}\n    applies_when: {test}\n", 1).replace("id: r0", f"id: r{i}").replace("level: L3", ["level: L3", "level: L2", "level: L1"][i % 3])
+        tables.append(body.replace("ge: 30", f"ge: {30 + 20 * i}"))
+    return head + "tables:\n" + "".join(tables)
+
+
+@pytest.mark.parametrize(
+    "tests, exclusive",
+    [
+        (["{field: environment, eq: production}", "{field: environment, eq: office}"], True),
+        (["{field: site, eq: a}", "{field: site, eq: b}", "{field: site, eq: c}"], True),  # an absent site: no table applies
+        (["{field: environment, eq: production}", "{field: environment, eq: production}"], False),  # the first wins the tie
+        (["{field: environment, eq: production}", "{field: site, eq: a}"], False),  # both may apply
+        (["{field: environment, eq: production}", "{field: environment, ne: office}"], False),
+    ],
+)
+def test_tables_that_cannot_apply_together_are_one_case_and_decide_as_the_compiled_backend(tests, exclusive, corpus):
+    rules = asprules.load_ruleset_texts(_tables_on(tests))
+    grader = columnar.grader(rules)
+    names = [name for layer in grader.compiled.layers for name, _ in layer]
+    assert ("__code_0" not in names) is exclusive
+    facts = corpus[:1500]
+    decided, invalid = grader.regrade_table(arrow_of(facts))
+    answers = columnar_answers(decided, invalid)
+    for n, fact in enumerate(facts):
+        want, got = expected(rules, fact), answers[n + 1]
+        if want[0] == "error" and "no grading table applies" in want[1]:  # the engine's text names the incident
+            assert got[0] == "error" and any("no grading table applies" in p for p in got[1]), (fact, got)
+        else:
+            assert same(want, got), (fact, got)
+    assert {a[0] for a in answers.values()} >= {"L3", "none"}
+
+
 def test_adjustments_one_layer_each_decide_as_the_folded_lookup(everything, corpus, monkeypatch):
     """Past ADJUSTMENT_TABLE_MAX the adjustments run one SQL layer each: the same answers."""
     from asprules.backends.columnar import rules as sql_rules

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import collections
 import json
 
 import re
@@ -30,6 +32,18 @@ def test_catalogs_have_the_same_keys_and_no_unknown_placeholders():
     for key, en in i18n.EN.items():
         assert fields(i18n.ZH[key]) <= fields(en), key  # Chinese has no plural, so it may use fewer
         assert i18n.ZH[key].strip() or not en.strip(), key
+
+
+def test_no_dict_literal_in_the_source_repeats_a_key():
+    # Python keeps the last of two equal keys in a literal without a word: a catalog key
+    # written twice loses one text silently (a second words.no_witness nearly replaced the first).
+    repeated = []
+    for path in sorted((REPO / "src" / "asprules").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict):
+                keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
+                repeated += [f"{path.relative_to(REPO)}:{node.lineno}: {k!r}" for k, n in collections.Counter(keys).items() if n > 1]
+    assert not repeated, "keys written twice in one dict literal:\n" + "\n".join(repeated)
 
 
 def test_grade_explains_in_chinese_with_level_names_from_the_ruleset():

@@ -5,23 +5,31 @@ Both versions' conditions (risk classes, constraints and their ``unless``, the
 On every region each version makes a :class:`Demand`: the risk class, the constraints
 that deny there (``applies_to`` and ``unless`` taken into account), or else the set of
 :class:`Requirement` s an operation's records must meet — approvals (step, roles,
-evidence forms), notices (channel, lead time), the engineer's qualification, the order
-of approvals (``ordered``). A region is **more restrictive** when every operation the new
+evidence forms), notices (channel, lead time for the region's risk class), the engineer's
+qualification, the order of approvals (``ordered``), and issue 14's step policies: a quorum
+of distinct approvers, separation of duties (from the requester, the engineer, a linked
+step), validity (approvals expire), the roles notices must reach. A region is **more restrictive** when every operation the new
 rules authorize there the old rules authorized too (every old requirement is implied by
 a new one, or the new rules deny); **more permissive** when some operation the new rules
 authorize was not authorized before. Step ids do not decide anything by themselves.
 
 Requirements are a registry (:data:`REQUIREMENT_KINDS`), one entry per kind, each saying
 how it is read from a chain, when requirements of the new side imply one of the old,
-and how a witness operation meets it. A new step requirement (a quorum of approvers, say)
-is one more entry; a kind without an entry is never implied, so it fails closed.
+how a witness operation meets it and how it fails one the other side has (a stale
+approval, the requester approving). A kind without an entry is never implied, so it fails
+closed. A witness names what issue 14's rules ask of every operation: a requester who
+approves nothing, a customer of the registry (refused otherwise), notices to every role
+the steps name as recipients.
 
 Conditions whose meaning depends on each side's context are kept apart per side: a
 ``in_window`` without a window of its own reads the side's default window, sensitive
 periods each side's calendar, local times each side's zone, derived values each side's
-definition. Every region reported has a witness operation that the compiled rules of
-both versions decide as claimed; regions no operation can reach (a span inside the
-narrow window but outside the wide one) have none and are left out.
+definition. A region reported has a witness operation that the compiled rules of both
+versions decide as claimed, where one is found. Regions that differ only in what denies
+and that no operation reaches (a span inside the narrow window but outside the wide one)
+are left out with a count in the notes; a region whose requirements differ is reported
+even without a witness (a detail says so) and counts for the gates: a change the witness
+builder cannot show is never dropped, so ``--only-restrict`` does not fail open.
 """
 
 from __future__ import annotations
@@ -94,6 +102,13 @@ class RecordPlan:
     qualification: int | None = None
     ordered: bool = True
     extra: list[tuple[str, str, str | None]] = field(default_factory=list)  # records a has_approval condition asks for
+    quorum: dict[str, int] = field(default_factory=dict)  # step → distinct approvers recorded (default one)
+    max_age: dict[str, timedelta] = field(default_factory=dict)  # step → its records younger than this (validity)
+    age: dict[str, timedelta] = field(default_factory=dict)  # step → its first record exactly this old (a stale one)
+    by_requester: set[str] = field(default_factory=set)  # steps whose first record the requester gives
+    by_engineer: set[str] = field(default_factory=set)  # steps whose first record the engineer gives
+    shared: list[tuple[str, str]] = field(default_factory=list)  # (a, b): b's first approver is a's first approver
+    unnotified: set[str] = field(default_factory=set)  # recipient roles the notices leave out
 
 
 class RequirementKind:
@@ -110,6 +125,11 @@ class RequirementKind:
 
     def satisfy(self, req: Requirement, plan: RecordPlan, other: Sequence[Requirement]) -> None:
         raise NotImplementedError
+
+    def violate(self, req: Requirement, plan: RecordPlan, target: Sequence[Requirement]) -> None:
+        """Make the plan fail ``req`` (the other side's, not implied by ``target``, this side's
+        requirements of the kind) while it still meets ``target``; by default nothing: the
+        choices :meth:`satisfy` makes with ``plan.differ`` tell the sides apart."""
 
 
 class Approvals(RequirementKind):
@@ -158,8 +178,10 @@ class Notices(RequirementKind):
         leads: dict[str, int] = {}
         for step in chain.steps:
             if step.notification is not None:
-                for channel in step.notification.channels:
-                    leads[channel] = max(leads.get(channel, 0), step.notification.lead_minutes)
+                spec = step.notification
+                lead = spec.lead_minutes_for.get(chain.risk.id, spec.lead_minutes)  # as the engine reads it
+                for channel in spec.channels:
+                    leads[channel] = max(leads.get(channel, 0), lead)
         return [
             Requirement(self.name, c, lead, worded(lambda lang, c=c, lead=lead: text("words.req_notice", lang, channel=c, lead=lead)))
             for c, lead in sorted(leads.items())
@@ -209,6 +231,130 @@ class ApprovalOrder(RequirementKind):
         plan.ordered = True
 
 
+class Recipients(RequirementKind):
+    """``recipients``: the chain's notices reach every role named (key: the role). Implied by
+    the same role named; no recipients at all means anyone, so nothing is required."""
+
+    name = "recipients"
+
+    def collect(self, chain):
+        roles = sorted({r for s in chain.steps if s.notification is not None for r in s.notification.recipients})
+        return [Requirement(self.name, r, None, worded(lambda lang, r=r: text("words.req_recipient", lang, role=r))) for r in roles]
+
+    def implied(self, old, new):
+        return any(n.key == old.key for n in new)
+
+    def satisfy(self, req, plan, other):
+        pass  # every notice goes to every role either version names
+
+    def violate(self, req, plan, target):
+        plan.unnotified.add(req.key)
+
+
+class Quorum(RequirementKind):
+    """``quorum: N`` (N > 1): N distinct approvers of the step (value: N). A quorum of one is
+    the approval itself; a larger new quorum implies a smaller old one."""
+
+    name = "quorum"
+
+    def collect(self, chain):
+        return [
+            Requirement(self.name, s.id, s.approval.quorum, worded(lambda lang, s=s: text("words.req_quorum", lang, step=s.id, count=s.approval.quorum)))
+            for s in chain.steps
+            if s.approval is not None and s.approval.quorum > 1
+        ]
+
+    def implied(self, old, new):
+        return any(n.key == old.key and n.value >= old.value for n in new)
+
+    def satisfy(self, req, plan, other):
+        plan.quorum[req.key] = max(plan.quorum.get(req.key, 1), req.value)  # exactly N: a larger other quorum is missed
+
+
+class Separation(RequirementKind):
+    """``distinct_from``: the step's approvers are not the requester (value ``("requester",)``),
+    not the engineer (``("engineer",)``), or not counted for a linked step too (key ``a|b``,
+    value ``("steps",)``: the engine links steps both ways and by chains of links, so every
+    pair of a linked group is one requirement). Implied by the same separation only."""
+
+    name = "separation"
+
+    def collect(self, chain):
+        out = []
+        approving = [s for s in chain.steps if s.approval is not None]
+        links: dict[str, set[str]] = {s.id: set() for s in approving}
+        for s in approving:
+            spec = s.approval.distinct_from
+            if spec is None:
+                continue
+            for who in ("requester", "engineer"):
+                if getattr(spec, who):
+                    out.append(Requirement(self.name, s.id, (who,), worded(lambda lang, s=s, who=who: text(f"words.req_separation_{who}", lang, step=s.id))))
+            for other in spec.steps:
+                if other in links and other != s.id:
+                    links[s.id].add(other)
+                    links[other].add(s.id)
+        seen: set[str] = set()
+        for s in approving:
+            if s.id in seen or not links[s.id]:
+                continue
+            group, todo = [], [s.id]
+            while todo:
+                cur = todo.pop()
+                if cur not in seen:
+                    seen.add(cur)
+                    group.append(cur)
+                    todo += sorted(links[cur])
+            group.sort()
+            for i, a in enumerate(group):
+                for b in group[i + 1 :]:
+                    out.append(Requirement(self.name, f"{a}|{b}", ("steps",), worded(lambda lang, a=a, b=b: text("words.req_separation_steps", lang, a=a, b=b))))
+        return out
+
+    def implied(self, old, new):
+        return any(n.key == old.key and n.value == old.value for n in new)
+
+    def satisfy(self, req, plan, other):
+        pass  # every record has an approver of its own, none the requester or the engineer
+
+    def violate(self, req, plan, target):
+        if req.value == ("requester",):
+            plan.by_requester.add(req.key)
+        elif req.value == ("engineer",):
+            plan.by_engineer.add(req.key)
+        else:
+            a, b = req.key.split("|")
+            plan.shared.append((a, b))
+
+
+class Validity(RequirementKind):
+    """``valid_for``: the step's approvals count only while younger than it (value: seconds).
+    A shorter new validity implies a longer old one."""
+
+    name = "validity"
+
+    def collect(self, chain):
+        out = []
+        for s in chain.steps:
+            if s.approval is not None and s.approval.valid_for:
+                seconds = int(clock.parse_duration(s.approval.valid_for).total_seconds())
+                out.append(Requirement(self.name, s.id, seconds, worded(lambda lang, s=s: text("words.req_validity", lang, step=s.id, valid=s.approval.valid_for))))
+        return out
+
+    def implied(self, old, new):
+        return any(n.key == old.key and n.value <= old.value for n in new)
+
+    def satisfy(self, req, plan, other):
+        limit = timedelta(seconds=req.value)
+        plan.max_age[req.key] = min(plan.max_age.get(req.key, limit), limit)
+
+    def violate(self, req, plan, target):
+        age = timedelta(seconds=req.value, minutes=1)  # stale by the other side's validity
+        mine = [t.value for t in target if t.key == req.key]
+        if not mine or timedelta(seconds=min(mine)) > age:
+            plan.age[req.key] = age
+
+
 def _approval_words(step: str, roles: Sequence[str], forms: Sequence[str] | None) -> Said:
     def words(lang: str) -> str:
         shown = text("words.as_forms", lang, forms="|".join(forms)) if forms is not None else ""
@@ -222,7 +368,9 @@ def _subsequence(short: Sequence[str], long: Sequence[str]) -> bool:
     return all(any(x == y for y in it) for x in short)
 
 
-REQUIREMENT_KINDS: dict[str, RequirementKind] = {k.name: k for k in (Approvals(), Notices(), Qualifications(), ApprovalOrder())}
+REQUIREMENT_KINDS: dict[str, RequirementKind] = {
+    k.name: k for k in (Approvals(), Notices(), Qualifications(), ApprovalOrder(), Quorum(), Separation(), Validity(), Recipients())
+}
 
 
 def requirements_of(chain: ChainView) -> frozenset[Requirement]:
@@ -411,6 +559,30 @@ class AuthorizationDiff:
     changes: list[Change]
     notes: list[Said]
     unreached: int = 0  # regions the model splits off but no operation reaches
+    # (step, policy, "looser" | "stricter") of issue 14's step policies a reported band
+    # shows changed: the per-step fallback (:func:`.diff.step_policy_changes`) leaves them out
+    reported: set[tuple[str, str, str]] = field(default_factory=set)
+    unwitnessed: int = 0  # bands whose requirements differ, reported without a witness
+
+
+def policies_of(req: Requirement) -> list[tuple[str, str]]:
+    """The (step, policy) pairs of a requirement of issue 14's kinds, as the per-step
+    comparison names them (``quorum``, ``separation_requester`` …, ``validity``)."""
+    if req.kind in ("quorum", "validity"):
+        return [(req.key, req.kind)]
+    if req.kind == "separation":
+        if req.value == ("steps",):
+            return [(step, "separation_steps") for step in req.key.split("|")]
+        return [(req.key, f"separation_{req.value[0]}")]
+    return []
+
+
+def _differing(before: Demand, after: Demand) -> tuple[list[Requirement], list[Requirement]]:
+    """What the old side requires that the new does not imply (lost), and the reverse
+    (gained), where neither side denies; elsewhere the constraints decide."""
+    if before.denied_by or after.denied_by:
+        return [], []
+    return [o for o in before.needs if not implied(o, after.needs)], [n for n in after.needs if not implied(n, before.needs)]
 
 
 def authorization_changes(old: Rulebook, new: Rulebook) -> AuthorizationDiff:
@@ -463,9 +635,22 @@ def authorization_changes(old: Rulebook, new: Rulebook) -> AuthorizationDiff:
             details.append(said("words.also_stricter"))
         want = "looser" if looser else "stricter" if stricter else "neutral"
         fact = next((f for f in (search.find(b, (before, after), want) for b in boxes[:MAX_BOXES]) if f is not None), None)
-        if fact is None:
-            out.unreached += 1
+        lost, gained = _differing(before, after)
+        if fact is None and not (lost or gained):
+            out.unreached += 1  # a constraint's edge the model draws but no operation reaches
             continue
+        if fact is None:
+            # What the versions require differs here, yet no operation was built that shows
+            # it: reported all the same (and gated by its direction), never left out.
+            out.unwitnessed += 1
+            details.append(said("words.no_authorization_witness"))
+        out.reported |= {(step, policy, "looser") for r in lost for step, policy in policies_of(r)}
+        out.reported |= {(step, policy, "stricter") for r in gained for step, policy in policies_of(r)}
+        for way, reqs in (("looser", lost), ("stricter", gained)):  # a lead per risk class shows as a notice's lead
+            if any(r.kind == "notification" for r in reqs):
+                out.reported |= {(step, f"lead_time:{risk}", way) for step in _notifying(sides, before, after) for risk in {before.risk, after.risk}}
+            if any(r.kind == "recipients" for r in reqs):
+                out.reported |= {(step, "recipients", way) for step in _notifying(sides, before, after)}
         out.changes.append(
             Change(
                 "authorization", region, before.summary(), after.summary(), direction,
@@ -474,7 +659,14 @@ def authorization_changes(old: Rulebook, new: Rulebook) -> AuthorizationDiff:
         )
     if out.unreached:
         out.notes.append(said("note.unreached", count=out.unreached, plural="s" if out.unreached != 1 else ""))
+    if out.unwitnessed:
+        out.notes.append(said("note.unwitnessed", count=out.unwitnessed, plural="s" if out.unwitnessed != 1 else ""))
     return out
+
+
+def _notifying(sides: list[_Side], before: Demand, after: Demand) -> set[str]:
+    """The notice steps of either chain of a band."""
+    return {s for side, d in zip(sides, (before, after)) for s in d.chain if side.steps[s].notification is not None}
 
 
 def _region_words(space: Space, hull, labels: dict[str, str], parts: int, meets: list[str]) -> Said:
@@ -649,6 +841,11 @@ class _WitnessSearch:
         self.zone = sides[1].ev.ctx.default_zone
         self.minutes = sorted(_boundary_minutes(sides))
         self.days = _period_days(sides, self.zone)
+        self.recipients = sorted({r for side in sides for s in side.doc.steps if s.notification is not None for r in s.notification.recipients})
+        self.requester = any(
+            s.approval is not None and s.approval.distinct_from is not None and s.approval.distinct_from.requester for side in sides for s in side.doc.steps
+        )
+        self.customer = _registered_customer(sides)
 
     def find(self, box, signature: tuple[Demand, Demand], want: str) -> dict[str, Any] | None:
         for base in self._bases(box):
@@ -664,7 +861,19 @@ class _WitnessSearch:
         for point, start in ((near, template), (lowest_point(box), None)):
             fact = self.builder.fact(point, start)
             if fact is not None:
-                yield fact
+                yield self._named(fact)
+
+    def _named(self, fact: dict[str, Any]) -> dict[str, Any]:
+        """The people and the customer a witness names: a requester (no approver, not the
+        engineer) where either version separates approvers from the requester, and a
+        customer of the registry where a version has one (an unnamed one is refused)."""
+        if self.requester and not fact.get("requester"):
+            fact["requester"] = "requester"
+        if self.customer is not None:
+            own = fact.get("customer") if isinstance(fact.get("customer"), dict) else {}
+            # the registered profile decides the zone and the window; a fact's own would be refused
+            fact["customer"] = {**{k: v for k, v in own.items() if k not in ("timezone", "maintenance_window")}, "id": self.customer}
+        return fact
 
     def _find(self, base: dict[str, Any], box, signature: tuple[Demand, Demand], want: str) -> dict[str, Any] | None:
         extra = self._atoms(box)
@@ -679,7 +888,7 @@ class _WitnessSearch:
                 fact["scheduled_start"], fact["scheduled_end"] = start.isoformat(), end.isoformat()
                 plan = RecordPlan(differ, extra=list(extra))
                 _plan(plan, target, other)
-                _apply(plan, fact, start)
+                _apply(plan, fact, start, self.recipients)
                 if self._decides(fact, signature, want):
                     return fact
         return None
@@ -730,6 +939,21 @@ class _WitnessSearch:
                 yield at, at + timedelta(minutes=1)
 
 
+def _registered_customer(sides: list[_Side]) -> str | None:
+    """A customer both versions' registries know (or the one that has a registry), whose zone
+    and window are the new side's defaults if there is one: the box model reads those."""
+    registries = [side.ev.ctx.registry for side in sides if side.ev.ctx.registry is not None]
+    if not registries:
+        return None
+    known = [p for p in registries[-1].profiles.values() if all(p.id in r.profiles for r in registries)] or list(registries[-1].profiles.values())
+    ctx = sides[1].ev.ctx
+
+    def fit(p) -> tuple[bool, bool, str]:
+        return (p.zone.key != ctx.default_zone.key, p.window is not None and p.window.text != ctx.default_window.text, p.id)
+
+    return min(known, key=fit).id
+
+
 def _get(fact: dict[str, Any], dotted: str) -> Any:
     node: Any = fact
     for part in dotted.split("."):
@@ -756,6 +980,14 @@ def _plan(plan: RecordPlan, target: Demand, other: Demand) -> None:
     for req in sorted(target.needs, key=lambda r: (r.kind, r.key)):
         kind = REQUIREMENT_KINDS[req.kind]
         kind.satisfy(req, plan, [o for o in other.needs if o.kind == req.kind])
+    if plan.differ:
+        for req in sorted(other.needs, key=lambda r: (r.kind, r.key)):
+            if not implied(req, target.needs):
+                REQUIREMENT_KINDS[req.kind].violate(req, plan, [t for t in target.needs if t.kind == req.kind])
+    for step, count in plan.quorum.items():
+        mine = [a for a in plan.approvals if a[0] == step]
+        if mine:
+            plan.approvals += [mine[0]] * (count - len(mine))
     target_ordered = any(r.kind == "order" for r in target.needs)
     other_ordered = any(r.kind == "order" for r in other.needs)
     plan.ordered = target_ordered or not (plan.differ and other_ordered)
@@ -765,10 +997,40 @@ def _plan(plan: RecordPlan, target: Demand, other: Demand) -> None:
         plan.qualification = 0
 
 
-def _apply(plan: RecordPlan, fact: dict[str, Any], start: datetime) -> None:
+def _apply(plan: RecordPlan, fact: dict[str, Any], start: datetime, recipients: Sequence[str] = ()) -> None:
+    """The plan's records written into ``fact``: approvals (each by an approver of its own,
+    unless the plan has the requester, the engineer or one person for two steps give one),
+    notices (to every role ``recipients`` names), the engineer's qualification."""
     approvals = plan.approvals if plan.ordered else list(reversed(plan.approvals))
+    by = [f"w{i}" for i in range(len(approvals))]
+    ages = [timedelta(hours=48 - i) for i in range(len(approvals))]
+    first = {}
+    for i, (step, _, _) in enumerate(approvals):
+        first.setdefault(step, i)
+    engineer = fact["engineer"].get("id") if isinstance(fact.get("engineer"), dict) else None
+    for step, i in first.items():
+        if step in plan.by_requester and fact.get("requester"):
+            by[i] = str(fact["requester"])
+        elif step in plan.by_engineer and engineer:
+            by[i] = str(engineer)
+    for a, b in plan.shared:
+        if a in first and b in first and by[first[b]].startswith("w"):
+            by[first[b]] = by[first[a]]
+    stale = set()
+    for i, (step, _, _) in enumerate(approvals):
+        if step in plan.max_age:
+            ages[i] = min(ages[i], plan.max_age[step] / 2)
+        if step in plan.age and first[step] == i:
+            ages[i] = plan.age[step]
+            stale.add(i)
+    if plan.ordered:  # every record of a later step no older than the records before it
+        for i in range(1, len(ages)):
+            if i not in stale:
+                ages[i] = min(ages[i], ages[i - 1])
+        for i in range(len(ages) - 2, -1, -1):
+            ages[i] = max(ages[i], ages[i + 1])
     records = [
-        {"step": step, "by": f"w{i}", "role": role, "at": (start - timedelta(hours=48 - i)).isoformat(), **({"evidence": ev} if ev else {})}
+        {"step": step, "by": by[i], "role": role, "at": (start - ages[i]).isoformat(), **({"evidence": ev} if ev else {})}
         for i, (step, role, ev) in enumerate(approvals)
     ]
     records += [
@@ -777,7 +1039,9 @@ def _apply(plan: RecordPlan, fact: dict[str, Any], start: datetime) -> None:
     ]
     fact["approvals"] = records
     fact["notifications"] = [
-        {"channel": c, "to": "witness", "at": (start - timedelta(minutes=lead)).isoformat()} for c, lead in sorted(plan.notices.items())
+        {"channel": c, "to": "witness", "at": (start - timedelta(minutes=lead)).isoformat(), **({"role": role} if role else {})}
+        for c, lead in sorted(plan.notices.items())
+        for role in ([r for r in recipients if r not in plan.unnotified] or [None])
     ]
     if plan.qualification is not None and isinstance(fact.get("engineer"), dict):
         current = fact["engineer"].get("qualification", 0)
@@ -839,11 +1103,16 @@ __all__ = [
     "Demand",
     "Notices",
     "Qualifications",
+    "Quorum",
+    "Recipients",
     "RecordPlan",
     "Requirement",
     "RequirementKind",
+    "Separation",
+    "Validity",
     "authorization_changes",
     "compare",
     "implied",
+    "policies_of",
     "requirements_of",
 ]

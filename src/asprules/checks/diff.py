@@ -406,23 +406,33 @@ def _confirm_grading(fact, old: Rulebook, new: Rulebook, old_level: str, new_lev
 
 
 # --- authorization step policies, key by key -----------------------------------------------
-# Issue 14's requirements (quorum, separation, validity, archiving, notice modes) are not yet
-# requirement kinds of :mod:`.authorization_diff`; until they are, each changed step is
-# classified here, so loosening one of them still fails --only-restrict.
+# Quorum, separation, validity, notice recipients and the lead per risk class are
+# requirement kinds of :mod:`.authorization_diff`: compared region by region, each band
+# with a witness. Archiving and the channels required (all or any) are not. Each changed step is still classified here, and what a band of the region diff
+# already shows (``reported``: (step, policy, way)) is left out, so a change the regions do
+# not show — no witness found, or a policy they do not model — is still reported and still
+# fails --only-restrict.
 
 
-def step_policy_changes(old: Rulebook, new: Rulebook) -> list[Change]:
-    """One change per step whose approval, notice or qualification policy changed."""
+def step_policy_changes(old: Rulebook, new: Rulebook, reported: set[tuple[str, str, str]] | frozenset = frozenset()) -> list[Change]:
+    """One change per step whose approval or notice policy changed in a way no band of the
+    region diff shows (``reported``, from :func:`.authorization_diff.authorization_changes`)."""
     if old.authorization is None or new.authorization is None:
         return []
     if old.authorization.ref.sha256 == new.authorization.ref.sha256:
         return []
-    return _step_changes(old.authorization.doc, new.authorization.doc)
+    return _step_changes(old.authorization.doc, new.authorization.doc, reported)
 
 
-def _step_changes(old_doc, new_doc) -> list[Change]:
+def _step_changes(old_doc, new_doc, reported: set[tuple[str, str, str]] | frozenset = frozenset()) -> list[Change]:
     """Roles, evidence, lead times and qualifications are compared region by region in
     :mod:`.authorization_diff`; only issue 14's step policies are judged here."""
+
+    def shown(step: str, label: Said, way: str) -> bool:
+        policy = label.key.removeprefix("words.policy.")
+        risk = dict(label.params).get("risk")
+        return (step, f"{policy}:{risk}" if risk else policy, way) in reported
+
     out = []
     old_steps = {s.id: s for s in old_doc.steps}
     for step in new_doc.steps:
@@ -432,16 +442,21 @@ def _step_changes(old_doc, new_doc) -> list[Change]:
         looser, tighter = [], []
         if before.approval and step.approval:
             more, fewer = approval_policy_changes(before.approval, step.approval)
-            looser += more
-            tighter += fewer
+            looser += [x for x in more if not shown(step.id, x, "looser")]
+            tighter += [x for x in fewer if not shown(step.id, x, "stricter")]
         if before.notification and step.notification:
             more, fewer = notification_policy_changes(before.notification, step.notification)
-            looser += more
-            tighter += fewer
+            looser += [x for x in more if not shown(step.id, x, "looser")]
+            tighter += [x for x in fewer if not shown(step.id, x, "stricter")]
         if not (looser or tighter):
             continue
         direction = "more permissive" if looser else "more restrictive"
-        out.append(Change("step", said("words.step", id=step.id), said("words.requirements"), _policy_words(looser, tighter), direction, rule=step.id))
+        out.append(
+            Change(
+                "step", said("words.step", id=step.id), said("words.requirements"), _policy_words(looser, tighter), direction,
+                details=(said("words.policy_fallback"),), rule=step.id,
+            )
+        )
     return out
 
 
@@ -562,7 +577,7 @@ def diff(
     auth = authorization_changes(old, new)
     report.changes += auth.changes
     report.notes += auth.notes
-    report.changes += step_policy_changes(old, new)
+    report.changes += step_policy_changes(old, new, auth.reported)
     report.notes += policy_notes(old, new)
     corpus = list(corpus)
     if corpus:

@@ -383,8 +383,8 @@ def compile_grading(evaluator: GradingEvaluator, dialect: Dialect, *, max_adjust
     The decision is carried as one integer per row, the *code* ``rank·T·K + table·K + row``
     (``T`` tables, ``K`` more than any ``first``/``priority`` table's rows): the smallest
     code among the applicable tables is the decided table (most severe, first on a tie)
-    with its deciding row, so choosing is one ``LEAST`` and every output is arithmetic and
-    a lookup in a constant list. Adjustments are a function of the base rank and the bits
+    with its deciding row, so choosing is one ``LEAST`` (or none, when the tables cannot apply
+    together: :func:`_exclusive`) and every output is arithmetic and a lookup in a constant list. Adjustments are a function of the base rank and the bits
     of their conditions; while that function has at most ``max_adjustment_table`` entries
     it is one constant list too (``max_adjustment_table``, default :data:`ADJUSTMENT_TABLE_MAX`; measured 2026-12-01: ten projection layers of ``CASE``
     cost three times the rules' own conditions), else one layer per adjustment.
@@ -401,6 +401,11 @@ def compile_grading(evaluator: GradingEvaluator, dialect: Dialect, *, max_adjust
     span = len(tables) * width  # T·K
     none_applies = exp.Literal.number(n_levels * span)  # the code when no table applies: rank n
     conds: Layer = []  # each first table's code; each other table's applicability and row mask; adjustment bits
+    # tables that cannot apply together (each applies when one field equals its own text:
+    # the shipped ruleset's environments) are one CASE choosing the table, then its rows:
+    # no table's rows, nor its test, run over the rows another table has taken, and no LEAST
+    exclusive = _exclusive(tables)
+    chosen: list[tuple[exp.Expression, exp.Expression]] = []
     for i, table in enumerate(tables):
         rc.where = f"table {table.model.id!r} (applies_when)"
         applies = rc.condition(table.model.applies_when)
@@ -409,12 +414,16 @@ def compile_grading(evaluator: GradingEvaluator, dialect: Dialect, *, max_adjust
         if policy not in ("first", "priority", "unique", "any") and not (policy == "collect" and aggregator in ("max", "min", "sum", "count")):
             raise _unavailable(f"hit policy {policy!r} is not compiled", f"table {table.model.id!r}")
         if policy in ("first", "priority"):
-            pairs = [] if table.model.applies_when is None else [(not_(applies), none_applies.copy())]
+            pairs = [] if table.model.applies_when is None or exclusive else [(not_(applies), none_applies.copy())]
             for k, (row, _pred, rank) in enumerate(table.rows):
                 rc.where = f"row {row.id!r}"
                 pairs.append((rc.condition(row.when), exp.Literal.number(rank * span + i * width + k)))
             default = exp.Literal.number(table.default_rank * span + i * width + width - 1)
-            conds.append((f"__code_{i}", _case(pairs, default) if pairs else default))
+            code = _case(pairs, default) if pairs else default
+            if exclusive:
+                chosen.append((applies, code))
+            else:
+                conds.append((f"__code_{i}", code))
             continue
         conds.append((f"__applies_{i}", applies))
         if len(table.rows) > _MASK_ROWS:
@@ -486,12 +495,23 @@ def compile_grading(evaluator: GradingEvaluator, dialect: Dialect, *, max_adjust
         # (half the tickets, those graded no major fault, in the benchmark's corpus)
         reachable = sorted(set().union(*(adj.applies_to for adj in adjustments)))
         if reachable and reachable != list(range(n_levels)):
-            rank_of = exp.IntDiv(this=code.copy(), expression=exp.Literal.number(span))
-            when_bits = _case([(exp.In(this=rank_of, expressions=[exp.Literal.number(r) for r in reachable]), exp.Paren(this=when_bits))], exp.Literal.number(0))
+            if reachable == list(range(reachable[0], reachable[-1] + 1)):  # consecutive ranks: a range of codes, no division
+                low, high = exp.Literal.number(reachable[0] * span), exp.Literal.number((reachable[-1] + 1) * span)
+                reaches: exp.Expression = exp.LT(this=code.copy(), expression=high)
+                if reachable[0]:
+                    reaches = and_(exp.GTE(this=code.copy(), expression=low), reaches)
+            else:
+                rank_of = exp.IntDiv(this=code.copy(), expression=exp.Literal.number(span))
+                reaches = exp.In(this=rank_of, expressions=[exp.Literal.number(r) for r in reachable])
+            when_bits = _case([(reaches, exp.Paren(this=when_bits))], exp.Literal.number(0))
         elif not reachable:
             when_bits = exp.Literal.number(0)
         decoded.append(("__w", exp.Paren(this=when_bits)))
-    layers: list[Layer] = [conds] + ([masked] if masked else []) + [[("__code", least(codes))], decoded]
+    if exclusive:
+        conds.insert(0, ("__code", _case(chosen, none_applies.copy())))
+        layers: list[Layer] = [conds, decoded]
+    else:
+        layers = [conds] + ([masked] if masked else []) + [[("__code", least(codes))], decoded]
     if rc.minutes:
         layers.insert(0, [(f"__minute.{name}", node) for name, node in rc.minutes.items()])
     if rc.micros:
@@ -522,6 +542,24 @@ def compile_grading(evaluator: GradingEvaluator, dialect: Dialect, *, max_adjust
     )
 
 
+
+
+def _exclusive(tables) -> bool:
+    """Whether no two tables can apply to one incident: each is a ``first``/``priority``
+    table applying when the same field equals a text of its own (two different texts are
+    never both equal to one value; an absent value equals none)."""
+    if len(tables) < 2:
+        return False
+    field_, texts = None, set()
+    for table in tables:
+        when = table.model.applies_when
+        if table.model.hit_policy not in ("first", "priority") or not isinstance(when, Compare) or when.operator != "eq" or not isinstance(when.operand, str):
+            return False
+        if field_ is not None and when.field != field_:
+            return False
+        field_ = when.field
+        texts.add(when.operand)
+    return len(texts) == len(tables)
 
 
 @dataclass(frozen=True)
