@@ -243,6 +243,68 @@ def test_a_row_the_typed_model_refuses_goes_to_the_errors_with_its_row_number_an
     assert pq.read_table(tmp_path / "out.parquet").column("id").to_pylist() == ["ok-1", "ok-2"]
 
 
+def test_records_read_on_both_cores_keep_their_numbers_and_their_order(tmp_path, monkeypatch):
+    """JSONL is read and checked on every core, without ``row_number()``; a record's number is
+    its place in DuckDB's stream, which keeps input order. A file of more than one of the reader's
+    32 MiB buffers, blank lines between records (not records, as before), customers' zones
+    (once a join with the zone list, which reorders rows), invalid rows here and there: every
+    row's number and place as the file gives them, and the same as numbering in SQL."""
+    from asprules.backends.columnar import duck
+
+    lines, bad, n = [], [], 0
+    for i in range(150_000):
+        n += 1
+        fact = incident(id=f"r{n}", customer={"id": "c", "timezone": "Asia/Shanghai"} if i % 3 else {"id": "c"})
+        if i % 7919 == 5:
+            fact["affected_users"] = -1
+            bad.append(n)
+        lines.append(json.dumps(fact) + ("\n\n  \n" if i % 1000 == 999 else "\n"))
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(lines), encoding="utf-8")
+    assert source.stat().st_size > 32 * 2**20
+    rules = asprules.load_rulesets(RULESETS)
+    counted = []
+    real = duck._numbered
+    monkeypatch.setattr(duck, "_numbered", lambda batches: counted.append(1) or real(batches))
+    summary = columnar.regrade_file(source, tmp_path / "out.parquet", rules)
+    assert counted and (summary.rows, summary.invalid) == (n, len(bad))
+    out = pq.read_table(tmp_path / "out.parquet", columns=["row", "id"]).to_pydict()
+    good = [k for k in range(1, n + 1) if k not in set(bad)]
+    assert out["row"] == good and out["id"] == [f"r{k}" for k in good]
+    errors = [json.loads(line) for line in (tmp_path / "out.errors.jsonl").read_text().splitlines()]
+    assert [(e["row"], e["id"]) for e in errors] == [(k, f"r{k}") for k in bad]
+    # a plan with an operator that may reorder is numbered in SQL, to the same result
+    monkeypatch.setattr(duck, "_ORDER_KEEPING", frozenset())
+    counted.clear()
+    columnar.regrade_file(source, tmp_path / "sql.parquet", rules)
+    assert not counted
+    assert pq.read_table(tmp_path / "sql.parquet").equals(pq.read_table(tmp_path / "out.parquet"))
+    assert (tmp_path / "sql.errors.jsonl").read_text() == (tmp_path / "out.errors.jsonl").read_text()
+
+
+def test_the_zone_lookup_on_duckdb_finds_exactly_the_known_zones():
+    """The 600 zone names are a binary search on DuckDB (an ``IN`` list becomes a join, which
+    reorders rows): every known name found, near misses not, NULL for NULL."""
+    import duckdb
+    from sqlglot import exp
+
+    from asprules.backends.columnar.dialects import DUCKDB
+
+    grader = columnar.grader(asprules.load_rulesets(RULESETS))
+    zones = grader.zones
+    assert len(zones) > 400
+    tries = [*zones, *(z.lower() for z in zones), *(z + " " for z in zones[::7]), *(z[:-1] for z in zones[::5]), "", "A", "~", "Zulu", "UTC"]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (z VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?)", [[z] for z in tries] + [[None]])
+    test = DUCKDB.render(DUCKDB.member(exp.column("z"), zones))
+    assert "JOIN" not in con.execute(f"EXPLAIN SELECT {test} FROM t").fetchall()[0][1].upper()
+    got = dict(con.execute(f"SELECT z, {test} FROM t").fetchall())
+    assert got.pop(None) is None
+    assert {z for z, found in got.items() if found} == set(zones) & set(tries)
+    assert all(found is False for z, found in got.items() if z not in zones)
+
+
 def test_json_strings_with_escapes_are_read_as_the_model_reads_them(tmp_path):
     """Strings are typed from their JSON text; escaped ones are unescaped, not cut."""
     ids = ['INC-\u00e9"quoted"', "back\\slash", "tab\there", "plain"]
@@ -280,19 +342,27 @@ def test_every_problem_of_a_row_is_listed():
     assert len(problems) == 3 and any("affected_users" in p for p in problems) and any("environment: lab" in p for p in problems)
 
 
-def test_csv_cells_are_read_as_the_model_types(tmp_path):
+def test_csv_cells_are_read_as_the_model_types(tmp_path, monkeypatch):
+    from asprules.backends.columnar import duck
+
     path = tmp_path / "in.csv"
     head = "id,environment,started_at,outage_minutes,affected_users,affected_users_pct,affected_sites,core_service,data_loss,security_breach,vip_customer,customer_complaint,site\n"
     path.write_text(
         head
         + "A,production,2026-11-18T14:05:00+08:00,45,9000,12,1,true,false,false,false,false,\n"
-        + "B,production,2026-11-18T14:05:00+08:00,45,9000.5,12,1,true,false,false,false,false,x\n",
+        + "B,production,2026-11-18T14:05:00+08:00,45,9000.5,12,1,true,false,false,false,false,x\n"
+        + 'C,production,2026-11-18T14:05:00+08:00,45,9000,12,1,true,false,false,false,false,"two\nlines"\n',
         encoding="utf-8",
     )
+    counted = []
+    real = duck._numbered
+    monkeypatch.setattr(duck, "_numbered", lambda batches: counted.append(1) or real(batches))
     summary = columnar.regrade_file(path, tmp_path / "out.csv", asprules.load_rulesets(RULESETS))
-    assert (summary.graded, summary.invalid) == (1, 1)
+    assert counted and (summary.graded, summary.invalid) == (2, 1)
     out = (tmp_path / "out.csv").read_text()
-    assert '"A","L2","L2",true,"production","prod-l2-core-outage"' in out
+    assert '1,"A","L2","L2",true,"production","prod-l2-core-outage"' in out and '\n3,"C","L2"' in out
+    # rows are numbered by record, after the header (a quoted cell may hold a line break)
+    assert [json.loads(line)["row"] for line in (tmp_path / "out.errors.jsonl").read_text().splitlines()] == [2]
 
 
 # --- bad input: typed errors naming the column, exit 2, never an engine traceback -----------------
@@ -480,7 +550,7 @@ def test_a_duckdb_error_in_the_generated_sql_is_an_internal_error_not_bad_input(
     from asprules.backends.columnar import duck
 
     real = duck.DuckGrader.query
-    monkeypatch.setattr(duck.DuckGrader, "query", lambda self, raw, source: real(self, raw, source).replace("LIST_EXTRACT(", "NO_SUCH_FUNCTION(", 1))
+    monkeypatch.setattr(duck.DuckGrader, "query", lambda self, raw, source, **kw: real(self, raw, source, **kw).replace("LIST_EXTRACT(", "NO_SUCH_FUNCTION(", 1))
     source = write_jsonl(tmp_path / "in.jsonl", [incident()])
     with pytest.raises(duck.GeneratedSQLError, match="(?i)no_such_function") as caught:
         columnar.regrade_file(source, tmp_path / "out.parquet", asprules.load_rulesets(RULESETS))
@@ -491,7 +561,7 @@ def test_a_duckdb_error_in_the_generated_sql_is_an_internal_error_not_bad_input(
     assert main(["--debug", "regrade", str(source), "-o", str(tmp_path / "out.parquet")]) == 3
     assert "Traceback" in capsys.readouterr().err
     # the same statement failing while rows stream (a conversion in our SQL, not the input's)
-    monkeypatch.setattr(duck.DuckGrader, "query", lambda self, raw, source: f"SELECT CAST('x' || CAST(row AS VARCHAR) AS INTEGER) AS v, * FROM ({real(self, raw, source)})")
+    monkeypatch.setattr(duck.DuckGrader, "query", lambda self, raw, source, **kw: f"SELECT CAST('x' || id AS INTEGER) AS v, * FROM ({real(self, raw, source, **kw)})")
     with pytest.raises(duck.GeneratedSQLError, match="Conversion"):
         columnar.regrade_file(source, tmp_path / "out.parquet", asprules.load_rulesets(RULESETS))
 

@@ -180,9 +180,9 @@ def json_starts(text: exp.Expression, char: str) -> exp.Expression:
     return exp.Coalesce(this=call("starts_with", text, _s(char)), expressions=[exp.false()])
 
 
-def json_fields_layer() -> tuple[list[exp.Expression], ...]:
+def json_fields_layer(numbered: bool = True) -> tuple[list[exp.Expression], ...]:
     """Three select lists over a relation with one JSON column per top-level key (and
-    ``__row``): each field's JSON text (the customer's taken apart with one parse of that
+    ``__row`` when ``numbered``): each field's JSON text (the customer's taken apart with one parse of that
     small object, only where it is an object), then each text field's string — the only
     values parsed again (``json_extract_string`` undoes escapes); numbers and booleans are
     typed from their text by the checks. Measured 2026-12-02: ``json_type`` per value and
@@ -191,7 +191,8 @@ def json_fields_layer() -> tuple[list[exp.Expression], ...]:
     customer = exp.cast(exp.column("customer", quoted=True), "VARCHAR")
     paths = exp.Array(expressions=[_s("$." + p.partition(".")[2]) for p in _CUSTOMER])
     parts = _when(json_starts(customer, "{"), call("json_extract", customer.copy(), paths))
-    first: list[exp.Expression] = [exp.column("__row", quoted=True), alias(parts, "__customer")]
+    first: list[exp.Expression] = [exp.column("__row", quoted=True)] if numbered else []
+    first.append(alias(parts, "__customer"))
     first += [alias(exp.cast(exp.column(p, quoted=True), "VARCHAR"), f"__text.{p}") for p in TOP_LEVEL]
     second: list[exp.Expression] = [exp.Star()]
     second += [
@@ -339,7 +340,7 @@ class ColumnChecker:
             problems.append(_when(and_(ok_text, not_(good)), _s(f"{path}: must be 1 to {TEXT_MAX} characters after trimming")))
             return _Typed(_when(and_(ok_text, good), stripped), present, problems)
         if spec.kind == "zone":
-            good = self.keep(f"{path}.ok", exp.In(this=stripped.copy(), expressions=[_s(z) for z in self.zones]))
+            good = self.keep(f"{path}.ok", d.member(stripped.copy(), self.zones))
             problems.append(_when(and_(ok_text, not_(good)), exp.Concat(expressions=[_s(f"{path}: unknown IANA time zone "), stripped], safe=False, coalesce=False)))
             return _Typed(_when(and_(ok_text, good), stripped), present, problems)
         if spec.kind == "window":

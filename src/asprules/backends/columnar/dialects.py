@@ -105,6 +105,30 @@ class Dialect:
 
     # -- text -----------------------------------------------------------------------
 
+    def member(self, text: exp.Expression, values: tuple[str, ...]) -> exp.Expression:
+        """Whether a text is one of many constant values (the 600 IANA zone names); NULL for NULL.
+
+        Spark turns a long ``IN`` list into a hash set itself. DuckDB turns an ``IN`` of five
+        or more constants into a join with the list, and a join does not keep the rows in
+        input order (the JSONL path numbers records by their order, :mod:`.duck`); the join
+        also cost 1 µs a row. On DuckDB this is a binary search instead, nested ``CASE`` s
+        over the sorted values ending in one ``=``: ten comparisons, 0.23 s for 2,000,000
+        texts against the join's 2.0 s (measured 2026-12-02). DuckDB compares ``VARCHAR`` s
+        byte by byte, and UTF-8's byte order is Python's code point order.
+        """
+        ordered = sorted(set(values))
+        if self.name != "duckdb" or len(ordered) < 5:
+            return exp.In(this=text, expressions=[exp.Literal.string(v) for v in ordered])
+
+        def search(lo: int, hi: int) -> exp.Expression:
+            if hi - lo == 1:
+                return exp.EQ(this=text.copy(), expression=exp.Literal.string(ordered[lo]))
+            mid = (lo + hi) // 2
+            below = exp.LT(this=text.copy(), expression=exp.Literal.string(ordered[mid]))
+            return case([(below, search(lo, mid))], search(mid, hi))
+
+        return search(0, len(ordered))
+
     def strip(self, text: exp.Expression) -> exp.Expression:
         if self.name == "duckdb":
             trimmed = call("trim", text, exp.Literal.string(_WHITESPACE))

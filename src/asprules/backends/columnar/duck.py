@@ -1,7 +1,9 @@
 """Re-grading on embedded DuckDB: files or Arrow-compatible tables in, decisions out, streaming.
 
-One query per run: the raw records (with their row numbers) → the typed columns and their
-problems (:mod:`.columns`) → the grading layers (:mod:`.rules`) → the output columns. The
+One query per run: the raw records → the typed columns and their problems
+(:mod:`.columns`) → the grading layers (:mod:`.rules`) → the output columns. Rows are
+numbered by Parquet's reader, or for CSV and JSONL as they stream out in input order
+(:meth:`DuckGrader.batches`), so that those readers run on every core. The
 result is read back in Arrow record batches and split: valid rows go to the output, rows
 with problems (or an evaluation error, e.g. a ``unique`` table matched twice) to the errors
 output with their row number and every problem. Nothing holds the whole input: memory stays
@@ -89,21 +91,30 @@ def _lit(text: str) -> str:
     return exp.Literal.string(text).sql(dialect="duckdb")
 
 
-def _raw_sql(path: Path, fmt: Format) -> str:
+def _raw_sql(path: Path, fmt: Format, numbered: bool = True) -> str:
+    """The file's records as DuckDB reads them, with their record numbers (``__row``, from 1)
+    or, ``numbered=False`` (CSV and JSONL), without: see :meth:`DuckGrader.batches`."""
     p = _lit(str(path))
+    number = "row_number() OVER () AS __row, " if numbered else ""
     if fmt == "parquet":
         return f"SELECT file_row_number + 1 AS __row, * EXCLUDE (file_row_number) FROM read_parquet({p}, file_row_number = true)"
     if fmt == "csv":
-        return f"SELECT row_number() OVER () AS __row, * FROM read_csv({p}, header = true, all_varchar = true, auto_detect = true)"
+        return f"SELECT {number}* FROM read_csv({p}, header = true, all_varchar = true, auto_detect = true)"
     columns = "{" + ", ".join(f"{_lit(name)}: 'JSON'" for name in TOP_LEVEL) + "}"
     records = (
-        f"SELECT row_number() OVER () AS __row, * FROM read_json({p}, format = 'newline_delimited', columns = {columns}, "
+        f"SELECT {number}* FROM read_json({p}, format = 'newline_delimited', columns = {columns}, "
         "maximum_object_size = 16777216)"
     )
     query = records
-    for layer in json_fields_layer():
+    for layer in json_fields_layer(numbered):
         query = f"SELECT {', '.join(e.sql(dialect='duckdb') for e in layer)} FROM ({query})"
     return query
+
+
+# Physical operators that keep their input's order (DuckDB's order preservation: a SELECT
+# over one table function, its WHERE, and the CTEs and subqueries made of them); a plan
+# with any other operator (a join, an aggregate, a window) is numbered in SQL.
+_ORDER_KEEPING = frozenset({"PROJECTION", "FILTER", "READ_JSON", "READ_CSV", "READ_CSV_AUTO"})
 
 
 def _json_records(con, path: Path) -> tuple[dict[str, int], int | None]:
@@ -242,8 +253,10 @@ class DuckGrader:
 
     # -- the query ------------------------------------------------------------------
 
-    def query(self, raw_sql: str, source: Source) -> str:
-        """The whole run as one DuckDB statement: raw → checked → typed → graded → output."""
+    def query(self, raw_sql: str, source: Source, numbered: bool = True) -> str:
+        """The whole run as one DuckDB statement: raw → checked → typed → graded → output.
+        ``numbered``: the raw relation has ``__row`` and the output its ``row`` column."""
+        row = [exp.column("__row", quoted=True)] if numbered else []
         checker = ColumnChecker(source, DUCKDB, self.zones, prepare=True)
         typed, problems = checker.layer()
         valid, problem_text = problem_columns(problems, DUCKDB)
@@ -254,7 +267,7 @@ class DuckGrader:
         checked = select([exp.Star(), alias(valid, "__valid")], prepared)
         typed_select = select(
             [
-                exp.column("__row", quoted=True),
+                *row,
                 alias(ident, "__id"),
                 *(alias(node, name) for name, node in typed),
                 exp.column("__valid", quoted=True),
@@ -271,7 +284,7 @@ class DuckGrader:
             ]
         )
         final = select(
-            [alias(exp.column("__row", quoted=True), "row"), alias(exp.column("__id", quoted=True), "id"), *outputs, alias(invalid, "__invalid")],
+            [*(alias(r.copy(), "row") for r in row), alias(exp.column("__id", quoted=True), "id"), *outputs, alias(invalid, "__invalid")],
             "__graded",
         )
         # the reader is DuckDB text of ours (file paths as quoted literals); the rest are sqlglot trees
@@ -315,14 +328,46 @@ class DuckGrader:
 
     # -- running --------------------------------------------------------------------
 
-    def batches(self, raw_sql: str, fmt: Format | None, file: str | None, batch_rows: int = BATCH_ROWS):
-        """Arrow record batches of the query's result (valid and invalid rows together)."""
-        sql = self.query(raw_sql, self.source_of(raw_sql, fmt, file))
+    def batches(self, raw_sql: str, fmt: Format | None, file: str | None, batch_rows: int = BATCH_ROWS, *, unnumbered_sql: str | None = None):
+        """Arrow record batches of the query's result (valid and invalid rows together).
+
+        ``unnumbered_sql``: the same records without ``__row``. ``row_number() OVER ()``
+        keeps the reader and every layer above it on one thread (the JSONL statement took
+        as much CPU as wall time, 2026-12-02); without it DuckDB reads and checks on every
+        core and still hands the rows over in input order, as long as the plan is made of
+        operators that keep order (:data:`_ORDER_KEEPING`; checked on the plan itself, the
+        compiled rules may bring a join) — then each row's number is its place in the
+        stream, counted here, the same number ``row_number()`` gave. Otherwise the records
+        are numbered in SQL as before."""
+        source = self.source_of(raw_sql, fmt, file)
+        if unnumbered_sql is not None:
+            sql = self.query(unnumbered_sql, source, numbered=False)
+            if self._keeps_order(sql, file):
+                return _numbered(self._stream(sql, file, batch_rows))
+        return self._stream(self.query(raw_sql, source), file, batch_rows)
+
+    def _stream(self, sql: str, file: str | None, batch_rows: int) -> Iterator[Any]:
         try:
             reader = self.con.sql(sql).to_arrow_reader(batch_rows)
         except Exception as exc:
             raise _failure(exc, file) from exc
         return _guarded(reader, file)
+
+    def _keeps_order(self, sql: str, file: str | None) -> bool:
+        """Whether DuckDB's physical plan for ``sql`` hands rows over in input order."""
+        if not self.con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]:
+            return False
+        try:
+            plan = json.loads(self.con.execute(f"EXPLAIN (FORMAT json) {sql}").fetchall()[0][1])
+        except Exception as exc:
+            raise _failure(exc, file) from exc
+        names: set[str] = set()
+        stack = list(plan)
+        while stack:
+            node = stack.pop()
+            names.add(node.get("name", ""))
+            stack += node.get("children", [])
+        return names <= _ORDER_KEEPING
 
     def regrade_file(
         self,
@@ -341,7 +386,8 @@ class DuckGrader:
         errors = Path(errors) if errors else default_errors_path(output)
         _sniff(path, fmt)
         started = time.perf_counter()
-        batches = _read_ahead(self.batches(_raw_sql(path, fmt), fmt, str(path)))
+        unnumbered = _raw_sql(path, fmt, numbered=False) if fmt in ("csv", "jsonl") else None
+        batches = _read_ahead(self.batches(_raw_sql(path, fmt), fmt, str(path), unnumbered_sql=unnumbered))
         summary = Summary(self.compiled.ruleset_id, self.compiled.sha256, output=str(output), errors=str(errors))
         write_split(batches, output, out_fmt, errors, summary, self.compiled.levels, progress)
         summary.seconds = time.perf_counter() - started
@@ -415,6 +461,23 @@ def _guarded(reader, file: str | None) -> Iterator[Any]:
         except Exception as exc:  # a malformed record DuckDB's reader stops at, or a bug of ours
             raise _failure(exc, file) from exc
         yield batch
+
+
+def _numbered(batches: Iterator[Any]) -> Iterator[Any]:
+    """Each batch with its rows' numbers in front (``row``, from 1, in the order they come)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    field = pa.field("row", pa.int64())
+    counts = pa.array([], pa.int64())
+    first = 1
+    for batch in batches:
+        n = batch.num_rows
+        if n > len(counts):  # 0, 1, 2, … made by Arrow once, not by a Python range per batch
+            counts = pc.subtract(pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), n)), 1)
+        rows = pc.add(counts.slice(0, n), first)
+        yield pa.RecordBatch.from_arrays([rows, *batch.columns], schema=batch.schema.insert(0, field))
+        first += n
 
 
 def _read_ahead(batches: Iterator[Any], depth: int = 2) -> Iterator[Any]:
