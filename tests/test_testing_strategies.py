@@ -178,3 +178,28 @@ def test_facts_of_reach_every_level_of_the_organizations_own_ruleset():
 def test_facts_of_an_unknown_schema_names_the_known_ones():
     with pytest.raises(ValueError, match=r"no fact schema 'tickets'; known: .*incident.*operation.*sre-incident"):
         facts_of("tickets", SRE)
+
+
+def test_facts_of_draws_within_awkward_bounds_and_a_duration_typed_outage():
+    # a number whose bounds hold no whole number, and the incident's outage redeclared as a
+    # duration (ISO 8601 text allowed) under its timeline check
+    rules = asprules.load_ruleset_texts(
+        """
+asprules: 1
+kind: facts
+id: odd-incident
+extends: incident
+fields:
+  share: {type: number, min: 0.2, max: 0.7}
+  outage_minutes: {type: duration, min: 0, max: 100000, required: false}
+"""
+    )
+    (schema,) = rules.fact_schemas
+
+    @settings(max_examples=200, deadline=None)
+    @given(facts_of(schema))
+    def check(fact):
+        assert 0.2 <= fact.share <= 0.7
+        assert fact.outage_minutes is not None and fact.outage_minutes >= 0
+
+    check()

@@ -45,7 +45,7 @@ except ImportError as exc:  # the core library must work without hypothesis
 import yaml
 
 from . import clock
-from .facts.schema import TEXT_MAX, FactSchema, FieldSpec, bundled_schemas
+from .facts.schema import TEXT_MAX, FactSchema, FieldSpec, bundled_schemas, duration_minutes
 from .facts.models import CHANNELS, EVIDENCE_FORMS, MODIFIABLE, OPERATION_KINDS, Customer, Incident, Operation
 from .format.document import AuthorizationDocument
 from .loader import FALLBACK_WINDOW, FALLBACK_ZONE, Rulebook, load_ruleset_texts, load_rulesets
@@ -521,15 +521,16 @@ def _value(spec: FieldSpec, zone_name: str, span: tuple[datetime, datetime]) -> 
     low = spec.min if spec.min is not None else (0.0 if kind == "duration" else -_NUMBER_SPAN)
     high = spec.max if spec.max is not None else max(low, 0.0) + _NUMBER_SPAN
     low = min(low, high)
+    # whole numbers drawn apart, when the bounds hold one: a number's bounds may not (0.2 to 0.7)
+    whole = st.integers(math.ceil(low), math.floor(high)).map(float) if math.ceil(low) <= math.floor(high) else st.nothing()
     if kind == "number":
-        return st.integers(math.ceil(low), math.floor(high)).map(float) | st.floats(low, high, allow_nan=False, allow_infinity=False)
+        return whole | st.floats(low, high, allow_nan=False, allow_infinity=False)
     if kind == "integer":
         return st.integers(math.ceil(low), math.floor(high))
     if kind == "duration":
-        minutes = st.floats(low, high, allow_nan=False, allow_infinity=False)
-        whole = [st.integers(math.ceil(low), math.floor(high)).map(float)] if math.ceil(low) <= math.floor(high) else []
-        iso = [st.integers(max(0, math.ceil(low)), math.floor(high)).map(lambda m: f"PT{m}M")] if max(0, math.ceil(low)) <= high else []
-        return st.one_of(minutes, *whole, *iso)
+        fewest = max(0, math.ceil(low))  # ISO 8601 text is never negative
+        iso = st.integers(fewest, math.floor(high)).map(lambda m: f"PT{m}M") if fewest <= math.floor(high) else st.nothing()
+        return st.floats(low, high, allow_nan=False, allow_infinity=False) | whole | iso
     if kind == "bool":
         return st.booleans()
     if kind == "enum":
@@ -571,7 +572,7 @@ def _meet(draw, check: str, data: dict[str, Any], fields: Mapping[str, FieldSpec
         elapsed = (end - started).total_seconds() / 60.0
         if data.get("recovered_at") is not None:
             data["outage_minutes"] = elapsed
-        elif data["outage_minutes"] > elapsed:
+        elif duration_minutes(data["outage_minutes"]) > elapsed:  # a schema may declare it a duration: ISO text
             data["outage_minutes"] = draw(st.floats(0, elapsed, allow_nan=False, allow_infinity=False))
-        if spec is not None and spec.max is not None and data["outage_minutes"] > spec.max and not spec.required:
+        if spec is not None and spec.max is not None and duration_minutes(data["outage_minutes"]) > spec.max and not spec.required:
             del data["outage_minutes"]  # longer than the schema lets it be written: derived instead
