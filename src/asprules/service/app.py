@@ -40,6 +40,11 @@ def _error(exc: AspRulesError, lang: str = DEFAULT_LANGUAGE, headers: dict[str, 
     return Response(dumps(error_json(exc, lang)), status_of(exc), headers=headers, media_type=JSON)
 
 
+def _language(request: Request) -> tuple[str, RequestError | None]:
+    """The request's answer language, and the refusal of an unsupported ``lang=`` (:func:`.core.language`)."""
+    return language(request.query_params, request.headers.get("accept-language"))
+
+
 async def _body(request: Request, limit: int) -> bytes:
     """The request body, refused (413) as soon as it is known to pass ``limit`` bytes."""
     length = request.headers.get("content-length")
@@ -73,7 +78,7 @@ def create_app(config: ServiceConfig | None = None, *, service: Service | None =
         async def endpoint(request: Request) -> Response:
             started = time.perf_counter()
             metrics.inc("asprules_requests_in_flight", 1, route=name)
-            lang, refusal = language(request.query_params, request.headers.get("accept-language"))
+            lang, refusal = _language(request)
             request.state.lang = lang
             try:
                 if protected and not service.authorized(request.headers.get("authorization")):
@@ -129,7 +134,7 @@ def create_app(config: ServiceConfig | None = None, *, service: Service | None =
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         name = _HTTP_ERRORS.get(exc.status_code, "HTTPError")
-        lang = language(request.query_params, request.headers.get("accept-language"))[0]
+        lang = _language(request)[0]
         summary = said(f"summary.http_{exc.status_code}") if exc.status_code in (404, 405) else str(exc.detail)
         shown = Problem(f"{request.method} {request.url.path}")
         response = _error(RequestError(exc.status_code, name, summary, [shown]), lang, dict(exc.headers or {}))
@@ -138,7 +143,7 @@ def create_app(config: ServiceConfig | None = None, *, service: Service | None =
 
     async def internal(request: Request, exc: Exception) -> Response:
         log.error("internal error answering %s %s", request.method, request.url.path, exc_info=exc)
-        return Response(dumps(_internal(language(request.query_params, request.headers.get("accept-language"))[0])), 500, media_type=JSON)
+        return Response(dumps(_internal(_language(request)[0])), 500, media_type=JSON)
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
