@@ -320,6 +320,8 @@ class ColumnChecker:
         instant = self.dialect.instant_type
         if spec.kind == "periods":
             return f"ARRAY<STRUCT<start: {instant}, end: {instant}>>" if self.dialect.name == "spark" else f"STRUCT(start {instant}, \"end\" {instant})[]"
+        if spec.kind == "enum":
+            return self.dialect.enum_type(spec.values).sql(dialect=self.dialect.name)
         return {"int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN", "instant": instant}.get(spec.kind, "VARCHAR")
 
     # -- the kinds -----------------------------------------------------------------
@@ -329,10 +331,10 @@ class ColumnChecker:
         path = spec.path
         problems = [_when(wrong_type, _s(f"{path}: expected {_WHAT[spec.kind]}"))]
         ok_text = and_(present, not_(wrong_type))
-        if spec.kind == "enum":
-            good = self.keep(f"{path}.ok", exp.In(this=text, expressions=[_s(v) for v in spec.values]))
-            problems.append(_when(and_(ok_text, not_(good)), exp.Concat(expressions=[_s(f"{path}: "), text, _s(f" is not one of {', '.join(spec.values)}")], safe=False, coalesce=False)))
-            return _Typed(_when(and_(ok_text, good), text), present, problems)
+        if spec.kind == "enum":  # NULL unless the text is a member (and so when absent or not text)
+            member = self.keep(path, d.enum_value(text, spec.values))
+            problems.append(_when(and_(ok_text, _is_null(member.copy())), exp.Concat(expressions=[_s(f"{path}: "), text.copy(), _s(f" is not one of {', '.join(spec.values)}")], safe=False, coalesce=False)))
+            return _Typed(member, present, problems)
         stripped = self.keep(f"{path}.stripped", d.strip(text))
         if spec.kind == "text":
             size = d.length(stripped)

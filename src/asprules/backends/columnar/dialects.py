@@ -105,6 +105,24 @@ class Dialect:
 
     # -- text -----------------------------------------------------------------------
 
+    def enum_type(self, values: tuple[str, ...]) -> exp.DataType:
+        """The typed column of a field with these values: on DuckDB an ``ENUM`` in byte order
+        (so an ordering comparison, which DuckDB makes on the text, and the members' order
+        agree), elsewhere text."""
+        if self.name != "duckdb":
+            return exp.DataType.build("STRING")
+        return exp.DataType(this=exp.DataType.Type.ENUM, expressions=[exp.Literal.string(v) for v in sorted(set(values))])
+
+    def enum_value(self, text: exp.Expression, values: tuple[str, ...]) -> exp.Expression:
+        """``text`` as one of ``values`` (exactly: case and spaces count), NULL when it is none.
+
+        DuckDB: one ``TRY_CAST`` to the ``ENUM`` does the membership test and the typing; the
+        rules then compare a one-byte code where they compared text (``environment =
+        'production'`` on every row: 13 % of the evaluation alone, measured 2026-12-02)."""
+        if self.name != "duckdb":
+            return case([(exp.In(this=text, expressions=[exp.Literal.string(v) for v in values]), text.copy())])
+        return exp.TryCast(this=text, to=self.enum_type(values))
+
     def member(self, text: exp.Expression, values: tuple[str, ...]) -> exp.Expression:
         """Whether a text is one of many constant values (the 600 IANA zone names); NULL for NULL.
 
