@@ -37,13 +37,15 @@ class Dialect:
 
     # -- time ---------------------------------------------------------------------
 
-    def local_minute(self, instant: exp.Expression, zone: exp.Expression) -> exp.Expression:
-        """Minutes after local midnight of an instant in an IANA zone (a column or literal)."""
+    def local_day_us(self, instant: exp.Expression, zone: exp.Expression) -> exp.Expression:
+        """Microseconds after local midnight of an instant in an IANA zone (a column or
+        literal), to the minute: the bands it is compared with start and end on whole minutes."""
         if self.name == "duckdb":
             local = call("timezone", zone, instant)
         else:  # Spark: a TIMESTAMP is an instant; from_utc_timestamp shows it in the zone (session zone UTC)
             local = call("from_utc_timestamp", instant, zone)
-        return exp.Paren(this=call("hour", local) * exp.Literal.number(60) + call("minute", local))
+        minutes = exp.cast(call("hour", local) * exp.Literal.number(60) + call("minute", local), "BIGINT")  # Spark's INT would overflow
+        return exp.Paren(this=minutes * exp.Literal.number(60_000_000))
 
     def epoch_us(self, instant: exp.Expression) -> exp.Expression:
         return call("epoch_us" if self.name == "duckdb" else "unix_micros", instant)

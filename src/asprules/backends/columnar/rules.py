@@ -105,7 +105,7 @@ class RuleCompiler:
     dialect: Dialect
     where: str = ""  # the rule being compiled, for BackendUnavailable
     uses_zone: bool = field(default=False)
-    minutes: dict[str, exp.Expression] = field(default_factory=dict)  # field → its local minute of day (hoisted)
+    times_of_day: dict[str, exp.Expression] = field(default_factory=dict)  # field → its local time of day (hoisted)
     micros: dict[str, exp.Expression] = field(default_factory=dict)  # field → its epoch microseconds (hoisted)
 
     @property
@@ -212,13 +212,13 @@ class RuleCompiler:
         self.uses_zone = True
         return exp.Coalesce(this=col("customer.timezone"), expressions=[exp.Literal.string(self.ctx.default_zone.key)])
 
-    def local_minute(self, name: str) -> exp.Expression:
-        """The column holding a field's local minute of day, computed once per row in a
-        layer before the conditions (two bands on one field share it)."""
-        if name not in self.minutes:
+    def local_time_of_day(self, name: str) -> exp.Expression:
+        """The column holding a field's local time of day in microseconds, computed once per
+        row in a layer before the conditions (two bands on one field share it)."""
+        if name not in self.times_of_day:
             v = self.value(name)
-            self.minutes[name] = _local_minute(self.dialect, v.node, self.epoch_us(name), col("customer.timezone"), self.ctx.default_zone.key)
-        return exp.column(f"__minute.{name}", quoted=True)
+            self.times_of_day[name] = _local_day_us(self.dialect, v.node, self.epoch_us(name), col("customer.timezone"), self.ctx.default_zone.key)
+        return exp.column(f"__tod.{name}", quoted=True)
 
     def epoch_us(self, name: str) -> exp.Expression:
         """The column holding an instant field's epoch microseconds, computed once per row
@@ -232,8 +232,8 @@ class RuleCompiler:
 
         band = clock.parse_window(cond.local_time.within)
         v = self.value(cond.local_time.field)
-        minute = self.local_minute(cond.local_time.field)
-        lo, hi = exp.Literal.number(band.start), exp.Literal.number(band.end)
+        minute = self.local_time_of_day(cond.local_time.field)
+        lo, hi = exp.Literal.number(band.start * _MINUTE_US), exp.Literal.number(band.end * _MINUTE_US)
         if band.crosses_midnight:
             test: exp.Expression = or_(exp.GTE(this=minute, expression=lo), exp.LT(this=minute, expression=hi))
         else:
@@ -314,19 +314,25 @@ def fixed_offset_since(zone_name: str) -> tuple[int, int] | None:
     return since * 1_000_000, int(offset.total_seconds()) * 1_000_000  # type: ignore[union-attr]
 
 
-def _local_minute(dialect: Dialect, instant: exp.Expression, us: exp.Expression, customer_zone: exp.Expression, default_zone: str) -> exp.Expression:
-    """The engine's ``clock.minute_of_day(instant, ctx.zone_of(fact))`` as SQL (``us``: the
-    instant's epoch microseconds)."""
+_MINUTE_US, _DAY_US = 60_000_000, 86_400_000_000
+
+
+def _local_day_us(dialect: Dialect, instant: exp.Expression, us: exp.Expression, customer_zone: exp.Expression, default_zone: str) -> exp.Expression:
+    """The engine's ``clock.minute_of_day(instant, ctx.zone_of(fact))`` as SQL, in
+    microseconds after local midnight (``us``: the instant's epoch microseconds). A band
+    ``[a, b)`` of minutes is ``[a·60·10⁶, b·60·10⁶)`` of these: the same test, and in a zone
+    of fixed offset one remainder per row where minutes took a division and a remainder."""
     zone = exp.Coalesce(this=customer_zone, expressions=[exp.Literal.string(default_zone)])
-    general = dialect.local_minute(instant, zone)
+    general = dialect.local_day_us(instant, zone)
     fixed = fixed_offset_since(default_zone)
     if fixed is None:
         return general
     since, offset = fixed
     shifted = exp.Paren(this=exp.Add(this=us, expression=exp.Literal.number(offset)))
-    minute = exp.Mod(this=exp.Paren(this=exp.IntDiv(this=shifted, expression=exp.Literal.number(60_000_000))), expression=exp.Literal.number(1440))
-    fast = and_(exp.Is(this=customer_zone, expression=exp.null()), exp.GTE(this=us, expression=exp.Literal.number(since)))
-    return _case([(fast, minute)], general)
+    of_day = exp.Mod(this=shifted, expression=exp.Literal.number(_DAY_US))
+    # SQL's remainder takes the dividend's sign: the fast path only where the local instant is not before 1970
+    fast = and_(exp.Is(this=customer_zone, expression=exp.null()), exp.GTE(this=us, expression=exp.Literal.number(max(since, -offset))))
+    return _case([(fast, of_day)], general)
 
 
 # Fact fields that hold Python ints (StrictInt counts); other numbers are floats.
@@ -512,8 +518,8 @@ def compile_grading(evaluator: GradingEvaluator, dialect: Dialect, *, max_adjust
         layers: list[Layer] = [conds, decoded]
     else:
         layers = [conds] + ([masked] if masked else []) + [[("__code", least(codes))], decoded]
-    if rc.minutes:
-        layers.insert(0, [(f"__minute.{name}", node) for name, node in rc.minutes.items()])
+    if rc.times_of_day:
+        layers.insert(0, [(f"__tod.{name}", node) for name, node in rc.times_of_day.items()])
     if rc.micros:
         layers.insert(0, [(f"__us.{name}", node) for name, node in rc.micros.items()])
     base = exp.column("__base", quoted=True)
