@@ -443,11 +443,10 @@ def _failure(exc: BaseException, file: str | None) -> Exception:
     reading = tuple(getattr(duckdb, name) for name in _INPUT_ERRORS if hasattr(duckdb, name))
     if isinstance(exc, reading) or type(exc) is duckdb.Error:  # the bare Error: Parquet's footer and page errors
         return _engine_error(exc, file)
-    if isinstance(exc, duckdb.Error):
-        return GeneratedSQLError(f"DuckDB failed on the SQL asprules generated for {file or 'the input'}: {_one_line(exc)}")
-    if isinstance(exc, OSError) and _DUCKDB_ERROR_TEXT.match(str(exc)):  # DuckDB's error, through pyarrow's stream
-        if str(exc).startswith(_INPUT_ERROR_TEXTS):
-            return _engine_error(exc, file)
+    through_arrow = isinstance(exc, OSError) and _DUCKDB_ERROR_TEXT.match(str(exc))  # DuckDB's error, through pyarrow's stream
+    if through_arrow and str(exc).startswith(_INPUT_ERROR_TEXTS):
+        return _engine_error(exc, file)
+    if through_arrow or isinstance(exc, duckdb.Error):
         return GeneratedSQLError(f"DuckDB failed on the SQL asprules generated for {file or 'the input'}: {_one_line(exc)}")
     return exc  # not DuckDB's (KeyboardInterrupt is not an Exception)
 

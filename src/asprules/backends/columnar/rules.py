@@ -197,7 +197,7 @@ class RuleCompiler:
         if op == "between":
             test: exp.Expression = exp.Between(this=x, low=lit(operand[0]), high=lit(operand[1]))
         elif op in ("in", "not_in"):
-            test = exp.In(this=x, expressions=[lit(m) for m in operand])
+            test = self.dialect.member(x, tuple(operand), lit)  # not an IN on DuckDB: five or more constants make a join
             if op == "not_in":
                 test = not_(exp.Paren(this=test))
         elif op in ("eq", "ne") and isinstance(operand, bool) and cond.field in self.ctx.fields and self.ctx.fields[cond.field].kind == "bool":
@@ -508,7 +508,7 @@ def compile_grading(evaluator: GradingEvaluator, dialect: Dialect, *, max_adjust
                     reaches = and_(exp.GTE(this=code.copy(), expression=low), reaches)
             else:
                 rank_of = exp.IntDiv(this=code.copy(), expression=exp.Literal.number(span))
-                reaches = exp.In(this=rank_of, expressions=[exp.Literal.number(r) for r in reachable])
+                reaches = dialect.member(rank_of, tuple(reachable), exp.Literal.number)
             when_bits = _case([(reaches, exp.Paren(this=when_bits))], exp.Literal.number(0))
         elif not reachable:
             when_bits = exp.Literal.number(0)
@@ -530,7 +530,7 @@ def compile_grading(evaluator: GradingEvaluator, dialect: Dialect, *, max_adjust
         for j, adj in enumerate(adjustments):
             applies_to = sorted(adj.applies_to)
             fires = and_(
-                exp.In(this=current, expressions=[exp.Literal.number(r) for r in applies_to]) if applies_to else exp.false(),
+                dialect.member(current, tuple(applies_to), exp.Literal.number) if applies_to else exp.false(),
                 exp.column(f"__when_{j}", quoted=True),
             )
             step, bound = exp.Literal.number(adj.step), exp.Literal.number(adj.bound)
@@ -604,7 +604,7 @@ class _Outcome:
         """After one layer per adjustment: ``rank`` is the adjusted rank, ``__fired_j`` each bit."""
         majors = [k for k, lv in enumerate(evaluator.levels) if lv.major]
         fired = [_case([(exp.column(f"__fired_{j}", quoted=True), exp.Literal.string(adj.model.id))]) for j, adj in enumerate(evaluator.adjustments)]
-        return _Outcome(_level_of(evaluator, dialect, rank), exp.In(this=rank, expressions=[exp.Literal.number(k) for k in majors]), _joined(fired))
+        return _Outcome(_level_of(evaluator, dialect, rank), dialect.member(rank, tuple(majors), exp.Literal.number), _joined(fired))
 
 
 def _adjusted(adjustments, rank: int, bits: int) -> tuple[int, list[str]]:
