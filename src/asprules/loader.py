@@ -63,11 +63,18 @@ def rule_files(paths: Iterable[str | Path]) -> list[Path]:
 UNREAD_FOR = {"grading": ("authorization",), "authorization": ("grading",)}
 
 
-def load_documents(paths: Iterable[str | Path], unread: Iterable[str] = (), read: list[str] | None = None) -> list[LoadedDocument]:
+def load_documents(paths: Iterable[str | Path], unread: Iterable[str] = ()) -> list[LoadedDocument]:
     """Parse and validate every file, except those of the ``unread`` kinds; raise all
-    problems at once. ``read``, when given, receives every file's name in load order."""
+    problems at once."""
+    return _read_documents(paths, unread)[0]
+
+
+def _read_documents(paths: Iterable[str | Path], unread: Iterable[str] = ()) -> tuple[list[LoadedDocument], tuple[str, ...]]:
+    """:func:`load_documents`, and the name of every file parsed (those of ``unread``
+    kinds too), in load order."""
     problems: list[Problem] = []
     sources: list[SourceDocument] = []
+    read: list[str] = []
     skipped = frozenset(unread)
     for path in rule_files(paths):
         try:
@@ -75,11 +82,10 @@ def load_documents(paths: Iterable[str | Path], unread: Iterable[str] = (), read
         except RulesetError as exc:
             problems += exc.problems
             continue
-        if read is not None:
-            read.append(source.file)
+        read.append(source.file)
         if not (skipped and isinstance(source.data, dict) and source.data.get("kind") in skipped):
             sources.append(source)
-    return _checked(sources, problems)
+    return _checked(sources, problems), tuple(read)
 
 
 # The fact kind a ruleset decides on when it names none (its ``facts:`` key).
@@ -256,10 +262,9 @@ def load_rulesets(*paths: str | Path, deciding: str | None = None) -> Rulebook:
     ``deciding="grading"`` (or ``"authorization"``): a rulebook for that decision only;
     files of the other ruleset kind are not read past their kind (:data:`UNREAD_FOR`),
     so their problems are not reported here, and the rulebook's files still name them."""
-    read: list[str] = []
     with paused_gc():
-        loaded = load_documents(paths or (bundled_rulesets(),), UNREAD_FOR.get(deciding or "", ()), read)
-        return _compiled(loaded, tuple(read) if deciding else None)
+        loaded, read = _read_documents(paths or (bundled_rulesets(),), UNREAD_FOR.get(deciding or "", ()))
+        return _compiled(loaded, read if deciding else None)
 
 
 def load_ruleset_texts(*texts: str) -> Rulebook:
