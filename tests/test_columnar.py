@@ -317,6 +317,31 @@ def test_in_lists_of_five_or_more_decide_alike_and_keep_jsonl_on_both_cores(corp
     assert {a[2] for a in answers.values() if a[0] != "error"} >= {("sites",), ("where",), ("spread",), ()}
 
 
+def test_one_grader_regrades_many_files_writing_its_statement_and_checking_its_plan_once(tmp_path, monkeypatch):
+    """A grader keeps the statement for each shape of input and its plan's verdict: a second
+    JSONL file is graded (rightly, in order, numbered as it streams) without writing the
+    statement out or asking DuckDB for its plan again; a CSV file is a new shape."""
+    from asprules.backends.columnar import duck
+
+    rules = asprules.load_rulesets(RULESETS)
+    grader = columnar.grader(rules, threads=2)
+    plans, written = [], []
+    plan, after_raw = duck.DuckGrader._plan_keeps_order, duck.DuckGrader._after_raw
+    monkeypatch.setattr(duck.DuckGrader, "_plan_keeps_order", lambda self, *a: plans.append(1) or plan(self, *a))
+    monkeypatch.setattr(duck.DuckGrader, "_after_raw", lambda self, *a: written.append(1) or after_raw(self, *a))
+    for name, count in (("a", 3), ("b", 5)):
+        facts = [incident(id=f"{name}{k}", outage_minutes=10 * k) for k in range(count)]
+        summary = grader.regrade_file(write_jsonl(tmp_path / f"{name}.jsonl", facts), tmp_path / f"{name}.parquet")
+        out = pq.read_table(tmp_path / f"{name}.parquet").to_pydict()
+        assert summary.rows == count and out["row"] == list(range(1, count + 1)) and out["id"] == [f"{name}{k}" for k in range(count)]
+        assert out["level"] == [expected(rules, f)[0] for f in facts]
+    assert (len(plans), len(written)) == (1, 1)
+    (tmp_path / "c.csv").write_text("id,environment,started_at,outage_minutes,affected_users,affected_users_pct,affected_sites,core_service,data_loss,security_breach,vip_customer,customer_complaint\n"
+                                    "c1,production,2026-03-01T10:00:00+08:00,90,10,40,1,true,false,false,false,false\n", encoding="utf-8")
+    assert grader.regrade_file(tmp_path / "c.csv", tmp_path / "c.parquet").levels["L1"] == 1
+    assert (len(plans), len(written)) == (2, 2)
+
+
 def test_the_zone_lookup_on_duckdb_finds_exactly_the_known_zones():
     """The 600 zone names are a binary search on DuckDB (an ``IN`` list becomes a join, which
     reorders rows): every known name found, near misses not, NULL for NULL."""
