@@ -100,12 +100,12 @@ def typed_table(grader, parquet: Path) -> None:
     query = grader.query(raw, source)
     checker = ColumnChecker(source, DUCKDB, grader.zones)
     absent = [s for s in INCIDENT if s.path not in source.fields]
-    stored = query[: query.index(", __graded AS")] + " SELECT * EXCLUDE (" + ", ".join(f'"{column_name(s.path)}"' for s in absent) + ") FROM __typed"
-    con.execute(f"CREATE OR REPLACE TABLE __typed_columns AS {stored}")
-    constants = ", ".join(f'CAST(NULL AS {checker.sql_type(s)}) AS "{column_name(s.path)}"' for s in absent)
-    con.execute(f"CREATE OR REPLACE VIEW __typed AS SELECT *, {constants} FROM __typed_columns")
+    excluded = " EXCLUDE (" + ", ".join(f'"{column_name(s.path)}"' for s in absent) + ")" if absent else ""
+    con.execute(f"CREATE OR REPLACE TABLE __typed_columns AS {query[: query.index(', __graded AS')]} SELECT *{excluded} FROM __typed")
+    constants = "".join(f', CAST(NULL AS {checker.sql_type(s)}) AS "{column_name(s.path)}"' for s in absent)
+    con.execute(f"CREATE OR REPLACE VIEW __typed AS SELECT *{constants} FROM __typed_columns")
     con.execute("CREATE OR REPLACE TABLE __typed_columns_empty AS SELECT * FROM __typed_columns LIMIT 0")
-    con.execute(f"CREATE OR REPLACE VIEW __typed_empty AS SELECT *, {constants} FROM __typed_columns_empty")
+    con.execute(f"CREATE OR REPLACE VIEW __typed_empty AS SELECT *{constants} FROM __typed_columns_empty")
 
 
 def evaluation_alone(grader, threads: int, times: int = 5, source: str = "__typed") -> list[float]:

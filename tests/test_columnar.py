@@ -293,8 +293,9 @@ def test_records_read_on_both_cores_keep_their_numbers_and_their_order(tmp_path,
 
 def test_in_lists_of_five_or_more_decide_alike_and_keep_jsonl_on_both_cores(corpus, tmp_path, monkeypatch):
     """DuckDB makes an ``IN`` of five or more constants a join, which does not keep input
-    order: a rule's long ``in:`` or ``not_in:`` list (numbers, texts) is a binary search instead, so the JSONL records are still numbered as they stream,
-    and each answer is the compiled backend's."""
+    order: a rule's long ``in:`` or ``not_in:`` list (numbers, texts) is a binary search
+    instead, so the JSONL records are still numbered as they stream, and each answer is the
+    compiled backend's."""
     from asprules.backends.columnar import duck
 
     text = grading_text(

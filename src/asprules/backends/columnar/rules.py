@@ -232,12 +232,12 @@ class RuleCompiler:
 
         band = clock.parse_window(cond.local_time.within)
         v = self.value(cond.local_time.field)
-        minute = self.local_time_of_day(cond.local_time.field)
+        of_day = self.local_time_of_day(cond.local_time.field)
         lo, hi = exp.Literal.number(band.start * _MINUTE_US), exp.Literal.number(band.end * _MINUTE_US)
         if band.crosses_midnight:
-            test: exp.Expression = or_(exp.GTE(this=minute, expression=lo), exp.LT(this=minute, expression=hi))
+            test: exp.Expression = or_(exp.GTE(this=of_day, expression=lo), exp.LT(this=of_day.copy(), expression=hi))
         else:
-            test = and_(exp.GTE(this=minute, expression=lo), exp.LT(this=minute, expression=hi))
+            test = and_(exp.GTE(this=of_day, expression=lo), exp.LT(this=of_day.copy(), expression=hi))
         return _false_if_null(exp.Paren(this=test)) if v.nullable else exp.Paren(this=test)
 
     def _calendar(self) -> list[tuple[int, int]]:
