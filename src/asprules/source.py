@@ -546,9 +546,11 @@ class _Builder:
                 return
             self.value(event, (), depth + 1, ProblemList())
 
-    def resolve(self, event) -> tuple[str, Any]:
-        """(tag, value) of a scalar; ``value`` is ``_UNBUILT`` until constructed."""
-        key = (event.value, event.implicit[0], event.tag)
+    def resolve(self, event, key: tuple | None = None) -> tuple[str, Any]:
+        """(tag, value) of a scalar; ``value`` is ``_UNBUILT`` until constructed. ``key``: its
+        cache key, when the caller has it."""
+        if key is None:
+            key = (event.value, event.implicit[0], event.tag)
         hit = self.scalars.get(key)
         if hit is None:
             tag = event.tag if event.tag not in (None, "!") else self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
@@ -560,10 +562,8 @@ class _Builder:
         cache key and entry, when the caller has looked them up already."""
         if key is None:
             key = (event.value, event.implicit[0], event.tag)
-            hit = self.scalars.get(key)
         if hit is None:
-            tag = event.tag if event.tag not in (None, "!") else self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-            hit = self.scalars[key] = (tag, _UNBUILT)
+            hit = self.resolve(event, key)
         tag, value = hit
         if value is not _UNBUILT:
             return value

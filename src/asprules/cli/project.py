@@ -57,7 +57,7 @@ def load(file: Path) -> Project:
     """``file`` read and checked; every problem at once, each with its line and key."""
     import tomllib  # here: only a command that needs its rules reads a configuration
 
-    shown = _shown(file)
+    shown = _relative(file)
     try:
         text = file.read_bytes().decode("utf-8")
     except OSError as exc:
@@ -98,10 +98,6 @@ def load(file: Path) -> Project:
 
 def _invalid(shown: str, problems: list[Problem]) -> AspRulesError:
     return i18n.error(AspRulesError, "invalid_config", problems, file=shown)
-
-
-def _shown(path: Path) -> str:
-    return _relative(path)
 
 
 def _relative(path: Path) -> str:
